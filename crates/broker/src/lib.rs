@@ -1,0 +1,1 @@
+//! drover-broker (under construction).

@@ -1,0 +1,1 @@
+//! drover-filter (under construction).

@@ -1,0 +1,1 @@
+//! drover-jobspec (under construction).

@@ -1,0 +1,1 @@
+//! drover-model (under construction).

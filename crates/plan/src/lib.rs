@@ -1,0 +1,1 @@
+//! drover-plan (under construction).
