@@ -1,0 +1,1 @@
+//! Nomad-compatible job diffs (under construction).

@@ -1,0 +1,1 @@
+//! Feasibility, ranking and node selection (under construction).
