@@ -9,6 +9,7 @@
 //! a scheduler's output is a `Plan`, plain data that the engine's plan applier checks and commits.
 //! No I/O, clocks or OS randomness: time and random seeds are arguments.
 
+pub mod annotations;
 pub mod diff;
 pub mod feasible;
 pub mod reconcile;
