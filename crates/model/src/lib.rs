@@ -9,15 +9,65 @@
 //! unknown fields ignored, absent fields defaulted, and Go's nil slices and maps: an empty list or
 //! map is written as `null` and `null` reads as empty (see [`nullable`]).
 
+pub mod acl;
 pub mod alloc_metric;
+pub mod allocation;
+pub mod base64;
+pub mod constraint;
+pub mod deployment;
 pub mod evaluation;
+pub mod group;
+pub mod job;
+pub mod namespace;
+pub mod network;
+pub mod node;
 pub mod nullable;
+pub mod scaling;
+pub mod service;
+pub mod service_registration;
+pub mod submission;
+pub mod summary;
+pub mod task;
 
+pub use acl::{AclPolicy, AclToken};
 pub use alloc_metric::{AllocMetric, NodeScoreMeta};
+pub use allocation::{
+    AllocDeploymentStatus, AllocListStub, AllocatedCpuResources, AllocatedMemoryResources,
+    AllocatedPortMapping, AllocatedResources, AllocatedSharedResources, AllocatedTaskResources,
+    Allocation, DesiredTransition, RescheduleEvent, RescheduleTracker, TaskEvent, TaskState,
+};
+pub use constraint::{Affinity, Constraint, Spread, SpreadTarget};
+pub use deployment::{Deployment, DeploymentState};
 pub use evaluation::{EvalStatus, Evaluation, trigger};
+pub use group::{
+    Consul, DisconnectStrategy, EphemeralDisk, MigrateStrategy, ReschedulePolicy, RestartPolicy,
+    ScalingPolicy, TaskGroup, VolumeRequest,
+};
+pub use job::{
+    Job, JobListStub, JobUi, JobUiLink, Multiregion, MultiregionRegion, MultiregionStrategy,
+    ParameterizedJobConfig, PeriodicConfig, UpdateStrategy, VersionTag,
+};
+pub use namespace::Namespace;
+pub use network::{Dns, NetworkResource, Port};
+pub use node::{
+    ClientHostVolumeConfig, DrainStrategy, DriverInfo, Node, NodeCpuResources, NodeDiskResources,
+    NodeListStub, NodeMemoryResources, NodeReservedCpuResources, NodeReservedNetworkResources,
+    NodeReservedResources, NodeResources,
+};
+pub use scaling::{JobScaleStatus, ScalingEvent, TaskGroupScaleStatus};
+pub use service::{CheckRestart, Service, ServiceCheck};
+pub use service_registration::ServiceRegistration;
+pub use submission::JobSubmission;
+pub use summary::{JobChildrenSummary, JobSummary, TaskGroupSummary};
+pub use task::{
+    ChangeScript, DispatchPayloadConfig, LogConfig, RequestedDevice, Resources, Secret, Task,
+    TaskArtifact, TaskLifecycle, Template, Vault, VolumeMount, WaitConfig,
+};
 
 /// A duration in nanoseconds, as Nomad's JSON carries it.
 pub type Nanos = i64;
 
 /// Nanoseconds in one second, for building [`Nanos`] values readably.
 pub const SECOND: Nanos = 1_000_000_000;
+pub const MINUTE: Nanos = 60 * SECOND;
+pub const HOUR: Nanos = 60 * MINUTE;

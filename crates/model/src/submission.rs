@@ -1,0 +1,26 @@
+//! `JobSubmission`: the source a job version was registered from (HCL or JSON), kept so it can be
+//! shown again.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobSubmission {
+    pub source: String,
+    /// `hcl2` or `json`.
+    pub format: String,
+    /// The `-var` flags, by name.
+    #[serde(with = "crate::nullable")]
+    pub variable_flags: BTreeMap<String, String>,
+    /// The content of a variables file.
+    pub variables: String,
+    pub namespace: String,
+    #[serde(rename = "JobID")]
+    pub job_id: String,
+    pub version: u64,
+    /// Older Nomad documentation calls it `JobIndex`.
+    #[serde(alias = "JobIndex")]
+    pub job_modify_index: u64,
+}
