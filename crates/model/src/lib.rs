@@ -7,13 +7,16 @@
 //!
 //! JSON conventions (Nomad's HTTP API): PascalCase names, durations as integer nanoseconds,
 //! unknown fields ignored, absent fields defaulted, and Go's nil slices and maps: an empty list or
-//! map is written as `null` and `null` reads as empty (see [`nullable`]).
+//! map is written as `null` and `null` reads as empty (see [`nullable`]). Decode request bodies
+//! with [`decode_job`] or [`decode`]: they read a `null` member as absent, as Nomad does, and name
+//! the offending field in errors.
 
 pub mod acl;
 pub mod alloc_metric;
 pub mod allocation;
 pub mod base64;
 pub mod constraint;
+pub mod decode;
 pub mod deployment;
 pub mod evaluation;
 pub mod group;
@@ -37,6 +40,7 @@ pub use allocation::{
     Allocation, DesiredTransition, RescheduleEvent, RescheduleTracker, TaskEvent, TaskState,
 };
 pub use constraint::{Affinity, Constraint, Spread, SpreadTarget};
+pub use decode::{DecodeError, decode, decode_job, decode_value};
 pub use deployment::{Deployment, DeploymentState};
 pub use evaluation::{EvalStatus, Evaluation, trigger};
 pub use group::{
