@@ -383,7 +383,12 @@ impl EvalBroker {
 
     /// Restarts the nack timer from `now`, for a worker that is still making progress. A paused
     /// timer stays paused.
-    pub fn outstanding_reset(&mut self, id: &str, token: Token, now: Time) -> Result<(), BrokerError> {
+    pub fn outstanding_reset(
+        &mut self,
+        id: &str,
+        token: Token,
+        now: Time,
+    ) -> Result<(), BrokerError> {
         let delivery = self.delivery(id, token)?;
         if delivery.deadline.is_some() {
             self.restart_nack_timer(id, delivery, now);
@@ -402,7 +407,12 @@ impl EvalBroker {
     }
 
     /// Starts the nack timer again, a full timeout from `now`.
-    pub fn resume_nack_timeout(&mut self, id: &str, token: Token, now: Time) -> Result<(), BrokerError> {
+    pub fn resume_nack_timeout(
+        &mut self,
+        id: &str,
+        token: Token,
+        now: Time,
+    ) -> Result<(), BrokerError> {
         let delivery = self.delivery(id, token)?;
         self.restart_nack_timer(id, delivery, now);
         Ok(())
@@ -535,7 +545,11 @@ impl EvalBroker {
 
     fn push_ready(&mut self, queue: usize, eval: Arc<Evaluation>) {
         self.next_seq += 1;
-        let key = (eval.priority, Reverse(eval.create_index), Reverse(self.next_seq));
+        let key = (
+            eval.priority,
+            Reverse(eval.create_index),
+            Reverse(self.next_seq),
+        );
         self.queues[queue].heap.push(Keyed { key, eval });
     }
 
