@@ -61,6 +61,10 @@ pub struct Allocation {
     pub client_description: String,
     #[serde(with = "crate::nullable")]
     pub task_states: BTreeMap<String, TaskState>,
+    /// Transitions of the whole allocation, oldest first: the scheduler records when the client
+    /// status became `unknown` (node disconnected) or `lost`, and when it came back.
+    #[serde(with = "crate::nullable")]
+    pub alloc_states: Vec<AllocState>,
     pub previous_allocation: String,
     pub next_allocation: String,
     #[serde(rename = "DeploymentID")]
@@ -200,6 +204,22 @@ pub struct TaskEvent {
     pub task_signal: String,
     pub driver_message: String,
     pub generic_source: String,
+}
+
+/// One recorded transition of an allocation (`AllocState`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AllocState {
+    /// Which field changed; Nomad numbers them and only has [`alloc_state_field::CLIENT_STATUS`].
+    pub field: u8,
+    pub value: String,
+    /// RFC 3339.
+    pub time: String,
+}
+
+/// The fields an [`AllocState`] records.
+pub mod alloc_state_field {
+    pub const CLIENT_STATUS: u8 = 0;
 }
 
 /// The reschedules that led to an allocation, oldest first.
