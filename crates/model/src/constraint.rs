@@ -22,7 +22,8 @@ pub struct Affinity {
     #[serde(rename = "RTarget")]
     pub r_target: String,
     pub operand: String,
-    /// In [-100, 100], never 0; negative means avoid.
+    /// In [-100, 100], never 0; negative means avoid. Absent on input means 50.
+    #[serde(default = "fifty")]
     pub weight: i8,
 }
 
@@ -30,6 +31,8 @@ pub struct Affinity {
 #[serde(rename_all = "PascalCase", default)]
 pub struct Spread {
     pub attribute: String,
+    /// In (0, 100]. Absent on input means 50.
+    #[serde(default = "fifty")]
     pub weight: i8,
     #[serde(with = "crate::nullable")]
     pub spread_target: Vec<SpreadTarget>,
@@ -40,6 +43,11 @@ pub struct Spread {
 pub struct SpreadTarget {
     pub value: String,
     pub percent: u8,
+}
+
+/// Nomad's API default weight of affinities and spreads.
+fn fifty() -> i8 {
+    50
 }
 
 /// Operands of constraints and affinities beyond the comparison operators

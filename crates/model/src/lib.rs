@@ -15,6 +15,7 @@ pub mod acl;
 pub mod alloc_metric;
 pub mod allocation;
 pub mod base64;
+mod canonicalize;
 pub mod constraint;
 pub mod decode;
 pub mod deployment;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::Nanos;
+use crate::{Nanos, SECOND};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -40,6 +40,10 @@ pub struct Service {
     /// Kept as data.
     pub identity: Option<Value>,
     pub kind: String,
+    /// Input only: a `check_restart` for every check of the service, merged into each check's
+    /// own by canonicalization.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_restart: Option<CheckRestart>,
 }
 
 pub mod service_provider {
@@ -90,6 +94,12 @@ pub struct ServiceCheck {
 #[serde(rename_all = "PascalCase", default)]
 pub struct CheckRestart {
     pub limit: i64,
+    /// Absent on input means 1s.
+    #[serde(default = "one_second")]
     pub grace: Nanos,
     pub ignore_warnings: bool,
+}
+
+fn one_second() -> Nanos {
+    SECOND
 }

@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    Affinity, Constraint, Consul, Nanos, NetworkResource, RestartPolicy, ScalingPolicy, Service,
+    Affinity, Constraint, Consul, Nanos, NetworkResource, RestartPolicy, SECOND, ScalingPolicy,
+    Service,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -131,6 +132,8 @@ pub struct Template {
     pub change_signal: String,
     pub change_script: Option<ChangeScript>,
     pub once: bool,
+    /// Absent on input means 5s; an explicit 0 is kept.
+    #[serde(default = "five_seconds")]
     pub splay: Nanos,
     pub perms: String,
     pub uid: Option<i64>,
@@ -141,6 +144,10 @@ pub struct Template {
     pub vault_grace: Nanos,
     pub wait: Option<WaitConfig>,
     pub err_missing_key: bool,
+}
+
+fn five_seconds() -> Nanos {
+    5 * SECOND
 }
 
 /// Template change modes.
@@ -217,7 +224,7 @@ pub struct VolumeMount {
 }
 
 /// A task's `vault` block, kept as data.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Vault {
     pub role: String,
@@ -228,6 +235,22 @@ pub struct Vault {
     pub change_mode: String,
     pub change_signal: String,
     pub allow_token_expiration: bool,
+}
+
+impl Default for Vault {
+    /// The token is exposed in the environment unless the block says otherwise.
+    fn default() -> Self {
+        Self {
+            role: String::new(),
+            namespace: String::new(),
+            cluster: String::new(),
+            env: true,
+            disable_file: false,
+            change_mode: String::new(),
+            change_signal: String::new(),
+            allow_token_expiration: false,
+        }
+    }
 }
 
 /// A task's `secret` block, kept as data.
