@@ -41,18 +41,19 @@ pub struct Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.filename)?;
-        match self.range {
-            Some((start, end)) if start.line == end.line => {
-                write!(f, ":{},{}-{}", start.line, start.column, end.column)?
-            }
-            Some((start, end)) => write!(
-                f,
-                ":{},{}-{},{}",
-                start.line, start.column, end.line, end.column
-            )?,
-            None => {}
+        if let Some((start, end)) = self.range {
+            write!(f, ":{}", range_text(start, end))?;
         }
         write!(f, ": {}; {}", self.summary, self.detail)
+    }
+}
+
+/// `3,5-10` for a range on one line, `3,5-4,2` across lines.
+fn range_text(start: Pos, end: Pos) -> String {
+    if start.line == end.line {
+        format!("{},{}-{}", start.line, start.column, end.column)
+    } else {
+        format!("{},{}-{},{}", start.line, start.column, end.line, end.column)
     }
 }
 
@@ -105,6 +106,12 @@ impl Source<'_> {
         })
     }
 
+    /// A span as Nomad prints ranges inside messages: `input.hcl:3,5-10`.
+    pub fn describe(&self, span: Range<usize>) -> String {
+        let (start, end) = (self.pos(span.start), self.pos(span.end.max(span.start)));
+        format!("{}:{}", self.name, range_text(start, end))
+    }
+
     fn pos(&self, offset: usize) -> Pos {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
@@ -117,6 +124,27 @@ impl Source<'_> {
             column: before[line_start..].chars().count() + 1,
         }
     }
+}
+
+/// An HCL syntax error from the parser.
+pub(crate) fn syntax_error(error: &hcl_edit::parser::Error) -> Diag {
+    let offset = error.location().offset();
+    let mut detail = error.message().to_owned();
+    if let Some(first) = detail.get(..1) {
+        detail = format!("{}{}.", first.to_uppercase(), &detail[1..]);
+    }
+    Diag::new(Some(offset..offset + 1), "Invalid HCL syntax", detail)
+}
+
+/// A JSON syntax error, placed at the line and column serde_json reports.
+pub(crate) fn json_error(text: &str, error: &serde_json::Error) -> Diag {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(error.line().saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let offset = (line_start + error.column().saturating_sub(1)).min(text.len());
+    Diag::new(Some(offset..offset + 1), "Invalid JSON", error.to_string())
 }
 
 #[cfg(test)]
