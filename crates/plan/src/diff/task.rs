@@ -1,0 +1,257 @@
+//! The task level: its fields and its blocks in Nomad's order, resources and templates included.
+
+use drover_model::{Resources, Task, TaskArtifact, Template};
+use serde_json::Value;
+
+use super::flat::{field_diffs, flat};
+use super::network::network_diffs;
+use super::objects::{
+    affinity_diffs, block_diff, constraint_diffs, keyed_diffs, list, opaque_map_diff, pair_by_key,
+    positional_diffs, primitive_object_diff, primitive_set_diff, string_set_diff, strings,
+};
+use super::service::service_diffs;
+use super::types::{DiffType, ObjectDiff, TaskDiff, sort_objects};
+use super::value::{scalar_members, value_diff};
+
+/// One diff per task name on either side, in name order.
+pub(crate) fn task_diffs(old: &[Task], new: &[Task], contextual: bool) -> Vec<TaskDiff> {
+    pair_by_key(old, new, |t| t.name.as_str())
+        .into_iter()
+        .map(|(o, n)| task_diff(o, n, contextual))
+        .collect()
+}
+
+/// The task diffs of a group that did not change: every task, None.
+pub(crate) fn unchanged_tasks(tasks: &[Task]) -> Vec<TaskDiff> {
+    pair_by_key(tasks, &[], |t| t.name.as_str())
+        .into_iter()
+        .flat_map(|(t, _)| t)
+        .map(|t| TaskDiff {
+            name: t.name.clone(),
+            ..TaskDiff::default()
+        })
+        .collect()
+}
+
+fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDiff {
+    let name = old.or(new).map(|t| t.name.clone()).unwrap_or_default();
+    let diff_type = match (old, new) {
+        (Some(o), Some(n)) if o == n => {
+            return TaskDiff {
+                name,
+                ..TaskDiff::default()
+            };
+        }
+        (None, _) => DiffType::Added,
+        (_, None) => DiffType::Deleted,
+        _ => DiffType::Edited,
+    };
+    // Task fields are never contextual, as in Nomad.
+    let fields = field_diffs(&flat(old), &flat(new), false);
+
+    let mut objects = constraint_diffs(
+        list(old, |t| &t.constraints),
+        list(new, |t| &t.constraints),
+        contextual,
+    );
+    objects.extend(affinity_diffs(
+        list(old, |t| &t.affinities),
+        list(new, |t| &t.affinities),
+        contextual,
+    ));
+    let empty = Default::default();
+    objects.extend(opaque_map_diff(
+        "Config",
+        old.map_or(&empty, |t| &t.config),
+        new.map_or(&empty, |t| &t.config),
+        contextual,
+    ));
+    objects.extend(resources_diff(
+        old.and_then(|t| t.resources.as_ref()),
+        new.and_then(|t| t.resources.as_ref()),
+        contextual,
+    ));
+    objects.extend(primitive_object_diff(
+        "LogConfig",
+        &flat(old.and_then(|t| t.log_config.as_ref())),
+        &flat(new.and_then(|t| t.log_config.as_ref())),
+        contextual,
+    ));
+    objects.extend(primitive_object_diff(
+        "DispatchPayload",
+        &flat(old.and_then(|t| t.dispatch_payload.as_ref())),
+        &flat(new.and_then(|t| t.dispatch_payload.as_ref())),
+        contextual,
+    ));
+    objects.extend(primitive_set_diff(
+        "Artifact",
+        list(old, |t| &t.artifacts),
+        list(new, |t| &t.artifacts),
+        artifact_key,
+        contextual,
+    ));
+    objects.extend(service_diffs(
+        list(old, |t| &t.services),
+        list(new, |t| &t.services),
+        contextual,
+    ));
+    objects.extend(block_diff(
+        "Vault",
+        old.and_then(|t| t.vault.as_ref()),
+        new.and_then(|t| t.vault.as_ref()),
+        contextual,
+    ));
+    objects.extend(keyed_diffs(
+        list(old, |t| &t.secrets),
+        list(new, |t| &t.secrets),
+        |s| s.name.as_str(),
+        |o, n| block_diff("Secret", o, n, contextual),
+    ));
+    objects.extend(primitive_object_diff(
+        "Consul",
+        &flat(old.and_then(|t| t.consul.as_ref())),
+        &flat(new.and_then(|t| t.consul.as_ref())),
+        contextual,
+    ));
+    objects.extend(template_diffs(
+        list(old, |t| &t.templates),
+        list(new, |t| &t.templates),
+        contextual,
+    ));
+    objects.extend(value_diff(
+        "Identity",
+        old.and_then(|t| t.identity.as_ref()),
+        new.and_then(|t| t.identity.as_ref()),
+        contextual,
+    ));
+    objects.extend(keyed_diffs(
+        list(old, |t| &t.identities),
+        list(new, |t| &t.identities),
+        |id| id.get("Name").and_then(Value::as_str).unwrap_or_default(),
+        |o, n| value_diff("Identity", o, n, contextual),
+    ));
+    objects.extend(positional_diffs(
+        list(old, |t| &t.actions),
+        list(new, |t| &t.actions),
+        |o, n| value_diff("Action", o, n, contextual),
+    ));
+    objects.extend(positional_diffs(
+        list(old, |t| &t.volume_mounts),
+        list(new, |t| &t.volume_mounts),
+        |o, n| block_diff("VolumeMount", o, n, contextual),
+    ));
+    objects.extend(schedule_diff(
+        old.and_then(|t| t.schedule.as_ref()),
+        new.and_then(|t| t.schedule.as_ref()),
+        contextual,
+    ));
+
+    TaskDiff {
+        diff_type,
+        name,
+        fields,
+        objects,
+        annotations: Vec::new(),
+    }
+}
+
+/// Nomad's `TaskArtifact.DiffID` is the destination; artifacts without one are keyed by their
+/// whole content.
+fn artifact_key(artifact: &TaskArtifact) -> String {
+    if artifact.relative_dest.is_empty() {
+        format!("{artifact:?}")
+    } else {
+        artifact.relative_dest.clone()
+    }
+}
+
+fn resources_diff(
+    old: Option<&Resources>,
+    new: Option<&Resources>,
+    contextual: bool,
+) -> Option<ObjectDiff> {
+    let mut diff = block_diff("Resources", old, new, contextual)?;
+    diff.objects = network_diffs(
+        list(old, |r| &r.networks),
+        list(new, |r| &r.networks),
+        contextual,
+    );
+    diff.objects.extend(keyed_diffs(
+        list(old, |r| &r.devices),
+        list(new, |r| &r.devices),
+        |d| d.name.as_str(),
+        |o, n| block_diff("Device", o, n, contextual),
+    ));
+    diff.objects.extend(value_diff(
+        "NUMA",
+        old.and_then(|r| r.numa.as_ref()),
+        new.and_then(|r| r.numa.as_ref()),
+        contextual,
+    ));
+    Some(diff)
+}
+
+/// One old and one new template are diffed directly; otherwise each old template pairs with the
+/// first unmatched new one that has the same destination, and the rest were deleted or added.
+fn template_diffs(old: &[Template], new: &[Template], contextual: bool) -> Vec<ObjectDiff> {
+    if old == new {
+        return Vec::new();
+    }
+    if let ([o], [n]) = (old, new) {
+        return template_diff(Some(o), Some(n), contextual)
+            .into_iter()
+            .collect();
+    }
+    let mut taken = vec![false; new.len()];
+    let mut out = Vec::new();
+    for o in old {
+        let matched = (0..new.len()).find(|&j| !taken[j] && new[j].dest_path == o.dest_path);
+        if let Some(j) = matched {
+            taken[j] = true;
+        }
+        out.extend(template_diff(Some(o), matched.map(|j| &new[j]), contextual));
+    }
+    for (n, _) in new.iter().zip(&taken).filter(|(_, taken)| !**taken) {
+        out.extend(template_diff(None, Some(n), contextual));
+    }
+    sort_objects(&mut out);
+    out
+}
+
+/// The wait block's object is also named "Template", as in Nomad.
+fn template_diff(
+    old: Option<&Template>,
+    new: Option<&Template>,
+    contextual: bool,
+) -> Option<ObjectDiff> {
+    let mut diff = block_diff("Template", old, new, contextual)?;
+    diff.objects.extend(block_diff(
+        "Template",
+        old.and_then(|t| t.wait.as_ref()),
+        new.and_then(|t| t.wait.as_ref()),
+        contextual,
+    ));
+    let (old_script, new_script) = (
+        old.and_then(|t| t.change_script.as_ref()),
+        new.and_then(|t| t.change_script.as_ref()),
+    );
+    if let Some(mut script) = block_diff("ChangeScript", old_script, new_script, contextual) {
+        script.objects.extend(string_set_diff(
+            "Args",
+            strings(old_script, |s| &s.args),
+            strings(new_script, |s| &s.args),
+            contextual,
+        ));
+        diff.objects.push(script);
+    }
+    Some(diff)
+}
+
+/// Only the cron window is compared, typed by its fields.
+fn schedule_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
+    if old == new {
+        return None;
+    }
+    let cron = |s: Option<&Value>| scalar_members(s.and_then(|s| s.get("Cron")));
+    primitive_object_diff("Schedule", &cron(old), &cron(new), contextual)
+}

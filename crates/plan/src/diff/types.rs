@@ -1,0 +1,143 @@
+//! The diff types as Nomad's API serializes them (`structs.JobDiff` and friends): PascalCase names,
+//! Go's field order, empty lists as `null`, `Old`/`New` as strings where "" means absent.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// What happened to a job, group, task, object or field between the old and the new version.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DiffType {
+    #[default]
+    None,
+    Added,
+    Deleted,
+    Edited,
+}
+
+impl DiffType {
+    /// Nomad's sort rank of object diffs that share a name: Edited, Added, Deleted, None.
+    fn rank(self) -> u8 {
+        match self {
+            DiffType::Edited => 0,
+            DiffType::Added => 1,
+            DiffType::Deleted => 2,
+            DiffType::None => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct JobDiff {
+    #[serde(rename = "Type")]
+    pub diff_type: DiffType,
+    #[serde(rename = "ID")]
+    pub id: String,
+    #[serde(with = "drover_model::nullable")]
+    pub fields: Vec<FieldDiff>,
+    #[serde(with = "drover_model::nullable")]
+    pub objects: Vec<ObjectDiff>,
+    #[serde(with = "drover_model::nullable")]
+    pub task_groups: Vec<TaskGroupDiff>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskGroupDiff {
+    #[serde(rename = "Type")]
+    pub diff_type: DiffType,
+    pub name: String,
+    #[serde(with = "drover_model::nullable")]
+    pub fields: Vec<FieldDiff>,
+    #[serde(with = "drover_model::nullable")]
+    pub objects: Vec<ObjectDiff>,
+    #[serde(with = "drover_model::nullable")]
+    pub tasks: Vec<TaskDiff>,
+    /// Set by [`super::annotate`]: `Some` (even empty, shown as `{}`) when the plan has counts for
+    /// the group, `None` (`null`) otherwise.
+    pub updates: Option<BTreeMap<String, u64>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TaskDiff {
+    #[serde(rename = "Type")]
+    pub diff_type: DiffType,
+    pub name: String,
+    #[serde(with = "drover_model::nullable")]
+    pub fields: Vec<FieldDiff>,
+    #[serde(with = "drover_model::nullable")]
+    pub objects: Vec<ObjectDiff>,
+    #[serde(with = "drover_model::nullable")]
+    pub annotations: Vec<String>,
+}
+
+/// A named block of a job, group or task, with its own fields and nested blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ObjectDiff {
+    #[serde(rename = "Type")]
+    pub diff_type: DiffType,
+    pub name: String,
+    #[serde(with = "drover_model::nullable")]
+    pub fields: Vec<FieldDiff>,
+    #[serde(with = "drover_model::nullable")]
+    pub objects: Vec<ObjectDiff>,
+}
+
+/// One flattened primitive value (`Count`, `Env[FOO]`, `Meta[owner]`), as Nomad prints it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FieldDiff {
+    #[serde(rename = "Type")]
+    pub diff_type: DiffType,
+    pub name: String,
+    pub old: String,
+    pub new: String,
+    #[serde(with = "drover_model::nullable")]
+    pub annotations: Vec<String>,
+}
+
+impl FieldDiff {
+    /// Nomad's field order: name, then old value, then new value.
+    fn cmp_key(&self, other: &Self) -> Ordering {
+        (&self.name, &self.old, &self.new).cmp(&(&other.name, &other.old, &other.new))
+    }
+}
+
+impl ObjectDiff {
+    /// Nomad's object order: name, type rank, number of fields, number of objects, then the
+    /// fields and objects themselves. Nomad compares the last two with a loop that is not a
+    /// strict order; this compares them lexicographically so the output is deterministic.
+    fn cmp_key(&self, other: &Self) -> Ordering {
+        self.name
+            .cmp(&other.name)
+            .then_with(|| self.diff_type.rank().cmp(&other.diff_type.rank()))
+            .then_with(|| self.fields.len().cmp(&other.fields.len()))
+            .then_with(|| self.objects.len().cmp(&other.objects.len()))
+            .then_with(|| {
+                let fields = self.fields.iter().zip(&other.fields);
+                fields
+                    .map(|(a, b)| a.cmp_key(b))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+            .then_with(|| {
+                let objects = self.objects.iter().zip(&other.objects);
+                objects
+                    .map(|(a, b)| a.cmp_key(b))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+    }
+}
+
+pub(crate) fn sort_fields(fields: &mut [FieldDiff]) {
+    fields.sort_by(FieldDiff::cmp_key);
+}
+
+pub(crate) fn sort_objects(objects: &mut [ObjectDiff]) {
+    objects.sort_by(ObjectDiff::cmp_key);
+}
