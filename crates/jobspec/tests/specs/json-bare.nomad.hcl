@@ -1,0 +1,1 @@
+{"ID": "bare-json", "Name": "bare-json", "TaskGroups": [{"Name": "g", "Tasks": [{"Name": "t", "Driver": "docker", "Config": {"image": "x"}}]}]}
