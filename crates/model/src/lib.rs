@@ -20,6 +20,7 @@ pub mod constraint;
 pub mod decode;
 pub mod deployment;
 pub mod evaluation;
+pub mod gotext;
 pub mod group;
 pub mod job;
 pub mod namespace;
@@ -32,6 +33,7 @@ pub mod service_registration;
 pub mod submission;
 pub mod summary;
 pub mod task;
+mod validate;
 
 pub use acl::{AclPolicy, AclToken};
 pub use alloc_metric::{AllocMetric, NodeScoreMeta};
@@ -68,6 +70,7 @@ pub use task::{
     ChangeScript, DispatchPayloadConfig, LogConfig, RequestedDevice, Resources, Secret, Task,
     TaskArtifact, TaskLifecycle, Template, Vault, VolumeMount, WaitConfig,
 };
+pub use validate::{ValidationConfig, ValidationErrors};
 
 /// A duration in nanoseconds, as Nomad's JSON carries it.
 pub type Nanos = i64;
