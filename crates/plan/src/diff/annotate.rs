@@ -61,7 +61,8 @@ fn annotate_count(group: &mut TaskGroupDiff) {
 
 /// Nomad's display heuristic, not the scheduler's real decision: any field change but the kill
 /// timeout, or any block change but services, constraints, affinities and spreads, reads as
-/// destructive; a log config counts as destructive whenever its diff lists `Disabled`.
+/// destructive. A log config change is destructive only when `Disabled` changed, as the scheduler
+/// decides; Nomad also calls it destructive when a contextual diff merely lists `Disabled`.
 fn annotate_task(task: &mut TaskDiff, group_type: DiffType) {
     if task.diff_type == DiffType::None {
         return;
@@ -80,7 +81,10 @@ fn annotate_task(task: &mut TaskDiff, group_type: DiffType) {
     let destructive = task.fields.iter().any(|f| f.name != "KillTimeout")
         || task.objects.iter().any(|o| match o.name.as_str() {
             "Service" | "Constraint" | "Affinity" | "Spread" => false,
-            "LogConfig" => o.fields.iter().any(|f| f.name == "Disabled"),
+            "LogConfig" => o
+                .fields
+                .iter()
+                .any(|f| f.name == "Disabled" && f.diff_type != DiffType::None),
             _ => true,
         });
     task.annotations.push(

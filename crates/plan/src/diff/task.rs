@@ -218,7 +218,7 @@ fn template_diffs(old: &[Template], new: &[Template], contextual: bool) -> Vec<O
     out
 }
 
-/// The wait block's object is also named "Template", as in Nomad.
+/// The wait block's object is named "Wait" (Nomad names it "Template" too, like its parent).
 fn template_diff(
     old: Option<&Template>,
     new: Option<&Template>,
@@ -226,7 +226,7 @@ fn template_diff(
 ) -> Option<ObjectDiff> {
     let mut diff = block_diff("Template", old, new, contextual)?;
     diff.objects.extend(block_diff(
-        "Template",
+        "Wait",
         old.and_then(|t| t.wait.as_ref()),
         new.and_then(|t| t.wait.as_ref()),
         contextual,
