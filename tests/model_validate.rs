@@ -106,3 +106,104 @@ fn display_is_nomads_multierror_text() {
         "3 errors occurred:\n\t* Job ID contains a space\n\t* Missing job task groups\n\t* job priority must be between [1, 100]\n\n"
     );
 }
+
+/// The base job with `set` applied, canonicalized.
+fn job_with(set_fields: Value) -> Job {
+    let mut document = base_job();
+    for (pointer, value) in set_fields.as_object().expect("object") {
+        set(&mut document, pointer, value.clone());
+    }
+    let mut job: Job = decode_value(document, "Job").expect("decode");
+    job.canonicalize();
+    job
+}
+
+#[test]
+fn warnings_give_nomads_entries_and_text() {
+    let check = |set_fields: Value, expected: &[&str]| {
+        let job = job_with(set_fields.clone());
+        assert_eq!(job.warnings(), expected, "{set_fields}");
+    };
+    check(json!({}), &[]);
+    check(
+        json!({"/TaskGroups/0/Count": 2, "/TaskGroups/0/Update": {"MaxParallel": 3}}),
+        &[
+            "Group \"g\" has warnings: 1 error occurred:\n\t* Update max parallel count is greater than task group count (3 > 2). A destructive change would result in the simultaneous replacement of all allocations.\n\n",
+        ],
+    );
+    check(
+        json!({"/TaskGroups/0/Networks": [{"MBits": 10}],
+               "/TaskGroups/0/Tasks/0/Resources": {"IOPS": 5, "Networks": [{"MBits": 1}]}}),
+        &[
+            "Group \"g\" has warnings: 2 errors occurred:\n\t* mbits has been deprecated as of Nomad 0.12.0. Please remove mbits from the network block\n\t* Task \"t\" has warnings: 2 errors occurred:\n\t* IOPS has been deprecated as of Nomad 0.9.0. Please remove IOPS from resource block.\n\t* task network resources have been deprecated as of Nomad 0.12.0. Please configure networking via group network block.\n\n\n\n",
+        ],
+    );
+    check(
+        json!({"/TaskGroups/0/Services": [{"Name": "web"}],
+               "/TaskGroups/0/Tasks/0/Services": [{"Name": "t"}]}),
+        &[
+            "task \"t\" in group \"g\" defines services, but has no shutdown_delay set",
+            "group \"g\" defines services, but neither the group nor any of its tasks have shutdown_delay set",
+        ],
+    );
+    check(
+        json!({"/TaskGroups/0/Services": [{"Name": "web", "TaskName": "t"}]}),
+        &[
+            "group \"g\" references task \"t\" in a service definition, but the task has no shutdown_delay set",
+        ],
+    );
+    check(
+        json!({"/TaskGroups/1": {"Name": "h", "Tasks": [{"Name": "t", "Driver": "docker"}], "Update": {"Canary": 1}},
+               "/TaskGroups/0/Update": {"Canary": 1, "AutoPromote": true}}),
+        &["auto_promote must be true for all groups to enable automatic promotion"],
+    );
+    check(
+        json!({"/Type": "batch", "/Periodic": {"Spec": "@daily"}}),
+        &["cron is deprecated and may be removed in a future release. Use crons instead"],
+    );
+
+    let job = job_with(json!({"/Type": "batch", "/Periodic": {"Spec": "@daily"},
+                              "/TaskGroups/0/Networks": [{"MBits": 10}]}));
+    assert_eq!(
+        drover::model::format_warnings(&job.warnings()),
+        "2 warnings:\n\n* Group \"g\" has warnings: 1 error occurred:\n\t* mbits has been deprecated as of Nomad 0.12.0. Please remove mbits from the network block\n* cron is deprecated and may be removed in a future release. Use crons instead"
+    );
+    assert_eq!(drover::model::format_warnings(&[]), "");
+}
+
+#[test]
+fn spec_changed_ignores_exactly_the_server_managed_fields() {
+    let old = job_with(json!({}));
+    let check = |set_fields: Value, changed: bool| {
+        let mut document = serde_json::to_value(&old).expect("encode");
+        for (pointer, value) in set_fields.as_object().expect("object") {
+            set(&mut document, pointer, value.clone());
+        }
+        let new: Job = decode_value(document, "Job").expect("decode");
+        assert_eq!(old.spec_changed(&new), changed, "{set_fields}");
+    };
+    check(json!({}), false);
+    for ignored in [
+        json!({"/Status": "running"}),
+        json!({"/StatusDescription": "x"}),
+        json!({"/Stable": true}),
+        json!({"/Version": 7}),
+        json!({"/SubmitTime": 123}),
+        json!({"/CreateIndex": 5, "/ModifyIndex": 6, "/JobModifyIndex": 7}),
+    ] {
+        check(ignored, false);
+    }
+    for counted in [
+        json!({"/Meta": {"k": "v"}}),
+        json!({"/NomadTokenID": "token"}),
+        json!({"/VersionTag": {"Name": "v1"}}),
+        json!({"/UI": {"Description": "d"}}),
+        json!({"/Payload": "aGVsbG8="}),
+        json!({"/Priority": 60}),
+        json!({"/TaskGroups/0/Count": 2}),
+        json!({"/TaskGroups/0/Tasks/0/Env": {"A": "b"}}),
+        json!({"/TaskGroups/0/Tasks/0/Config": {"image": "redis"}}),
+    ] {
+        check(counted, true);
+    }
+}

@@ -30,10 +30,12 @@ pub mod nullable;
 pub mod scaling;
 pub mod service;
 pub mod service_registration;
+mod spec;
 pub mod submission;
 pub mod summary;
 pub mod task;
 mod validate;
+mod warnings;
 
 pub use acl::{AclPolicy, AclToken};
 pub use alloc_metric::{AllocMetric, NodeScoreMeta};
@@ -71,6 +73,7 @@ pub use task::{
     TaskArtifact, TaskLifecycle, Template, Vault, VolumeMount, WaitConfig,
 };
 pub use validate::{ValidationConfig, ValidationErrors};
+pub use warnings::format_warnings;
 
 /// A duration in nanoseconds, as Nomad's JSON carries it.
 pub type Nanos = i64;

@@ -525,7 +525,7 @@ fn spread_errors(s: &Spread) -> Vec<String> {
         out.push("Spread block must have a positive weight from 0 to 100".to_string());
     }
     let mut seen = BTreeSet::new();
-    let mut sum = 0u32;
+    let mut sum = 0u64;
     for target in &s.spread_target {
         if !seen.insert(&target.value) {
             out.push(format!(
@@ -539,7 +539,7 @@ fn spread_errors(s: &Spread) -> Vec<String> {
                 quote(&target.value)
             ));
         }
-        sum += u32::from(target.percent);
+        sum += u64::from(target.percent);
     }
     if sum > 100 {
         out.push(format!(
@@ -905,7 +905,8 @@ fn exponential_attempts(r: &Reschedule) -> (i64, Nanos) {
             .checked_shl(i as u32)
             .filter(|_| i < 63)
             .map_or(Nanos::MAX, |factor| factor.saturating_mul(r.delay));
-        if next > r.max_delay {
+        // A saturated delay counts as capped, so a huge ceiling cannot make this loop long.
+        if next > r.max_delay || next == Nanos::MAX {
             // From here on every attempt adds the ceiling.
             let remaining = r.attempts - i;
             let room = r.interval.saturating_sub(recommended).saturating_sub(1);
@@ -932,7 +933,7 @@ fn fibonacci_attempts(r: &Reschedule) -> (i64, Nanos) {
     while (values.len() as i64) < slots && capped_at.is_none() {
         let n = values.len();
         let next = values[n - 1].saturating_add(values[n - 2]);
-        if next > r.max_delay {
+        if next > r.max_delay || next == Nanos::MAX {
             values.push(r.max_delay);
             capped_at = Some(n as i64);
         } else {
@@ -959,10 +960,11 @@ fn fibonacci_attempts(r: &Reschedule) -> (i64, Nanos) {
 /// Go's `Duration.Round(time.Second)`: halves round away from zero.
 fn round_to_second(nanos: Nanos) -> Nanos {
     let rem = nanos % SECOND;
+    let truncated = nanos - rem;
     if rem.abs() * 2 >= SECOND {
-        nanos - rem + SECOND * nanos.signum()
+        truncated.saturating_add(SECOND * nanos.signum())
     } else {
-        nanos - rem
+        truncated
     }
 }
 
