@@ -82,7 +82,9 @@ impl Decoder<'_> {
                         return Err(Diag::new(
                             attr.key.span(),
                             "Attribute redefined",
-                            format!("The argument {key:?} was already set. Each argument may be set only once."),
+                            format!(
+                                "The argument {key:?} was already set. Each argument may be set only once."
+                            ),
                         ));
                     }
                     assigned.push(key);
@@ -96,7 +98,10 @@ impl Decoder<'_> {
                 return Err(Diag::new(
                     item.span.clone(),
                     "Missing required argument",
-                    format!("The argument {:?} is required, but no definition was found.", field.hcl),
+                    format!(
+                        "The argument {:?} is required, but no definition was found.",
+                        field.hcl
+                    ),
                 ));
             }
         }
@@ -115,7 +120,9 @@ impl Decoder<'_> {
                 Structure::Block(block) if block.ident.as_str() == "dynamic" => {
                     self.dynamic(block, scope, out)?;
                 }
-                Structure::Block(block) => out.push(Item::Block(BlockItem::new(block, scope.clone()))),
+                Structure::Block(block) => {
+                    out.push(Item::Block(BlockItem::new(block, scope.clone())))
+                }
             }
         }
         Ok(())
@@ -140,7 +147,9 @@ impl Decoder<'_> {
                     "labels" => labels = Some(&attr.value),
                     other => return Err(unsupported_argument(attr, other)),
                 },
-                Structure::Block(inner) if inner.ident.as_str() == "content" && content.is_none() => {
+                Structure::Block(inner)
+                    if inner.ident.as_str() == "content" && content.is_none() =>
+                {
                     content = Some(&inner.body);
                 }
                 Structure::Block(inner) => {
@@ -183,7 +192,11 @@ impl Decoder<'_> {
                 Some(expr) => {
                     let values = self.eval.eval(expr, &inner)?;
                     let Value::Array(values) = values else {
-                        return Err(Diag::new(expr.span(), "Invalid dynamic labels", "The labels must be a list of strings."));
+                        return Err(Diag::new(
+                            expr.span(),
+                            "Invalid dynamic labels",
+                            "The labels must be a list of strings.",
+                        ));
                     };
                     values
                         .iter()
@@ -203,7 +216,13 @@ impl Decoder<'_> {
         Ok(())
     }
 
-    fn attribute(&self, schema: &Schema, attr: &Attribute, scope: &Scope, out: &mut Map) -> DResult<()> {
+    fn attribute(
+        &self,
+        schema: &Schema,
+        attr: &Attribute,
+        scope: &Scope,
+        out: &mut Map,
+    ) -> DResult<()> {
         let key = attr.key.as_str();
         let field = schema
             .fields
@@ -259,7 +278,10 @@ impl Decoder<'_> {
                     return Err(Diag::new(
                         block.span.clone(),
                         &format!("Duplicate {} block", block.ident),
-                        format!("A {} block labeled {label:?} is already defined.", block.ident),
+                        format!(
+                            "A {} block labeled {label:?} is already defined.",
+                            block.ident
+                        ),
                     ));
                 }
             }
@@ -290,7 +312,9 @@ impl Decoder<'_> {
                 Structure::Attribute(attr) => {
                     let value = self.eval.eval(&attr.value, scope)?;
                     let span = attr.value.span();
-                    if let Some(value) = convert(&element, value).map_err(|e| unsuitable(span, &e))? {
+                    if let Some(value) =
+                        convert(&element, value).map_err(|e| unsuitable(span, &e))?
+                    {
                         out.insert(attr.key.as_str().to_owned(), value);
                     }
                 }
@@ -312,7 +336,8 @@ impl Decoder<'_> {
     /// gives task driver configuration.
     fn free_map(&self, body: &Body, scope: &Scope) -> DResult<Map> {
         let mut out = Map::new();
-        let mut groups: Vec<(&str, Option<Range<usize>>, Vec<Value>)> = Vec::new();
+        // Nested blocks by type, in order of first appearance: (type, first header, values).
+        let mut groups: Vec<BlockGroup<'_>> = Vec::new();
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attr) => {
@@ -332,20 +357,34 @@ impl Decoder<'_> {
                         value = Value::Object(wrapper);
                     }
                     let ident = block.ident.as_str();
-                    match groups.iter_mut().find(|(name, _, _)| *name == ident) {
-                        Some((_, _, values)) => values.push(value),
-                        None => groups.push((ident, header_span(block), vec![value])),
+                    match groups.iter_mut().find(|group| group.ident == ident) {
+                        Some(group) => group.values.push(value),
+                        None => groups.push(BlockGroup {
+                            ident,
+                            span: header_span(block),
+                            values: vec![value],
+                        }),
                     }
                 }
             }
         }
-        for (name, span, values) in groups {
-            if out.insert(name.to_owned(), Value::Array(values)).is_some() {
-                return Err(duplicate(span, name));
+        for group in groups {
+            if out
+                .insert(group.ident.to_owned(), Value::Array(group.values))
+                .is_some()
+            {
+                return Err(duplicate(group.span, group.ident));
             }
         }
         Ok(out)
     }
+}
+
+/// The blocks of one type inside a free-form block.
+struct BlockGroup<'b> {
+    ident: &'b str,
+    span: Option<Range<usize>>,
+    values: Vec<Value>,
 }
 
 fn is_block(kind: &Kind) -> bool {
@@ -404,7 +443,11 @@ fn duplicate(span: Option<Range<usize>>, name: &str) -> Diag {
 }
 
 fn unsuitable(span: Option<Range<usize>>, detail: &str) -> Diag {
-    Diag::new(span, "Unsuitable value type", format!("Unsuitable value: {detail}"))
+    Diag::new(
+        span,
+        "Unsuitable value type",
+        format!("Unsuitable value: {detail}"),
+    )
 }
 
 /// Converts an attribute's value to what its field holds; `None` for null (the field stays
@@ -441,7 +484,10 @@ fn convert(kind: &Kind, value: Value) -> Result<Option<Value>, String> {
             Value::Array(
                 items
                     .into_iter()
-                    .map(|item| convert(&element, item)?.ok_or_else(|| "null values are not allowed in this list".to_owned()))
+                    .map(|item| {
+                        convert(&element, item)?
+                            .ok_or_else(|| "null values are not allowed in this list".to_owned())
+                    })
                     .collect::<Result<_, _>>()?,
             )
         }
@@ -470,9 +516,7 @@ fn convert(kind: &Kind, value: Value) -> Result<Option<Value>, String> {
 fn integer(value: &Value, width: Width) -> Result<Value, String> {
     let (min, max) = width.range();
     let whole = || format!("value must be a whole number, between {min} and {max}");
-    let n = value::to_i64(value).map_err(|e| {
-        if value.is_number() { whole() } else { e }
-    })?;
+    let n = value::to_i64(value).map_err(|e| if value.is_number() { whole() } else { e })?;
     if !(min..=max).contains(&i128::from(n)) {
         return Err(whole());
     }

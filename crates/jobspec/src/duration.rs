@@ -42,7 +42,11 @@ pub(crate) fn parse(input: &str) -> Result<i64, String> {
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
             "" => return Err(format!("time: missing unit in duration {input:?}")),
-            other => return Err(format!("time: unknown unit {other:?} in duration {input:?}")),
+            other => {
+                return Err(format!(
+                    "time: unknown unit {other:?} in duration {input:?}"
+                ));
+            }
         };
         let whole: u128 = if whole.is_empty() {
             0
@@ -96,10 +100,19 @@ mod tests {
 
     #[test]
     fn rejects_what_go_rejects() {
-        assert_eq!(parse("1d"), Err(r#"time: unknown unit "d" in duration "1d""#.to_owned()));
-        assert_eq!(parse("10"), Err(r#"time: missing unit in duration "10""#.to_owned()));
+        assert_eq!(
+            parse("1d"),
+            Err(r#"time: unknown unit "d" in duration "1d""#.to_owned())
+        );
+        assert_eq!(
+            parse("10"),
+            Err(r#"time: missing unit in duration "10""#.to_owned())
+        );
         assert_eq!(parse(""), Err(r#"time: invalid duration """#.to_owned()));
-        assert_eq!(parse("1 s"), Err(r#"time: unknown unit " s" in duration "1 s""#.to_owned()));
+        assert_eq!(
+            parse("1 s"),
+            Err(r#"time: unknown unit " s" in duration "1 s""#.to_owned())
+        );
         assert!(parse("9999999999h").is_err());
         assert!(parse(".s").is_err());
     }

@@ -53,7 +53,10 @@ fn range_text(start: Pos, end: Pos) -> String {
     if start.line == end.line {
         format!("{},{}-{}", start.line, start.column, end.column)
     } else {
-        format!("{},{}-{},{}", start.line, start.column, end.line, end.column)
+        format!(
+            "{},{}-{},{}",
+            start.line, start.column, end.line, end.column
+        )
     }
 }
 
@@ -127,13 +130,18 @@ impl Source<'_> {
 }
 
 /// An HCL syntax error from the parser.
-pub(crate) fn syntax_error(error: &hcl_edit::parser::Error) -> Diag {
+pub(crate) fn syntax_error(text: &str, error: &hcl_edit::parser::Error) -> Diag {
     let offset = error.location().offset();
+    // The span covers the offending character, unless that is a line break.
+    let width = match text.get(offset..).and_then(|rest| rest.chars().next()) {
+        Some('\n') | None => 0,
+        Some(c) => c.len_utf8(),
+    };
     let mut detail = error.message().to_owned();
     if let Some(first) = detail.get(..1) {
         detail = format!("{}{}.", first.to_uppercase(), &detail[1..]);
     }
-    Diag::new(Some(offset..offset + 1), "Invalid HCL syntax", detail)
+    Diag::new(Some(offset..offset + width), "Invalid HCL syntax", detail)
 }
 
 /// A JSON syntax error, placed at the line and column serde_json reports.
@@ -163,8 +171,14 @@ mod tests {
 
     #[test]
     fn renders_single_and_multi_line_ranges() {
-        assert_eq!(render("ab\ncdé f", 3..7), "input.hcl:2,1-4: Summary; Detail.");
-        assert_eq!(render("ab\ncd", 1..4), "input.hcl:1,2-2,2: Summary; Detail.");
+        assert_eq!(
+            render("ab\ncdé f", 3..7),
+            "input.hcl:2,1-4: Summary; Detail."
+        );
+        assert_eq!(
+            render("ab\ncd", 1..4),
+            "input.hcl:1,2-2,2: Summary; Detail."
+        );
     }
 
     #[test]

@@ -78,36 +78,53 @@ impl Scope {
     }
 }
 
-/// How deeply expressions may nest at evaluation time (the parser limits syntax nesting; this
-/// bounds what nested templates and `for` bodies can still pile up).
-const MAX_DEPTH: usize = 256;
+/// How many expressions one evaluator may evaluate. Real jobspecs need a few thousand; the
+/// bound keeps a tiny hostile jobspec (nested `for` over `range()`) from running for minutes.
+const MAX_STEPS: usize = 1_000_000;
 
 pub(crate) struct Evaluator<'a> {
     pub ctx: Ctx<'a>,
-    depth: std::cell::Cell<usize>,
+    steps: std::cell::Cell<usize>,
 }
 
 impl<'a> Evaluator<'a> {
     pub fn new(ctx: Ctx<'a>) -> Evaluator<'a> {
         Evaluator {
             ctx,
-            depth: std::cell::Cell::new(0),
+            steps: std::cell::Cell::new(0),
         }
     }
 
     pub fn eval(&self, expr: &Expression, scope: &Scope) -> DResult<Value> {
-        let depth = self.depth.get();
-        if depth >= MAX_DEPTH {
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if steps > MAX_STEPS {
             return Err(Diag::new(
                 expr.span(),
-                "Expression too deeply nested",
-                "Expressions may nest at most 256 levels deep.",
+                "Evaluation limit exceeded",
+                format!("A jobspec may evaluate at most {MAX_STEPS} expressions."),
             ));
         }
-        self.depth.set(depth + 1);
-        let result = self.eval_inner(expr, scope);
-        self.depth.set(depth);
-        result
+        let value = self.eval_inner(expr, scope)?;
+        // Functions, templates and `for` expressions can grow values geometrically.
+        if matches!(
+            expr,
+            Expression::FuncCall(_)
+                | Expression::ForExpr(_)
+                | Expression::StringTemplate(_)
+                | Expression::HeredocTemplate(_)
+        ) && value::too_large(&value)
+        {
+            return Err(Diag::new(
+                expr.span(),
+                "Value too large",
+                format!(
+                    "An expression may produce at most {} bytes of data.",
+                    value::MAX_SIZE
+                ),
+            ));
+        }
+        Ok(value)
     }
 
     fn eval_inner(&self, expr: &Expression, scope: &Scope) -> DResult<Value> {
@@ -187,8 +204,13 @@ impl<'a> Evaluator<'a> {
             }
             Expression::ForExpr(for_expr) => {
                 let collection = self.eval(&for_expr.intro.collection_expr, scope)?;
-                let entries = iterate(collection)
-                    .map_err(|e| Diag::new(for_expr.intro.collection_expr.span(), "Iteration over non-iterable value", e))?;
+                let entries = iterate(collection).map_err(|e| {
+                    Diag::new(
+                        for_expr.intro.collection_expr.span(),
+                        "Iteration over non-iterable value",
+                        e,
+                    )
+                })?;
                 let key_var = for_expr.intro.key_var.as_ref().map(|k| k.as_str());
                 let value_var = for_expr.intro.value_var.as_str();
                 let mut list = Vec::new();
@@ -214,12 +236,12 @@ impl<'a> Evaluator<'a> {
                         continue;
                     };
                     let key = self.eval(key_expr, &inner)?;
-                    let key = value::to_string(&key).map_err(|e| {
-                        Diag::new(key_expr.span(), "Invalid object key", e)
-                    })?;
+                    let key = value::to_string(&key)
+                        .map_err(|e| Diag::new(key_expr.span(), "Invalid object key", e))?;
                     if for_expr.grouping {
-                        if let Value::Array(group) =
-                            object.entry(key).or_insert_with(|| Value::Array(Vec::new()))
+                        if let Value::Array(group) = object
+                            .entry(key)
+                            .or_insert_with(|| Value::Array(Vec::new()))
                         {
                             group.push(item);
                         }
@@ -227,7 +249,9 @@ impl<'a> Evaluator<'a> {
                         return Err(Diag::new(
                             key_expr.span(),
                             "Duplicate object key",
-                            format!("Two different items produced the key {key:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."),
+                            format!(
+                                "Two different items produced the key {key:?} in this 'for' expression. If duplicates are expected, use the ellipsis (...) after the value expression to enable grouping by key."
+                            ),
                         ));
                     }
                 }
@@ -244,8 +268,7 @@ impl<'a> Evaluator<'a> {
             ObjectKey::Ident(ident) => Ok(ident.as_str().to_owned()),
             ObjectKey::Expression(expr) => {
                 let key = self.eval(expr, scope)?;
-                value::to_string(&key)
-                    .map_err(|e| Diag::new(expr.span(), "Invalid object key", e))
+                value::to_string(&key).map_err(|e| Diag::new(expr.span(), "Invalid object key", e))
             }
         }
     }
@@ -281,7 +304,8 @@ impl<'a> Evaluator<'a> {
     }
 
     fn text(&self, span: Option<Range<usize>>) -> &'a str {
-        span.and_then(|span| self.ctx.src.get(span)).unwrap_or_default()
+        span.and_then(|span| self.ctx.src.get(span))
+            .unwrap_or_default()
     }
 
     /// The source text of a traversal over a runtime variable, when `expr` is one: the root and
@@ -332,13 +356,14 @@ impl<'a> Evaluator<'a> {
     }
 
     fn traversal(&self, traversal: &Traversal, scope: &Scope) -> DResult<Value> {
-        let (mut current, rest) = match self.runtime_root(&traversal.expr, &traversal.operators, scope) {
-            Some((span, steps)) => (
-                Value::String(format!("${{{}}}", self.text(Some(span)))),
-                &traversal.operators[steps..],
-            ),
-            None => (self.eval(&traversal.expr, scope)?, &traversal.operators[..]),
-        };
+        let (mut current, rest) =
+            match self.runtime_root(&traversal.expr, &traversal.operators, scope) {
+                Some((span, steps)) => (
+                    Value::String(format!("${{{}}}", self.text(Some(span)))),
+                    &traversal.operators[steps..],
+                ),
+                None => (self.eval(&traversal.expr, scope)?, &traversal.operators[..]),
+            };
         for (i, op) in rest.iter().enumerate() {
             match op.value() {
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
@@ -374,7 +399,8 @@ impl<'a> Evaluator<'a> {
                     .map_err(|(summary, detail)| Diag::new(span, summary, detail))?,
                 TraversalOperator::Index(index) => {
                     let key = self.eval(index, scope)?;
-                    get_index(current, &key).map_err(|detail| Diag::new(span, "Invalid index", detail))?
+                    get_index(current, &key)
+                        .map_err(|detail| Diag::new(span, "Invalid index", detail))?
                 }
                 TraversalOperator::LegacyIndex(index) => {
                     get_index(current, &Value::from(*index.value()))
@@ -427,8 +453,15 @@ impl<'a> Evaluator<'a> {
                     span,
                     "Error in function call",
                     match last {
-                        Some(e) => format!("Call to function \"try\" failed: no expression succeeded: {}; {}.", e.summary, e.detail.trim_end_matches('.')),
-                        None => "Call to function \"try\" failed: at least one argument is required.".to_owned(),
+                        Some(e) => format!(
+                            "Call to function \"try\" failed: no expression succeeded: {}; {}.",
+                            e.summary,
+                            e.detail.trim_end_matches('.')
+                        ),
+                        None => {
+                            "Call to function \"try\" failed: at least one argument is required."
+                                .to_owned()
+                        }
                     },
                 ));
             }
@@ -499,7 +532,11 @@ impl<'a> Evaluator<'a> {
             match element {
                 Element::Literal(literal) => {
                     let mut text = literal.value().as_str();
-                    let strip_before = if i == 0 { trim.0 } else { strips_after(elements[i - 1]) };
+                    let strip_before = if i == 0 {
+                        trim.0
+                    } else {
+                        strips_after(elements[i - 1])
+                    };
                     let strip_after = match elements.get(i + 1) {
                         Some(next) => strips_before(next),
                         None => trim.1,
@@ -531,16 +568,33 @@ impl<'a> Evaluator<'a> {
                     Directive::If(dir) => {
                         let cond = self.eval(&dir.if_expr.cond_expr, scope)?;
                         let cond = value::to_bool(&cond).map_err(|e| {
-                            Diag::new(dir.if_expr.cond_expr.span(), "Invalid template if condition", e)
+                            Diag::new(
+                                dir.if_expr.cond_expr.span(),
+                                "Invalid template if condition",
+                                e,
+                            )
                         })?;
                         let endif_strip = dir.endif_expr.strip.strip_start();
                         match (&dir.else_expr, cond) {
                             (_, true) => {
-                                let tail = dir.else_expr.as_ref().map_or(endif_strip, |e| e.strip.strip_start());
-                                self.render(&dir.if_expr.template, (dir.if_expr.strip.strip_end(), tail), scope, out)?;
+                                let tail = dir
+                                    .else_expr
+                                    .as_ref()
+                                    .map_or(endif_strip, |e| e.strip.strip_start());
+                                self.render(
+                                    &dir.if_expr.template,
+                                    (dir.if_expr.strip.strip_end(), tail),
+                                    scope,
+                                    out,
+                                )?;
                             }
                             (Some(else_expr), false) => {
-                                self.render(&else_expr.template, (else_expr.strip.strip_end(), endif_strip), scope, out)?;
+                                self.render(
+                                    &else_expr.template,
+                                    (else_expr.strip.strip_end(), endif_strip),
+                                    scope,
+                                    out,
+                                )?;
                             }
                             (None, false) => {}
                         }
@@ -549,7 +603,11 @@ impl<'a> Evaluator<'a> {
                         let expr = &dir.for_expr;
                         let collection = self.eval(&expr.collection_expr, scope)?;
                         let entries = iterate(collection).map_err(|e| {
-                            Diag::new(expr.collection_expr.span(), "Iteration over non-iterable value", e)
+                            Diag::new(
+                                expr.collection_expr.span(),
+                                "Iteration over non-iterable value",
+                                e,
+                            )
                         })?;
                         let trim = (expr.strip.strip_end(), dir.endfor_expr.strip.strip_start());
                         for (key, item) in entries {
@@ -625,7 +683,9 @@ pub(crate) fn iterate(collection: Value) -> Result<Vec<(Value, Value)>, String> 
             .into_iter()
             .map(|(k, v)| (Value::String(k), v))
             .collect()),
-        Value::Null => Err("A null value cannot be used as the collection in a 'for' expression.".to_owned()),
+        Value::Null => {
+            Err("A null value cannot be used as the collection in a 'for' expression.".to_owned())
+        }
         other => Err(format!(
             "A value of type {} cannot be used as the collection in a 'for' expression.",
             value::type_name(&other)
@@ -660,10 +720,12 @@ fn get_attr(current: Value, name: &str) -> Result<Value, (&'static str, String)>
 }
 
 fn get_index(current: Value, key: &Value) -> Result<Value, String> {
-    let missing = || "The given key does not identify an element in this collection value.".to_owned();
+    let missing =
+        || "The given key does not identify an element in this collection value.".to_owned();
     match current {
         Value::Array(mut items) => {
-            let index = value::to_i64(key).map_err(|e| format!("The given key is not valid for a list: {e}."))?;
+            let index = value::to_i64(key)
+                .map_err(|e| format!("The given key is not valid for a list: {e}."))?;
             let index = usize::try_from(index).map_err(|_| missing())?;
             if index < items.len() {
                 Ok(items.swap_remove(index))
@@ -672,7 +734,8 @@ fn get_index(current: Value, key: &Value) -> Result<Value, String> {
             }
         }
         Value::Object(mut entries) => {
-            let key = value::to_string(key).map_err(|e| format!("The given key is not valid for a map: {e}."))?;
+            let key = value::to_string(key)
+                .map_err(|e| format!("The given key is not valid for a map: {e}."))?;
             entries.remove(&key).ok_or_else(missing)
         }
         Value::Null => Err("Cannot index a null value.".to_owned()),
@@ -685,8 +748,12 @@ fn get_index(current: Value, key: &Value) -> Result<Value, String> {
 
 fn binary(operator: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, String> {
     use BinaryOperator as Op;
-    let num = |v: &Value| value::to_f64(v).map_err(|e| format!("Unsuitable value for {operator:?} operand: {e}."));
-    let boolean = |v: &Value| value::to_bool(v).map_err(|e| format!("Unsuitable value for {operator:?} operand: {e}."));
+    let num = |v: &Value| {
+        value::to_f64(v).map_err(|e| format!("Unsuitable value for {operator:?} operand: {e}."))
+    };
+    let boolean = |v: &Value| {
+        value::to_bool(v).map_err(|e| format!("Unsuitable value for {operator:?} operand: {e}."))
+    };
     match operator {
         Op::Eq => Ok(Value::Bool(value::equal(lhs, rhs))),
         Op::NotEq => Ok(Value::Bool(!value::equal(lhs, rhs))),

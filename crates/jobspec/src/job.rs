@@ -2,6 +2,7 @@
 //! the job-wide rewrites Nomad applies after decoding (ID and Name from the label, top-level
 //! tasks as single-task groups, job-level `vault` and `secret` blocks passed to every task).
 
+use crate::ParseOptions;
 use crate::decode::{BlockItem, Decoder, header_span};
 use crate::error::{Diag, JobspecError, Source, syntax_error};
 use crate::eval::{Ctx, Evaluator, Scope};
@@ -10,7 +11,6 @@ use crate::normalize::inherit;
 use crate::schema::JOB;
 use crate::value::{Map, Value};
 use crate::variables::{Variables, evaluate_locals};
-use crate::ParseOptions;
 use hcl_edit::Span;
 use hcl_edit::structure::Structure;
 
@@ -20,7 +20,7 @@ pub(crate) fn decode(src: &str, opts: &ParseOptions) -> Result<Value, JobspecErr
         text: src,
     };
     let locate = |diag: Diag| source.locate(diag);
-    let body = hcl_edit::parser::parse_body(src).map_err(|e| locate(syntax_error(&e)))?;
+    let body = hcl_edit::parser::parse_body(src).map_err(|e| locate(syntax_error(src, &e)))?;
     let mut variables = Variables::default();
     let mut locals = Vec::new();
     let mut jobs = Vec::new();
@@ -31,7 +31,10 @@ pub(crate) fn decode(src: &str, opts: &ParseOptions) -> Result<Value, JobspecErr
                 return Err(locate(Diag::new(
                     attr.key.span(),
                     "Unsupported argument",
-                    format!("An argument named {:?} is not expected here.", attr.key.as_str()),
+                    format!(
+                        "An argument named {:?} is not expected here.",
+                        attr.key.as_str()
+                    ),
                 )));
             }
         };
@@ -51,7 +54,11 @@ pub(crate) fn decode(src: &str, opts: &ParseOptions) -> Result<Value, JobspecErr
     }
     let job_block = match jobs[..] {
         [] => {
-            return Err(locate(Diag::new(None, "Missing job block", "A job block is required")));
+            return Err(locate(Diag::new(
+                None,
+                "Missing job block",
+                "A job block is required",
+            )));
         }
         [job] => job,
         [_, second, ..] => {
@@ -94,7 +101,10 @@ fn finish(mut job: Map) -> Map {
             .into_iter()
             .map(|task| {
                 let mut group = Map::new();
-                group.insert("Name".to_owned(), task.get("Name").cloned().unwrap_or_default());
+                group.insert(
+                    "Name".to_owned(),
+                    task.get("Name").cloned().unwrap_or_default(),
+                );
                 group.insert("Tasks".to_owned(), Value::Array(vec![task]));
                 Value::Object(group)
             })

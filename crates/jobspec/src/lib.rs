@@ -16,6 +16,7 @@ mod duration;
 mod error;
 mod eval;
 mod funcs;
+pub mod fuzzing;
 mod job;
 mod normalize;
 mod schema;

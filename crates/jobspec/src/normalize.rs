@@ -80,7 +80,7 @@ pub(crate) fn affinity(block: &mut Map) -> Result<(), Diag> {
     Ok(())
 }
 
-/// A group's `vault` and `secret` blocks go to its tasks, and its scaling policy is horizontal.
+/// A group's `vault` and `secret` blocks go to its tasks.
 pub(crate) fn task_group(group: &mut Map) -> Result<(), Diag> {
     let vault = group.remove("#Vault");
     let secrets = group.remove("#Secrets");
@@ -89,23 +89,26 @@ pub(crate) fn task_group(group: &mut Map) -> Result<(), Diag> {
             inherit(task, vault.as_ref(), secrets.as_ref());
         }
     }
-    if let Some(Value::Object(scaling)) = group.get_mut("Scaling") {
-        let kind = scaling
-            .entry("Type")
-            .or_insert_with(|| Value::from("horizontal"))
-            .clone();
-        if !scaling.contains_key("Max") {
-            return Err(fail(
-                "Missing required argument",
-                "The argument \"max\" is required, but no definition was found.".to_owned(),
-            ));
-        }
-        if kind != "horizontal" {
-            return Err(fail(
-                "Invalid group scaling type",
-                format!("task group scaling policy had invalid type: {kind}"),
-            ));
-        }
+    Ok(())
+}
+
+/// A group's scaling policy is horizontal and needs a maximum.
+pub(crate) fn group_scaling(scaling: &mut Map) -> Result<(), Diag> {
+    let kind = scaling
+        .entry("Type")
+        .or_insert_with(|| Value::from("horizontal"))
+        .clone();
+    if !scaling.contains_key("Max") {
+        return Err(fail(
+            "Missing required argument",
+            "The argument \"max\" is required, but no definition was found.".to_owned(),
+        ));
+    }
+    if kind != "horizontal" {
+        return Err(fail(
+            "Invalid group scaling type",
+            format!("task group scaling policy had invalid type: {kind}"),
+        ));
     }
     Ok(())
 }
@@ -132,7 +135,10 @@ pub(crate) fn task(task: &mut Map) -> Result<(), Diag> {
     if let Some(Value::Array(policies)) = task.get("ScalingPolicies") {
         let mut seen = Vec::new();
         for policy in policies {
-            let kind = policy.get("Type").and_then(Value::as_str).unwrap_or_default();
+            let kind = policy
+                .get("Type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             if seen.contains(&kind) {
                 let label = kind.trim_start_matches("vertical_");
                 return Err(fail(

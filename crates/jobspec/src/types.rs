@@ -65,9 +65,13 @@ impl Type {
                     "The {} type constructor requires one argument specifying the element type.",
                     name.as_str()
                 ))),
-                other => Err(invalid(&format!("The keyword {other:?} is not a valid type."))),
+                other => Err(invalid(&format!(
+                    "The keyword {other:?} is not a valid type."
+                ))),
             },
-            Expression::FuncCall(call) if call.name.namespace.is_empty() && call.args.len() == 1 => {
+            Expression::FuncCall(call)
+                if call.name.namespace.is_empty() && call.args.len() == 1 =>
+            {
                 let name = call.name.name.as_str();
                 let arg = &call.args.iter().next().unwrap_or(expr);
                 match name {
@@ -78,13 +82,19 @@ impl Type {
                         Expression::Array(items) => Ok(Type::Tuple(
                             items.iter().map(Type::parse).collect::<DResult<_>>()?,
                         )),
-                        _ => Err(invalid("The tuple type constructor requires a list of types.")),
+                        _ => Err(invalid(
+                            "The tuple type constructor requires a list of types.",
+                        )),
                     },
                     "object" => Type::parse_object(arg),
-                    _ => Err(invalid(&format!("Keyword {name:?} is not a valid type constructor."))),
+                    _ => Err(invalid(&format!(
+                        "Keyword {name:?} is not a valid type constructor."
+                    ))),
                 }
             }
-            _ => Err(invalid("A type specification is either a primitive type keyword (bool, number, string) or a complex type constructor call, like list(string).")),
+            _ => Err(invalid(
+                "A type specification is either a primitive type keyword (bool, number, string) or a complex type constructor call, like list(string).",
+            )),
         }
     }
 
@@ -208,7 +218,11 @@ pub(crate) fn set_of(items: Vec<Value>) -> Vec<Value> {
     if out.iter().all(Value::is_string) {
         out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     } else if out.iter().all(Value::is_number) {
-        out.sort_by(|a, b| a.as_f64().partial_cmp(&b.as_f64()).unwrap_or(std::cmp::Ordering::Equal));
+        out.sort_by(|a, b| {
+            a.as_f64()
+                .partial_cmp(&b.as_f64())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
     }
     out
 }
@@ -224,18 +238,30 @@ mod tests {
 
     #[test]
     fn converts_to_declared_types() {
-        assert_eq!(ty("list(number)").convert(json!(["1", 2])), Ok(json!([1, 2])));
-        assert_eq!(ty("set(string)").convert(json!(["b", "a", "b"])), Ok(json!(["a", "b"])));
+        assert_eq!(
+            ty("list(number)").convert(json!(["1", 2])),
+            Ok(json!([1, 2]))
+        );
+        assert_eq!(
+            ty("set(string)").convert(json!(["b", "a", "b"])),
+            Ok(json!(["a", "b"]))
+        );
         assert_eq!(
             ty("object({a = string, b = optional(number)})").convert(json!({"a": 1, "c": 2})),
             Ok(json!({"a": "1", "b": null}))
         );
-        assert_eq!(ty("map(bool)").convert(json!({"x": "true"})), Ok(json!({"x": true})));
+        assert_eq!(
+            ty("map(bool)").convert(json!({"x": "true"})),
+            Ok(json!({"x": true}))
+        );
         assert_eq!(
             ty("list(string)").convert(json!("x")),
             Err("list of string required".to_owned())
         );
-        assert_eq!(ty("tuple([string, number])").convert(json!([1, "2"])), Ok(json!(["1", 2])));
+        assert_eq!(
+            ty("tuple([string, number])").convert(json!([1, "2"])),
+            Ok(json!(["1", 2]))
+        );
     }
 
     #[test]

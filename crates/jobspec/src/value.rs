@@ -9,6 +9,34 @@ use serde_json::Number;
 pub(crate) type Value = serde_json::Value;
 pub(crate) type Map = serde_json::Map<String, Value>;
 
+/// The most data one expression may produce (string bytes, plus a few bytes per element), so
+/// that doubling strings or lists through locals cannot exhaust memory.
+pub(crate) const MAX_SIZE: usize = 4 << 20;
+
+/// Whether a value holds more than [`MAX_SIZE`] of data; stops counting once it does.
+pub(crate) fn too_large(value: &Value) -> bool {
+    fn size(value: &Value, budget: &mut usize) -> bool {
+        let own = match value {
+            Value::String(s) => s.len(),
+            _ => 8,
+        };
+        if own > *budget {
+            return false;
+        }
+        *budget -= own;
+        match value {
+            Value::Array(items) => items.iter().all(|item| size(item, budget)),
+            Value::Object(entries) => entries.iter().all(|(k, v)| {
+                *budget = budget.saturating_sub(k.len());
+                size(v, budget)
+            }),
+            _ => true,
+        }
+    }
+    let mut budget = MAX_SIZE;
+    !size(value, &mut budget)
+}
+
 /// The name of a value's type, as error messages spell it.
 pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {

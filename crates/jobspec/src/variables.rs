@@ -47,7 +47,11 @@ impl<'b> Variables<'b> {
         let span = crate::decode::header_span(block);
         let name = block.labels.first().map(|l| l.as_str()).unwrap_or_default();
         if block.labels.len() != 1 {
-            return Err(Diag::new(span, "Missing name for variable", "A variable block must have exactly one label: its name."));
+            return Err(Diag::new(
+                span,
+                "Missing name for variable",
+                "A variable block must have exactly one label: its name.",
+            ));
         }
         if hcl_edit::Ident::try_new(name).is_err() {
             return Err(Diag::new(
@@ -84,13 +88,18 @@ impl<'b> Variables<'b> {
                     }
                 },
                 Structure::Block(inner) if inner.ident.as_str() == "validation" => {
-                    variable.validations.push(validation(inner, name, &literal)?);
+                    variable
+                        .validations
+                        .push(validation(inner, name, &literal)?);
                 }
                 Structure::Block(inner) => {
                     return Err(Diag::new(
                         crate::decode::header_span(inner),
                         "Unsupported block type",
-                        format!("Blocks of type {:?} are not expected here.", inner.ident.as_str()),
+                        format!(
+                            "Blocks of type {:?} are not expected here.",
+                            inner.ident.as_str()
+                        ),
                     ));
                 }
             }
@@ -119,7 +128,11 @@ impl<'b> Variables<'b> {
         let literal = Evaluator::new(Ctx::literal(src));
         for structure in block.body.iter() {
             let Structure::Attribute(attr) = structure else {
-                return Err(Diag::new(structure.span(), "Unexpected block", "Blocks are not allowed in a variables block."));
+                return Err(Diag::new(
+                    structure.span(),
+                    "Unexpected block",
+                    "Blocks are not allowed in a variables block.",
+                ));
             };
             let name = attr.key.as_str();
             self.check_unique(name, attr.key.span())?;
@@ -138,22 +151,36 @@ impl<'b> Variables<'b> {
 
     fn check_unique(&self, name: &str, span: Option<Range<usize>>) -> DResult<()> {
         if self.declared.iter().any(|v| v.name == name) {
-            return Err(Diag::new(span, "Duplicate variable", format!("Duplicate {name} variable definition found.")));
+            return Err(Diag::new(
+                span,
+                "Duplicate variable",
+                format!("Duplicate {name} variable definition found."),
+            ));
         }
         Ok(())
     }
 
     /// Applies the values given from outside, in precedence order, and returns `var`'s object.
-    pub fn resolve(mut self, job: Source<'_>, opts: &ParseOptions, env: &FuncEnv) -> Result<Map, JobspecError> {
+    pub fn resolve(
+        mut self,
+        job: Source<'_>,
+        opts: &ParseOptions,
+        env: &FuncEnv,
+    ) -> Result<Map, JobspecError> {
         for entry in &opts.env {
-            let Some((name, text)) = entry.strip_prefix("NOMAD_VAR_").and_then(|e| e.split_once('=')) else {
+            let Some((name, text)) = entry
+                .strip_prefix("NOMAD_VAR_")
+                .and_then(|e| e.split_once('='))
+            else {
                 continue;
             };
             let label = format!("<value for var.{name} from env>");
             let source = Source { name: &label, text };
             if let Some(variable) = self.declared.iter_mut().find(|v| v.name == name) {
                 let value = from_text(variable.ty.as_ref(), text).map_err(|d| source.locate(d))?;
-                variable.assign(value, "env", "Invalid value for variable").map_err(|d| source.locate(d))?;
+                variable
+                    .assign(value, "env", "Invalid value for variable")
+                    .map_err(|d| source.locate(d))?;
             }
         }
         for file in &opts.var_files {
@@ -167,7 +194,8 @@ impl<'b> Variables<'b> {
             let source = Source { name: &label, text };
             match self.declared.iter_mut().find(|v| v.name == name) {
                 Some(variable) => {
-                    let value = from_text(variable.ty.as_ref(), text).map_err(|d| source.locate(d))?;
+                    let value =
+                        from_text(variable.ty.as_ref(), text).map_err(|d| source.locate(d))?;
                     variable
                         .assign(value, "cmd", "Invalid argument value for -var variable")
                         .map_err(|d| source.locate(d))?;
@@ -198,8 +226,12 @@ impl<'b> Variables<'b> {
     }
 
     fn apply_var_file(&mut self, file: &VarFile, strict: bool) -> Result<(), JobspecError> {
-        let source = Source { name: &file.name, text: &file.content };
-        for (name, value, span) in var_file_values(&file.content).map_err(|d| source.locate(d))? {
+        let source = Source {
+            name: &file.name,
+            text: &file.content,
+        };
+        let assignments = var_file_values(&file.content).map_err(|d| source.locate(d))?;
+        for Assignment { name, value, span } in assignments {
             match self.declared.iter_mut().find(|v| v.name == name) {
                 Some(variable) => variable
                     .assign(value, "varfile", "Invalid value for variable")
@@ -246,7 +278,9 @@ impl Variable<'_> {
             unknown_as_text: false,
         });
         for rule in &self.validations {
-            let result = eval.eval(rule.condition, &Scope::default()).map_err(|d| job.locate(d))?;
+            let result = eval
+                .eval(rule.condition, &Scope::default())
+                .map_err(|d| job.locate(d))?;
             let passed = match result {
                 Value::Bool(b) => b,
                 _ => {
@@ -258,7 +292,11 @@ impl Variable<'_> {
                 }
             };
             if !passed {
-                let mut at = rule.span.clone().map(|s| job.describe(s)).unwrap_or_default();
+                let mut at = rule
+                    .span
+                    .clone()
+                    .map(|s| job.describe(s))
+                    .unwrap_or_default();
                 if !at.is_empty() {
                     at = format!("\n\nThis was checked by the validation rule at {at}.");
                 }
@@ -275,12 +313,18 @@ impl Variable<'_> {
 
 /// A `validation { condition, error_message }` block; the condition must test `var.<name>`
 /// and may refer to no other variable.
-fn validation<'b>(block: &'b Block, name: &str, literal: &Evaluator<'_>) -> DResult<Validation<'b>> {
+fn validation<'b>(
+    block: &'b Block,
+    name: &str,
+    literal: &Evaluator<'_>,
+) -> DResult<Validation<'b>> {
     let span = crate::decode::header_span(block);
     let (mut condition, mut message) = (None, None);
     for structure in block.body.iter() {
         match structure {
-            Structure::Attribute(attr) if attr.key.as_str() == "condition" => condition = Some(&attr.value),
+            Structure::Attribute(attr) if attr.key.as_str() == "condition" => {
+                condition = Some(&attr.value)
+            }
             Structure::Attribute(attr) if attr.key.as_str() == "error_message" => {
                 let text = literal.eval(&attr.value, &Scope::default())?;
                 let text = text.as_str().unwrap_or_default().to_owned();
@@ -294,7 +338,11 @@ fn validation<'b>(block: &'b Block, name: &str, literal: &Evaluator<'_>) -> DRes
                 message = Some(text);
             }
             other => {
-                return Err(Diag::new(other.span(), "Unsupported argument", "A validation block takes only condition and error_message."));
+                return Err(Diag::new(
+                    other.span(),
+                    "Unsupported argument",
+                    "A validation block takes only condition and error_message.",
+                ));
             }
         }
     }
@@ -311,17 +359,25 @@ fn validation<'b>(block: &'b Block, name: &str, literal: &Evaluator<'_>) -> DRes
         return Err(Diag::new(
             bad,
             "Invalid reference in variable validation",
-            format!("The condition for variable {name:?} can only refer to the variable itself, using var.{name}."),
+            format!(
+                "The condition for variable {name:?} can only refer to the variable itself, using var.{name}."
+            ),
         ));
     }
     if !references.vars.iter().any(|(v, _)| v == name) {
         return Err(Diag::new(
             condition.span(),
             "Invalid variable validation condition",
-            format!("The condition for variable {name:?} must refer to var.{name} in order to test incoming values."),
+            format!(
+                "The condition for variable {name:?} must refer to var.{name} in order to test incoming values."
+            ),
         ));
     }
-    Ok(Validation { condition, message, span })
+    Ok(Validation {
+        condition,
+        message,
+        span,
+    })
 }
 
 /// The `var.*` and `local.*` references of an expression.
@@ -365,33 +421,57 @@ fn from_text(ty: Option<&Type>, text: &str) -> DResult<Value> {
     match ty {
         None | Some(Type::String) | Some(Type::Number) => Ok(Value::String(text.to_owned())),
         Some(_) => {
-            let expr = hcl_edit::parser::parse_expr(text).map_err(|e| crate::error::syntax_error(&e))?;
+            let expr = hcl_edit::parser::parse_expr(text)
+                .map_err(|e| crate::error::syntax_error(text, &e))?;
             Evaluator::new(Ctx::literal(text)).eval(&expr, &Scope::default())
         }
     }
 }
 
+/// `name = value` in a var file, and where the value is written (JSON files carry no
+/// positions).
+struct Assignment {
+    name: String,
+    value: Value,
+    span: Option<Range<usize>>,
+}
+
 /// The assignments of a var file, HCL (`name = value`) or JSON (`{"name": value}`).
-fn var_file_values(content: &str) -> DResult<Vec<(String, Value, Option<Range<usize>>)>> {
+fn var_file_values(content: &str) -> DResult<Vec<Assignment>> {
     if crate::is_json(content) {
-        let values: Map = serde_json::from_str(content).map_err(|e| crate::error::json_error(content, &e))?;
-        return Ok(values.into_iter().map(|(k, v)| (k, v, None)).collect());
+        let values: Map =
+            serde_json::from_str(content).map_err(|e| crate::error::json_error(content, &e))?;
+        return Ok(values
+            .into_iter()
+            .map(|(name, value)| Assignment {
+                name,
+                value,
+                span: None,
+            })
+            .collect());
     }
-    let body: Body = hcl_edit::parser::parse_body(content).map_err(|e| crate::error::syntax_error(&e))?;
+    let body: Body = hcl_edit::parser::parse_body(content)
+        .map_err(|e| crate::error::syntax_error(content, &e))?;
     let literal = Evaluator::new(Ctx::literal(content));
     let mut values = Vec::new();
     for structure in body.iter() {
         match structure {
             Structure::Attribute(attr) => {
                 let value = literal.eval(&attr.value, &Scope::default())?;
-                values.push((attr.key.as_str().to_owned(), value, attr.value.span()));
+                values.push(Assignment {
+                    name: attr.key.as_str().to_owned(),
+                    value,
+                    span: attr.value.span(),
+                });
             }
             Structure::Block(block) if block.ident.as_str() == "variable" => {
                 let name = block.labels.first().map(|l| l.as_str()).unwrap_or_default();
                 return Err(Diag::new(
                     crate::decode::header_span(block),
                     "Variable declaration in a .var file",
-                    format!("A .var file is used to assign values to variables that have already been declared in job files, not to declare new variables. To declare variable {name:?}, place this block in one of your job files\n\nTo set a value for this variable, use the definition syntax instead:\n    {name} = <value>"),
+                    format!(
+                        "A .var file is used to assign values to variables that have already been declared in job files, not to declare new variables. To declare variable {name:?}, place this block in one of your job files\n\nTo set a value for this variable, use the definition syntax instead:\n    {name} = <value>"
+                    ),
                 ));
             }
             Structure::Block(block) => {
@@ -408,15 +488,16 @@ fn var_file_values(content: &str) -> DResult<Vec<(String, Value, Option<Range<us
 
 /// Evaluates `locals` blocks. A local may use others in any order: each pass evaluates what it
 /// can, and a pass that makes no progress reports the first failure (a cycle or a real error).
-pub(crate) fn evaluate_locals(
-    blocks: &[&Block],
-    ctx: Ctx<'_>,
-) -> DResult<Map> {
+pub(crate) fn evaluate_locals(blocks: &[&Block], ctx: Ctx<'_>) -> DResult<Map> {
     let mut pending = Vec::new();
     for block in blocks {
         for structure in block.body.iter() {
             let Structure::Attribute(attr) = structure else {
-                return Err(Diag::new(structure.span(), "Unexpected block", "Blocks are not allowed in a locals block."));
+                return Err(Diag::new(
+                    structure.span(),
+                    "Unexpected block",
+                    "Blocks are not allowed in a locals block.",
+                ));
             };
             let name = attr.key.as_str();
             if pending.iter().any(|(n, _): &(&str, _)| *n == name) {
@@ -451,7 +532,9 @@ pub(crate) fn evaluate_locals(
             }
         }
         if remaining.len() == before {
-            return Err(first_error.unwrap_or_else(|| Diag::new(None, "Invalid locals", "The locals could not be evaluated.")));
+            return Err(first_error.unwrap_or_else(|| {
+                Diag::new(None, "Invalid locals", "The locals could not be evaluated.")
+            }));
         }
         pending = remaining;
     }

@@ -20,7 +20,11 @@ fn options(path: &Path) -> ParseOptions {
     let strings = |key: &str| -> Vec<String> {
         json[key]
             .as_array()
-            .map(|a| a.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     opts.var_flags = strings("var_flags");
@@ -28,7 +32,10 @@ fn options(path: &Path) -> ParseOptions {
     opts.var_files = strings("var_files")
         .into_iter()
         .enumerate()
-        .map(|(i, content)| VarFile { name: format!("vars{i}.hcl"), content })
+        .map(|(i, content)| VarFile {
+            name: format!("vars{i}.hcl"),
+            content,
+        })
         .collect();
     opts.random_seed = json["random_seed"].as_u64();
     opts.strict = json["strict"].as_bool().unwrap_or(false);
@@ -75,9 +82,15 @@ fn specs_parse_to_their_goldens() {
         match std::fs::read_to_string(&golden_path) {
             Ok(expected) if expected == rendered => {}
             Ok(_) => failures.push(format!("{name}: differs from {name}.json:\n{rendered}")),
-            Err(_) => failures.push(format!("{name}: no golden {name}.json (run with UPDATE_GOLDEN=1)")),
+            Err(_) => failures.push(format!(
+                "{name}: no golden {name}.json (run with UPDATE_GOLDEN=1)"
+            )),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    assert!(names.len() >= 25, "expected at least 25 specs, found {}", names.len());
+    assert!(
+        names.len() >= 25,
+        "expected at least 25 specs, found {}",
+        names.len()
+    );
 }

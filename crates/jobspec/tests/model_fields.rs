@@ -58,7 +58,10 @@ fn the_model_keeps_every_field_a_jobspec_sets() {
             continue;
         }
         let src = std::fs::read_to_string(&path).unwrap();
-        let opts = ParseOptions { random_seed: Some(1), ..ParseOptions::default() };
+        let opts = ParseOptions {
+            random_seed: Some(1),
+            ..ParseOptions::default()
+        };
         let (Ok(json), Ok(job)) = (parse_to_json(&src, &opts), parse(&src, &opts)) else {
             continue;
         };

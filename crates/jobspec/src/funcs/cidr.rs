@@ -26,7 +26,11 @@ impl Network {
             return Err(invalid());
         }
         let host_bits = bits - prefix;
-        let base = if host_bits == 128 { 0 } else { value >> host_bits << host_bits };
+        let base = if host_bits == 128 {
+            0
+        } else {
+            value >> host_bits << host_bits
+        };
         Ok(Network { base, prefix, bits })
     }
 
@@ -52,7 +56,8 @@ impl Network {
             ));
         }
         let new_bits = new_bits as u32;
-        let number = u128::try_from(number).map_err(|_| "the network number must not be negative")?;
+        let number =
+            u128::try_from(number).map_err(|_| "the network number must not be negative")?;
         if new_bits < 128 && number >> new_bits != 0 {
             return Err(format!(
                 "prefix extension of {new_bits} does not accommodate a subnet numbered {number}"
@@ -80,7 +85,11 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
             let network = Network::parse(&string(&prefix)?)?;
             let host = integer(&host)?;
             let size = 1i128 << network.host_bits().min(126);
-            let index = if host < 0 { size + i128::from(host) } else { i128::from(host) };
+            let index = if host < 0 {
+                size + i128::from(host)
+            } else {
+                i128::from(host)
+            };
             if index < 0 || index >= size {
                 return Err(format!(
                     "prefix of {} bits cannot accommodate a host numbered {host}",
@@ -108,18 +117,22 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
             let mut args = args.into_iter();
             let network = Network::parse(&string(&args.next().ok_or("a prefix is required")?)?)?;
             // Each subnet starts right after the previous one, aligned to its own size.
+            let exhausted = || "not enough remaining address space for a subnet".to_owned();
             let mut next: u128 = network.base;
             let mut out = Vec::new();
             for new_bits in args {
                 let new_bits = integer(&new_bits)?;
                 let first = network.subnet(new_bits, 0)?;
                 let size = 1u128 << (first.bits - first.prefix).min(127);
-                let aligned = next.div_ceil(size) * size;
+                let aligned = next
+                    .div_ceil(size)
+                    .checked_mul(size)
+                    .ok_or_else(exhausted)?;
                 let number = (aligned - network.base) / size;
                 let subnet = network
                     .subnet(new_bits, i64::try_from(number).unwrap_or(i64::MAX))
-                    .map_err(|_| "not enough remaining address space for a subnet".to_owned())?;
-                next = subnet.base + size;
+                    .map_err(|_| exhausted())?;
+                next = subnet.base.saturating_add(size);
                 out.push(Value::String(subnet.render()));
             }
             Ok(Value::Array(out))

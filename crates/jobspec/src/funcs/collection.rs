@@ -41,7 +41,10 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
             between(&args, 2, 3)?;
             let mut args = args.into_iter();
             let (map, key) = (args.next(), args.next());
-            let (mut map, key) = (object(map.unwrap_or_default())?, string(&key.unwrap_or_default())?);
+            let (mut map, key) = (
+                object(map.unwrap_or_default())?,
+                string(&key.unwrap_or_default())?,
+            );
             match (map.remove(&key), args.next()) {
                 (Some(found), _) => Ok(found),
                 (None, Some(default)) => Ok(default),
@@ -49,7 +52,11 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
             }
         }
         "setintersection" | "setunion" => {
-            let mut sets = args.into_iter().map(list).collect::<Result<Vec<_>>>()?.into_iter();
+            let mut sets = args
+                .into_iter()
+                .map(list)
+                .collect::<Result<Vec<_>>>()?
+                .into_iter();
             let mut result = set_of(sets.next().ok_or("at least one argument is required")?);
             for set in sets {
                 if name == "setunion" {
@@ -65,7 +72,9 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
             for set in args {
                 let set = set_of(list(set)?);
                 if product.len().saturating_mul(set.len()) > MAX_GENERATED {
-                    return Err(format!("the product has more than {MAX_GENERATED} elements"));
+                    return Err(format!(
+                        "the product has more than {MAX_GENERATED} elements"
+                    ));
                 }
                 product = product
                     .iter()
@@ -78,7 +87,9 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
                     })
                     .collect();
             }
-            Ok(Value::Array(product.into_iter().map(Value::Array).collect()))
+            Ok(Value::Array(
+                product.into_iter().map(Value::Array).collect(),
+            ))
         }
         "slice" => {
             let [items, start, end] = fixed(args)?;
@@ -103,10 +114,14 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
         "chunklist" => {
             let [items, size] = fixed(args)?;
             let items = list(items)?;
-            let size = usize::try_from(integer(&size)?).map_err(|_| "the size must not be negative")?;
+            let size =
+                usize::try_from(integer(&size)?).map_err(|_| "the size must not be negative")?;
             let size = if size == 0 { items.len().max(1) } else { size };
             Ok(Value::Array(
-                items.chunks(size).map(|chunk| Value::Array(chunk.to_vec())).collect(),
+                items
+                    .chunks(size)
+                    .map(|chunk| Value::Array(chunk.to_vec()))
+                    .collect(),
             ))
         }
         "contains" | "element" | "index" => {
@@ -143,9 +158,14 @@ fn unary(name: &str, args: Vec<Value>) -> Result<Value> {
             _ => Ok(Value::from(list(arg)?.len())),
         },
         "keys" => Ok(Value::Array(
-            object(arg)?.into_iter().map(|(k, _)| Value::String(k)).collect(),
+            object(arg)?
+                .into_iter()
+                .map(|(k, _)| Value::String(k))
+                .collect(),
         )),
-        "values" => Ok(Value::Array(object(arg)?.into_iter().map(|(_, v)| v).collect())),
+        "values" => Ok(Value::Array(
+            object(arg)?.into_iter().map(|(_, v)| v).collect(),
+        )),
         "compact" => Ok(Value::Array(
             list(arg)?
                 .into_iter()
@@ -170,7 +190,9 @@ fn unary(name: &str, args: Vec<Value>) -> Result<Value> {
         _ => {
             let mut sorted = strings(arg)?;
             sorted.sort();
-            Ok(Value::Array(sorted.into_iter().map(Value::String).collect()))
+            Ok(Value::Array(
+                sorted.into_iter().map(Value::String).collect(),
+            ))
         }
     }
 }

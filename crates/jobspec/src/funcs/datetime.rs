@@ -14,22 +14,39 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
         let later = time
             .checked_add_signed(TimeDelta::nanoseconds(nanos))
             .ok_or("the result is out of range")?;
-        return Ok(Value::String(later.to_rfc3339_opts(SecondsFormat::Secs, true)));
+        return Ok(Value::String(
+            later.to_rfc3339_opts(SecondsFormat::Secs, true),
+        ));
     }
     format_date(&first, &parse(&second)?).map(Value::String)
 }
 
 fn parse(text: &str) -> Result<DateTime<FixedOffset>> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| format!("not a valid RFC3339 timestamp: {e}"))
+    DateTime::parse_from_rfc3339(text).map_err(|e| format!("not a valid RFC3339 timestamp: {e}"))
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 const WEEKDAYS: [&str; 7] = [
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 ];
 
 /// `formatdate`'s mnemonics: runs of one letter (`YYYY`, `MM`, `hh`, `ZZZZZ`, ...) are fields,
@@ -74,7 +91,10 @@ fn format_date(format: &str, time: &DateTime<FixedOffset>) -> Result<String> {
         let run = chars[i..].iter().take_while(|&&d| d == c).count();
         let field: String = chars[i..i + run].iter().collect();
         i += run;
-        out.push_str(&date_field(c, run, time).ok_or_else(|| format!("invalid date format verb {field:?}"))?);
+        out.push_str(
+            &date_field(c, run, time)
+                .ok_or_else(|| format!("invalid date format verb {field:?}"))?,
+        );
     }
     Ok(out)
 }

@@ -27,9 +27,7 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
 
 /// A random (version 4) UUID from the parse's seeded generator.
 pub(super) fn uuid_v4(env: &FuncEnv) -> Result<Value> {
-    let missing = || {
-        "uuidv4 needs randomness, and this parse was given no random seed".to_owned()
-    };
+    let missing = || "uuidv4 needs randomness, and this parse was given no random seed".to_owned();
     let high = env.next_random().ok_or_else(missing)?;
     let low = env.next_random().ok_or_else(missing)?;
     let mut bytes = [0u8; 16];
@@ -47,7 +45,8 @@ fn uuid_v5(namespace: &str, name: &str) -> Result<Value> {
         "url" => Uuid::NAMESPACE_URL,
         "oid" => Uuid::NAMESPACE_OID,
         "x500" => Uuid::NAMESPACE_X500,
-        other => Uuid::parse_str(other).map_err(|e| format!("uuidv5() doesn't support namespace {other:?}: {e}"))?,
+        other => Uuid::parse_str(other)
+            .map_err(|e| format!("uuidv5() doesn't support namespace {other:?}: {e}"))?,
     };
     let mut hasher = Sha1::new();
     hasher.update(namespace.as_bytes());

@@ -16,9 +16,9 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
         "base64decode" => {
             let bytes = base64_decode(&text)
                 .ok_or_else(|| format!("failed to decode base64 data {text:?}"))?;
-            String::from_utf8(bytes)
-                .map(Value::String)
-                .map_err(|_| "the result of decoding the provided string is not valid UTF-8".to_owned())
+            String::from_utf8(bytes).map(Value::String).map_err(|_| {
+                "the result of decoding the provided string is not valid UTF-8".to_owned()
+            })
         }
         "urlencode" => Ok(Value::String(url_encode(&text))),
         "jsondecode" => serde_json::from_str(&text).map_err(|e| format!("invalid JSON: {e}")),
@@ -63,7 +63,7 @@ fn base64_encode(bytes: &[u8]) -> String {
 /// Standard, padded base64; anything else (missing padding, stray characters) is rejected.
 fn base64_decode(text: &str) -> Option<Vec<u8>> {
     let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(bytes.len() / 4 * 3);

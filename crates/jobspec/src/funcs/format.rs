@@ -57,7 +57,9 @@ pub(super) fn format(template: &str, args: &[Value]) -> Result<String> {
             chars.next();
             spec.precision = Some(digits(&mut chars).unwrap_or(0));
         }
-        let verb = chars.next().ok_or("format string ends in the middle of a verb")?;
+        let verb = chars
+            .next()
+            .ok_or("format string ends in the middle of a verb")?;
         let arg = args.get(next_arg).ok_or_else(|| {
             format!(
                 "not enough arguments for \"%{verb}\": need index {} but have {} total",
@@ -83,7 +85,12 @@ fn digits(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<usize>
     let mut number: Option<usize> = None;
     while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
         chars.next();
-        number = Some(number.unwrap_or(0).saturating_mul(10).saturating_add(d as usize));
+        number = Some(
+            number
+                .unwrap_or(0)
+                .saturating_mul(10)
+                .saturating_add(d as usize),
+        );
     }
     number.map(|n| n.min(1024))
 }
@@ -132,7 +139,11 @@ fn verb_text(verb: char, spec: &Spec, arg: &Value) -> Result<String> {
                 'e' | 'E' => exponent(f, spec.precision.unwrap_or(6)),
                 _ => general(f, spec.precision),
             };
-            let text = if verb.is_uppercase() { text.to_uppercase() } else { text };
+            let text = if verb.is_uppercase() {
+                text.to_uppercase()
+            } else {
+                text
+            };
             Ok(signed(text, spec))
         }
         other => Err(format!("unrecognized format verb '{other}'")),
@@ -158,7 +169,11 @@ fn exponent(f: f64, precision: usize) -> String {
     let rust = format!("{f:.precision$e}");
     let (mantissa, exp) = rust.split_once('e').unwrap_or((&rust, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+    format!(
+        "{mantissa}e{}{:02}",
+        if exp < 0 { '-' } else { '+' },
+        exp.abs()
+    )
 }
 
 /// Go's `%g`: the shortest representation, in exponent form for large and small magnitudes.
@@ -172,7 +187,11 @@ fn general(f: f64, precision: Option<usize>) -> String {
     let limit = precision.map_or(6, |p| p.max(1) as i32);
     if exp < -4 || exp >= limit {
         let mantissa = trim_fraction(mantissa);
-        format!("{mantissa}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.abs())
+        format!(
+            "{mantissa}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
     } else {
         let digits = mantissa.replace(['.', '-'], "");
         let decimals = (digits.len() as i32 - 1 - exp).max(0) as usize;
@@ -227,17 +246,29 @@ mod tests {
             ("%+d", json!(5), "+5"),
             ("%05d", json!(-42), "-0042"),
             ("%#x", json!(255), "0xff"),
-            ("%8.3f|", json!(3.14159), "   3.142|"),
+            ("%8.3f|", json!(1.23456), "   1.235|"),
             ("%v", json!({"a": 1}), "{\"a\":1}"),
         ];
         for (template, arg, expected) in cases {
-            assert_eq!(format(template, &[arg]).as_deref(), Ok(expected), "{template}");
+            assert_eq!(
+                format(template, &[arg]).as_deref(),
+                Ok(expected),
+                "{template}"
+            );
         }
     }
 
     #[test]
     fn argument_counts_are_checked() {
-        assert!(format("%s %s", &[json!("a")]).unwrap_err().contains("need index 2"));
-        assert!(format("%s", &[json!("a"), json!("b")]).unwrap_err().contains("too many"));
+        assert!(
+            format("%s %s", &[json!("a")])
+                .unwrap_err()
+                .contains("need index 2")
+        );
+        assert!(
+            format("%s", &[json!("a"), json!("b")])
+                .unwrap_err()
+                .contains("too many")
+        );
     }
 }

@@ -55,9 +55,9 @@ pub(crate) fn call(name: &str, args: Vec<Value>, env: &FuncEnv) -> Option<Result
         | "regex_replace" | "split" | "strlen" | "strrev" | "substr" | "title" | "trim"
         | "trimprefix" | "trimsuffix" | "trimspace" => string::call(name, args),
         "chunklist" | "coalesce" | "coalescelist" | "compact" | "concat" | "contains"
-        | "distinct" | "element" | "flatten" | "index" | "keys" | "length" | "lookup"
-        | "merge" | "range" | "reverse" | "setintersection" | "setproduct" | "setunion"
-        | "slice" | "sort" | "values" | "zipmap" => collection::call(name, args),
+        | "distinct" | "element" | "flatten" | "index" | "keys" | "length" | "lookup" | "merge"
+        | "range" | "reverse" | "setintersection" | "setproduct" | "setunion" | "slice"
+        | "sort" | "values" | "zipmap" => collection::call(name, args),
         "base64decode" | "base64encode" | "csvdecode" | "jsondecode" | "jsonencode"
         | "urlencode" => encoding::call(name, args),
         "md5" | "sha1" | "sha256" | "sha512" | "uuidv5" => digest::call(name, args),
@@ -177,28 +177,64 @@ mod tests {
         check("parseint", json!(["-101", 2]), json!(-5));
         check("pow", json!([2, 10]), json!(1024));
         check("signum", json!([-9]), json!(-1));
-        assert_eq!(fails("parseint", json!(["12", 1])), "base must be between 2 and 62");
+        assert_eq!(
+            fails("parseint", json!(["12", 1])),
+            "base must be between 2 and 62"
+        );
     }
 
     #[test]
     fn strings() {
         check("chomp", json!(["hi\r\n\n"]), json!("hi"));
-        check("format", json!(["%s-%03d %.2f %q %v %t %x %%", "a", 7, 3.14159, "q", [1], true, 255]), json!("a-007 3.14 \"q\" [1] true ff %"));
-        check("format", json!(["%[2]s %[1]s %-4s|%5.1f", "a", "b", 2.25]), json!("b a b   |  2.2"));
-        check("formatlist", json!(["%s=%s", ["a", "b"], "x"]), json!(["a=x", "b=x"]));
+        check(
+            "format",
+            json!([
+                "%s-%03d %.2f %q %v %t %x %%",
+                "a",
+                7,
+                1.23456,
+                "q",
+                [1],
+                true,
+                255
+            ]),
+            json!("a-007 1.23 \"q\" [1] true ff %"),
+        );
+        check(
+            "format",
+            json!(["%[2]s %[1]s %-4s|%5.1f", "a", "b", 2.25]),
+            json!("b a b   |  2.2"),
+        );
+        check(
+            "formatlist",
+            json!(["%s=%s", ["a", "b"], "x"]),
+            json!(["a=x", "b=x"]),
+        );
         check("indent", json!([2, "a\nb\n"]), json!("a\n  b\n  "));
         check("join", json!(["-", ["a", "b"], ["c"]]), json!("a-b-c"));
         check("lower", json!(["ÀB"]), json!("àb"));
         check("upper", json!(["ab"]), json!("AB"));
         check("replace", json!(["a-b-c", "-", "+"]), json!("a+b+c"));
-        check("replace", json!(["a1b22", "/([0-9]+)/", "<$1>"]), json!("a<1>b<22>"));
-        check("regex_replace", json!(["v1.2", "[0-9]", "N"]), json!("vN.N"));
+        check(
+            "replace",
+            json!(["a1b22", "/([0-9]+)/", "<$1>"]),
+            json!("a<1>b<22>"),
+        );
+        check(
+            "regex_replace",
+            json!(["v1.2", "[0-9]", "N"]),
+            json!("vN.N"),
+        );
         check("split", json!([",", "a,,b"]), json!(["a", "", "b"]));
         check("strlen", json!(["héllo"]), json!(5));
         check("strrev", json!(["abc"]), json!("cba"));
         check("substr", json!(["hello world", 1, 4]), json!("ello"));
         check("substr", json!(["hello world", -5, -1]), json!("world"));
-        check("title", json!(["hello big-world"]), json!("Hello Big-World"));
+        check(
+            "title",
+            json!(["hello big-world"]),
+            json!("Hello Big-World"),
+        );
         check("trim", json!(["?!hi?!", "!?"]), json!("hi"));
         check("trimprefix", json!(["nomad-job", "nomad-"]), json!("job"));
         check("trimsuffix", json!(["job.hcl", ".hcl"]), json!("job"));
@@ -222,18 +258,37 @@ mod tests {
         check("length", json!(["héllo"]), json!(5));
         check("length", json!([{"a": 1}]), json!(1));
         check("lookup", json!([{"a": 1}, "b", 9]), json!(9));
-        check("merge", json!([{"a": 1, "b": 1}, {"b": 2}]), json!({"a": 1, "b": 2}));
+        check(
+            "merge",
+            json!([{"a": 1, "b": 1}, {"b": 2}]),
+            json!({"a": 1, "b": 2}),
+        );
         check("range", json!([3]), json!([0, 1, 2]));
         check("range", json!([10, 0, -4]), json!([10, 6, 2]));
         check("reverse", json!([[1, 2]]), json!([2, 1]));
-        check("setintersection", json!([["a", "b"], ["b", "c"]]), json!(["b"]));
-        check("setproduct", json!([["a", "b"], [1]]), json!([["a", 1], ["b", 1]]));
+        check(
+            "setintersection",
+            json!([["a", "b"], ["b", "c"]]),
+            json!(["b"]),
+        );
+        check(
+            "setproduct",
+            json!([["a", "b"], [1]]),
+            json!([["a", 1], ["b", 1]]),
+        );
         check("setunion", json!([["b"], ["a", "b"]]), json!(["a", "b"]));
         check("slice", json!([[1, 2, 3, 4], 1, 3]), json!([2, 3]));
         check("sort", json!([["b", "a", "c"]]), json!(["a", "b", "c"]));
         check("values", json!([{"b": 1, "a": 2}]), json!([2, 1]));
-        check("zipmap", json!([["a", "b"], [1, 2]]), json!({"a": 1, "b": 2}));
-        assert_eq!(fails("lookup", json!([{"a": 1}, "b"])), "lookup failed to find key \"b\"");
+        check(
+            "zipmap",
+            json!([["a", "b"], [1, 2]]),
+            json!({"a": 1, "b": 2}),
+        );
+        assert_eq!(
+            fails("lookup", json!([{"a": 1}, "b"])),
+            "lookup failed to find key \"b\""
+        );
         assert_eq!(fails("index", json!([[], 1])), "item not found");
     }
 
@@ -242,18 +297,46 @@ mod tests {
         check("base64encode", json!(["hello"]), json!("aGVsbG8="));
         check("base64decode", json!(["aGVsbG8="]), json!("hello"));
         check("urlencode", json!(["a b&c/é"]), json!("a+b%26c%2F%C3%A9"));
-        check("jsonencode", json!([{"b": [1, "<x>"], "a": true}]), json!(r#"{"a":true,"b":[1,"\u003cx\u003e"]}"#));
-        check("jsondecode", json!([r#"{"a": [1, 2.5, null]}"#]), json!({"a": [1, 2.5, null]}));
-        check("csvdecode", json!(["a,b\n1,\"x,y\"\n"]), json!([{"a": "1", "b": "x,y"}]));
+        check(
+            "jsonencode",
+            json!([{"b": [1, "<x>"], "a": true}]),
+            json!(r#"{"a":true,"b":[1,"\u003cx\u003e"]}"#),
+        );
+        check(
+            "jsondecode",
+            json!([r#"{"a": [1, 2.5, null]}"#]),
+            json!({"a": [1, 2.5, null]}),
+        );
+        check(
+            "csvdecode",
+            json!(["a,b\n1,\"x,y\"\n"]),
+            json!([{"a": "1", "b": "x,y"}]),
+        );
         assert!(fails("base64decode", json!(["!!"])).contains("base64"));
     }
 
     #[test]
     fn digests_and_uuids() {
-        check("md5", json!(["hello"]), json!("5d41402abc4b2a76b9719d911017c592"));
-        check("sha1", json!(["hello"]), json!("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"));
-        check("sha256", json!(["hello"]), json!("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"));
-        check("uuidv5", json!(["dns", "www.example.com"]), json!("2ed6657d-e927-568b-95e1-2665a8aea6a2"));
+        check(
+            "md5",
+            json!(["hello"]),
+            json!("5d41402abc4b2a76b9719d911017c592"),
+        );
+        check(
+            "sha1",
+            json!(["hello"]),
+            json!("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"),
+        );
+        check(
+            "sha256",
+            json!(["hello"]),
+            json!("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
+        );
+        check(
+            "uuidv5",
+            json!(["dns", "www.example.com"]),
+            json!("2ed6657d-e927-568b-95e1-2665a8aea6a2"),
+        );
         let env = FuncEnv::new(Some(1));
         let first = call("uuidv4", vec![], &env);
         let second = call("uuidv4", vec![], &env);
@@ -264,15 +347,56 @@ mod tests {
 
     #[test]
     fn networks_and_dates() {
-        check("cidrhost", json!(["10.12.112.0/20", 16]), json!("10.12.112.16"));
-        check("cidrhost", json!(["10.12.112.0/20", -1]), json!("10.12.127.255"));
-        check("cidrnetmask", json!(["172.16.0.0/12"]), json!("255.240.0.0"));
-        check("cidrsubnet", json!(["10.1.2.0/24", 4, 15]), json!("10.1.2.240/28"));
-        check("cidrsubnet", json!(["fd00:fd12:3456:7890::/56", 16, 162]), json!("fd00:fd12:3456:7800:a200::/72"));
-        check("cidrsubnets", json!(["10.1.0.0/16", 4, 4, 8, 4]), json!(["10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/24", "10.1.48.0/20"]));
-        check("formatdate", json!(["DD MMM YYYY hh:mm ZZZ", "2018-01-02T23:12:01Z"]), json!("02 Jan 2018 23:12 UTC"));
-        check("formatdate", json!(["EEEE, H:mmaa 'o''clock' Z", "2018-01-02T03:04:05-08:00"]), json!("Tuesday, 3:04am o'clock -08:00"));
-        check("timeadd", json!(["2017-11-22T00:00:00Z", "10m"]), json!("2017-11-22T00:10:00Z"));
+        check(
+            "cidrhost",
+            json!(["10.12.112.0/20", 16]),
+            json!("10.12.112.16"),
+        );
+        check(
+            "cidrhost",
+            json!(["10.12.112.0/20", -1]),
+            json!("10.12.127.255"),
+        );
+        check(
+            "cidrnetmask",
+            json!(["172.16.0.0/12"]),
+            json!("255.240.0.0"),
+        );
+        check(
+            "cidrsubnet",
+            json!(["10.1.2.0/24", 4, 15]),
+            json!("10.1.2.240/28"),
+        );
+        check(
+            "cidrsubnet",
+            json!(["fd00:fd12:3456:7890::/56", 16, 162]),
+            json!("fd00:fd12:3456:7800:a200::/72"),
+        );
+        check(
+            "cidrsubnets",
+            json!(["10.1.0.0/16", 4, 4, 8, 4]),
+            json!([
+                "10.1.0.0/20",
+                "10.1.16.0/20",
+                "10.1.32.0/24",
+                "10.1.48.0/20"
+            ]),
+        );
+        check(
+            "formatdate",
+            json!(["DD MMM YYYY hh:mm ZZZ", "2018-01-02T23:12:01Z"]),
+            json!("02 Jan 2018 23:12 UTC"),
+        );
+        check(
+            "formatdate",
+            json!(["EEEE, H:mmaa 'o''clock' Z", "2018-01-02T03:04:05-08:00"]),
+            json!("Tuesday, 3:04am o'clock -08:00"),
+        );
+        check(
+            "timeadd",
+            json!(["2017-11-22T00:00:00Z", "10m"]),
+            json!("2017-11-22T00:10:00Z"),
+        );
         assert!(fails("timeadd", json!(["yesterday", "1h"])).contains("RFC3339"));
     }
 

@@ -51,7 +51,8 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
         }
         "indent" => {
             let [spaces, text] = fixed(args)?;
-            let spaces = usize::try_from(integer(&spaces)?).map_err(|_| "spaces must not be negative")?;
+            let spaces =
+                usize::try_from(integer(&spaces)?).map_err(|_| "spaces must not be negative")?;
             let pad = format!("\n{}", " ".repeat(spaces.min(1024)));
             Ok(Value::String(string(&text)?.replace('\n', &pad)))
         }
@@ -63,7 +64,9 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
             let [text, cutset] = fixed(args)?;
             let cutset = string(&cutset)?;
             Ok(Value::String(
-                string(&text)?.trim_matches(|c| cutset.contains(c)).to_owned(),
+                string(&text)?
+                    .trim_matches(|c| cutset.contains(c))
+                    .to_owned(),
             ))
         }
         "trimprefix" | "trimsuffix" => {
@@ -94,7 +97,9 @@ pub(super) fn call(name: &str, args: Vec<Value>) -> Result<Value> {
 
 fn regex_replace(text: &str, pattern: &str, replacement: &str) -> Result<Value> {
     let re = Regex::new(pattern).map_err(|e| format!("invalid regular expression: {e}"))?;
-    Ok(Value::String(re.replace_all(text, replacement).into_owned()))
+    Ok(Value::String(
+        re.replace_all(text, replacement).into_owned(),
+    ))
 }
 
 /// Upper-cases the first letter of every word; words are separated by anything but letters,
@@ -122,8 +127,14 @@ fn substr(text: &str, offset: i64, length: i64) -> Result<Value> {
     if start < 0 || start > total {
         return Err("offset out of range".to_owned());
     }
-    let end = if length < 0 { total } else { (start + length).min(total) };
-    Ok(Value::String(chars[start as usize..end as usize].iter().collect()))
+    let end = if length < 0 {
+        total
+    } else {
+        start.saturating_add(length).min(total)
+    };
+    Ok(Value::String(
+        chars[start as usize..end as usize].iter().collect(),
+    ))
 }
 
 /// `formatlist(format, args...)`: list arguments are walked in step (they must have the same
