@@ -1,0 +1,344 @@
+//! Allocation writes: plan results (`UpsertPlanResults`, `upsertAllocsImpl`), client updates
+//! (`UpdateAllocsFromClient`), desired transitions, and the deployment counters that
+//! allocations move (`updateDeploymentWithAlloc`).
+
+use std::sync::Arc;
+
+use drover_model::allocation::client_status;
+use drover_model::job::job_status;
+use drover_model::node::node_eligibility;
+use drover_model::{Allocation, DesiredTransition};
+
+use super::Txn;
+use super::status::JobsToRecompute;
+use super::time;
+use crate::StateError;
+use crate::command::{AllocDesiredTransitions, ClientAllocUpdates, PlanResults};
+use crate::table::Table;
+
+impl Txn {
+    pub(super) fn apply_plan_results(&mut self, c: &PlanResults) -> Result<(), StateError> {
+        for node_id in &c.ineligible_nodes {
+            self.update_node_eligibility(
+                node_id,
+                node_eligibility::INELIGIBLE,
+                c.updated_at / 1_000_000_000,
+            )?;
+        }
+        if let Some(deployment) = &c.deployment {
+            let mut deployment = deployment.clone();
+            // Counters the clients own are kept from the stored deployment.
+            if let Some(existing) = self.t.deployments.get(deployment.id.as_str()) {
+                for (name, old) in &existing.task_groups {
+                    match deployment.task_groups.get_mut(name) {
+                        Some(new) => {
+                            new.healthy_allocs = old.healthy_allocs;
+                            new.unhealthy_allocs = old.unhealthy_allocs;
+                            new.placed_allocs = old.placed_allocs;
+                            new.require_progress_by = old.require_progress_by.clone();
+                        }
+                        None => {
+                            deployment.task_groups.insert(name.clone(), old.clone());
+                        }
+                    }
+                }
+            }
+            self.upsert_deployment_impl(deployment)?;
+        }
+        for update in &c.deployment_updates {
+            self.update_deployment_status_impl(update, c.updated_at)?;
+        }
+        if !c.eval_id.is_empty() {
+            self.update_eval_modify_index(&c.eval_id)?;
+        }
+        let allocs = c
+            .allocs_updated
+            .iter()
+            .chain(&c.allocs_stopped)
+            .chain(&c.allocs_preempted)
+            .map(|alloc| {
+                let mut alloc = alloc.clone();
+                if alloc.job.is_none() {
+                    alloc.job = c.job.clone();
+                }
+                alloc
+            });
+        self.upsert_allocs(allocs)?;
+        self.upsert_evals(c.evals.iter().cloned())
+    }
+
+    /// Inserts new allocations and applies the scheduler's view to existing ones; the
+    /// client-owned fields of an existing allocation are kept.
+    fn upsert_allocs(
+        &mut self,
+        allocs: impl Iterator<Item = Allocation>,
+    ) -> Result<(), StateError> {
+        let mut jobs = JobsToRecompute::new();
+        for mut alloc in allocs {
+            let existing = self.t.allocs.get(alloc.id.as_str()).cloned();
+            match &existing {
+                None => {
+                    alloc.create_index = self.index;
+                    alloc.modify_index = self.index;
+                    alloc.alloc_modify_index = self.index;
+                    if let Some(status) = &mut alloc.deployment_status {
+                        status.modify_index = self.index;
+                    }
+                    if alloc.job.is_none() {
+                        return Err(StateError::AllocWithoutJob(alloc.id));
+                    }
+                    let Some(job) = self.t.job(&alloc.namespace, &alloc.job_id) else {
+                        return Err(StateError::UnknownJobForAlloc {
+                            alloc: alloc.id,
+                            job: alloc.job_id,
+                            namespace: alloc.namespace,
+                        });
+                    };
+                    // The job was stopped after the scheduler took its snapshot: placing
+                    // would only be undone, and failing would make the scheduler retry.
+                    if job.stop {
+                        continue;
+                    }
+                }
+                Some(old) => {
+                    alloc.create_index = old.create_index;
+                    alloc.modify_index = self.index;
+                    alloc.alloc_modify_index = self.index;
+                    if !old.next_allocation.is_empty() {
+                        alloc.next_allocation = old.next_allocation.clone();
+                    }
+                    alloc.task_states = old.task_states.clone();
+                    if alloc.client_status != client_status::LOST
+                        && alloc.client_status != client_status::UNKNOWN
+                    {
+                        alloc.client_status = old.client_status.clone();
+                        alloc.client_description = old.client_description.clone();
+                    }
+                    if alloc.job.is_none() {
+                        alloc.job = old.job.clone();
+                    }
+                }
+            }
+            self.update_deployment_with_alloc(&mut alloc, existing.as_deref())?;
+            self.update_summary_with_alloc(&alloc, existing.as_deref())?;
+            if alloc.client_terminal() {
+                self.delete_services_of_alloc(&alloc.id);
+            }
+            let force = jobs
+                .entry((alloc.namespace.clone(), alloc.job_id.clone()))
+                .or_insert(None);
+            if !alloc.terminal() {
+                *force = Some(job_status::RUNNING);
+            }
+            let previous = alloc.previous_allocation.clone();
+            let alloc_id = alloc.id.clone();
+            self.t.put_alloc(Arc::new(alloc));
+            if let Some(prev) = self.t.allocs.get(previous.as_str()) {
+                let mut prev = (**prev).clone();
+                prev.next_allocation = alloc_id;
+                prev.modify_index = self.index;
+                self.t.put_alloc(Arc::new(prev));
+            }
+        }
+        self.touch(Table::Allocs);
+        self.set_job_statuses(jobs, false);
+        Ok(())
+    }
+
+    pub(super) fn update_allocs_from_client(
+        &mut self,
+        c: &ClientAllocUpdates,
+    ) -> Result<(), StateError> {
+        let mut jobs = JobsToRecompute::new();
+        for update in &c.allocs {
+            let Some(old) = self.t.allocs.get(update.alloc_id.as_str()).cloned() else {
+                continue;
+            };
+            let mut alloc = (*old).clone();
+            alloc.client_status = update.client_status.clone();
+            alloc.client_description = update.client_description.clone();
+            alloc.task_states = update.task_states.clone();
+            match (&mut alloc.deployment_status, &update.deployment_status) {
+                (Some(current), Some(new)) => {
+                    // The client only reports health, and only news counts.
+                    if let Some(healthy) = new.healthy
+                        && current.healthy != Some(healthy)
+                    {
+                        current.healthy = Some(healthy);
+                        current.timestamp = new.timestamp.clone();
+                        current.modify_index = self.index;
+                    }
+                }
+                (None, Some(new)) => {
+                    let mut new = new.clone();
+                    new.modify_index = self.index;
+                    alloc.deployment_status = Some(new);
+                }
+                _ => {}
+            }
+            alloc.modify_index = self.index;
+            alloc.modify_time = update.modify_time;
+            self.update_deployment_with_alloc(&mut alloc, Some(&old))?;
+            self.update_summary_with_alloc(&alloc, Some(&old))?;
+            if alloc.client_terminal() {
+                self.delete_services_of_alloc(&alloc.id);
+            }
+            jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()), None);
+            self.t.put_alloc(Arc::new(alloc));
+        }
+        self.upsert_evals(c.evals.iter().cloned())?;
+        self.set_job_statuses(jobs, false);
+        self.touch(Table::Allocs);
+        Ok(())
+    }
+
+    pub(super) fn update_desired_transitions(
+        &mut self,
+        c: &AllocDesiredTransitions,
+    ) -> Result<(), StateError> {
+        for (alloc_id, transition) in &c.transitions {
+            self.merge_desired_transition(alloc_id, transition);
+        }
+        for eval in &c.evals {
+            self.nested_upsert_eval(eval.clone());
+        }
+        self.touch(Table::Allocs);
+        Ok(())
+    }
+
+    fn merge_desired_transition(&mut self, alloc_id: &str, transition: &DesiredTransition) {
+        let Some(alloc) = self.t.allocs.get(alloc_id) else {
+            return;
+        };
+        let mut alloc = (**alloc).clone();
+        let merged = &mut alloc.desired_transition;
+        let overlay = |into: &mut Option<bool>, from: Option<bool>| {
+            if from.is_some() {
+                *into = from;
+            }
+        };
+        overlay(&mut merged.migrate, transition.migrate);
+        overlay(&mut merged.reschedule, transition.reschedule);
+        overlay(&mut merged.force_reschedule, transition.force_reschedule);
+        overlay(&mut merged.no_shutdown_delay, transition.no_shutdown_delay);
+        overlay(
+            &mut merged.migrate_disable_placement,
+            transition.migrate_disable_placement,
+        );
+        alloc.modify_index = self.index;
+        alloc.alloc_modify_index = self.index;
+        self.t.put_alloc(Arc::new(alloc));
+    }
+
+    /// `no_shutdown_delay` on deregister: every allocation of the current job incarnation
+    /// skips its shutdown delay.
+    pub(super) fn set_no_shutdown_delay(&mut self, namespace: &str, job_id: &str) {
+        let Some(job) = self.t.job(namespace, job_id) else {
+            return;
+        };
+        let create_index = job.create_index;
+        let ids: Vec<String> = self
+            .t
+            .allocs_of_job(namespace, job_id)
+            .filter(|a| {
+                a.job
+                    .as_ref()
+                    .is_some_and(|j| j.create_index == create_index)
+            })
+            .map(|a| a.id.clone())
+            .collect();
+        let transition = DesiredTransition {
+            no_shutdown_delay: Some(true),
+            ..DesiredTransition::default()
+        };
+        for id in &ids {
+            self.merge_desired_transition(id, &transition);
+        }
+        if !ids.is_empty() {
+            self.touch(Table::Allocs);
+        }
+    }
+
+    /// Deletes an allocation and its service registrations; false when it did not exist.
+    pub(super) fn delete_alloc(&mut self, alloc_id: &str) -> bool {
+        if self.t.remove_alloc(alloc_id).is_none() {
+            return false;
+        }
+        self.delete_services_of_alloc(alloc_id);
+        true
+    }
+
+    /// Placement and health counters of the allocation's deployment, its placed canaries,
+    /// and the progress deadline.
+    pub(super) fn update_deployment_with_alloc(
+        &mut self,
+        alloc: &mut Allocation,
+        existing: Option<&Allocation>,
+    ) -> Result<(), StateError> {
+        if alloc.deployment_id.is_empty() {
+            return Ok(());
+        }
+        let Some(deployment) = self.t.deployments.get(alloc.deployment_id.as_str()) else {
+            return Ok(());
+        };
+        if !deployment.task_groups.contains_key(&alloc.task_group) {
+            return Ok(());
+        }
+        let health = |a: &Allocation| a.deployment_status.as_ref().and_then(|s| s.healthy);
+        let (mut placed, mut healthy, mut unhealthy) = (0, 0, 0);
+        match (existing, health(alloc)) {
+            (None, _) => placed = 1,
+            (Some(old), _) if old.deployment_id != alloc.deployment_id => placed = 1,
+            (Some(old), Some(now)) => match health(old) {
+                None if now => healthy = 1,
+                None => unhealthy = 1,
+                Some(true) if !now => {
+                    healthy = -1;
+                    unhealthy = 1;
+                }
+                Some(_) => {}
+            },
+            (Some(_), None) => {}
+        }
+        if placed == 0 && healthy == 0 && unhealthy == 0 {
+            return Ok(());
+        }
+        if healthy + unhealthy != 0
+            && let Some(status) = &mut alloc.deployment_status
+        {
+            status.modify_index = self.index;
+        }
+        let mut deployment = (**deployment).clone();
+        deployment.modify_index = self.index;
+        deployment.modify_time = alloc.modify_time;
+        let Some(state) = deployment.task_groups.get_mut(&alloc.task_group) else {
+            return Ok(());
+        };
+        state.placed_allocs += placed;
+        state.healthy_allocs += healthy;
+        state.unhealthy_allocs += unhealthy;
+        let canary = alloc.deployment_status.as_ref().is_some_and(|s| s.canary);
+        if canary && !state.placed_canaries.contains(&alloc.id) {
+            state.placed_canaries.push(alloc.id.clone());
+        }
+        let deadline = state.progress_deadline;
+        if deadline != 0 {
+            let required_by = time::parse(&state.require_progress_by);
+            if placed != 0 && required_by.is_none() {
+                // Modify time, not create time: an in-place update may join a deployment.
+                state.require_progress_by = time::after(alloc.modify_time, deadline);
+            } else if healthy != 0 {
+                let healthy_at = alloc
+                    .deployment_status
+                    .as_ref()
+                    .and_then(|s| time::parse(&s.timestamp))
+                    .unwrap_or_default();
+                let candidate = healthy_at.saturating_add(deadline);
+                if required_by.is_none_or(|by| candidate > by) {
+                    state.require_progress_by = time::format(candidate);
+                }
+            }
+        }
+        self.upsert_deployment_impl(deployment)
+    }
+}

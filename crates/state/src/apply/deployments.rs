@@ -1,0 +1,264 @@
+//! Deployment writes (`upsertDeploymentImpl`, `UpdateDeploymentStatus`,
+//! `UpdateDeploymentPromotion`, `UpdateDeploymentAllocHealth`).
+
+use std::sync::Arc;
+
+use drover_model::deployment::{deployment_description, deployment_status};
+use drover_model::{Deployment, Job};
+
+use super::Txn;
+use super::jobs::JobWrite;
+use super::time;
+use crate::StateError;
+use crate::command::{
+    DeploymentAllocHealth, DeploymentPromotion, DeploymentStatusChange, DeploymentStatusUpdate,
+};
+use crate::table::Table;
+
+impl Txn {
+    /// Writes a deployment with its indexes. Promotion can't be undone, and a successful
+    /// deployment marks its job version stable.
+    pub(super) fn upsert_deployment_impl(
+        &mut self,
+        mut deployment: Deployment,
+    ) -> Result<(), StateError> {
+        match self.t.deployments.get(deployment.id.as_str()) {
+            Some(existing) => {
+                deployment.create_index = existing.create_index;
+                for (name, old) in &existing.task_groups {
+                    if old.promoted
+                        && deployment
+                            .task_groups
+                            .get(name)
+                            .is_some_and(|new| !new.promoted)
+                    {
+                        return Err(StateError::PromotionUndone);
+                    }
+                }
+            }
+            None => deployment.create_index = self.index,
+        }
+        deployment.modify_index = self.index;
+        let successful = deployment.status == deployment_status::SUCCESSFUL;
+        let (ns, job_id, version) = (
+            deployment.namespace.clone(),
+            deployment.job_id.clone(),
+            deployment.job_version,
+        );
+        self.t.put_deployment(Arc::new(deployment));
+        self.touch(Table::Deployment);
+        if successful {
+            self.update_job_stability(&ns, &job_id, version, true)?;
+        }
+        Ok(())
+    }
+
+    /// A deployment registered with its job: an active earlier deployment is cancelled and
+    /// the new one points at the job as written.
+    pub(super) fn register_deployment(
+        &mut self,
+        job: &Job,
+        mut deployment: Deployment,
+    ) -> Result<(), StateError> {
+        let latest = self
+            .t
+            .deployments_of_job(&job.namespace, &job.id)
+            .max_by_key(|d| d.create_index)
+            .filter(|d| d.active())
+            .cloned();
+        if let Some(latest) = latest {
+            let mut cancelled = (*latest).clone();
+            cancelled.status = deployment_status::CANCELLED.to_string();
+            cancelled.status_description = deployment_description::NEWER_JOB.to_string();
+            self.upsert_deployment_impl(cancelled)?;
+        }
+        deployment.job_create_index = job.create_index;
+        deployment.job_modify_index = job.modify_index;
+        deployment.job_spec_modify_index = job.job_modify_index;
+        deployment.job_version = job.version;
+        self.upsert_deployment_impl(deployment)
+    }
+
+    pub(super) fn update_deployment_status(
+        &mut self,
+        c: &DeploymentStatusChange,
+    ) -> Result<(), StateError> {
+        self.update_deployment_status_impl(&c.update, c.updated_at)?;
+        self.upsert_optional_job_and_eval(c.job.as_deref(), c.eval.as_ref())
+    }
+
+    /// The job (an auto-revert) and evaluation that may ride along a deployment change.
+    fn upsert_optional_job_and_eval(
+        &mut self,
+        job: Option<&Job>,
+        eval: Option<&drover_model::Evaluation>,
+    ) -> Result<(), StateError> {
+        if let Some(job) = job {
+            self.upsert_job_impl(job.clone(), JobWrite::default())?;
+        }
+        self.upsert_evals(eval.cloned())
+    }
+
+    /// A new status on an active deployment; running and paused restart the progress
+    /// deadlines.
+    pub(super) fn update_deployment_status_impl(
+        &mut self,
+        update: &DeploymentStatusUpdate,
+        updated_at: i64,
+    ) -> Result<(), StateError> {
+        let mut deployment = self.active_deployment(&update.deployment_id)?;
+        deployment.status = update.status.clone();
+        deployment.status_description = update.status_description.clone();
+        deployment.modify_time = updated_at;
+        let restart = matches!(
+            deployment.status.as_str(),
+            deployment_status::PAUSED | deployment_status::RUNNING
+        );
+        if restart {
+            for state in deployment.task_groups.values_mut() {
+                if state.progress_deadline != 0 {
+                    state.require_progress_by = time::after(updated_at, state.progress_deadline);
+                }
+            }
+        }
+        self.upsert_deployment_impl(deployment)
+    }
+
+    fn active_deployment(&self, id: &str) -> Result<Deployment, StateError> {
+        let Some(deployment) = self.t.deployments.get(id) else {
+            return Err(StateError::DeploymentNotFound(id.to_string()));
+        };
+        if !deployment.active() {
+            return Err(StateError::DeploymentTerminal {
+                id: deployment.id.clone(),
+                status: deployment.status.clone(),
+            });
+        }
+        Ok((**deployment).clone())
+    }
+
+    /// Promotes the healthy canaries of the chosen groups; every chosen group must have all
+    /// the canaries it wants healthy.
+    pub(super) fn promote_deployment(&mut self, c: &DeploymentPromotion) -> Result<(), StateError> {
+        let mut deployment = self.active_deployment(&c.deployment_id)?;
+        let chosen = |group: &str| c.all || c.groups.iter().any(|g| g == group);
+        let canaries: Vec<&String> = deployment
+            .task_groups
+            .values()
+            .flat_map(|s| &s.placed_canaries)
+            .collect();
+        let promotable: Vec<_> = self
+            .t
+            .allocs_of_deployment(&c.deployment_id)
+            .filter(|a| canaries.contains(&&a.id) && chosen(&a.task_group))
+            .filter(|a| {
+                !a.terminal()
+                    && a.deployment_status
+                        .as_ref()
+                        .is_some_and(|s| s.healthy == Some(true))
+            })
+            .cloned()
+            .collect();
+        let mut lacking = Vec::new();
+        for (name, state) in &deployment.task_groups {
+            if !chosen(name) || state.desired_canaries == 0 {
+                continue;
+            }
+            let have = promotable.iter().filter(|a| &a.task_group == name).count();
+            if (have as i64) < state.desired_canaries {
+                lacking.push(format!(
+                    "Task group {name:?} has {have}/{} healthy allocations",
+                    state.desired_canaries
+                ));
+            }
+        }
+        if !lacking.is_empty() {
+            return Err(StateError::UnhealthyCanaries(multierror(&lacking)));
+        }
+        for (name, state) in deployment.task_groups.iter_mut() {
+            if !chosen(name) {
+                continue;
+            }
+            if state.progress_deadline > 0 && time::parse(&state.require_progress_by).is_some() {
+                state.require_progress_by = time::after(c.promoted_at, state.progress_deadline);
+            }
+            state.promoted = true;
+        }
+        let needs_promotion = deployment
+            .task_groups
+            .values()
+            .any(|s| s.desired_canaries > 0 && !s.promoted);
+        if !needs_promotion && deployment.status == deployment_status::RUNNING {
+            deployment.status_description = deployment_description::RUNNING.to_string();
+        }
+        deployment.modify_time = c.promoted_at;
+        self.upsert_deployment_impl(deployment)?;
+        if let Some(eval) = &c.eval {
+            self.nested_upsert_eval(eval.clone());
+        }
+        for alloc in promotable {
+            let mut promoted = (*alloc).clone();
+            if let Some(status) = &mut promoted.deployment_status {
+                status.canary = false;
+                status.modify_index = self.index;
+            }
+            promoted.modify_index = self.index;
+            promoted.alloc_modify_index = self.index;
+            self.t.put_alloc(Arc::new(promoted));
+        }
+        self.touch(Table::Allocs);
+        Ok(())
+    }
+
+    pub(super) fn update_deployment_alloc_health(
+        &mut self,
+        c: &DeploymentAllocHealth,
+    ) -> Result<(), StateError> {
+        self.active_deployment(&c.deployment_id)?;
+        let marks = c
+            .healthy_alloc_ids
+            .iter()
+            .map(|id| (id, true))
+            .chain(c.unhealthy_alloc_ids.iter().map(|id| (id, false)));
+        let mut any = false;
+        for (alloc_id, healthy) in marks {
+            any = true;
+            let Some(old) = self.t.allocs.get(alloc_id.as_str()).cloned() else {
+                return Err(StateError::AllocNotFound(alloc_id.clone()));
+            };
+            if old.deployment_id != c.deployment_id {
+                return Err(StateError::AllocNotInDeployment {
+                    alloc: alloc_id.clone(),
+                    deployment: c.deployment_id.clone(),
+                });
+            }
+            let mut alloc = (*old).clone();
+            let status = alloc.deployment_status.get_or_insert_with(Default::default);
+            status.healthy = Some(healthy);
+            status.timestamp = time::format(c.timestamp);
+            status.modify_index = self.index;
+            alloc.modify_time = c.timestamp;
+            alloc.modify_index = self.index;
+            self.update_deployment_with_alloc(&mut alloc, Some(&old))?;
+            self.t.put_alloc(Arc::new(alloc));
+        }
+        if any {
+            self.touch(Table::Allocs);
+        }
+        if let Some(update) = &c.deployment_update {
+            self.update_deployment_status_impl(update, c.timestamp)?;
+        }
+        self.upsert_optional_job_and_eval(c.job.as_deref(), c.eval.as_ref())
+    }
+}
+
+/// go-multierror's text for a list of errors.
+fn multierror(errors: &[String]) -> String {
+    let noun = if errors.len() == 1 {
+        "1 error occurred".to_string()
+    } else {
+        format!("{} errors occurred", errors.len())
+    };
+    let items: String = errors.iter().map(|e| format!("\n\t* {e}")).collect();
+    format!("{noun}:{items}\n\n")
+}

@@ -1,0 +1,481 @@
+//! Job writes: register (`upsertJobImpl`), stop and purge (`handleJobDeregister`,
+//! `DeleteJobTxn`), version history (`upsertJobVersion`), submissions (`updateJobSubmission`),
+//! stability and version tags.
+
+use std::sync::Arc;
+
+use drover_model::job::{job_status, job_type};
+use drover_model::{EvalStatus, Job, JobSubmission};
+
+use super::Txn;
+use crate::command::{DeregisterJob, JobVersionTagUpdate, UpsertJob};
+use crate::keys::QVersion;
+use crate::table::Table;
+use crate::{JOB_TRACKED_VERSIONS, PeriodicLaunch, StateError};
+
+/// How a job reaches [`Txn::upsert_job_impl`].
+#[derive(Default)]
+pub(super) struct JobWrite<'a> {
+    pub submission: Option<&'a JobSubmission>,
+    /// Only `ModifyIndex` moves (stability changes).
+    pub keep_version: bool,
+    pub enforce_index: Option<u64>,
+    pub preserve_counts: bool,
+}
+
+impl Txn {
+    pub(super) fn upsert_job(&mut self, c: &UpsertJob) -> Result<(), StateError> {
+        let write = JobWrite {
+            submission: c.submission.as_ref(),
+            keep_version: false,
+            enforce_index: c.enforce_index,
+            preserve_counts: c.preserve_counts,
+        };
+        let job = self.upsert_job_impl((*c.job).clone(), write)?;
+        self.record_periodic_launches(&job, c.now);
+        let mut deployment_id = None;
+        if let Some(deployment) = &c.deployment {
+            deployment_id = Some(deployment.id.clone());
+            self.register_deployment(&job, deployment.clone())?;
+        }
+        if let Some(eval) = &c.eval {
+            let mut eval = eval.clone();
+            eval.job_modify_index = self.index;
+            if let Some(id) = deployment_id {
+                eval.deployment_id = id;
+            }
+            self.upsert_evals([eval])?;
+        }
+        Ok(())
+    }
+
+    /// Writes a job: indexes, version, status, summary, version history and submission. A
+    /// spec that equals the stored one is not written again (Nomad's endpoint skips the raft
+    /// write in that case), and the stored job is returned.
+    pub(super) fn upsert_job_impl(
+        &mut self,
+        mut job: Job,
+        write: JobWrite<'_>,
+    ) -> Result<Arc<Job>, StateError> {
+        if !self.t.namespaces.contains_key(job.namespace.as_str()) {
+            return Err(StateError::NonexistentNamespace {
+                job: job.id,
+                namespace: job.namespace,
+            });
+        }
+        if job.node_pool.is_empty() {
+            job.node_pool = drover_model::job::DEFAULT_NODE_POOL.to_string();
+        }
+        let existing = self.t.job(&job.namespace, &job.id).cloned();
+        if let Some(expected) = write.enforce_index {
+            enforce_index(existing.as_deref(), expected)?;
+        }
+        if let (Some(prev), true) = (&existing, write.preserve_counts) {
+            preserve_counts(&mut job, prev);
+        }
+        let mut submission = write.submission.cloned();
+        let old_status = match &existing {
+            Some(prev) => {
+                if !write.keep_version && !spec_changed(prev, &job) {
+                    return Ok(prev.clone());
+                }
+                job.create_index = prev.create_index;
+                job.modify_index = self.index;
+                if !write.keep_version {
+                    job.job_modify_index = self.index;
+                    if job.version <= prev.version {
+                        if submission.is_none() {
+                            // Revert, stop and scale inherit the source of the version they
+                            // were made from.
+                            submission = self
+                                .t
+                                .job_submissions
+                                .get(&QVersion(&job.namespace, &job.id, job.version))
+                                .map(|s| (**s).clone());
+                        }
+                        job.version = prev.version + 1;
+                    }
+                }
+                prev.status.clone()
+            }
+            None => {
+                job.create_index = self.index;
+                job.modify_index = self.index;
+                job.job_modify_index = self.index;
+                String::new()
+            }
+        };
+        job.status = self.job_status(&job, false).to_string();
+        let job = Arc::new(job);
+        if job.status != old_status {
+            self.adjust_parent_children(&job, &old_status, &job.status);
+        }
+        self.update_summary_with_job(&job);
+        self.upsert_job_version(job.clone());
+        self.update_job_submission(submission, &job);
+        self.t.put_job(job.clone());
+        self.touch(Table::Jobs);
+        Ok(job)
+    }
+
+    /// Inserts a version and drops the oldest untagged one beyond the tracked number, keeping
+    /// the newest stable version when it is the one about to fall off.
+    pub(super) fn upsert_job_version(&mut self, job: Arc<Job>) {
+        let key = self.t.job_key(&job.namespace, &job.id);
+        self.t
+            .job_versions
+            .insert((key.0, key.1, job.version), job.clone());
+        self.touch(Table::JobVersion);
+        let mut untagged: Vec<(u64, bool)> = self
+            .t
+            .job_versions(&job.namespace, &job.id)
+            .rev()
+            .filter(|v| v.version_tag.is_none())
+            .map(|v| (v.version, v.stable))
+            .collect();
+        if untagged.len() <= JOB_TRACKED_VERSIONS {
+            return;
+        }
+        let max = JOB_TRACKED_VERSIONS;
+        if untagged.iter().position(|(_, stable)| *stable) == Some(max) {
+            untagged.swap(max - 1, max);
+        }
+        let (version, _) = untagged[max];
+        self.t
+            .job_versions
+            .remove(&QVersion(&job.namespace, &job.id, version));
+    }
+
+    /// Stores the submission of a version unless one is already there, then keeps the tracked
+    /// number with the highest `JobModifyIndex`.
+    fn update_job_submission(&mut self, submission: Option<JobSubmission>, job: &Job) {
+        let Some(mut sub) = submission else {
+            return;
+        };
+        let key = self.t.job_key(&job.namespace, &job.id);
+        let version_key = (key.0, key.1, job.version);
+        if self.t.job_submissions.contains_key(&version_key) {
+            return;
+        }
+        sub.namespace = job.namespace.clone();
+        sub.job_id = job.id.clone();
+        sub.job_modify_index = self.index;
+        sub.version = job.version;
+        self.t.job_submissions.insert(version_key, Arc::new(sub));
+        let mut stored: Vec<(u64, u64)> = self
+            .t
+            .submissions(&job.namespace, &job.id)
+            .map(|s| (s.job_modify_index, s.version))
+            .collect();
+        if stored.len() <= JOB_TRACKED_VERSIONS {
+            return;
+        }
+        stored.sort_by(|a, b| b.cmp(a));
+        for (_, version) in &stored[JOB_TRACKED_VERSIONS..] {
+            self.t
+                .job_submissions
+                .remove(&QVersion(&job.namespace, &job.id, *version));
+        }
+    }
+
+    /// Periodic bookkeeping of a registration: the first launch row of an active periodic
+    /// job, and the launch time of a periodic parent when its child is registered.
+    fn record_periodic_launches(&mut self, job: &Job, now: i64) {
+        let active = job.periodic.as_ref().is_some_and(|p| p.enabled)
+            && !job.stop
+            && !job.is_parameterized();
+        let has_row = self
+            .t
+            .periodic_launches
+            .contains_key(&crate::keys::Q2(&job.namespace, &job.id));
+        if active && !has_row {
+            self.upsert_periodic_launch(PeriodicLaunch {
+                id: job.id.clone(),
+                namespace: job.namespace.clone(),
+                launch: now,
+                ..PeriodicLaunch::default()
+            });
+        }
+        if job.parent_id.is_empty() {
+            return;
+        }
+        let Some(parent) = self.t.job(&job.namespace, &job.parent_id) else {
+            return;
+        };
+        if !parent.is_periodic() || parent.is_parameterized() {
+            return;
+        }
+        // Children are named `<parent>/periodic-<unix seconds>`.
+        let launch = job
+            .id
+            .rsplit_once(drover_model::job::PERIODIC_LAUNCH_SUFFIX)
+            .and_then(|(_, secs)| secs.parse::<i64>().ok());
+        if let Some(secs) = launch {
+            self.upsert_periodic_launch(PeriodicLaunch {
+                id: job.parent_id.clone(),
+                namespace: job.namespace.clone(),
+                launch: secs.saturating_mul(1_000_000_000),
+                ..PeriodicLaunch::default()
+            });
+        }
+    }
+
+    pub(super) fn deregister_job(&mut self, c: &DeregisterJob) -> Result<(), StateError> {
+        if c.no_shutdown_delay {
+            self.set_no_shutdown_delay(&c.namespace, &c.job_id);
+        }
+        if c.purge {
+            self.purge_job(&c.namespace, &c.job_id)?;
+        } else {
+            let Some(current) = self.t.job(&c.namespace, &c.job_id) else {
+                return Err(StateError::JobNotFoundToDeregister {
+                    job: c.job_id.clone(),
+                    namespace: c.namespace.clone(),
+                });
+            };
+            let mut stopped = (**current).clone();
+            stopped.stop = true;
+            if c.submit_time != 0 {
+                stopped.submit_time = c.submit_time;
+            }
+            for group in &mut stopped.task_groups {
+                if let Some(policy) = &mut group.scaling {
+                    policy.enabled = Some(false);
+                }
+            }
+            self.upsert_job_impl(stopped, JobWrite::default())?;
+        }
+        if let Some(eval) = &c.eval {
+            let mut eval = eval.clone();
+            eval.job_modify_index = self.index;
+            self.upsert_evals([eval])?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a job with its versions, deployments, allocations, summary, submissions,
+    /// scaling events and periodic launch; its pending evaluations are completed and kept.
+    fn purge_job(&mut self, namespace: &str, job_id: &str) -> Result<(), StateError> {
+        let Some((_, job)) = self
+            .t
+            .jobs
+            .remove_with_key(&crate::keys::Q2(namespace, job_id))
+        else {
+            return Err(StateError::JobNotFound);
+        };
+        if matches!(
+            job.status.as_str(),
+            job_status::PENDING | job_status::RUNNING
+        ) {
+            self.adjust_parent_children(&job, &job.status, job_status::DEAD);
+        }
+        self.touch(Table::Jobs);
+
+        let versions: Vec<u64> = self
+            .t
+            .job_versions(namespace, job_id)
+            .map(|v| v.version)
+            .collect();
+        for version in versions {
+            self.t
+                .job_versions
+                .remove(&QVersion(namespace, job_id, version));
+        }
+        self.touch(Table::JobVersion);
+
+        let deployments: Vec<String> = self
+            .t
+            .deployments_of_job(namespace, job_id)
+            .map(|d| d.id.clone())
+            .collect();
+        for id in &deployments {
+            self.t.remove_deployment(id);
+        }
+        self.touch(Table::Deployment);
+
+        let pending: Vec<_> = self
+            .t
+            .evals_of_job(namespace, job_id)
+            .filter(|e| e.status == EvalStatus::Pending)
+            .cloned()
+            .collect();
+        for eval in pending {
+            let mut eval = (*eval).clone();
+            eval.status = EvalStatus::Complete;
+            eval.status_description = format!("job {job_id} deleted");
+            eval.modify_index = self.index;
+            self.t.put_eval(Arc::new(eval));
+            self.touch(Table::Evals);
+        }
+
+        let allocs: Vec<String> = self
+            .t
+            .allocs_of_job(namespace, job_id)
+            .map(|a| a.id.clone())
+            .collect();
+        for id in &allocs {
+            self.delete_alloc(id);
+        }
+        self.touch(Table::Allocs);
+
+        self.t
+            .job_summaries
+            .remove(&crate::keys::Q2(namespace, job_id));
+        self.touch(Table::JobSummary);
+        let submissions: Vec<u64> = self
+            .t
+            .submissions(namespace, job_id)
+            .map(|s| s.version)
+            .collect();
+        for version in submissions {
+            self.t
+                .job_submissions
+                .remove(&QVersion(namespace, job_id, version));
+        }
+        self.t
+            .scaling_events
+            .remove(&crate::keys::Q2(namespace, job_id));
+        self.touch(Table::ScalingEvent);
+        if self
+            .t
+            .periodic_launches
+            .remove(&crate::keys::Q2(namespace, job_id))
+            .is_some()
+        {
+            self.touch(Table::PeriodicLaunch);
+        }
+        Ok(())
+    }
+
+    /// Marks a version stable or not. Only the latest version rewrites the current job;
+    /// an older one changes only in the version history (Nomad would overwrite the job).
+    pub(super) fn update_job_stability(
+        &mut self,
+        namespace: &str,
+        job_id: &str,
+        version: u64,
+        stable: bool,
+    ) -> Result<(), StateError> {
+        let Some(row) = self.t.job_version(namespace, job_id, version) else {
+            return Ok(());
+        };
+        if row.stable == stable {
+            return Ok(());
+        }
+        let mut copy = (**row).clone();
+        copy.stable = stable;
+        let is_latest = self
+            .t
+            .job(namespace, job_id)
+            .is_some_and(|j| j.version == version);
+        if is_latest {
+            let write = JobWrite {
+                keep_version: true,
+                ..JobWrite::default()
+            };
+            self.upsert_job_impl(copy, write)?;
+        } else {
+            copy.modify_index = self.index;
+            self.upsert_job_version(Arc::new(copy));
+        }
+        Ok(())
+    }
+
+    pub(super) fn update_job_version_tag(
+        &mut self,
+        c: &JobVersionTagUpdate,
+    ) -> Result<(), StateError> {
+        let (ns, job_id) = (c.namespace.as_str(), c.job_id.as_str());
+        let tagged_with =
+            |v: &Job, name: &str| v.version_tag.as_ref().is_some_and(|t| t.name == name);
+        let row = match &c.tag {
+            Some(tag) => {
+                let mut found = None;
+                for v in self.t.job_versions(ns, job_id) {
+                    if tagged_with(v, &tag.name) && v.version != c.version {
+                        return Err(StateError::TagExists {
+                            tag: tag.name.clone(),
+                            job: c.job_id.clone(),
+                        });
+                    }
+                    if v.version == c.version {
+                        found = Some(v.clone());
+                    }
+                }
+                found.ok_or_else(|| StateError::JobVersionNotFound {
+                    job: c.job_id.clone(),
+                    version: c.version,
+                })?
+            }
+            None => self
+                .t
+                .job_versions(ns, job_id)
+                .find(|v| tagged_with(v, &c.name))
+                .cloned()
+                .ok_or_else(|| StateError::TagNotFound {
+                    tag: c.name.clone(),
+                    job: c.job_id.clone(),
+                })?,
+        };
+        let mut copy = (*row).clone();
+        copy.version_tag = c.tag.clone();
+        copy.modify_index = self.index;
+        let copy = Arc::new(copy);
+        if self
+            .t
+            .job(ns, job_id)
+            .is_some_and(|j| j.version == copy.version)
+        {
+            self.t.put_job(copy.clone());
+            self.touch(Table::Jobs);
+        }
+        self.upsert_job_version(copy);
+        Ok(())
+    }
+}
+
+/// Nomad's `Job.EnforceIndex`: the caller's view of the job must still hold.
+fn enforce_index(existing: Option<&Job>, expected: u64) -> Result<(), StateError> {
+    let reason = match existing {
+        Some(_) if expected == 0 => "job already exists".to_string(),
+        Some(job) if job.job_modify_index != expected => format!(
+            "job exists with conflicting job modify index: {}",
+            job.job_modify_index
+        ),
+        None if expected != 0 => "job does not exist".to_string(),
+        _ => return Ok(()),
+    };
+    Err(StateError::EnforceIndex { expected, reason })
+}
+
+/// `PreserveCounts`: groups that existed before keep their count.
+fn preserve_counts(job: &mut Job, prev: &Job) {
+    for group in &mut job.task_groups {
+        if let Some(old) = prev.lookup_task_group(&group.name) {
+            group.count = old.count;
+        }
+    }
+}
+
+/// Nomad's `Job.SpecChanged`: everything but status, stability, version, indexes and
+/// submit time counts.
+fn spec_changed(old: &Job, new: &Job) -> bool {
+    let same_bookkeeping = Job {
+        status: old.status.clone(),
+        status_description: old.status_description.clone(),
+        stable: old.stable,
+        version: old.version,
+        create_index: old.create_index,
+        modify_index: old.modify_index,
+        job_modify_index: old.job_modify_index,
+        submit_time: old.submit_time,
+        ..new.clone()
+    };
+    same_bookkeeping != *old
+}
+
+/// System, periodic and parameterized jobs are running until they are stopped, whatever
+/// their allocations do.
+pub(super) fn runs_until_stopped(job: &Job) -> bool {
+    job.job_type == job_type::SYSTEM || job.is_parameterized() || job.is_periodic()
+}

@@ -1,0 +1,123 @@
+//! Job summaries kept incrementally (`updateSummaryWithJob`, `updateSummaryWithAlloc`, the
+//! queued counts of `nestedUpsertEval`).
+
+use drover_model::allocation::client_status;
+use drover_model::{Allocation, Evaluation, Job, JobChildrenSummary, JobSummary};
+
+use super::Txn;
+use crate::StateError;
+use crate::table::Table;
+
+impl Txn {
+    /// Creates the summary of a new job and adds zeroed entries for new groups. Groups that
+    /// left the job stay in the summary, as in Nomad.
+    pub(super) fn update_summary_with_job(&mut self, job: &Job) {
+        let existing = self.t.summary(&job.namespace, &job.id);
+        let mut changed = existing.is_none();
+        let mut summary = existing
+            .map(|s| (**s).clone())
+            .unwrap_or_else(|| JobSummary {
+                job_id: job.id.clone(),
+                namespace: job.namespace.clone(),
+                children: Some(JobChildrenSummary::default()),
+                create_index: self.index,
+                ..JobSummary::default()
+            });
+        for group in &job.task_groups {
+            if !summary.summary.contains_key(&group.name) {
+                summary
+                    .summary
+                    .insert(group.name.clone(), Default::default());
+                changed = true;
+            }
+        }
+        if changed {
+            summary.modify_index = self.index;
+            self.t.put_summary(summary);
+            self.touch(Table::JobSummary);
+        }
+    }
+
+    /// Counts a new allocation or a client status transition. Failed and Complete never go
+    /// down; allocations of an earlier job with the same ID are ignored.
+    pub(super) fn update_summary_with_alloc(
+        &mut self,
+        alloc: &Allocation,
+        existing: Option<&Allocation>,
+    ) -> Result<(), StateError> {
+        let Some(job) = &alloc.job else {
+            return Ok(());
+        };
+        let Some(summary) = self.t.summary(&alloc.namespace, &alloc.job_id) else {
+            if self.t.job(&alloc.namespace, &alloc.job_id).is_none() {
+                return Ok(());
+            }
+            return Err(StateError::SummaryMissing {
+                job: alloc.job_id.clone(),
+                namespace: alloc.namespace.clone(),
+            });
+        };
+        if summary.create_index != job.create_index {
+            return Ok(());
+        }
+        let mut summary = (**summary).clone();
+        let Some(group) = summary.summary.get_mut(&alloc.task_group) else {
+            return Err(StateError::SummaryGroupMissing(alloc.task_group.clone()));
+        };
+        match existing {
+            None => {
+                if alloc.client_status != client_status::PENDING {
+                    return Ok(());
+                }
+                group.starting += 1;
+                group.queued = (group.queued - 1).max(0);
+            }
+            Some(old) if old.client_status != alloc.client_status => {
+                match alloc.client_status.as_str() {
+                    client_status::RUNNING => group.running += 1,
+                    client_status::FAILED => group.failed += 1,
+                    client_status::PENDING => group.starting += 1,
+                    client_status::COMPLETE => group.complete += 1,
+                    client_status::LOST => group.lost += 1,
+                    client_status::UNKNOWN => group.unknown += 1,
+                    _ => {}
+                }
+                let bucket = match old.client_status.as_str() {
+                    client_status::RUNNING => &mut group.running,
+                    client_status::PENDING => &mut group.starting,
+                    client_status::LOST => &mut group.lost,
+                    client_status::UNKNOWN => &mut group.unknown,
+                    _ => &mut 0,
+                };
+                *bucket = (*bucket - 1).max(0);
+            }
+            Some(_) => return Ok(()),
+        }
+        summary.modify_index = self.index;
+        self.t.put_summary(summary);
+        self.touch(Table::JobSummary);
+        Ok(())
+    }
+
+    /// The scheduler's count of allocations it could not place, per group.
+    pub(super) fn update_summary_queued(&mut self, eval: &Evaluation) {
+        let Some(summary) = self.t.summary(&eval.namespace, &eval.job_id) else {
+            return;
+        };
+        let mut summary = (**summary).clone();
+        let mut changed = false;
+        for (name, queued) in &eval.queued_allocations {
+            if let Some(group) = summary.summary.get_mut(name)
+                && group.queued != i64::from(*queued)
+            {
+                group.queued = i64::from(*queued);
+                changed = true;
+            }
+        }
+        if changed {
+            summary.modify_index = self.index;
+            self.t.put_summary(summary);
+            self.touch(Table::JobSummary);
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! `check_invariants`: what must hold of any state the store can reach. Tests run it after
+//! every step; it is also a debugging aid for embedders.
+
+use std::collections::BTreeMap;
+
+use drover_model::allocation::client_status;
+use imbl::OrdSet;
+
+use crate::JOB_TRACKED_VERSIONS;
+use crate::keys::{Id, id};
+use crate::snapshot::Snapshot;
+use crate::table::Table;
+
+impl Snapshot {
+    /// Checks that secondary indexes agree with their tables, keys with their rows, job
+    /// summaries with allocations, version and submission counts with their limits, and table
+    /// indexes with the rows written. Returns every violation found.
+    ///
+    /// The summary check assumes allocations enter the store `pending`, as the scheduler
+    /// places them: Running, Starting, Lost and Unknown must equal the allocations of the
+    /// current job in that client status, and Complete and Failed (never decremented) must
+    /// be at least that.
+    pub fn check_invariants(&self) -> Result<(), Vec<String>> {
+        let mut errors = Vec::new();
+        self.check_secondary_indexes(&mut errors);
+        self.check_keys(&mut errors);
+        self.check_summaries(&mut errors);
+        self.check_history_limits(&mut errors);
+        self.check_table_indexes(&mut errors);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Checks that no table index went backwards between `earlier` and this snapshot.
+    pub fn check_indexes_after(&self, earlier: &Snapshot) -> Result<(), Vec<String>> {
+        let errors: Vec<String> = Table::ALL
+            .iter()
+            .filter(|t| self.table_index(**t) < earlier.table_index(**t))
+            .map(|t| {
+                format!(
+                    "index of {} went back from {} to {}",
+                    t.name(),
+                    earlier.table_index(*t),
+                    self.table_index(*t)
+                )
+            })
+            .chain(
+                (self.applied_index() < earlier.applied_index())
+                    .then(|| "applied index went back".to_string()),
+            )
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_secondary_indexes(&self, errors: &mut Vec<String>) {
+        let t = &*self.tables;
+        let mut expect = |name: &str, built: OrdSet<(Id, Id, Id)>, kept: &OrdSet<(Id, Id, Id)>| {
+            if built != *kept {
+                errors.push(format!("index {name} disagrees with its table"));
+            }
+        };
+        expect(
+            "evals_by_job",
+            t.evals
+                .values()
+                .map(|e| (id(&e.namespace), id(&e.job_id), id(&e.id)))
+                .collect(),
+            &t.evals_by_job,
+        );
+        expect(
+            "allocs_by_job",
+            t.allocs
+                .values()
+                .map(|a| (id(&a.namespace), id(&a.job_id), id(&a.id)))
+                .collect(),
+            &t.allocs_by_job,
+        );
+        expect(
+            "deployments_by_job",
+            t.deployments
+                .values()
+                .map(|d| (id(&d.namespace), id(&d.job_id), id(&d.id)))
+                .collect(),
+            &t.deployments_by_job,
+        );
+        expect(
+            "services_by_job",
+            t.services
+                .values()
+                .map(|s| (id(&s.namespace), id(&s.job_id), id(&s.id)))
+                .collect(),
+            &t.services_by_job,
+        );
+        expect(
+            "services_by_name",
+            t.services
+                .values()
+                .map(|s| (id(&s.namespace), id(&s.service_name), id(&s.id)))
+                .collect(),
+            &t.services_by_name,
+        );
+        expect(
+            "services_by_alloc",
+            t.services
+                .values()
+                .map(|s| (id(&s.alloc_id), id(&s.namespace), id(&s.id)))
+                .collect(),
+            &t.services_by_alloc,
+        );
+        let pairs = |rows: Vec<(&str, &str)>| -> OrdSet<(Id, Id)> {
+            rows.into_iter()
+                .filter(|(a, _)| !a.is_empty())
+                .map(|(a, b)| (id(a), id(b)))
+                .collect()
+        };
+        let allocs: Vec<_> = t.allocs.values().collect();
+        let by = |f: fn(&drover_model::Allocation) -> &str| {
+            pairs(allocs.iter().map(|a| (f(a), a.id.as_str())).collect())
+        };
+        let checks = [
+            ("allocs_by_node", by(|a| &a.node_id), &t.allocs_by_node),
+            ("allocs_by_eval", by(|a| &a.eval_id), &t.allocs_by_eval),
+            (
+                "allocs_by_deployment",
+                by(|a| &a.deployment_id),
+                &t.allocs_by_deployment,
+            ),
+        ];
+        for (name, built, kept) in checks {
+            if built != *kept {
+                errors.push(format!("index {name} disagrees with its table"));
+            }
+        }
+        let created = [
+            (
+                "evals_by_create",
+                t.evals
+                    .values()
+                    .map(|e| (e.create_index, id(&e.id)))
+                    .collect::<OrdSet<_>>(),
+                &t.evals_by_create,
+            ),
+            (
+                "allocs_by_create",
+                t.allocs
+                    .values()
+                    .map(|a| (a.create_index, id(&a.id)))
+                    .collect(),
+                &t.allocs_by_create,
+            ),
+            (
+                "deployments_by_create",
+                t.deployments
+                    .values()
+                    .map(|d| (d.create_index, id(&d.id)))
+                    .collect(),
+                &t.deployments_by_create,
+            ),
+        ];
+        for (name, built, kept) in created {
+            if built != *kept {
+                errors.push(format!("index {name} disagrees with its table"));
+            }
+        }
+        let secrets: BTreeMap<&str, &str> = t
+            .acl_tokens
+            .values()
+            .map(|tok| (tok.secret_id.as_str(), tok.accessor_id.as_str()))
+            .collect();
+        let kept: BTreeMap<&str, &str> = t
+            .acl_tokens_by_secret
+            .iter()
+            .map(|(s, a)| (&**s, &**a))
+            .collect();
+        if secrets != kept {
+            errors.push("index acl_tokens_by_secret disagrees with its table".to_string());
+        }
+    }
+
+    fn check_keys(&self, errors: &mut Vec<String>) {
+        let t = &*self.tables;
+        let mut misplaced = Vec::new();
+        let mut check = |ok: bool, what: &str, key: String| {
+            if !ok {
+                misplaced.push(format!("{what} row under key {key} names another row"));
+            }
+        };
+        for ((ns, job_id), job) in &t.jobs {
+            check(
+                **ns == *job.namespace && **job_id == *job.id,
+                "jobs",
+                format!("{ns}/{job_id}"),
+            );
+            if t.job_version(ns, job_id, job.version).is_none() {
+                errors.push(format!(
+                    "job {ns}/{job_id} has no row for its version {}",
+                    job.version
+                ));
+            }
+        }
+        for ((ns, job_id, v), job) in &t.job_versions {
+            check(
+                **ns == *job.namespace && **job_id == *job.id && *v == job.version,
+                "job_version",
+                format!("{ns}/{job_id}@{v}"),
+            );
+        }
+        for ((ns, job_id), s) in &t.job_summaries {
+            check(
+                **ns == *s.namespace && **job_id == *s.job_id,
+                "job_summary",
+                format!("{ns}/{job_id}"),
+            );
+        }
+        for (key, e) in &t.evals {
+            check(**key == *e.id, "evals", key.to_string());
+        }
+        for (key, a) in &t.allocs {
+            check(**key == *a.id, "allocs", key.to_string());
+            if a.job.is_none() {
+                errors.push(format!("allocation {key} has no job"));
+            }
+        }
+        for (key, d) in &t.deployments {
+            check(**key == *d.id, "deployment", key.to_string());
+        }
+        for (key, n) in &t.nodes {
+            check(**key == *n.id, "nodes", key.to_string());
+        }
+        errors.extend(misplaced);
+        if !t
+            .namespaces
+            .contains_key(drover_model::job::DEFAULT_NAMESPACE)
+        {
+            errors.push("the default namespace is missing".to_string());
+        }
+    }
+
+    fn check_summaries(&self, errors: &mut Vec<String>) {
+        let t = &*self.tables;
+        for ((ns, job_id), summary) in &t.job_summaries {
+            if t.job(ns, job_id).is_none() {
+                errors.push(format!("summary of {ns}/{job_id} outlives its job"));
+                continue;
+            }
+            let mut counted: BTreeMap<&str, [i64; 6]> = BTreeMap::new();
+            for alloc in t.allocs_of_job(ns, job_id) {
+                let current = alloc
+                    .job
+                    .as_ref()
+                    .is_some_and(|j| j.create_index == summary.create_index);
+                if !current {
+                    continue;
+                }
+                let slot = match alloc.client_status.as_str() {
+                    client_status::RUNNING => 0,
+                    client_status::PENDING => 1,
+                    client_status::LOST => 2,
+                    client_status::UNKNOWN => 3,
+                    client_status::COMPLETE => 4,
+                    client_status::FAILED => 5,
+                    _ => continue,
+                };
+                counted.entry(alloc.task_group.as_str()).or_default()[slot] += 1;
+            }
+            for (group, counts) in &counted {
+                let Some(s) = summary.summary.get(*group) else {
+                    errors.push(format!("summary of {ns}/{job_id} lacks group {group}"));
+                    continue;
+                };
+                let exact = [s.running, s.starting, s.lost, s.unknown];
+                let at_least = [s.complete, s.failed];
+                if exact != counts[..4] || at_least[0] < counts[4] || at_least[1] < counts[5] {
+                    errors.push(format!(
+                        "summary of {ns}/{job_id} group {group} is {s:?}, allocations say \
+                         running/starting/lost/unknown/complete/failed = {counts:?}"
+                    ));
+                }
+            }
+            for (group, s) in &summary.summary {
+                let live = [s.running, s.starting, s.lost, s.unknown];
+                if !counted.contains_key(group.as_str()) && live != [0; 4] {
+                    errors.push(format!(
+                        "summary of {ns}/{job_id} group {group} counts allocations that are not there"
+                    ));
+                }
+            }
+        }
+    }
+
+    fn check_history_limits(&self, errors: &mut Vec<String>) {
+        let t = &*self.tables;
+        let mut untagged: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for ((ns, job_id, _), job) in &t.job_versions {
+            if job.version_tag.is_none() {
+                *untagged.entry((ns, job_id)).or_default() += 1;
+            }
+        }
+        for ((ns, job_id), n) in untagged {
+            if n > JOB_TRACKED_VERSIONS {
+                errors.push(format!("{ns}/{job_id} keeps {n} untagged versions"));
+            }
+        }
+        let mut submissions: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for (ns, job_id, _) in t.job_submissions.keys() {
+            *submissions.entry((ns, job_id)).or_default() += 1;
+        }
+        for ((ns, job_id), n) in submissions {
+            if n > JOB_TRACKED_VERSIONS {
+                errors.push(format!("{ns}/{job_id} keeps {n} submissions"));
+            }
+        }
+        for ((ns, job_id), events) in &t.scaling_events {
+            for (group, list) in &events.scaling_events {
+                if list.len() > drover_model::scaling::JOB_TRACKED_SCALING_EVENTS {
+                    errors.push(format!(
+                        "{ns}/{job_id} group {group} keeps {} scaling events",
+                        list.len()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn check_table_indexes(&self, errors: &mut Vec<String>) {
+        let t = &*self.tables;
+        let mut within = |table: Table, modify_indexes: &mut dyn Iterator<Item = u64>| {
+            let limit = t.indexes.get(table);
+            if let Some(max) = modify_indexes.max()
+                && max > limit
+            {
+                errors.push(format!(
+                    "a {} row has ModifyIndex {max} above the table index {limit}",
+                    table.name()
+                ));
+            }
+        };
+        within(Table::Jobs, &mut t.jobs.values().map(|j| j.modify_index));
+        within(
+            Table::JobVersion,
+            &mut t.job_versions.values().map(|j| j.modify_index),
+        );
+        within(
+            Table::JobSummary,
+            &mut t.job_summaries.values().map(|s| s.modify_index),
+        );
+        within(Table::Evals, &mut t.evals.values().map(|e| e.modify_index));
+        within(
+            Table::Allocs,
+            &mut t.allocs.values().map(|a| a.modify_index),
+        );
+        within(
+            Table::Deployment,
+            &mut t.deployments.values().map(|d| d.modify_index),
+        );
+        within(Table::Nodes, &mut t.nodes.values().map(|n| n.modify_index));
+        if t.indexes.latest() > t.applied_index {
+            errors.push(format!(
+                "table index {} is above the applied index {}",
+                t.indexes.latest(),
+                t.applied_index
+            ));
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `StateStore`: the shared, current state. One writer at a time applies a command to a copy
+//! of the tables and swaps it in under a short lock; readers take snapshots that never block
+//! the writer. Waiters are woken on every commit.
+
+use std::fmt;
+use std::time::Instant;
+
+use parking_lot::{Condvar, Mutex, RwLock};
+
+use crate::StateError;
+use crate::command::Command;
+use crate::snapshot::Snapshot;
+use crate::table::Table;
+use crate::tables::Tables;
+
+/// Called after every commit with the index just applied; keep it short (it runs while the
+/// next writer waits). An async frontend bridges it into its own notification.
+pub type CommitHook = Box<dyn Fn(u64) + Send + Sync>;
+
+/// The store. Share it across threads (`Arc<StateStore>`): every method takes `&self`.
+pub struct StateStore {
+    /// Serializes writers, so each applies to the state the previous one committed.
+    writer: Mutex<()>,
+    current: Mutex<Snapshot>,
+    committed: Condvar,
+    hooks: RwLock<Vec<CommitHook>>,
+}
+
+impl fmt::Debug for StateStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateStore")
+            .field("applied_index", &self.current.lock().applied_index())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for StateStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl StateStore {
+    /// An empty store with the `default` namespace.
+    pub fn new() -> Self {
+        Self::from_snapshot(Snapshot::from_tables(Tables::default()))
+    }
+
+    /// A store that starts from a snapshot (a restore, or a dry-run's private copy).
+    pub fn from_snapshot(snapshot: Snapshot) -> Self {
+        StateStore {
+            writer: Mutex::new(()),
+            current: Mutex::new(snapshot),
+            committed: Condvar::new(),
+            hooks: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// The current state, in O(1).
+    pub fn snapshot(&self) -> Snapshot {
+        self.current.lock().clone()
+    }
+
+    /// Applies `command` at log index `index` atomically: on error nothing changes. The index
+    /// must be greater than the last applied one.
+    pub fn apply(&self, index: u64, command: &Command) -> Result<(), StateError> {
+        let _writer = self.writer.lock();
+        let base = self.snapshot();
+        let next = Snapshot::from_tables(crate::apply::apply(&base.tables, index, command)?);
+        *self.current.lock() = next;
+        self.committed.notify_all();
+        for hook in self.hooks.read().iter() {
+            hook(index);
+        }
+        Ok(())
+    }
+
+    /// The index of the last command applied.
+    pub fn applied_index(&self) -> u64 {
+        self.current.lock().applied_index()
+    }
+
+    /// Nomad's `LatestIndex`: the greatest table index.
+    pub fn latest_index(&self) -> u64 {
+        self.current.lock().latest_index()
+    }
+
+    /// Blocks until the index of any of `tables` exceeds `min_index`, or until `deadline`,
+    /// and returns the greatest index of those tables then. With no tables it waits on the
+    /// applied index (a worker waiting for the store to catch up with the log).
+    pub fn wait_for_index(&self, tables: &[Table], min_index: u64, deadline: Instant) -> u64 {
+        let mut current = self.current.lock();
+        loop {
+            let index = if tables.is_empty() {
+                current.applied_index()
+            } else {
+                current.tables.indexes.max_of(tables)
+            };
+            if index > min_index {
+                return index;
+            }
+            if self
+                .committed
+                .wait_until(&mut current, deadline)
+                .timed_out()
+            {
+                return if tables.is_empty() {
+                    current.applied_index()
+                } else {
+                    current.tables.indexes.max_of(tables)
+                };
+            }
+        }
+    }
+
+    /// Registers a hook called after every commit, in index order.
+    pub fn on_commit(&self, hook: CommitHook) {
+        self.hooks.write().push(hook);
+    }
+}

@@ -1,0 +1,441 @@
+//! `Tables`: every table of the store as persistent maps, with the secondary indexes kept in
+//! step with their rows. Cloning `Tables` is a few counter bumps; a write copies only the paths
+//! it touches, so snapshots taken earlier never see it.
+
+use std::sync::Arc;
+
+use drover_model::{
+    AclPolicy, AclToken, Allocation, Deployment, Evaluation, Job, JobSubmission, JobSummary,
+    Namespace, Node, ServiceRegistration,
+};
+use imbl::{OrdMap, OrdSet};
+
+use crate::keys::{CreateKey, Id, Key2, Key3, NsKey, Q2, Q3, QVersion, VersionKey, id};
+use crate::table::TableIndexes;
+use crate::{JobScalingEvents, PeriodicLaunch};
+
+/// Nomad's `DefaultNamespaceDescription`.
+pub(crate) const DEFAULT_NAMESPACE_DESCRIPTION: &str = "Default shared namespace";
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tables {
+    /// The index of the last command applied, whether or not it wrote a table.
+    pub applied_index: u64,
+    pub indexes: TableIndexes,
+    pub jobs: OrdMap<NsKey, Arc<Job>>,
+    pub job_versions: OrdMap<VersionKey, Arc<Job>>,
+    pub job_summaries: OrdMap<NsKey, Arc<JobSummary>>,
+    pub job_submissions: OrdMap<VersionKey, Arc<JobSubmission>>,
+    pub evals: OrdMap<Id, Arc<Evaluation>>,
+    /// (namespace, job id, eval id)
+    pub evals_by_job: OrdSet<Key3>,
+    pub evals_by_create: OrdSet<CreateKey>,
+    pub allocs: OrdMap<Id, Arc<Allocation>>,
+    /// (namespace, job id, alloc id)
+    pub allocs_by_job: OrdSet<Key3>,
+    /// (node id, alloc id)
+    pub allocs_by_node: OrdSet<Key2>,
+    /// (eval id, alloc id)
+    pub allocs_by_eval: OrdSet<Key2>,
+    /// (deployment id, alloc id)
+    pub allocs_by_deployment: OrdSet<Key2>,
+    pub allocs_by_create: OrdSet<CreateKey>,
+    pub deployments: OrdMap<Id, Arc<Deployment>>,
+    /// (namespace, job id, deployment id)
+    pub deployments_by_job: OrdSet<Key3>,
+    pub deployments_by_create: OrdSet<CreateKey>,
+    pub nodes: OrdMap<Id, Arc<Node>>,
+    pub periodic_launches: OrdMap<NsKey, Arc<PeriodicLaunch>>,
+    pub scaling_events: OrdMap<NsKey, Arc<JobScalingEvents>>,
+    /// (namespace, registration id)
+    pub services: OrdMap<NsKey, Arc<ServiceRegistration>>,
+    /// (namespace, job id, registration id)
+    pub services_by_job: OrdSet<Key3>,
+    /// (namespace, service name, registration id)
+    pub services_by_name: OrdSet<Key3>,
+    /// (alloc id, namespace, registration id)
+    pub services_by_alloc: OrdSet<Key3>,
+    pub namespaces: OrdMap<Id, Arc<Namespace>>,
+    pub acl_policies: OrdMap<Id, Arc<AclPolicy>>,
+    pub acl_tokens: OrdMap<Id, Arc<AclToken>>,
+    /// secret id -> accessor id
+    pub acl_tokens_by_secret: OrdMap<Id, Id>,
+}
+
+impl Default for Tables {
+    /// Empty tables but for the `default` namespace, which always exists.
+    fn default() -> Self {
+        let mut tables = Tables {
+            applied_index: 0,
+            indexes: TableIndexes::default(),
+            jobs: OrdMap::new(),
+            job_versions: OrdMap::new(),
+            job_summaries: OrdMap::new(),
+            job_submissions: OrdMap::new(),
+            evals: OrdMap::new(),
+            evals_by_job: OrdSet::new(),
+            evals_by_create: OrdSet::new(),
+            allocs: OrdMap::new(),
+            allocs_by_job: OrdSet::new(),
+            allocs_by_node: OrdSet::new(),
+            allocs_by_eval: OrdSet::new(),
+            allocs_by_deployment: OrdSet::new(),
+            allocs_by_create: OrdSet::new(),
+            deployments: OrdMap::new(),
+            deployments_by_job: OrdSet::new(),
+            deployments_by_create: OrdSet::new(),
+            nodes: OrdMap::new(),
+            periodic_launches: OrdMap::new(),
+            scaling_events: OrdMap::new(),
+            services: OrdMap::new(),
+            services_by_job: OrdSet::new(),
+            services_by_name: OrdSet::new(),
+            services_by_alloc: OrdSet::new(),
+            namespaces: OrdMap::new(),
+            acl_policies: OrdMap::new(),
+            acl_tokens: OrdMap::new(),
+            acl_tokens_by_secret: OrdMap::new(),
+        };
+        tables.ensure_default_namespace();
+        tables
+    }
+}
+
+/// The IDs under `a` in a two-component index.
+pub(crate) fn ids_under2<'a>(set: &'a OrdSet<Key2>, a: &'a str) -> impl Iterator<Item = &'a Id> {
+    set.range(Q2(a, "")..)
+        .take_while(move |k| &*k.0 == a)
+        .map(|k| &k.1)
+}
+
+/// The IDs under `(a, b)` in a three-component index.
+pub(crate) fn ids_under3<'a>(
+    set: &'a OrdSet<Key3>,
+    a: &'a str,
+    b: &'a str,
+) -> impl Iterator<Item = &'a Id> {
+    set.range(Q3(a, b, "")..)
+        .take_while(move |k| &*k.0 == a && &*k.1 == b)
+        .map(|k| &k.2)
+}
+
+fn rows<'a, V>(
+    table: &'a OrdMap<Id, Arc<V>>,
+    ids: impl Iterator<Item = &'a Id> + 'a,
+) -> impl Iterator<Item = &'a Arc<V>> + 'a {
+    ids.filter_map(move |id| table.get(id))
+}
+
+/// Replaces a secondary index entry when its key changes.
+fn reindex<K: Ord + Clone>(set: &mut OrdSet<K>, old: Option<K>, new: Option<K>) {
+    if old == new {
+        return;
+    }
+    if let Some(old) = old {
+        set.remove(&old);
+    }
+    if let Some(new) = new {
+        set.insert(new);
+    }
+}
+
+/// Keys of optional (non-empty) foreign references.
+fn opt2(a: &str, row: &Id) -> Option<Key2> {
+    (!a.is_empty()).then(|| (id(a), row.clone()))
+}
+
+impl Tables {
+    pub fn ensure_default_namespace(&mut self) {
+        let name = drover_model::job::DEFAULT_NAMESPACE;
+        if !self.namespaces.contains_key(name) {
+            let namespace = Namespace {
+                name: name.to_string(),
+                description: DEFAULT_NAMESPACE_DESCRIPTION.to_string(),
+                create_index: 1,
+                modify_index: 1,
+                ..Namespace::default()
+            };
+            self.namespaces.insert(id(name), Arc::new(namespace));
+        }
+    }
+
+    // Jobs, versions, summaries, submissions.
+
+    pub fn job(&self, namespace: &str, job_id: &str) -> Option<&Arc<Job>> {
+        self.jobs.get(&Q2(namespace, job_id))
+    }
+
+    /// The shared key of a job, so index entries of its rows reuse the same strings.
+    pub fn job_key(&self, namespace: &str, job_id: &str) -> NsKey {
+        match self.jobs.get_key_value(&Q2(namespace, job_id)) {
+            Some((key, _)) => key.clone(),
+            None => (id(namespace), id(job_id)),
+        }
+    }
+
+    pub fn put_job(&mut self, job: Arc<Job>) {
+        let key = self.job_key(&job.namespace, &job.id);
+        self.jobs.insert(key, job);
+    }
+
+    /// Versions of a job, lowest version first.
+    pub fn job_versions<'a>(
+        &'a self,
+        namespace: &'a str,
+        job_id: &'a str,
+    ) -> impl DoubleEndedIterator<Item = &'a Arc<Job>> + 'a {
+        self.job_versions
+            .range(QVersion(namespace, job_id, 0)..=QVersion(namespace, job_id, u64::MAX))
+            .map(|(_, job)| job)
+    }
+
+    pub fn job_version(&self, namespace: &str, job_id: &str, version: u64) -> Option<&Arc<Job>> {
+        self.job_versions.get(&QVersion(namespace, job_id, version))
+    }
+
+    pub fn summary(&self, namespace: &str, job_id: &str) -> Option<&Arc<JobSummary>> {
+        self.job_summaries.get(&Q2(namespace, job_id))
+    }
+
+    pub fn put_summary(&mut self, summary: JobSummary) {
+        let key = self.job_key(&summary.namespace, &summary.job_id);
+        self.job_summaries.insert(key, Arc::new(summary));
+    }
+
+    /// Submissions of a job, lowest version first.
+    pub fn submissions<'a>(
+        &'a self,
+        namespace: &'a str,
+        job_id: &'a str,
+    ) -> impl DoubleEndedIterator<Item = &'a Arc<JobSubmission>> + 'a {
+        self.job_submissions
+            .range(QVersion(namespace, job_id, 0)..=QVersion(namespace, job_id, u64::MAX))
+            .map(|(_, sub)| sub)
+    }
+
+    // Evaluations.
+
+    pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
+        let eval_id = id(&eval.id);
+        let old = self.evals.get(&*eval.id).cloned();
+        let job_key = |e: &Evaluation| (id(&e.namespace), id(&e.job_id), eval_id.clone());
+        let by_job_changed = old
+            .as_ref()
+            .is_none_or(|o| o.namespace != eval.namespace || o.job_id != eval.job_id);
+        if by_job_changed {
+            reindex(
+                &mut self.evals_by_job,
+                old.as_deref().map(job_key),
+                Some(job_key(&eval)),
+            );
+        }
+        reindex(
+            &mut self.evals_by_create,
+            old.map(|o| (o.create_index, eval_id.clone())),
+            Some((eval.create_index, eval_id.clone())),
+        );
+        self.evals.insert(eval_id, eval);
+    }
+
+    pub fn remove_eval(&mut self, eval_id: &str) -> Option<Arc<Evaluation>> {
+        let (key, eval) = self.evals.remove_with_key(eval_id)?;
+        self.evals_by_job
+            .remove(&Q3(&eval.namespace, &eval.job_id, &key));
+        self.evals_by_create.remove(&(eval.create_index, key));
+        Some(eval)
+    }
+
+    pub fn evals_of_job<'a>(
+        &'a self,
+        namespace: &'a str,
+        job_id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Evaluation>> + 'a {
+        rows(
+            &self.evals,
+            ids_under3(&self.evals_by_job, namespace, job_id),
+        )
+    }
+
+    // Allocations.
+
+    pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
+        let (alloc_id, old) = match self.allocs.get_key_value(&*alloc.id) {
+            Some((key, old)) => (key.clone(), Some(old.clone())),
+            None => (id(&alloc.id), None),
+        };
+        let old = old.as_deref();
+        let a = &*alloc;
+        if old.is_none_or(|o| o.namespace != a.namespace || o.job_id != a.job_id) {
+            let (ns, job) = self.job_key(&a.namespace, &a.job_id);
+            reindex(
+                &mut self.allocs_by_job,
+                old.map(|o| (id(&o.namespace), id(&o.job_id), alloc_id.clone())),
+                Some((ns, job, alloc_id.clone())),
+            );
+        }
+        if old.is_none_or(|o| o.node_id != a.node_id) {
+            reindex(
+                &mut self.allocs_by_node,
+                old.and_then(|o| opt2(&o.node_id, &alloc_id)),
+                opt2(&a.node_id, &alloc_id),
+            );
+        }
+        if old.is_none_or(|o| o.eval_id != a.eval_id) {
+            reindex(
+                &mut self.allocs_by_eval,
+                old.and_then(|o| opt2(&o.eval_id, &alloc_id)),
+                opt2(&a.eval_id, &alloc_id),
+            );
+        }
+        if old.is_none_or(|o| o.deployment_id != a.deployment_id) {
+            reindex(
+                &mut self.allocs_by_deployment,
+                old.and_then(|o| opt2(&o.deployment_id, &alloc_id)),
+                opt2(&a.deployment_id, &alloc_id),
+            );
+        }
+        reindex(
+            &mut self.allocs_by_create,
+            old.map(|o| (o.create_index, alloc_id.clone())),
+            Some((a.create_index, alloc_id.clone())),
+        );
+        self.allocs.insert(alloc_id, alloc);
+    }
+
+    pub fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
+        let (key, a) = self.allocs.remove_with_key(alloc_id)?;
+        self.allocs_by_job
+            .remove(&Q3(&a.namespace, &a.job_id, &key));
+        self.allocs_by_node.remove(&Q2(&a.node_id, &key));
+        self.allocs_by_eval.remove(&Q2(&a.eval_id, &key));
+        self.allocs_by_deployment
+            .remove(&Q2(&a.deployment_id, &key));
+        self.allocs_by_create.remove(&(a.create_index, key));
+        Some(a)
+    }
+
+    pub fn allocs_of_job<'a>(
+        &'a self,
+        namespace: &'a str,
+        job_id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
+        rows(
+            &self.allocs,
+            ids_under3(&self.allocs_by_job, namespace, job_id),
+        )
+    }
+
+    pub fn allocs_of_node<'a>(
+        &'a self,
+        node_id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
+        rows(&self.allocs, ids_under2(&self.allocs_by_node, node_id))
+    }
+
+    pub fn allocs_of_eval<'a>(
+        &'a self,
+        eval_id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
+        rows(&self.allocs, ids_under2(&self.allocs_by_eval, eval_id))
+    }
+
+    pub fn allocs_of_deployment<'a>(
+        &'a self,
+        deployment_id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
+        rows(
+            &self.allocs,
+            ids_under2(&self.allocs_by_deployment, deployment_id),
+        )
+    }
+
+    // Deployments.
+
+    pub fn put_deployment(&mut self, deployment: Arc<Deployment>) {
+        let d_id = id(&deployment.id);
+        let old = self.deployments.get(&*deployment.id).cloned();
+        let job_key = |d: &Deployment| (id(&d.namespace), id(&d.job_id), d_id.clone());
+        reindex(
+            &mut self.deployments_by_job,
+            old.as_deref().map(job_key),
+            Some(job_key(&deployment)),
+        );
+        reindex(
+            &mut self.deployments_by_create,
+            old.map(|o| (o.create_index, d_id.clone())),
+            Some((deployment.create_index, d_id.clone())),
+        );
+        self.deployments.insert(d_id, deployment);
+    }
+
+    pub fn remove_deployment(&mut self, deployment_id: &str) -> Option<Arc<Deployment>> {
+        let (key, d) = self.deployments.remove_with_key(deployment_id)?;
+        self.deployments_by_job
+            .remove(&Q3(&d.namespace, &d.job_id, &key));
+        self.deployments_by_create.remove(&(d.create_index, key));
+        Some(d)
+    }
+
+    pub fn deployments_of_job<'a>(
+        &'a self,
+        namespace: &'a str,
+        job_id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Deployment>> + 'a {
+        rows(
+            &self.deployments,
+            ids_under3(&self.deployments_by_job, namespace, job_id),
+        )
+    }
+
+    // Service registrations.
+
+    pub fn put_service(&mut self, service: Arc<ServiceRegistration>) {
+        self.remove_service(&service.namespace, &service.id);
+        let s = &*service;
+        let (ns, sid) = (id(&s.namespace), id(&s.id));
+        self.services_by_job
+            .insert((ns.clone(), id(&s.job_id), sid.clone()));
+        self.services_by_name
+            .insert((ns.clone(), id(&s.service_name), sid.clone()));
+        self.services_by_alloc
+            .insert((id(&s.alloc_id), ns.clone(), sid.clone()));
+        self.services.insert((ns, sid), service);
+    }
+
+    pub fn remove_service(
+        &mut self,
+        namespace: &str,
+        service_id: &str,
+    ) -> Option<Arc<ServiceRegistration>> {
+        let ((ns, sid), s) = self.services.remove_with_key(&Q2(namespace, service_id))?;
+        self.services_by_job.remove(&Q3(&ns, &s.job_id, &sid));
+        self.services_by_name
+            .remove(&Q3(&ns, &s.service_name, &sid));
+        self.services_by_alloc.remove(&Q3(&s.alloc_id, &ns, &sid));
+        Some(s)
+    }
+
+    pub fn services_of_alloc(&self, alloc_id: &str) -> Vec<(Id, Id)> {
+        self.services_by_alloc
+            .range(Q3(alloc_id, "", "")..)
+            .take_while(|k| &*k.0 == alloc_id)
+            .map(|k| (k.1.clone(), k.2.clone()))
+            .collect()
+    }
+
+    // ACL tokens.
+
+    pub fn put_token(&mut self, token: Arc<AclToken>) {
+        self.remove_token(&token.accessor_id);
+        let accessor = id(&token.accessor_id);
+        self.acl_tokens_by_secret
+            .insert(id(&token.secret_id), accessor.clone());
+        self.acl_tokens.insert(accessor, token);
+    }
+
+    pub fn remove_token(&mut self, accessor_id: &str) -> Option<Arc<AclToken>> {
+        let token = self.acl_tokens.remove(accessor_id)?;
+        self.acl_tokens_by_secret.remove(&*token.secret_id);
+        Some(token)
+    }
+}
