@@ -157,7 +157,7 @@ impl<W: Write> RecordWriter<W> {
 
     fn put_all<'a, T: 'a>(
         &mut self,
-        rows: impl Iterator<Item = &'a Arc<T>>,
+        mut rows: impl Iterator<Item = &'a Arc<T>>,
         record: fn(Arc<T>) -> Record,
     ) -> Result<(), StateError> {
         rows.try_for_each(|row| self.put(record(row.clone())))
