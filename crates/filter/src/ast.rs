@@ -10,6 +10,7 @@ use std::fmt;
 
 use regex::Regex;
 
+use crate::parse;
 use crate::strconv::{self, NumError};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +35,11 @@ impl Expr {
             last if items.is_empty() => return last,
             last => items.push(last),
         }
-        if and { Expr::And(items) } else { Expr::Or(items) }
+        if and {
+            Expr::And(items)
+        } else {
+            Expr::Or(items)
+        }
     }
 
     pub(crate) fn negate(self) -> Expr {
@@ -246,7 +251,15 @@ fn write_expr(f: &mut fmt::Formatter<'_>, expr: &Expr, place: Place) -> fmt::Res
                     f.write_str(" or ")?;
                 }
                 let last = i + 1 == items.len();
-                write_expr(f, item, if last { Place::LastOfOr } else { Place::Operand })?;
+                write_expr(
+                    f,
+                    item,
+                    if last {
+                        Place::LastOfOr
+                    } else {
+                        Place::Operand
+                    },
+                )?;
             }
             Ok(())
         }
@@ -295,7 +308,11 @@ fn write_match(f: &mut fmt::Formatter<'_>, m: &Match) -> fmt::Result {
         Test::IsEmpty => write!(f, "{selector} is {not}empty"),
         Test::IsNil => write!(f, "{selector} is {not}nil"),
         Test::Matches(pattern) => {
-            write!(f, "{selector} {not}matches {}", ValueText(pattern.0.as_str()))
+            write!(
+                f,
+                "{selector} {not}matches {}",
+                ValueText(pattern.0.as_str())
+            )
         }
     }
 }
@@ -367,17 +384,21 @@ fn is_number_literal(s: &str) -> bool {
 }
 
 /// A double-quoted string that unquotes to the text. A double quote is written `\x22` because
-/// go-bexpr's grammar ends a string at the first `"` whatever precedes it, and a leading `/` is
-/// written `\x2f` so the string does not read as a JSON-pointer selector.
+/// go-bexpr's grammar ends a string at the first `"` whatever precedes it, and the leading `/` of
+/// a text that would read as a JSON-pointer selector is written `\x2f`.
 struct StringText<'a>(&'a str);
 
 impl fmt::Display for StringText<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = self.0;
         f.write_str("\"")?;
-        for (i, c) in self.0.chars().enumerate() {
+        if parse::reads_as_pointer(text) {
+            f.write_str("\\x2f")?;
+            text = &text[1..];
+        }
+        for c in text.chars() {
             match c {
                 '"' => f.write_str("\\x22")?,
-                '/' if i == 0 => f.write_str("\\x2f")?,
                 '\\' => f.write_str("\\\\")?,
                 '\n' => f.write_str("\\n")?,
                 '\r' => f.write_str("\\r")?,

@@ -26,7 +26,11 @@ impl Position {
                 column = 0;
             }
         }
-        Position { line, column, offset }
+        Position {
+            line,
+            column,
+            offset,
+        }
     }
 }
 
@@ -42,7 +46,11 @@ pub struct SyntaxError {
 
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Position { line, column, offset } = self.position;
+        let Position {
+            line,
+            column,
+            offset,
+        } = self.position;
         write!(f, "{line}:{column} ({offset}): ")?;
         if let Some(rule) = self.rule {
             write!(f, "rule \"{rule}\": ")?;

@@ -202,7 +202,10 @@ impl<'e, 'v> Scope<'e, 'v> {
 
     /// Resolves a selector. `None` is a key missing from its map (see the module docs); the
     /// second value is the local the selector started from.
-    fn lookup(&self, selector: &'e Selector) -> Result<(Option<Operand<'v>>, Option<usize>), String> {
+    fn lookup(
+        &self,
+        selector: &'e Selector,
+    ) -> Result<(Option<Operand<'v>>, Option<usize>), String> {
         let parts = selector.parts.as_slice();
         let first = parts.first().map(|p| p.name.as_str());
         let local = self.locals.iter().rposition(|l| Some(l.name) == first);
@@ -394,9 +397,8 @@ fn contains(operand: Operand<'_>, literal: &Literal, selector: &Selector) -> Res
                         Ok(found) => found,
                         Err((_, NumError::Syntax)) => false,
                         Err((_, NumError::Range)) => {
-                            return Err(
-                                "error getting interface slice match value in expression".to_owned()
-                            );
+                            return Err("error getting interface slice match value in expression"
+                                .to_owned());
                         }
                     },
                     Value::Null => false,

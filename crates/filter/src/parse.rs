@@ -108,6 +108,19 @@ enum Op {
 static POINTER_CHAR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\A[\pL\pN\-_.~:|]").expect("a fixed, valid pattern"));
 
+/// Whether a quoted string with this text would read as a JSON-pointer selector with other text
+/// (`"/a/b"` reads as `a/b`). The empty string reads as a pointer too, with the same text.
+pub(crate) fn reads_as_pointer(text: &str) -> bool {
+    text.strip_prefix('/').is_some_and(|rest| {
+        rest.split('/')
+            .all(|segment| !segment.is_empty() && segment.chars().all(is_pointer_char))
+    })
+}
+
+fn is_pointer_char(c: char) -> bool {
+    POINTER_CHAR.is_match(c.encode_utf8(&mut [0; 4]))
+}
+
 struct Parser<'s> {
     source: &'s str,
     /// Byte offset of the next character.
@@ -552,11 +565,7 @@ impl<'s> Parser<'s> {
 
     /// `JsonPointerSegment <- '/' [\pL\pN-_.~:|]+`
     fn pointer_segment(&mut self) -> bool {
-        let segment_char = |p: &mut Self| {
-            p.class("[\\pL\\pN-_.~:|]", |c| {
-                POINTER_CHAR.is_match(c.encode_utf8(&mut [0; 4]))
-            })
-        };
+        let segment_char = |p: &mut Self| p.class("[\\pL\\pN-_.~:|]", is_pointer_char);
         self.attempt(|p| {
             if !(p.lit("/") && segment_char(p)) {
                 return None;
@@ -688,9 +697,8 @@ impl<'s> Parser<'s> {
 
     /// `RawStringChar* <- (!'`' .)*`, likewise for `"`.
     fn string_body(&mut self, quote: &'static str) {
-        let char_of_body = |p: &mut Self| {
-            (p.not_ahead(|p| p.lit(quote)) && p.any_char()).then_some(())
-        };
+        let char_of_body =
+            |p: &mut Self| (p.not_ahead(|p| p.lit(quote)) && p.any_char()).then_some(());
         while self.attempt(char_of_body).is_some() {}
     }
 

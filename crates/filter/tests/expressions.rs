@@ -7,7 +7,9 @@ use drover_filter::Filter;
 use serde_json::{Value, json};
 
 fn fixture(name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     let text = std::fs::read_to_string(&path).expect("fixture is readable");
     serde_json::from_str(&text).expect("fixture is JSON")
 }
@@ -25,7 +27,9 @@ fn check(record: &Value, cases: &[(&str, Expected)]) {
         };
         let expected = expected.map_err(str::to_owned);
         if actual != expected {
-            failures.push(format!("{expression}\n  expected {expected:?}\n  got      {actual:?}"));
+            failures.push(format!(
+                "{expression}\n  expected {expected:?}\n  got      {actual:?}"
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -64,7 +68,10 @@ fn equality_reads_the_literal_as_the_field_kind() {
                     r#"error getting match value in expression: strconv.ParseBool: parsing "no": invalid syntax"#,
                 ),
             ),
-            ("TaskGroups.0.RestartPolicy.Interval == 300000000000", Ok(true)),
+            (
+                "TaskGroups.0.RestartPolicy.Interval == 300000000000",
+                Ok(true),
+            ),
             ("TaskGroups.0.Tasks.0.Lifecycle.Sidecar == false", Ok(true)),
             (r#"Constraints.0.Operand == "=""#, Ok(true)),
             ("ParentID == ``", Ok(true)),
@@ -102,7 +109,9 @@ fn in_and_contains_work_on_lists_maps_and_strings() {
             ),
             (
                 r#""5" in Priority"#,
-                Err(r#"cannot perform in/contains operations on type int for selector: "Priority""#),
+                Err(
+                    r#"cannot perform in/contains operations on type int for selector: "Priority""#,
+                ),
             ),
         ],
     );
@@ -156,9 +165,15 @@ fn selectors_reach_nested_fields() {
             ("TaskGroups.0.Name == cache", Ok(true)),
             (r#"TaskGroups["0"].Name == "cache""#, Ok(true)),
             (r#"TaskGroups.0.Tasks.1.Env.foo == "bar""#, Ok(true)),
-            ("TaskGroups.0.Tasks.1.Config.port_map.0.db == 6379", Ok(true)),
+            (
+                "TaskGroups.0.Tasks.1.Config.port_map.0.db == 6379",
+                Ok(true),
+            ),
             (r#""/Meta/foo" == "bar""#, Ok(true)),
-            (r#""/TaskGroups/0/Tasks/0/Config/image" == alpine"#, Ok(true)),
+            (
+                r#""/TaskGroups/0/Tasks/0/Config/image" == alpine"#,
+                Ok(true),
+            ),
             // go-bexpr reads a quoted value that looks like a JSON pointer as one, so "/bar" is
             // compared as "bar".
             (r#"Meta.foo == "/bar""#, Ok(true)),
@@ -217,9 +232,12 @@ fn missing_keys_follow_go_bexpr_dispositions() {
                     r#"error finding value in datum: /Periodic/Unknown/X at part 1: couldn't find key "Unknown""#,
                 ),
             ),
-            ("status == running", Err(
-                r#"error finding value in datum: /status at part 0: couldn't find key: struct field with name "status""#,
-            )),
+            (
+                "status == running",
+                Err(
+                    r#"error finding value in datum: /status at part 0: couldn't find key: struct field with name "status""#,
+                ),
+            ),
         ],
     );
 }
@@ -240,8 +258,14 @@ fn boolean_operators_and_precedence() {
                 Ok(true),
             ),
             // `and` binds tighter than `or`.
-            (r#"Status == "pending" or Type == "batch" and Priority == 1"#, Ok(false)),
-            (r#"Type == "batch" and Priority == 1 or Status == running"#, Ok(true)),
+            (
+                r#"Status == "pending" or Type == "batch" and Priority == 1"#,
+                Ok(false),
+            ),
+            (
+                r#"Type == "batch" and Priority == 1 or Status == running"#,
+                Ok(true),
+            ),
             (
                 r#"Name == "example" and (Type == "service" or Type == "batch")"#,
                 Ok(true),
@@ -269,14 +293,20 @@ fn collections_bind_keys_indexes_and_elements() {
             ("all TaskGroups as tg { tg.Count == 2 }", Ok(false)),
             (r#"any Datacenters as dc { dc == "dc1" }"#, Ok(true)),
             (r#"all Meta as k { k matches "^(foo|baz)$" }"#, Ok(true)),
-            (r#"any Meta as k, v { k == "foo" and v == "bar" }"#, Ok(true)),
+            (
+                r#"any Meta as k, v { k == "foo" and v == "bar" }"#,
+                Ok(true),
+            ),
             (r#"any Meta as _, v { v == "pipe" }"#, Ok(true)),
             ("any Datacenters as i, _ { i == 0 }", Ok(true)),
             (
                 r#"any TaskGroups as tg { any tg.Tasks as t { t.Driver == "docker" and t.Name == redis } }"#,
                 Ok(true),
             ),
-            ("all TaskGroups.0.Tasks as t { t.Resources.CPU == 100 }", Ok(false)),
+            (
+                "all TaskGroups.0.Tasks as t { t.Resources.CPU == 100 }",
+                Ok(false),
+            ),
             ("all Meta.missing as x { x == 1 }", Ok(true)),
             ("any Meta.missing as x { x == 1 }", Ok(false)),
             ("any TaskGroups as tg { tg.Unknown == 1 }", Ok(false)),
@@ -288,7 +318,10 @@ fn collections_bind_keys_indexes_and_elements() {
                 "any Meta as k { k.x == 1 }",
                 Err("/k references a string so /k/x is invalid"),
             ),
-            ("all Priority as p { p == 1 }", Err("Priority is not a list or a map")),
+            (
+                "all Priority as p { p == 1 }",
+                Err("Priority is not a list or a map"),
+            ),
             (
                 r#"any Meta as k, k { k == "foo" }"#,
                 Err(r#""k" cannot be used as a placeholder for both the index and the value"#),
@@ -357,11 +390,23 @@ fn filters_a_job_list() {
             .collect()
     };
     assert_eq!(ids(r#"Status == "running""#), ["web", "sysagent"]);
-    assert_eq!(ids(r#""dc2" in Datacenters"#), ["web", "nightly-report", "sysagent"]);
-    assert_eq!(ids("Meta.team == payments or Priority == 100"), ["web", "sysagent"]);
-    assert_eq!(ids(r#"Meta.team != "payments""#), ["example", "nightly-report", "sysagent"]);
+    assert_eq!(
+        ids(r#""dc2" in Datacenters"#),
+        ["web", "nightly-report", "sysagent"]
+    );
+    assert_eq!(
+        ids("Meta.team == payments or Priority == 100"),
+        ["web", "sysagent"]
+    );
+    assert_eq!(
+        ids(r#"Meta.team != "payments""#),
+        ["example", "nightly-report", "sysagent"]
+    );
     assert_eq!(ids("Meta is empty"), ["example", "sysagent"]);
-    assert_eq!(ids(r#"Type != "service" and not Priority == 30"#), ["sysagent"]);
+    assert_eq!(
+        ids(r#"Type != "service" and not Priority == 30"#),
+        ["sysagent"]
+    );
     assert_eq!(ids(r#"ID matches "^(web|sys)""#), ["web", "sysagent"]);
     // A record the filter cannot be applied to does not match; `evaluate` says why.
     assert_eq!(ids("Periodic == true"), ["nightly-report"]);
