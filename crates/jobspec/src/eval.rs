@@ -356,36 +356,20 @@ impl<'a> Evaluator<'a> {
     }
 
     fn traversal(&self, traversal: &Traversal, scope: &Scope) -> DResult<Value> {
-        let (mut current, rest) =
-            match self.runtime_root(&traversal.expr, &traversal.operators, scope) {
-                Some((span, steps)) => (
-                    Value::String(format!("${{{}}}", self.text(Some(span)))),
-                    &traversal.operators[steps..],
-                ),
-                None => (self.eval(&traversal.expr, scope)?, &traversal.operators[..]),
-            };
-        for (i, op) in rest.iter().enumerate() {
-            match op.value() {
-                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
-                    let items = match current {
-                        Value::Null => Vec::new(),
-                        Value::Array(items) => items,
-                        other => vec![other],
-                    };
-                    let tail = &rest[i + 1..];
-                    return items
-                        .into_iter()
-                        .map(|item| self.steps(item, tail, scope))
-                        .collect::<DResult<Vec<_>>>()
-                        .map(Value::Array);
-                }
-                _ => current = self.steps(current, std::slice::from_ref(op), scope)?,
+        match self.runtime_root(&traversal.expr, &traversal.operators, scope) {
+            Some((span, literal_steps)) => self.steps(
+                Value::String(format!("${{{}}}", self.text(Some(span)))),
+                &traversal.operators[literal_steps..],
+                scope,
+            ),
+            None => {
+                let root = self.eval(&traversal.expr, scope)?;
+                self.steps(root, &traversal.operators, scope)
             }
         }
-        Ok(current)
     }
 
-    /// Applies attribute and index steps (splats inside a splat apply element-wise again).
+    /// Applies attribute and index steps; a splat applies the steps after it to each element.
     fn steps(
         &self,
         mut current: Value,

@@ -35,19 +35,17 @@ fn default(block: &mut Map, key: &str, value: impl Into<Value>) {
 /// `distinct_property` sets the left; `distinct_hosts = true` needs no target. Later
 /// shorthands win, and the operand defaults to `=`.
 pub(crate) fn constraint(block: &mut Map) -> Result<(), Diag> {
-    for operand in [
-        "version",
-        "semver",
-        "regexp",
-        "set_contains",
-        "set_contains_all",
-        "set_contains_any",
-    ] {
-        if let Some(target) = take_shorthand(block, operand) {
-            set(block, "Operand", operand);
-            set(block, "RTarget", target);
-        }
-    }
+    target_shorthands(
+        block,
+        &[
+            "version",
+            "semver",
+            "regexp",
+            "set_contains",
+            "set_contains_all",
+            "set_contains_any",
+        ],
+    );
     if let Some(Value::Bool(distinct)) = take_shorthand(block, "distinct_hosts") {
         set(block, "Operand", "distinct_hosts");
         set(block, "RTarget", distinct.to_string());
@@ -63,21 +61,29 @@ pub(crate) fn constraint(block: &mut Map) -> Result<(), Diag> {
 }
 
 pub(crate) fn affinity(block: &mut Map) -> Result<(), Diag> {
-    for operand in [
-        "version",
-        "semver",
-        "regexp",
-        "set_contains_any",
-        "set_contains_all",
-        "set_contains",
-    ] {
+    target_shorthands(
+        block,
+        &[
+            "version",
+            "semver",
+            "regexp",
+            "set_contains_any",
+            "set_contains_all",
+            "set_contains",
+        ],
+    );
+    default(block, "Operand", "=");
+    Ok(())
+}
+
+/// `operand = "target"` shorthands, applied in order so that later ones win.
+fn target_shorthands(block: &mut Map, operands: &[&str]) {
+    for operand in operands {
         if let Some(target) = take_shorthand(block, operand) {
-            set(block, "Operand", operand);
+            set(block, "Operand", *operand);
             set(block, "RTarget", target);
         }
     }
-    default(block, "Operand", "=");
-    Ok(())
 }
 
 /// A group's `vault` and `secret` blocks go to its tasks.
