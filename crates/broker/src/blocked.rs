@@ -6,6 +6,7 @@
 //! whether it could run on them) or, when its constraints escape computed classes, on any change.
 //! A system job's evaluations are kept per node as well, for [`BlockedEvals::unblock_node`].
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,8 +74,43 @@ struct Blocked {
     token: Option<Token>,
 }
 
-/// (namespace, job ID, node ID for a system job's evaluation and empty otherwise).
-type BlockKey = (String, String, String);
+/// A blocked evaluation's place, ordered by (namespace, job ID, node ID): the node counts only
+/// for a system job's evaluation, which is blocked per node. It shares the evaluation instead of
+/// copying its strings, so releasing thousands of evaluations frees no keys.
+#[derive(Debug, Clone)]
+struct BlockKey(Arc<Evaluation>);
+
+impl BlockKey {
+    fn parts(&self) -> (&str, &str, &str) {
+        let eval = &self.0;
+        let node = if eval.eval_type == SYSTEM {
+            eval.node_id.as_str()
+        } else {
+            ""
+        };
+        (&eval.namespace, &eval.job_id, node)
+    }
+}
+
+impl Ord for BlockKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
+impl PartialOrd for BlockKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for BlockKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for BlockKey {}
 
 const SYSTEM: &str = "system";
 
@@ -107,7 +143,7 @@ impl BlockedEvals {
         if !self.enabled {
             return None;
         }
-        let key = block_key(&eval);
+        let key = BlockKey(Arc::clone(&eval));
         if let Some(existing) = self.evals.get(&key)
             && existing.eval.id != eval.id
         {
@@ -171,12 +207,17 @@ impl BlockedEvals {
     /// The job's evaluation succeeded: its blocked evaluations are no longer needed and are
     /// dropped (the state store cancels them).
     pub fn untrack(&mut self, namespace: &str, job_id: &str) {
-        let first = (namespace.to_owned(), job_id.to_owned(), String::new());
+        // The job's first possible key: no node.
+        let first = BlockKey(Arc::new(Evaluation {
+            namespace: namespace.to_owned(),
+            job_id: job_id.to_owned(),
+            ..Evaluation::default()
+        }));
         let keys: Vec<BlockKey> = self
             .evals
             .range(first..)
             .map(|(key, _)| key)
-            .take_while(|(ns, job, _)| ns == namespace && job == job_id)
+            .take_while(|key| key.0.namespace == namespace && key.0.job_id == job_id)
             .cloned()
             .collect();
         for key in &keys {
@@ -258,7 +299,10 @@ impl BlockedEvals {
     }
 
     fn forget_node(&mut self, key: &BlockKey) {
-        let node_id = &key.2;
+        let (_, _, node_id) = key.parts();
+        if node_id.is_empty() {
+            return;
+        }
         if let Some(keys) = self.by_node.get_mut(node_id) {
             keys.remove(key);
             if keys.is_empty() {
@@ -266,15 +310,6 @@ impl BlockedEvals {
             }
         }
     }
-}
-
-fn block_key(eval: &Evaluation) -> BlockKey {
-    let node = if eval.eval_type == SYSTEM {
-        eval.node_id.clone()
-    } else {
-        String::new()
-    };
-    (eval.namespace.clone(), eval.job_id.clone(), node)
 }
 
 fn eligibility(eval: &Evaluation, class: &str) -> Option<bool> {

@@ -12,10 +12,11 @@
 //! Time only moves through the `now` arguments: timers fire in [`EvalBroker::tick`].
 
 use std::borrow::Borrow;
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, hash_map};
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
+use std::ops::{Index, IndexMut};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,14 +51,18 @@ impl Default for BrokerConfig {
     }
 }
 
-/// Proof that a worker holds one delivery of an evaluation. Tokens come from a counter that a
-/// flush does not reset, so a token from before a flush never matches a later delivery.
+/// Proof that a worker holds one delivery of an evaluation. Serials come from a counter that a
+/// flush does not reset, so a token from before a flush never matches a later delivery; the slot
+/// lets the broker find the delivery without a lookup by ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Token(u64);
+pub struct Token {
+    serial: u64,
+    slot: u32,
+}
 
 impl fmt::Display for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016x}", self.0)
+        write!(f, "{:016x}", self.serial)
     }
 }
 
@@ -88,19 +93,23 @@ pub struct SchedulerStats {
 pub struct EvalBroker {
     config: BrokerConfig,
     enabled: bool,
-    /// Every evaluation the broker holds, ready, pending, waiting or unacked, by ID.
-    evals: HashMap<ById, Tracked>,
+    /// Every evaluation the broker holds, ready, pending, waiting or unacked. The queues, timers
+    /// and tokens refer to evaluations by slot.
+    slab: Slab,
+    by_id: HashMap<ById, u32>,
     /// The evaluation that holds each job's one ready-or-unacked place, and those behind it.
-    jobs: HashMap<ByJob, JobQueue>,
+    jobs: HashMap<JobKey, JobQueue, BuildHasherDefault<KeyHasher>>,
+    job_hasher: RandomState,
     /// Ready queues by scheduler type; few, so a short vector searched by name.
     queues: Vec<ReadyQueue>,
-    waiting: BinaryHeap<Keyed<WaitingKey>>,
-    nack_timers: BTreeMap<(Time, Token), Arc<Evaluation>>,
+    /// Earliest deadline first, then insertion order.
+    waiting: BinaryHeap<Reverse<(Time, u64, u32)>>,
+    nack_timers: BTreeMap<(Time, Token), u32>,
     /// Evaluations to enqueue once the delivery with this token is acked (dropped on a nack).
     requeue: HashMap<Token, Arc<Evaluation>>,
     cancelable: Vec<Arc<Evaluation>>,
     pending_len: usize,
-    next_token: u64,
+    next_serial: u64,
     /// Breaks ties in insertion order, so equal keys come out deterministically.
     next_seq: u64,
     /// Picks among scheduler queues whose heads tie on priority, round robin.
@@ -110,6 +119,8 @@ pub struct EvalBroker {
 #[derive(Debug)]
 struct Tracked {
     eval: Arc<Evaluation>,
+    /// The hash of (namespace, job ID), computed once while the strings are in cache.
+    job_hash: u64,
     dequeues: u32,
     delivery: Option<Delivery>,
     /// The token of the last delivery whose nack timer fired, to name that error precisely.
@@ -126,23 +137,20 @@ struct Delivery {
 
 #[derive(Debug)]
 struct JobQueue {
-    holder: Arc<Evaluation>,
-    pending: BinaryHeap<Keyed<PendingKey>>,
+    holder: u32,
+    /// Highest priority first, then the newest (highest modify index), then the latest inserted.
+    pending: BinaryHeap<(i32, u64, u64, u32)>,
 }
 
 #[derive(Debug)]
 struct ReadyQueue {
     name: String,
-    heap: BinaryHeap<Keyed<ReadyKey>>,
+    /// Highest priority first, then the oldest (lowest create index), then insertion order. New
+    /// evaluations usually have the newest create index and go at the end of their priority, so
+    /// a B-tree keeps both ends of the queue in cache where a binary heap would not.
+    ready: BTreeMap<(Reverse<i32>, u64, u64), u32>,
     unacked: usize,
 }
-
-/// Highest priority first, then the oldest (lowest create index), then insertion order.
-type ReadyKey = (i32, Reverse<u64>, Reverse<u64>);
-/// Highest priority first, then the newest (highest modify index), then the latest inserted.
-type PendingKey = (i32, u64, u64);
-/// Earliest deadline first, then insertion order.
-type WaitingKey = Reverse<(Time, u64)>;
 
 impl EvalBroker {
     /// A broker that starts disabled, as on a server that is not yet the leader.
@@ -150,15 +158,17 @@ impl EvalBroker {
         Self {
             config,
             enabled: false,
-            evals: HashMap::new(),
-            jobs: HashMap::new(),
+            slab: Slab::default(),
+            by_id: HashMap::new(),
+            jobs: HashMap::default(),
+            job_hasher: RandomState::new(),
             queues: Vec::new(),
             waiting: BinaryHeap::new(),
             nack_timers: BTreeMap::new(),
             requeue: HashMap::new(),
             cancelable: Vec::new(),
             pending_len: 0,
-            next_token: 0,
+            next_serial: 0,
             next_seq: 0,
             rotation: 0,
         }
@@ -177,7 +187,8 @@ impl EvalBroker {
     }
 
     fn flush(&mut self) {
-        self.evals.clear();
+        self.slab = Slab::default();
+        self.by_id.clear();
         self.jobs.clear();
         self.queues.clear();
         self.waiting.clear();
@@ -194,25 +205,28 @@ impl EvalBroker {
         if !self.enabled {
             return;
         }
-        match self.evals.entry(ById(Arc::clone(&eval))) {
+        let slot = match self.by_id.entry(ById(Arc::clone(&eval))) {
             hash_map::Entry::Occupied(_) => return,
-            hash_map::Entry::Vacant(slot) => {
-                slot.insert(Tracked {
+            hash_map::Entry::Vacant(entry) => {
+                let job_hash = self.job_hasher.hash_one((&eval.namespace, &eval.job_id));
+                let slot = self.slab.insert(Tracked {
                     eval: Arc::clone(&eval),
+                    job_hash,
                     dequeues: 0,
                     delivery: None,
                     timed_out: None,
                 });
+                *entry.insert(slot)
             }
-        }
+        };
         let wait = u64::try_from(eval.wait).unwrap_or(0);
         let wait_until = Time::from_unix_nanos(eval.wait_until);
         if wait > 0 {
-            self.push_waiting(eval, now + Duration::from_nanos(wait));
+            self.push_waiting(slot, now + Duration::from_nanos(wait));
         } else if eval.wait_until != 0 && wait_until > now {
-            self.push_waiting(eval, wait_until);
+            self.push_waiting(slot, wait_until);
         } else {
-            self.admit(eval);
+            self.admit(slot);
         }
     }
 
@@ -220,10 +234,10 @@ impl EvalBroker {
     /// while that delivery (this token) is outstanding, the evaluation is held back and enqueued
     /// only when the delivery is acked; a nack drops it. An untracked evaluation is enqueued now.
     pub fn requeue(&mut self, eval: Arc<Evaluation>, token: Token, now: Time) {
-        match self.evals.get(eval.id.as_str()) {
+        match self.by_id.get(eval.id.as_str()) {
             None => self.enqueue(eval, now),
-            Some(tracked) => {
-                if tracked.delivery.is_some_and(|d| d.token == token) {
+            Some(&slot) => {
+                if self.slab[slot].delivery.is_some_and(|d| d.token == token) {
                     self.requeue.insert(token, eval);
                 }
             }
@@ -236,6 +250,10 @@ impl EvalBroker {
         evals: impl IntoIterator<Item = (Arc<Evaluation>, Option<Token>)>,
         now: Time,
     ) {
+        let evals = evals.into_iter();
+        let (expected, _) = evals.size_hint();
+        self.by_id.reserve(expected);
+        self.jobs.reserve(expected);
         for (eval, token) in evals {
             match token {
                 Some(token) => self.requeue(eval, token, now),
@@ -259,30 +277,32 @@ impl EvalBroker {
         let Some(queue) = self.pick_queue(types) else {
             return Ok(None);
         };
-        let Some(Keyed { eval, .. }) = self.queues[queue].heap.pop() else {
+        let Some((_, slot)) = self.queues[queue].ready.pop_first() else {
             return Ok(None);
         };
-        self.next_token += 1;
-        let token = Token(self.next_token);
+        self.next_serial += 1;
+        let token = Token {
+            serial: self.next_serial,
+            slot,
+        };
         let deadline = now + self.config.nack_timeout;
-        self.nack_timers
-            .insert((deadline, token), Arc::clone(&eval));
+        self.nack_timers.insert((deadline, token), slot);
         self.queues[queue].unacked += 1;
-        let tracked = self.tracked_mut(&eval.id);
+        let tracked = &mut self.slab[slot];
         tracked.dequeues += 1;
         tracked.delivery = Some(Delivery {
             token,
             queue,
             deadline: Some(deadline),
         });
-        Ok(Some((eval, token)))
+        Ok(Some((Arc::clone(&tracked.eval), token)))
     }
 
     fn pick_queue(&mut self, types: &[&str]) -> Option<usize> {
         let heads = types.iter().filter_map(|name| {
             let index = self.queues.iter().position(|q| q.name == *name)?;
-            let head = self.queues[index].heap.peek()?;
-            Some((index, head.key.0))
+            let (head, _) = self.queues[index].ready.first_key_value()?;
+            Some((index, head.0.0))
         });
         let mut best: Option<(i32, usize)> = None;
         for (_, priority) in heads.clone() {
@@ -309,14 +329,13 @@ impl EvalBroker {
     /// then newest) becomes ready and the job's other pending ones become cancelable; an
     /// evaluation re-blocked under this token is enqueued now.
     pub fn ack(&mut self, id: &str, token: Token, now: Time) -> Result<(), BrokerError> {
-        let delivery = self.delivery(id, token)?;
-        let requeued = self.requeue.remove(&token);
-        let Some(Tracked { eval, .. }) = self.evals.remove(id) else {
-            return Err(BrokerError::NotOutstanding);
-        };
+        let (slot, delivery) = self.delivery(id, token)?;
+        let requeued = self.take_requeue(token);
         self.stop_nack_timer(delivery);
         self.queues[delivery.queue].unacked -= 1;
-        if let Some(job) = self.jobs.remove(&ByJob(eval))
+        let job_hash = self.slab[slot].job_hash;
+        let eval = self.forget(slot);
+        if let Some(job) = self.jobs.remove(&JobKey(job_hash, eval))
             && let Some(next) = self.promote_pending(job.pending)
         {
             self.admit(next);
@@ -329,39 +348,43 @@ impl EvalBroker {
 
     /// Keeps the best pending evaluation and makes the rest cancelable: once an evaluation of the
     /// job has been processed, one newer evaluation captures every change they were created for.
-    fn promote_pending(
-        &mut self,
-        mut pending: BinaryHeap<Keyed<PendingKey>>,
-    ) -> Option<Arc<Evaluation>> {
-        let next = pending.pop()?.eval;
+    fn promote_pending(&mut self, mut pending: BinaryHeap<(i32, u64, u64, u32)>) -> Option<u32> {
+        let (_, _, _, next) = pending.pop()?;
         self.pending_len -= 1 + pending.len();
-        for Keyed { eval, .. } in pending.into_sorted_vec().into_iter().rev() {
-            self.evals.remove(eval.id.as_str());
+        for (_, _, _, slot) in pending.into_sorted_vec().into_iter().rev() {
+            let eval = self.forget(slot);
             self.cancelable.push(eval);
         }
         Some(next)
     }
 
+    /// Stops tracking the evaluation in `slot`.
+    fn forget(&mut self, slot: u32) -> Arc<Evaluation> {
+        let eval = self.slab.remove(slot).eval;
+        self.by_id.remove(eval.id.as_str());
+        eval
+    }
+
     /// The worker gave up on the evaluation: it is retried after a delay, or goes to
     /// [`FAILED_QUEUE`] once it was delivered `delivery_limit` times. The job keeps its place.
     pub fn nack(&mut self, id: &str, token: Token, now: Time) -> Result<(), BrokerError> {
-        self.delivery(id, token)?;
-        self.fail_delivery(id, now);
+        let (slot, _) = self.delivery(id, token)?;
+        self.fail_delivery(slot, now);
         Ok(())
     }
 
-    fn fail_delivery(&mut self, id: &str, now: Time) {
-        let tracked = self.tracked_mut(id);
-        let (eval, dequeues) = (Arc::clone(&tracked.eval), tracked.dequeues);
+    fn fail_delivery(&mut self, slot: u32, now: Time) {
+        let tracked = &mut self.slab[slot];
+        let dequeues = tracked.dequeues;
         let Some(delivery) = tracked.delivery.take() else {
             return;
         };
         self.stop_nack_timer(delivery);
-        self.requeue.remove(&delivery.token);
+        self.take_requeue(delivery.token);
         self.queues[delivery.queue].unacked -= 1;
         if dequeues >= self.config.delivery_limit {
             let failed = self.queue_index(FAILED_QUEUE);
-            self.push_ready(failed, eval);
+            self.push_ready(failed, slot);
             return;
         }
         let delay = match dequeues {
@@ -370,15 +393,24 @@ impl EvalBroker {
             n => self.config.subsequent_nack_delay * (n - 1),
         };
         if delay.is_zero() {
-            self.admit(eval);
+            self.admit(slot);
         } else {
-            self.push_waiting(eval, now + delay);
+            self.push_waiting(slot, now + delay);
         }
+    }
+
+    fn take_requeue(&mut self, token: Token) -> Option<Arc<Evaluation>> {
+        // Skips hashing the token in the common case.
+        if self.requeue.is_empty() {
+            return None;
+        }
+        self.requeue.remove(&token)
     }
 
     /// The token of the evaluation's outstanding delivery, if it is handed out.
     pub fn outstanding(&self, id: &str) -> Option<Token> {
-        self.evals.get(id)?.delivery.map(|d| d.token)
+        let slot = *self.by_id.get(id)?;
+        self.slab[slot].delivery.map(|d| d.token)
     }
 
     /// Restarts the nack timer from `now`, for a worker that is still making progress. A paused
@@ -389,20 +421,17 @@ impl EvalBroker {
         token: Token,
         now: Time,
     ) -> Result<(), BrokerError> {
-        let delivery = self.delivery(id, token)?;
+        let (slot, delivery) = self.delivery(id, token)?;
         if delivery.deadline.is_some() {
-            self.restart_nack_timer(id, delivery, now);
+            self.set_nack_timer(slot, delivery, Some(now + self.config.nack_timeout));
         }
         Ok(())
     }
 
     /// Stops the nack timer while the worker waits on something unbounded (the plan queue).
     pub fn pause_nack_timeout(&mut self, id: &str, token: Token) -> Result<(), BrokerError> {
-        let delivery = self.delivery(id, token)?;
-        self.stop_nack_timer(delivery);
-        if let Some(d) = self.tracked_mut(id).delivery.as_mut() {
-            d.deadline = None;
-        }
+        let (slot, delivery) = self.delivery(id, token)?;
+        self.set_nack_timer(slot, delivery, None);
         Ok(())
     }
 
@@ -413,20 +442,21 @@ impl EvalBroker {
         token: Token,
         now: Time,
     ) -> Result<(), BrokerError> {
-        let delivery = self.delivery(id, token)?;
-        self.restart_nack_timer(id, delivery, now);
+        let (slot, delivery) = self.delivery(id, token)?;
+        self.set_nack_timer(slot, delivery, Some(now + self.config.nack_timeout));
         Ok(())
     }
 
-    fn restart_nack_timer(&mut self, id: &str, delivery: Delivery, now: Time) {
+    /// Moves the delivery's nack timer to `deadline`; `None` pauses it.
+    fn set_nack_timer(&mut self, slot: u32, delivery: Delivery, deadline: Option<Time>) {
         self.stop_nack_timer(delivery);
-        let deadline = now + self.config.nack_timeout;
-        let tracked = self.tracked_mut(id);
-        let eval = Arc::clone(&tracked.eval);
-        if let Some(d) = tracked.delivery.as_mut() {
-            d.deadline = Some(deadline);
+        if let Some(deadline) = deadline {
+            self.nack_timers.insert((deadline, delivery.token), slot);
         }
-        self.nack_timers.insert((deadline, delivery.token), eval);
+        self.slab[slot].delivery = Some(Delivery {
+            deadline,
+            ..delivery
+        });
     }
 
     fn stop_nack_timer(&mut self, delivery: Delivery) {
@@ -442,20 +472,20 @@ impl EvalBroker {
         let mut fired = 0;
         loop {
             let nack_due = self.nack_timers.first_key_value().map(|(key, _)| key.0);
-            let wait_due = self.waiting.peek().map(|w| w.key.0.0);
+            let wait_due = self.waiting.peek().map(|Reverse(w)| w.0);
             match (nack_due, wait_due) {
                 (Some(nack), _) if nack <= now && wait_due.is_none_or(|wait| nack <= wait) => {
-                    let Some(((deadline, token), eval)) = self.nack_timers.pop_first() else {
+                    let Some(((deadline, token), slot)) = self.nack_timers.pop_first() else {
                         break;
                     };
-                    self.tracked_mut(&eval.id).timed_out = Some(token);
-                    self.fail_delivery(&eval.id, deadline);
+                    self.slab[slot].timed_out = Some(token);
+                    self.fail_delivery(slot, deadline);
                 }
                 (_, Some(wait)) if wait <= now => {
-                    let Some(Keyed { eval, .. }) = self.waiting.pop() else {
+                    let Some(Reverse((_, _, slot))) = self.waiting.pop() else {
                         break;
                     };
-                    self.admit(eval);
+                    self.admit(slot);
                 }
                 _ => break,
             }
@@ -467,7 +497,7 @@ impl EvalBroker {
     /// When [`Self::tick`] next has something to fire.
     pub fn next_deadline(&self) -> Option<Time> {
         let nack = self.nack_timers.first_key_value().map(|(key, _)| key.0);
-        let wait = self.waiting.peek().map(|w| w.key.0.0);
+        let wait = self.waiting.peek().map(|Reverse(w)| w.0);
         match (nack, wait) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -487,7 +517,7 @@ impl EvalBroker {
             .iter()
             .map(|q| {
                 let stats = SchedulerStats {
-                    ready: q.heap.len(),
+                    ready: q.ready.len(),
                     unacked: q.unacked,
                 };
                 (q.name.clone(), stats)
@@ -503,60 +533,60 @@ impl EvalBroker {
         }
     }
 
-    /// The outstanding delivery `token` names, or why there is none.
-    fn delivery(&self, id: &str, token: Token) -> Result<Delivery, BrokerError> {
-        let tracked = self.evals.get(id).ok_or(BrokerError::NotOutstanding)?;
+    /// The slot and outstanding delivery `token` names, or why there is none.
+    fn delivery(&self, id: &str, token: Token) -> Result<(u32, Delivery), BrokerError> {
+        // The token names its slot; the lookup by ID is only needed to explain a refusal.
+        if let Some(tracked) = self.slab.get(token.slot)
+            && let Some(d) = tracked.delivery
+            && d.token == token
+            && tracked.eval.id == id
+        {
+            return Ok((token.slot, d));
+        }
+        let slot = *self.by_id.get(id).ok_or(BrokerError::NotOutstanding)?;
+        let tracked = &self.slab[slot];
         match tracked.delivery {
-            Some(d) if d.token == token => Ok(d),
             _ if tracked.timed_out == Some(token) => Err(BrokerError::NackTimeoutReached),
             Some(_) => Err(BrokerError::TokenMismatch),
             None => Err(BrokerError::NotOutstanding),
         }
     }
 
-    fn tracked_mut(&mut self, id: &str) -> &mut Tracked {
-        self.evals
-            .get_mut(id)
-            .expect("evaluations in the broker's queues are tracked")
-    }
-
     /// Makes the evaluation ready unless another evaluation of its job is ready or unacked; then
     /// it waits behind that one.
-    fn admit(&mut self, eval: Arc<Evaluation>) {
-        match self.jobs.entry(ByJob(Arc::clone(&eval))) {
-            hash_map::Entry::Occupied(mut job) if job.get().holder.id != eval.id => {
+    fn admit(&mut self, slot: u32) {
+        let tracked = &self.slab[slot];
+        let eval = Arc::clone(&tracked.eval);
+        match self.jobs.entry(JobKey(tracked.job_hash, Arc::clone(&eval))) {
+            hash_map::Entry::Occupied(mut job) if job.get().holder != slot => {
                 self.next_seq += 1;
-                let key = (eval.priority, eval.modify_index, self.next_seq);
-                job.get_mut().pending.push(Keyed { key, eval });
+                let key = (eval.priority, eval.modify_index, self.next_seq, slot);
+                job.get_mut().pending.push(key);
                 self.pending_len += 1;
                 return;
             }
             hash_map::Entry::Occupied(_) => {}
             hash_map::Entry::Vacant(job) => {
                 job.insert(JobQueue {
-                    holder: Arc::clone(&eval),
+                    holder: slot,
                     pending: BinaryHeap::new(),
                 });
             }
         }
         let queue = self.queue_index(&eval.eval_type);
-        self.push_ready(queue, eval);
+        self.push_ready(queue, slot);
     }
 
-    fn push_ready(&mut self, queue: usize, eval: Arc<Evaluation>) {
+    fn push_ready(&mut self, queue: usize, slot: u32) {
         self.next_seq += 1;
-        let key = (
-            eval.priority,
-            Reverse(eval.create_index),
-            Reverse(self.next_seq),
-        );
-        self.queues[queue].heap.push(Keyed { key, eval });
+        let eval = &self.slab[slot].eval;
+        let key = (Reverse(eval.priority), eval.create_index, self.next_seq);
+        self.queues[queue].ready.insert(key, slot);
     }
 
-    fn push_waiting(&mut self, eval: Arc<Evaluation>, due: Time) {
+    fn push_waiting(&mut self, slot: u32, due: Time) {
         self.next_seq += 1;
-        let key = Reverse((due, self.next_seq));
-        self.waiting.push(Keyed { key, eval });
+        self.waiting.push(Reverse((due, self.next_seq, slot)));
     }
 
     fn queue_index(&mut self, name: &str) -> usize {
@@ -565,7 +595,7 @@ impl EvalBroker {
         }
         self.queues.push(ReadyQueue {
             name: name.to_owned(),
-            heap: BinaryHeap::new(),
+            ready: BTreeMap::new(),
             unacked: 0,
         });
         self.queues.len() - 1
@@ -578,32 +608,55 @@ impl Default for EvalBroker {
     }
 }
 
-/// A queued evaluation ordered by its key alone.
-#[derive(Debug)]
-struct Keyed<K> {
-    key: K,
-    eval: Arc<Evaluation>,
+/// The tracked evaluations in reusable slots, so that queues, timers and tokens can name them
+/// with a number instead of a lookup by ID.
+#[derive(Debug, Default)]
+struct Slab {
+    slots: Vec<Option<Tracked>>,
+    free: Vec<u32>,
 }
 
-impl<K: Ord> Ord for Keyed<K> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key.cmp(&other.key)
+impl Slab {
+    fn insert(&mut self, tracked: Tracked) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(tracked);
+                slot
+            }
+            None => {
+                self.slots.push(Some(tracked));
+                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 evaluations")
+            }
+        }
+    }
+
+    fn remove(&mut self, slot: u32) -> Tracked {
+        let tracked = self.slots[slot as usize].take();
+        self.free.push(slot);
+        tracked.expect("a freed slot is not referenced")
+    }
+
+    fn get(&self, slot: u32) -> Option<&Tracked> {
+        self.slots.get(slot as usize)?.as_ref()
     }
 }
 
-impl<K: Ord> PartialOrd for Keyed<K> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+impl Index<u32> for Slab {
+    type Output = Tracked;
+
+    fn index(&self, slot: u32) -> &Tracked {
+        self.get(slot)
+            .expect("a slot in a queue holds an evaluation")
     }
 }
 
-impl<K: Ord> PartialEq for Keyed<K> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+impl IndexMut<u32> for Slab {
+    fn index_mut(&mut self, slot: u32) -> &mut Tracked {
+        self.slots[slot as usize]
+            .as_mut()
+            .expect("a slot in a queue holds an evaluation")
     }
 }
-
-impl<K: Ord> Eq for Keyed<K> {}
 
 /// An evaluation as a map key by its ID, found with a `&str`; no ID is copied.
 #[derive(Debug)]
@@ -629,21 +682,41 @@ impl Borrow<str> for ById {
     }
 }
 
-/// An evaluation as a map key by its job, (namespace, job ID).
+/// An evaluation as a map key by its job, (namespace, job ID), with that pair's hash.
 #[derive(Debug)]
-struct ByJob(Arc<Evaluation>);
+struct JobKey(u64, Arc<Evaluation>);
 
-impl Hash for ByJob {
+impl Hash for JobKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.namespace.hash(state);
-        self.0.job_id.hash(state);
+        state.write_u64(self.0);
     }
 }
 
-impl PartialEq for ByJob {
+impl PartialEq for JobKey {
     fn eq(&self, other: &Self) -> bool {
-        self.0.namespace == other.0.namespace && self.0.job_id == other.0.job_id
+        let (a, b) = (&self.1, &other.1);
+        Arc::ptr_eq(a, b) || (a.namespace == b.namespace && a.job_id == b.job_id)
     }
 }
 
-impl Eq for ByJob {}
+impl Eq for JobKey {}
+
+/// Passes a [`JobKey`]'s precomputed hash through.
+#[derive(Debug, Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}

@@ -365,10 +365,10 @@ impl Model {
         keep_paused: bool,
     ) -> Result<(), BrokerError> {
         self.check(id, token)?;
-        if let Place::Unacked { deadline: d, .. } = &mut self.evals.get_mut(id).unwrap().place {
-            if !(keep_paused && d.is_none()) {
-                *d = deadline;
-            }
+        if let Place::Unacked { deadline: d, .. } = &mut self.evals.get_mut(id).unwrap().place
+            && !(keep_paused && d.is_none())
+        {
+            *d = deadline;
         }
         Ok(())
     }
