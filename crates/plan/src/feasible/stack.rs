@@ -1,0 +1,574 @@
+//! The stacks: [`GenericStack`] for service and batch jobs and [`SystemStack`] for system and
+//! sysbatch jobs, which chain feasibility, bin packing, scoring and selection for one placement.
+
+use drover_model::{AllocMetric, AllocatedResources, Job, TaskGroup};
+use std::collections::BTreeMap;
+
+use super::checks::{self, Ctx, GroupChecks, JobPlan};
+use super::class::merge_eligibility;
+use super::metrics::NodeScores;
+use super::rank::{self, AffinityPlan, Ask, Offer, SchedulerAlgorithm, SpreadScorer};
+use super::rng::Rng;
+use super::view::ClusterView;
+
+/// Options scored nodes with a non-positive score may be passed over for (Nomad's `maxSkip`).
+const MAX_SKIP: usize = 3;
+/// Scores at or below this are passed over when better options follow.
+const SKIP_SCORE_THRESHOLD: f64 = 0.0;
+/// Nodes examined when a group has affinities or spreads, unless configured otherwise.
+const DEFAULT_NODE_LIMIT_FOR_FEASIBILITY_CHECKS: usize = 100;
+
+/// The parts of Nomad's scheduler configuration the stacks honour (already merged with the job's
+/// node pool configuration by the caller).
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    pub algorithm: SchedulerAlgorithm,
+    /// Record `memory_max` in allocated resources (`MemoryOversubscriptionEnabled`).
+    pub memory_oversubscription: bool,
+    /// How many nodes to rank when a group has affinities or spreads, at least (the group's
+    /// count is used when larger).
+    pub node_limit_for_feasibility_checks: usize,
+}
+
+impl Default for StackConfig {
+    fn default() -> Self {
+        Self {
+            algorithm: SchedulerAlgorithm::Binpack,
+            memory_oversubscription: false,
+            node_limit_for_feasibility_checks: DEFAULT_NODE_LIMIT_FOR_FEASIBILITY_CHECKS,
+        }
+    }
+}
+
+/// Per-placement options (Nomad's `SelectOptions`). Nodes are positions in the cluster view.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SelectOptions<'a> {
+    /// Nodes the allocation being replaced failed on: scored -1 (`node-reschedule-penalty`).
+    pub penalty_nodes: &'a [usize],
+    /// Tried alone first (sticky or migrating ephemeral disks); all nodes when it does not fit.
+    pub preferred_node: Option<usize>,
+    /// The allocation's name, `<job>.<group>[<index>]`, for `per_alloc` volumes.
+    pub alloc_name: &'a str,
+}
+
+/// The chosen node and what to allocate there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedNode {
+    /// The node's position in the cluster view.
+    pub node: usize,
+    /// The mean of the node's scores.
+    pub final_score: f64,
+    /// Task resources (CPU, memory, reserved cores, task networks), lifecycles, and the shared
+    /// disk, group network and assigned ports.
+    pub resources: AllocatedResources,
+}
+
+/// A node that passed feasibility and bin packing, with its score.
+#[derive(Debug, Clone)]
+struct Candidate {
+    node: u32,
+    score: f64,
+    offer: Offer,
+}
+
+/// One task group, compiled for the current job version.
+#[derive(Debug)]
+struct GroupPlan {
+    name: String,
+    count: i64,
+    checks: GroupChecks,
+    ask: Ask,
+    affinity: Option<AffinityPlan>,
+    spread: Option<SpreadScorer>,
+}
+
+/// Which scorers run after bin packing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pipeline {
+    /// distinct_hosts, anti-affinity, penalty, affinity, spread.
+    Generic,
+    /// Bin packing only; no class cache (every system placement looks at one node afresh).
+    System,
+}
+
+/// What both stacks share: the compiled job and groups and the evaluation's caches.
+#[derive(Debug)]
+struct Core {
+    config: StackConfig,
+    rng: Rng,
+    ctx: Ctx,
+    job: Option<JobPlan>,
+    job_affinities: Vec<drover_model::Affinity>,
+    job_spreads: Vec<drover_model::Spread>,
+    groups: Vec<GroupPlan>,
+    lowest_spread_boost: f64,
+}
+
+impl Core {
+    fn new(config: StackConfig, seed: u64) -> Self {
+        Self {
+            config,
+            rng: Rng::new(seed),
+            ctx: Ctx::default(),
+            job: None,
+            job_affinities: Vec::new(),
+            job_spreads: Vec::new(),
+            groups: Vec::new(),
+            lowest_spread_boost: -1.0,
+        }
+    }
+
+    /// Compiles a new job version; returns the candidate nodes when they changed.
+    fn set_job(&mut self, view: &ClusterView, job: &Job) -> Option<Vec<u32>> {
+        if self.job.as_ref().is_some_and(|plan| plan.is(job)) {
+            return None;
+        }
+        let same_nodes = self.job.as_ref().is_some_and(|plan| plan.same_nodes(job));
+        let mut plan = JobPlan::new(job, view, &mut self.ctx);
+        let candidates = plan.candidates(view);
+        self.job = Some(plan);
+        self.job_affinities = job.affinities.clone();
+        self.job_spreads = job.spreads.clone();
+        self.groups.clear();
+        self.lowest_spread_boost = -1.0;
+        (!same_nodes).then_some(candidates)
+    }
+
+    fn group_index(&mut self, view: &ClusterView, tg: &TaskGroup) -> usize {
+        if let Some(index) = self.groups.iter().position(|g| g.name == tg.name) {
+            return index;
+        }
+        let affinities = self
+            .job_affinities
+            .iter()
+            .chain(&tg.affinities)
+            .chain(tg.tasks.iter().flat_map(|t| &t.affinities));
+        let group = GroupPlan {
+            name: tg.name.clone(),
+            count: tg.count,
+            checks: GroupChecks::new(tg, view, &mut self.ctx),
+            ask: Ask::new(tg, self.config.memory_oversubscription),
+            affinity: AffinityPlan::new(affinities, view, &mut self.ctx),
+            spread: SpreadScorer::new(tg.spreads.iter().chain(&self.job_spreads), tg, view),
+        };
+        self.groups.push(group);
+        self.groups.len() - 1
+    }
+
+    /// Starts a placement: fresh metrics, current job and group ids, recounted property sets.
+    fn begin(&mut self, view: &ClusterView, group: usize) -> Keys {
+        self.ctx.metrics.reset();
+        let job = self.job.as_mut().expect("begin runs after set_job");
+        let job_key = view.job_key(&job.namespace, &job.id);
+        let plan = &mut self.groups[group];
+        let group_key = job_key.and_then(|j| view.group_key(j, &plan.name));
+        let region = job.region.as_str();
+        for set in &mut job.distinct_properties {
+            set.set.refresh(view, job_key, region);
+        }
+        for set in &mut plan.checks.distinct_properties {
+            set.set.refresh(view, job_key, region);
+        }
+        if let Some(spread) = &mut plan.spread {
+            spread.refresh(view, job_key, region);
+        }
+        Keys { job_key, group_key }
+    }
+
+    /// Feasibility, bin packing and scoring of one node; `None` when it is filtered or exhausted.
+    fn rank(
+        &mut self,
+        view: &ClusterView,
+        group: usize,
+        index: u32,
+        keys: Keys,
+        options: &SelectOptions,
+        pipeline: Pipeline,
+    ) -> Option<Candidate> {
+        let job = self.job.as_mut().expect("rank runs after set_job");
+        let plan = &mut self.groups[group];
+        let ctx = &mut self.ctx;
+        let cached = pipeline == Pipeline::Generic;
+        if !checks::feasible(
+            ctx,
+            job,
+            &mut plan.checks,
+            view,
+            index,
+            options.alloc_name,
+            cached,
+        ) {
+            return None;
+        }
+        if !checks::distinct(ctx, job, &mut plan.checks, view, index, keys.into(), cached) {
+            return None;
+        }
+        let (binpack, offer) = match rank::binpack(
+            ctx,
+            &plan.ask,
+            view,
+            index,
+            &job.region,
+            self.config.algorithm,
+            &mut self.rng,
+        ) {
+            Ok(fit) => fit,
+            Err(exhausted) => {
+                if let Some(dimension) = exhausted {
+                    ctx.metrics
+                        .exhaust(view.node_class[index as usize], dimension);
+                }
+                return None;
+            }
+        };
+        let mut scores = NodeScores {
+            node: index,
+            binpack,
+            ..NodeScores::default()
+        };
+        let mut sum = binpack;
+        let mut scorers = 1.0;
+        let mut add = |score: f64| {
+            sum += score;
+            scorers += 1.0;
+        };
+        if pipeline == Pipeline::Generic {
+            let anti_affinity = rank::job_anti_affinity(view, index, keys.group_key, plan.count);
+            anti_affinity.inspect(|&s| add(s));
+            scores.job_anti_affinity = Some(anti_affinity.unwrap_or(0.0));
+            let penalized = options.penalty_nodes.contains(&(index as usize));
+            if penalized {
+                add(-1.0);
+            }
+            scores.reschedule_penalty = Some(if penalized { -1.0 } else { 0.0 });
+            let affinity = plan
+                .affinity
+                .as_mut()
+                .map(|a| a.score(view, index, &job.region, ctx));
+            affinity.inspect(|&s| add(s));
+            scores.node_affinity = Some(affinity.unwrap_or(0.0));
+            if let Some(spread) = &mut plan.spread {
+                let total = spread.score(view, index, &job.region, &mut self.lowest_spread_boost);
+                if total != 0.0 {
+                    add(total);
+                    scores.spread = Some(total);
+                }
+            }
+        }
+        scores.normalized = sum / scorers;
+        ctx.metrics.score(scores);
+        Some(Candidate {
+            node: index,
+            score: scores.normalized,
+            offer,
+        })
+    }
+
+    fn ranked_node(&self, tg: &TaskGroup, group: usize, best: Candidate) -> RankedNode {
+        RankedNode {
+            node: best.node as usize,
+            final_score: best.score,
+            resources: rank::allocated_resources(tg, &self.groups[group].ask, best.offer),
+        }
+    }
+
+    fn metrics(&self, view: &ClusterView) -> AllocMetric {
+        let pool = self
+            .job
+            .as_ref()
+            .map(|j| j.pool.clone())
+            .unwrap_or_default();
+        self.ctx
+            .metrics
+            .to_alloc_metric(view, &self.ctx.reasons, &pool)
+    }
+}
+
+/// The dense ids of the job and the group being placed, when the view has seen allocations of
+/// them.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    job_key: Option<u32>,
+    group_key: Option<u32>,
+}
+
+impl From<Keys> for (Option<u32>, Option<u32>) {
+    fn from(keys: Keys) -> Self {
+        (keys.job_key, keys.group_key)
+    }
+}
+
+/// Nomad's `LimitIterator`: returns at most `limit` options, passing over up to [`MAX_SKIP`]
+/// options that score at or below [`SKIP_SCORE_THRESHOLD`] while better ones may follow.
+#[derive(Debug)]
+struct Limit {
+    limit: usize,
+    seen: usize,
+    skipped: Vec<Candidate>,
+    skipped_returned: usize,
+}
+
+impl Limit {
+    fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            seen: 0,
+            skipped: Vec::with_capacity(MAX_SKIP),
+            skipped_returned: 0,
+        }
+    }
+
+    fn next(&mut self, source: &mut impl FnMut() -> Option<Candidate>) -> Option<Candidate> {
+        if self.seen == self.limit {
+            return None;
+        }
+        let mut option = Some(self.next_option(source)?);
+        while self.skipped.len() < MAX_SKIP {
+            match option {
+                Some(candidate) if candidate.score <= SKIP_SCORE_THRESHOLD => {
+                    self.skipped.push(candidate);
+                    option = source();
+                }
+                _ => break,
+            }
+        }
+        self.seen += 1;
+        match option {
+            Some(candidate) => Some(candidate),
+            None => self.next_option(source),
+        }
+    }
+
+    /// The source's next option, or a passed-over one once the source is exhausted.
+    fn next_option(&mut self, source: &mut impl FnMut() -> Option<Candidate>) -> Option<Candidate> {
+        let next = source();
+        if next.is_none() && self.skipped_returned < self.skipped.len() {
+            self.skipped_returned += 1;
+            return Some(self.skipped[self.skipped_returned - 1].clone());
+        }
+        next
+    }
+}
+
+/// The stack for service and batch jobs (Nomad's `GenericStack`).
+///
+/// The job's candidate nodes are shuffled once (from the seed) when the job is set, and every
+/// `select` continues from where the previous one stopped, ranking up to a limit of feasible
+/// nodes: 2 for batch jobs, `max(2, ceil(log2(candidates)))` for service jobs, and at least
+/// [`StackConfig::node_limit_for_feasibility_checks`] (or the group's count) when the group has
+/// affinities or spreads. The best-scoring node wins.
+#[derive(Debug)]
+pub struct GenericStack {
+    core: Core,
+    order: Vec<u32>,
+    cursor: usize,
+}
+
+impl GenericStack {
+    /// `seed` drives the node shuffle and dynamic port choices: the same seed, view and calls
+    /// give the same placements ([`super::shuffle_seed`] derives Nomad's seed from an evaluation).
+    pub fn new(config: StackConfig, seed: u64) -> Self {
+        Self {
+            core: Core::new(config, seed),
+            order: Vec::new(),
+            cursor: 0,
+        }
+    }
+
+    /// Sets the job to place (a no-op for the same namespace, ID and version). A version with
+    /// other datacenters or node pool gets a fresh shuffle of its candidate nodes.
+    pub fn set_job(&mut self, view: &ClusterView, job: &Job) {
+        if let Some(mut candidates) = self.core.set_job(view, job) {
+            self.core.rng.shuffle(&mut candidates);
+            self.order = candidates;
+            self.cursor = 0;
+        }
+    }
+
+    /// Picks a node for one allocation of `tg`, or `None` (then [`GenericStack::metrics`] says
+    /// why). Also `None` before [`GenericStack::set_job`].
+    pub fn select(
+        &mut self,
+        view: &ClusterView,
+        tg: &TaskGroup,
+        options: &SelectOptions,
+    ) -> Option<RankedNode> {
+        self.core.job.as_ref()?;
+        let group = self.core.group_index(view, tg);
+        if let Some(preferred) = options.preferred_node {
+            let preferred = [preferred as u32];
+            let mut cursor = 0;
+            if let Some(best) = self.run(view, group, &preferred, &mut cursor, options, 2) {
+                return Some(self.core.ranked_node(tg, group, best));
+            }
+        }
+        let limit = self.limit(tg);
+        let order = std::mem::take(&mut self.order);
+        let mut cursor = self.cursor;
+        let best = self.run(view, group, &order, &mut cursor, options, limit);
+        self.order = order;
+        self.cursor = cursor;
+        best.map(|best| self.core.ranked_node(tg, group, best))
+    }
+
+    /// Ranks one node alone, as Nomad does to check an in-place update: remove the allocation
+    /// being updated from the view first, so it does not count against itself.
+    pub fn select_on(
+        &mut self,
+        view: &ClusterView,
+        tg: &TaskGroup,
+        node: usize,
+        options: &SelectOptions,
+    ) -> Option<RankedNode> {
+        self.core.job.as_ref()?;
+        let group = self.core.group_index(view, tg);
+        let mut cursor = 0;
+        let best = self.run(view, group, &[node as u32], &mut cursor, options, 2)?;
+        Some(self.core.ranked_node(tg, group, best))
+    }
+
+    /// Nomad's pipeline from the random source to the maximum score.
+    fn run(
+        &mut self,
+        view: &ClusterView,
+        group: usize,
+        nodes: &[u32],
+        cursor: &mut usize,
+        options: &SelectOptions,
+        limit: usize,
+    ) -> Option<Candidate> {
+        let keys = self.core.begin(view, group);
+        let core = &mut self.core;
+        let mut seen = 0;
+        let mut source = || {
+            let n = nodes.len();
+            loop {
+                if *cursor == n || seen == n {
+                    if seen == n {
+                        return None;
+                    }
+                    *cursor = 0;
+                }
+                let index = nodes[*cursor];
+                *cursor += 1;
+                seen += 1;
+                core.ctx.metrics.nodes_evaluated += 1;
+                if let Some(candidate) =
+                    core.rank(view, group, index, keys, options, Pipeline::Generic)
+                {
+                    return Some(candidate);
+                }
+            }
+        };
+        let mut limit = Limit::new(limit);
+        let mut best: Option<Candidate> = None;
+        while let Some(candidate) = limit.next(&mut source) {
+            if best.as_ref().is_none_or(|b| candidate.score > b.score) {
+                best = Some(candidate);
+            }
+        }
+        best
+    }
+
+    fn limit(&self, tg: &TaskGroup) -> usize {
+        let job = self.core.job.as_ref().expect("limit runs after set_job");
+        let has_affinities = !self.core.job_affinities.is_empty()
+            || !tg.affinities.is_empty()
+            || tg.tasks.iter().any(|t| !t.affinities.is_empty());
+        let has_spreads = !self.core.job_spreads.is_empty() || !tg.spreads.is_empty();
+        if has_affinities || has_spreads {
+            let count = usize::try_from(tg.count).unwrap_or(0);
+            return count.max(self.core.config.node_limit_for_feasibility_checks);
+        }
+        let n = self.order.len();
+        if job.batch || n == 0 {
+            return 2;
+        }
+        (f64::from(n as u32).log2().ceil() as usize).max(2)
+    }
+
+    /// What the last `select` saw (Nomad's `AllocMetric`); `AllocationTime` stays 0 since the
+    /// stack reads no clock.
+    pub fn metrics(&self, view: &ClusterView) -> AllocMetric {
+        self.core.metrics(view)
+    }
+
+    /// Per computed class, whether the job can run there as far as this evaluation found out
+    /// (for a blocked evaluation's `ClassEligibility`).
+    pub fn class_eligibility(&self, view: &ClusterView) -> BTreeMap<String, bool> {
+        class_eligibility(&self.core, view)
+    }
+
+    /// Whether some constraint escaped the class cache (`EscapedComputedClass`).
+    pub fn escaped_computed_class(&self) -> bool {
+        escaped(&self.core)
+    }
+}
+
+fn class_eligibility(core: &Core, view: &ClusterView) -> BTreeMap<String, bool> {
+    match &core.job {
+        Some(job) => merge_eligibility(
+            &job.classes,
+            core.groups.iter().map(|g| &g.checks.classes),
+            &view.class_names,
+        ),
+        None => BTreeMap::new(),
+    }
+}
+
+fn escaped(core: &Core) -> bool {
+    core.job.as_ref().is_some_and(|j| j.classes.escaped)
+        || core.groups.iter().any(|g| g.checks.classes.escaped)
+}
+
+/// The stack for system and sysbatch jobs (Nomad's `SystemStack`): one node at a time, with
+/// feasibility, `distinct_property` and bin packing, and no limit, anti-affinity, affinity,
+/// spread or `distinct_hosts`.
+#[derive(Debug)]
+pub struct SystemStack {
+    core: Core,
+    nodes: Vec<u32>,
+}
+
+impl SystemStack {
+    pub fn new(config: StackConfig, seed: u64) -> Self {
+        Self {
+            core: Core::new(config, seed),
+            nodes: Vec::new(),
+        }
+    }
+
+    pub fn set_job(&mut self, view: &ClusterView, job: &Job) {
+        if let Some(candidates) = self.core.set_job(view, job) {
+            self.nodes = candidates;
+        }
+    }
+
+    /// The job's ready nodes in its datacenters and node pool, in view order: the nodes a system
+    /// job should run on.
+    pub fn nodes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.nodes.iter().map(|&n| n as usize)
+    }
+
+    /// Whether `tg` can be placed on `node`, and with what.
+    pub fn select(
+        &mut self,
+        view: &ClusterView,
+        tg: &TaskGroup,
+        node: usize,
+        options: &SelectOptions,
+    ) -> Option<RankedNode> {
+        self.core.job.as_ref()?;
+        let group = self.core.group_index(view, tg);
+        let keys = self.core.begin(view, group);
+        self.core.ctx.metrics.nodes_evaluated += 1;
+        let best = self
+            .core
+            .rank(view, group, node as u32, keys, options, Pipeline::System)?;
+        Some(self.core.ranked_node(tg, group, best))
+    }
+
+    pub fn metrics(&self, view: &ClusterView) -> AllocMetric {
+        self.core.metrics(view)
+    }
+}
