@@ -98,21 +98,20 @@ fn newest_blocked_eval_of_a_job_wins() {
 fn an_eval_that_missed_an_unblock_is_released_at_once() {
     let mut t = tracker();
     assert!(t.unblock("c1", 20, at(0.0)).is_empty());
-    let check_block = |t: &mut BlockedEvals, e: Evaluation| t.block(Arc::new(e), None).is_some();
-    // Scheduled on a snapshot before the unblock of a class it can use, or never saw.
-    assert!(check_block(&mut t, blocked("e1", "a", 19, &[("c1", true)])));
-    assert!(check_block(&mut t, blocked("e2", "b", 19, &[("c2", true)])));
-    assert!(check_block(&mut t, escaped("e3", "c", 19)));
-    // Ineligible for the class, or scheduled after the unblock.
-    assert!(!check_block(
-        &mut t,
-        blocked("e4", "d", 19, &[("c1", false)])
-    ));
-    assert!(!check_block(
-        &mut t,
-        blocked("e5", "e", 20, &[("c1", true)])
-    ));
-    assert!(!check_block(&mut t, escaped("e6", "f", 20)));
+    let evals = [
+        // Scheduled on a snapshot before the unblock of a class it can use, or never saw.
+        (blocked("e1", "a", 19, &[("c1", true)]), true),
+        (blocked("e2", "b", 19, &[("c2", true)]), true),
+        (escaped("e3", "c", 19), true),
+        // Ineligible for the class, or scheduled after the unblock.
+        (blocked("e4", "d", 19, &[("c1", false)]), false),
+        (blocked("e5", "e", 20, &[("c1", true)]), false),
+        (escaped("e6", "f", 20), false),
+    ];
+    for (eval, released) in evals {
+        let id = eval.id.clone();
+        assert_eq!(t.block(Arc::new(eval), None).is_some(), released, "{id}");
+    }
     assert_eq!(t.stats().total_blocked, 3);
 }
 
