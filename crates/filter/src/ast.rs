@@ -216,14 +216,16 @@ pub(crate) struct Collection {
 // Every operand is printed so that parsing it gives back the same tree: values in double quotes
 // (or as plain numbers), parentheses wherever the grammar would otherwise read a different tree.
 
-/// Where an expression is printed: only a whole expression (the input, a parenthesized group, a
-/// collection body) or the last operand of an `or` may be a bare collection, and only a whole
-/// expression may be a bare `or`.
+/// Where an expression is printed, which decides whether it needs parentheses.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
+    /// The input, a parenthesized group or a collection body.
     Whole,
-    LastOfOr,
-    Operand,
+    OrOperand,
+    /// The grammar allows a bare collection only here and as a whole expression.
+    LastOrOperand,
+    AndOperand,
+    NotOperand,
 }
 
 impl fmt::Display for Expr {
@@ -235,8 +237,11 @@ impl fmt::Display for Expr {
 fn write_expr(f: &mut fmt::Formatter<'_>, expr: &Expr, place: Place) -> fmt::Result {
     let bare = match expr {
         Expr::Or(_) => place == Place::Whole,
-        Expr::And(_) => place != Place::Operand,
-        Expr::Collection(_) => place != Place::Operand,
+        Expr::And(_) => matches!(
+            place,
+            Place::Whole | Place::OrOperand | Place::LastOrOperand
+        ),
+        Expr::Collection(_) => matches!(place, Place::Whole | Place::LastOrOperand),
         Expr::Not(_) | Expr::Match(_) => true,
     };
     if !bare {
@@ -251,15 +256,12 @@ fn write_expr(f: &mut fmt::Formatter<'_>, expr: &Expr, place: Place) -> fmt::Res
                     f.write_str(" or ")?;
                 }
                 let last = i + 1 == items.len();
-                write_expr(
-                    f,
-                    item,
-                    if last {
-                        Place::LastOfOr
-                    } else {
-                        Place::Operand
-                    },
-                )?;
+                let place = if last {
+                    Place::LastOrOperand
+                } else {
+                    Place::OrOperand
+                };
+                write_expr(f, item, place)?;
             }
             Ok(())
         }
@@ -268,13 +270,13 @@ fn write_expr(f: &mut fmt::Formatter<'_>, expr: &Expr, place: Place) -> fmt::Res
                 if i > 0 {
                     f.write_str(" and ")?;
                 }
-                write_expr(f, item, Place::Operand)?;
+                write_expr(f, item, Place::AndOperand)?;
             }
             Ok(())
         }
         Expr::Not(inner) => {
             f.write_str("not ")?;
-            write_expr(f, inner, Place::Operand)
+            write_expr(f, inner, Place::NotOperand)
         }
         Expr::Match(m) => write_match(f, m),
         Expr::Collection(c) => {

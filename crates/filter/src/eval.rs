@@ -1,19 +1,9 @@
-//! Evaluation of a parsed expression against one JSON record, with go-bexpr's rules
-//! (`evaluate.go`) read over JSON kinds instead of Go kinds:
+//! Evaluation of a parsed expression against one JSON record: go-bexpr's `evaluate.go` read
+//! over JSON kinds instead of Go kinds (the rules are listed in the crate docs). go-bexpr tells
+//! a Go map, where a missing key is "not present", from a struct, where a missing field is an
+//! error; over JSON the record itself plays the struct and every nested object a map.
 //!
-//! - A literal is read as the kind of the selected value: a JSON integer compares with the
-//!   literal read by Go's `ParseInt` (so `Priority == "50"` and `Priority == 0x32` hold), a float
-//!   with `ParseFloat`, a boolean with `ParseBool` (`true`, `T`, `1`, ...), a string as is.
-//! - `in`/`contains` is key membership on an object, element equality on a list (elements that
-//!   cannot be read as the literal's kind are skipped) and substring on a string.
-//! - `is empty` is length zero for a string, list or object; `null` is empty and nil.
-//! - A key missing from an object is not an error when it is the last part of a selector with at
-//!   least two parts: each operator then has a fixed result (`==` false, `!=` true, `is empty`
-//!   true, ...). A missing top-level field, or a missing key in the middle of a path, is an error.
-//!   go-bexpr makes the same distinction between Go maps and structs; over JSON every nested
-//!   object counts as a map and `null` as an empty one.
-//!
-//! Nothing here allocates unless an error is being reported.
+//! Nothing here allocates unless an error is being reported or a collection binds names.
 
 use serde_json::{Number, Value};
 

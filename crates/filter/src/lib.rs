@@ -8,25 +8,75 @@
 //! serialize their records to JSON, and field names are whatever keys that JSON has (for Nomad's
 //! records, the Go field names: `Status`, `Meta.team`, `TaskGroups`).
 //!
-//! ```text
-//! Status == "running" and "dc1" in Datacenters
-//! Meta.team contains "pay" or not (Priority == 50)
-//! Name matches "^web-[0-9]+$" and Periodic is not nil
-//! "/Meta/owner" != "ops" and any TaskGroups as tg { tg.Count == 3 }
+//! ```
+//! use drover_filter::Filter;
+//! use serde_json::json;
+//!
+//! let job = json!({"Status": "running", "Datacenters": ["dc1"], "Meta": {"team": "payments"}});
+//! for expression in [
+//!     r#"Status == "running" and "dc1" in Datacenters"#,
+//!     r#"Meta.team contains "pay" or not (Priority == 50)"#,
+//!     r#"Meta.owner != "ops" and (any Datacenters as dc { dc matches "^dc[0-9]$" })"#,
+//! ] {
+//!     assert!(Filter::parse(expression)?.matches(&job));
+//! }
+//! let typo = Filter::parse("Status = running").unwrap_err();
+//! assert_eq!(
+//!     typo.to_string(),
+//!     r#"1:8 (7): no match found, expected: "!=", "==", "contains", "in", "is", "matches", "not" or [ \t\r\n]"#
+//! );
+//! # Ok::<(), drover_filter::FilterError>(())
 //! ```
 //!
-//! The language: selectors (`a.b`, `a["key with spaces"]`, `a.0`, `"/json/pointer"`); `==`,
-//! `!=`, `in`, `not in`, `contains`, `not contains`, `matches`, `not matches` (Rust's `regex`
-//! syntax, which RE2's mostly is), `is empty`, `is not empty`, `is nil`, `is not nil`; values as
-//! numbers, `"strings"` with Go escapes, `` `raw strings` `` or bare words; `and`, `or`, `not`
-//! (`not` binds tightest, then `and`), parentheses; `any`/`all Selector as k, v { ... }`.
-//! Keywords are lowercase and comparisons are case-sensitive. How each operator reads each JSON
-//! kind, and what a missing field does, is described in the `eval` module; the grammar in
-//! `parse`.
+//! # The language
+//!
+//! - Selectors: `a.b`, `a["key with spaces"]` (or `` a[`raw`] ``), `a.0` for a list element, and
+//!   a quoted JSON pointer `"/a/b~1c/0"`.
+//! - Tests: `==`, `!=`; `value in selector`, `not in`, and the same reversed as
+//!   `selector contains value`, `not contains`; `matches`, `not matches` (a regular expression in
+//!   the `regex` crate's syntax, which RE2's mostly is); `is empty`, `is not empty`, `is nil`,
+//!   `is not nil`.
+//! - Values: numbers (`50`, `-0.5`), `"strings"` with Go escapes, `` `raw strings` ``, or bare
+//!   words (`Status == running`). Each is kept as go-bexpr keeps it, as one raw text, so
+//!   `Priority == 50` and `Priority == "50"` are the same expression. As in go-bexpr, a
+//!   double-quoted string ends at the first `"` (write `\x22` inside one), and a quoted value that
+//!   reads as a JSON pointer is one: `Meta.path == "/srv"` compares with `srv`.
+//! - `and`, `or`, `not` (`not` binds tightest, then `and`), parentheses, and collections
+//!   `any Selector as v { ... }`, `all Selector as k, v { ... }` (also `as k, _` and `as _, v`),
+//!   which go-bexpr allows bare only as a whole expression or as the last operand of `or`.
+//! - Keywords are lowercase; comparisons are case-sensitive.
+//!
+//! # Evaluation over JSON
+//!
+//! go-bexpr reads the literal as the Go kind of the selected field; here the JSON kind of the
+//! selected value decides:
+//!
+//! - A JSON integer compares with the literal read by Go's `ParseInt` with base 0 (so
+//!   `Priority == "0x32"` and `Priority == "5_0"` hold), a larger one by `ParseUint`, a float by
+//!   `ParseFloat`, a boolean by `ParseBool` (`true`, `T`, `1`, ...), a string as it is. A literal
+//!   that cannot be read as the value's kind is an evaluation error.
+//! - `in` is key membership on an object, element equality on a list (elements the literal
+//!   cannot be read as are skipped) and substring on a string.
+//! - `is empty` is length zero for a string, list or object. `null` is empty and nil, contains
+//!   nothing, and has no keys.
+//! - A key missing from an object, when it is the last part of a selector of two or more parts,
+//!   gives each test a fixed result: `==`, `in`, `matches`, `is not empty`, `is not nil` are
+//!   false, and their negations true. A missing top-level field, or a missing key in the middle
+//!   of a path, is an evaluation error.
+//! - `==` on a list, object or `null`, `in` on a number or boolean, `matches` on anything but a
+//!   string are evaluation errors.
+//!
+//! # Errors
+//!
+//! [`FilterError`]'s text is go-bexpr's, position first: `1:10 (9): rule "grouping": Unmatched
+//! parentheses`, `1:14 (13): no match found, expected: "(", "-", ...`, `error finding value in
+//! datum: /Missing at part 0: ...`. Nomad sends them in a 400 as
+//! `failed to create result paginator: failed to read filter expression: <syntax error>` or
+//! `failed to read result page: <evaluation error>`.
 //!
 //! Where drover knowingly differs from go-bexpr (a regular expression is checked when parsing
-//! rather than when first used, nesting is limited, every nested object is a map) is recorded
-//! in `docs/compat.md`.
+//! rather than when first used, nesting is limited to 64 levels, every nested object counts as a
+//! map) is recorded in `docs/compat.md`.
 
 mod ast;
 mod error;
