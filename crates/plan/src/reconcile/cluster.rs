@@ -1,0 +1,1222 @@
+//! The cluster reconciler for service and batch jobs (Nomad's `AllocReconciler`): compares a
+//! job's task groups with its allocations and decides, group by group, what to place, update,
+//! stop, migrate and reschedule, within the limits of the job's deployment.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use drover_model::allocation::client_status;
+use drover_model::deployment::{deployment_description, deployment_status};
+use drover_model::{
+    Allocation, Deployment, DeploymentState, EvalStatus, Evaluation, Job, TaskGroup, trigger,
+};
+
+use super::alloc::AllocExt;
+use super::filters::{
+    AllocSet, Classified, DelayedReschedule, RescheduleContext, classify, delay_by_stop_after,
+    difference, filter_by_rescheduleable, filter_server_terminal, from_keys, name_order, names,
+    remove_all,
+};
+use super::names::{AllocNameIndex, alloc_index};
+use super::reconnect::keep_replacement;
+use super::reschedule::BATCHED_FAILED_ALLOC_WINDOW;
+use super::tasks_updated::tasks_updated;
+use super::{
+    DeploymentStatusUpdate, DestructiveResult, PlaceResult, ReconcileResults, StopResult,
+    TaintedNodes, eval_description, status_description,
+};
+use crate::annotations::DesiredUpdates;
+
+/// Everything the cluster reconciler reads.
+#[derive(Debug, Clone, Copy)]
+pub struct ReconcileInput<'a> {
+    /// The evaluation's job ID; the job itself may be gone.
+    pub job_id: &'a str,
+    /// The job as it should run; `None` (purged) or stopped means stop everything.
+    pub job: Option<&'a Job>,
+    /// Batch semantics: finished allocations are not replaced.
+    pub batch: bool,
+    /// All allocations of the job, of any version and status.
+    pub allocs: &'a [Arc<Allocation>],
+    /// The job's latest deployment.
+    pub deployment: Option<&'a Deployment>,
+    pub tainted_nodes: &'a TaintedNodes,
+    pub eval_id: &'a str,
+    pub eval_priority: i32,
+    /// Unix nanoseconds.
+    pub now: i64,
+}
+
+/// Whether an allocation can take the new version of its group where it runs. Called only for
+/// allocations whose group changed in place-safe ways (see [`tasks_updated`]); the scheduler
+/// checks the node (still in the job's datacenters and pool) and that the new resources fit.
+pub trait InPlaceCheck {
+    fn fits_in_place(&mut self, existing: &Allocation, job: &Job, group: &TaskGroup) -> bool;
+}
+
+impl<F: FnMut(&Allocation, &Job, &TaskGroup) -> bool> InPlaceCheck for F {
+    fn fits_in_place(&mut self, existing: &Allocation, job: &Job, group: &TaskGroup) -> bool {
+        self(existing, job, group)
+    }
+}
+
+/// Reconciles a service or batch job with its allocations.
+///
+/// `in_place` decides which in-place candidates really stay on their nodes (the others become
+/// destructive updates, subject to canaries and `max_parallel`); `new_id` names the created
+/// deployment and follow-up evaluations.
+pub fn reconcile(
+    input: &ReconcileInput<'_>,
+    in_place: &mut dyn InPlaceCheck,
+    new_id: &mut dyn FnMut() -> String,
+) -> ReconcileResults {
+    let mut reconciler = Reconciler {
+        input,
+        in_place,
+        new_id,
+        deployment_old: None,
+        deployment_current: None,
+        deployment_created: false,
+        paused: false,
+        failed: false,
+        tasks_updated_cache: Vec::new(),
+        results: ReconcileResults::default(),
+    };
+    reconciler.compute();
+    reconciler.results
+}
+
+/// One group's decisions, merged into the results when the group is done.
+#[derive(Debug, Default)]
+struct GroupOutcome {
+    desired: DesiredUpdates,
+    place: Vec<PlaceResult>,
+    stop: Vec<StopResult>,
+    destructive: Vec<DestructiveResult>,
+    inplace: Vec<Arc<Allocation>>,
+    attribute_updates: AllocSet,
+    disconnect_updates: AllocSet,
+    reconnect_updates: AllocSet,
+    followup_evals: Vec<Evaluation>,
+}
+
+enum UpdateKind {
+    Ignore,
+    InPlace,
+    Destructive,
+}
+
+struct Reconciler<'a, 'h> {
+    input: &'a ReconcileInput<'a>,
+    in_place: &'h mut dyn InPlaceCheck,
+    new_id: &'h mut dyn FnMut() -> String,
+    /// A deployment of another job version (or finished): its unpromoted canaries are stopped.
+    deployment_old: Option<&'a Deployment>,
+    /// The deployment of this job version, if any; groups attach their states to a created one.
+    deployment_current: Option<Deployment>,
+    deployment_created: bool,
+    paused: bool,
+    failed: bool,
+    /// `tasks_updated` by the allocation's job (allocations of one version share it).
+    tasks_updated_cache: Vec<(*const Job, bool)>,
+    results: ReconcileResults,
+}
+
+fn stop(alloc: &Arc<Allocation>, client_status: &str, description: &str) -> StopResult {
+    StopResult {
+        alloc: Arc::clone(alloc),
+        client_status: client_status.to_string(),
+        status_description: description.to_string(),
+        followup_eval_id: String::new(),
+    }
+}
+
+fn stop_all<'s>(
+    set: &'s AllocSet,
+    client_status: &'s str,
+    description: &'s str,
+) -> impl Iterator<Item = StopResult> + 's {
+    set.values()
+        .map(move |a| stop(a, client_status, description))
+}
+
+fn update_is_empty(group: &TaskGroup) -> bool {
+    group
+        .update
+        .as_ref()
+        .is_none_or(|u| u.max_parallel.unwrap_or(0) == 0)
+}
+
+fn max_parallel(group: &TaskGroup) -> usize {
+    let update = group.update.as_ref();
+    update.and_then(|u| u.max_parallel).unwrap_or(0).max(0) as usize
+}
+
+fn canary_count(group: &TaskGroup) -> usize {
+    let update = group.update.as_ref();
+    update.and_then(|u| u.canary).unwrap_or(0).max(0) as usize
+}
+
+fn is_canarying(state: &DeploymentState) -> bool {
+    state.desired_canaries != 0 && !state.promoted
+}
+
+impl<'a> Reconciler<'a, '_> {
+    fn compute(&mut self) {
+        let input = self.input;
+        let mut matrix: BTreeMap<String, AllocSet> = BTreeMap::new();
+        for alloc in input.allocs {
+            let group = matrix.entry(alloc.task_group.clone()).or_default();
+            group.insert(alloc.id.clone(), Arc::clone(alloc));
+        }
+        for group in input.job.iter().flat_map(|j| &j.task_groups) {
+            matrix.entry(group.name.clone()).or_default();
+        }
+
+        self.cancel_unneeded_deployments();
+        let job = match input.job {
+            Some(job) if !job.stop => job,
+            _ => {
+                self.stop_job(matrix);
+                return;
+            }
+        };
+
+        if let Some(d) = &self.deployment_current {
+            // Pending and initializing are the first states of multiregion deployments.
+            self.paused = matches!(
+                d.status.as_str(),
+                deployment_status::PAUSED
+                    | deployment_status::PENDING
+                    | deployment_status::INITIALIZING
+            );
+            self.failed = d.status == deployment_status::FAILED;
+        }
+
+        let mut complete = true;
+        for (group, allocs) in matrix {
+            complete &= self.compute_group(job, &group, allocs);
+        }
+        self.finish_deployment(job, complete);
+    }
+
+    /// Sets aside a deployment that is no longer wanted (job stopped, another job version, or
+    /// already successful), cancelling it while it is active.
+    fn cancel_unneeded_deployments(&mut self) {
+        let Some(d) = self.input.deployment else {
+            return;
+        };
+        let job = self.input.job.filter(|j| !j.stop);
+        let cancel = match job {
+            None => Some(deployment_description::STOPPED_JOB),
+            Some(j) if d.job_create_index != j.create_index || d.job_version != j.version => {
+                Some(deployment_description::NEWER_JOB)
+            }
+            Some(_) if d.status == deployment_status::SUCCESSFUL => None,
+            Some(_) => {
+                self.deployment_current = Some(d.clone());
+                return;
+            }
+        };
+        self.deployment_old = Some(d);
+        if let Some(description) = cancel.filter(|_| d.active()) {
+            self.results
+                .deployment_updates
+                .push(DeploymentStatusUpdate {
+                    deployment_id: d.id.clone(),
+                    status: deployment_status::CANCELLED.to_string(),
+                    status_description: description.to_string(),
+                });
+        }
+    }
+
+    /// A stopped job: every allocation that is not terminal yet stops.
+    fn stop_job(&mut self, matrix: BTreeMap<String, AllocSet>) {
+        for (group, allocs) in matrix {
+            let live: AllocSet = allocs.into_iter().filter(|(_, a)| !a.terminal()).collect();
+            let mut outcome = GroupOutcome::default();
+            self.stop_everything(&live, &mut outcome);
+            self.merge(&group, outcome);
+        }
+    }
+
+    /// Stops all of `allocs`, counting every one of them as a stop.
+    fn stop_everything(&self, allocs: &AllocSet, out: &mut GroupOutcome) {
+        let c = classify(allocs, self.input.tainted_nodes, self.input.now);
+        let unknown = |set: &AllocSet| -> AllocSet {
+            let unknown = set
+                .iter()
+                .filter(|(_, a)| a.client_is(client_status::UNKNOWN));
+            unknown.map(|(id, a)| (id.clone(), Arc::clone(a))).collect()
+        };
+        let not_needed = status_description::NOT_NEEDED;
+        out.stop.extend(stop_all(&c.untainted, "", not_needed));
+        out.stop.extend(stop_all(&c.migrate, "", not_needed));
+        let lost = status_description::LOST;
+        out.stop
+            .extend(stop_all(&c.lost, client_status::LOST, lost));
+        out.stop.extend(stop_all(&c.disconnecting, "", not_needed));
+        out.stop.extend(stop_all(&c.reconnecting, "", not_needed));
+        out.stop
+            .extend(stop_all(&unknown(&c.ignore), "", not_needed));
+        out.stop
+            .extend(stop_all(&unknown(&c.expiring), "", not_needed));
+        out.desired.stop += allocs.len() as u64;
+    }
+
+    fn merge(&mut self, group: &str, out: GroupOutcome) {
+        let r = &mut self.results;
+        r.desired_tg_updates.insert(group.to_string(), out.desired);
+        r.place.extend(out.place);
+        r.stop.extend(out.stop);
+        r.destructive_update.extend(out.destructive);
+        r.inplace_update.extend(out.inplace);
+        r.attribute_updates.extend(out.attribute_updates);
+        r.disconnect_updates.extend(out.disconnect_updates);
+        r.reconnect_updates.extend(out.reconnect_updates);
+        if !out.followup_evals.is_empty() {
+            r.desired_followup_evals
+                .insert(group.to_string(), out.followup_evals);
+        }
+    }
+
+    fn reschedule_context(&self) -> RescheduleContext<'_> {
+        RescheduleContext {
+            batch: self.input.batch,
+            now: self.input.now,
+            eval_id: self.input.eval_id,
+            deployment: self.deployment_current.as_ref(),
+        }
+    }
+
+    /// Reconciles one task group; returns whether the group's part of the deployment is done.
+    fn compute_group(&mut self, job: &'a Job, group: &str, all: AllocSet) -> bool {
+        let input = self.input;
+        let mut out = GroupOutcome::default();
+        let all = filter_server_terminal(all);
+        let Some(tg) = job.lookup_task_group(group).filter(|tg| tg.count > 0) else {
+            self.stop_everything(&all, &mut out);
+            self.merge(group, out);
+            return true;
+        };
+        let count = tg.count as usize;
+
+        let (mut dstate, existing_deployment) = self.deployment_state(tg);
+
+        // Finished batch work of older versions is history, not part of this group any more.
+        let (mut all, old_terminal): (AllocSet, AllocSet) = all
+            .into_iter()
+            .partition(|(_, a)| !(input.batch && a.older_than(job) && a.terminal()));
+        out.desired.ignore += old_terminal.len() as u64;
+
+        let canaries = self.cancel_unneeded_canaries(&mut all, &mut out);
+
+        let Classified {
+            untainted,
+            mut migrate,
+            mut lost,
+            mut disconnecting,
+            reconnecting,
+            ignore,
+            expiring,
+        } = classify(&all, input.tainted_nodes, input.now);
+        out.desired.ignore += ignore.len() as u64;
+
+        let rescheduleable = filter_by_rescheduleable(&untainted, false, self.reschedule_context());
+        let mut untainted = rescheduleable.untainted;
+        let mut reschedule_now = rescheduleable.now;
+        let mut reschedule_later = rescheduleable.later;
+        // Batch allocations stopped with `alloc stop` migrate and are rescheduled.
+        let migrating = filter_by_rescheduleable(&migrate, false, self.reschedule_context());
+        reschedule_now.extend(migrating.now);
+        reschedule_later.extend(migrating.later);
+
+        if !reconnecting.is_empty() {
+            let (stopped, reconnected) = self.reconnect(&reconnecting, &all, tg, &mut out);
+            for set in [&mut untainted, &mut migrate, &mut lost, &mut disconnecting] {
+                remove_all(set, &stopped);
+            }
+            untainted.extend(reconnected);
+        }
+        lost.extend(expiring);
+
+        let mut delayed_stops = BTreeMap::new();
+        if !disconnecting.is_empty() {
+            delayed_stops = self.disconnect(
+                job,
+                &disconnecting,
+                &mut untainted,
+                &mut reschedule_now,
+                &mut reschedule_later,
+                &mut out,
+            );
+        }
+
+        // Lost allocations with `stop_on_client_after` hold back the whole group's placements
+        // until the client has stopped them.
+        let lost_later = delay_by_stop_after(&lost, input.now);
+        if !lost_later.is_empty() {
+            let (evals_by_alloc, evals) = self.batched_evals(
+                job,
+                &lost_later,
+                trigger::ALLOC_FAILURE,
+                eval_description::RESCHEDULING_FOLLOWUP,
+            );
+            out.followup_evals.extend(evals);
+            delayed_stops.extend(evals_by_alloc);
+        }
+
+        if !reschedule_later.is_empty() {
+            self.reschedule_later(job, &reschedule_later, &all, &mut migrate, &mut out);
+        }
+
+        let mut name_index = {
+            let mut seed = untainted.clone();
+            for set in [&migrate, &reschedule_now, &lost] {
+                seed.extend(set.iter().map(|(id, a)| (id.clone(), Arc::clone(a))));
+            }
+            AllocNameIndex::new(input.job_id, group, count as u64, seed.values())
+        };
+
+        let canarying = is_canarying(&dstate);
+        let mut stops = Stops {
+            group: tg,
+            untainted: &mut untainted,
+            migrate: &mut migrate,
+            name_index: &mut name_index,
+        };
+        stops.compute(
+            input.job_id,
+            &lost,
+            &canaries,
+            canarying,
+            &delayed_stops,
+            &mut out,
+        );
+
+        let (inplace, destructive) = self.compute_updates(&untainted, job, tg, &mut out);
+        if !existing_deployment {
+            dstate.desired_total += (destructive.len() + inplace.len()) as i64;
+        }
+
+        if canarying {
+            remove_all(&mut untainted, &canaries);
+        }
+        let promoted = dstate.promoted;
+        let requires_canaries = tg.update.is_some()
+            && !destructive.is_empty()
+            && canaries.len() < canary_count(tg)
+            && !promoted;
+        if requires_canaries {
+            dstate.desired_canaries = canary_count(tg) as i64;
+            if !self.paused && !self.failed {
+                let wanted = canary_count(tg) - canaries.len();
+                out.desired.canary += wanted as u64;
+                let names =
+                    name_index.next_canaries(wanted, canaries.values(), destructive.values());
+                out.place.extend(names.into_iter().map(|name| PlaceResult {
+                    name,
+                    task_group: group.to_string(),
+                    previous_alloc: None,
+                    canary: true,
+                    reschedule: false,
+                    lost: false,
+                    downgrade_non_canary: false,
+                    min_job_version: 0,
+                }));
+            }
+        }
+
+        let canarying = is_canarying(&dstate);
+        let limit = self.rolling_limit(tg, &untainted, &destructive, &migrate, canarying);
+
+        let mut place = Vec::new();
+        if lost_later.is_empty() {
+            place = placements(
+                tg,
+                &mut name_index,
+                &untainted,
+                &migrate,
+                &reschedule_now,
+                &lost,
+                canarying,
+            );
+            if !existing_deployment {
+                dstate.desired_total += place.len() as i64;
+            }
+        }
+
+        let place_ready = !self.paused && !self.failed && !canarying;
+        let limit = self.place(
+            place_ready,
+            place,
+            &migrate,
+            &reschedule_now,
+            &lost,
+            limit,
+            &mut out,
+        );
+
+        if place_ready {
+            let take = destructive.len().min(limit);
+            out.desired.destructive_update += take as u64;
+            out.desired.ignore += (destructive.len() - take) as u64;
+            let updates = name_order(&destructive).into_iter().take(take);
+            out.destructive
+                .extend(updates.map(|alloc| DestructiveResult {
+                    name: alloc.name.clone(),
+                    task_group: group.to_string(),
+                    stop_alloc: Arc::clone(alloc),
+                    stop_description: status_description::UPDATING.to_string(),
+                }));
+        } else {
+            out.desired.ignore += destructive.len() as u64;
+        }
+
+        migrations(&migrate, canarying, tg, &mut out);
+
+        let inplace_count = out.desired.in_place_update;
+        self.create_deployment(
+            job,
+            tg,
+            existing_deployment,
+            dstate,
+            &all,
+            &destructive,
+            inplace_count,
+        );
+
+        if out.place.len() > count {
+            out.place.truncate(count);
+            out.desired.place = count as u64;
+        }
+
+        let pending_work = !destructive.is_empty()
+            || !inplace.is_empty()
+            || !out.place.is_empty()
+            || !migrate.is_empty()
+            || !reschedule_now.is_empty()
+            || !reschedule_later.is_empty()
+            || requires_canaries;
+        let complete = !pending_work && self.group_healthy(group);
+
+        self.results
+            .name_indexes
+            .insert(group.to_string(), name_index);
+        self.merge(group, out);
+        complete
+    }
+
+    /// The group's state in the current deployment, or a fresh one from the update block.
+    fn deployment_state(&self, tg: &TaskGroup) -> (DeploymentState, bool) {
+        let existing = self.deployment_current.as_ref();
+        if let Some(state) = existing.and_then(|d| d.task_groups.get(&tg.name)) {
+            return (state.clone(), true);
+        }
+        let mut state = DeploymentState::default();
+        if let Some(update) = tg.update.as_ref().filter(|_| !update_is_empty(tg)) {
+            state.auto_revert = update.auto_revert.unwrap_or(false);
+            state.auto_promote = update.auto_promote.unwrap_or(false);
+            state.progress_deadline = update.progress_deadline.unwrap_or(0);
+        }
+        (state, false)
+    }
+
+    /// Stops the unpromoted canaries of an old or failed deployment, and the current
+    /// deployment's canaries that must migrate or were lost; returns the remaining canaries.
+    fn cancel_unneeded_canaries(&self, all: &mut AllocSet, out: &mut GroupOutcome) -> AllocSet {
+        let unpromoted = |d: &'a Deployment| {
+            d.task_groups
+                .values()
+                .filter(|s| !s.promoted)
+                .flat_map(|s| &s.placed_canaries)
+        };
+        let current_failed = self
+            .input
+            .deployment
+            .filter(|_| self.deployment_current.is_some())
+            .filter(|d| d.status == deployment_status::FAILED);
+        let stale = self.deployment_old.into_iter().chain(current_failed);
+        let cancelled = from_keys(all, stale.flat_map(unpromoted));
+        out.stop
+            .extend(stop_all(&cancelled, "", status_description::NOT_NEEDED));
+        out.desired.stop += cancelled.len() as u64;
+        remove_all(all, &cancelled);
+
+        let Some(current) = &self.deployment_current else {
+            return AllocSet::new();
+        };
+        let placed = current
+            .task_groups
+            .values()
+            .flat_map(|s| &s.placed_canaries);
+        let canaries = from_keys(all, placed);
+        let c = classify(&canaries, self.input.tainted_nodes, self.input.now);
+        // Not counted as stops: the deployment is still running and replaces them.
+        out.stop
+            .extend(stop_all(&c.migrate, "", status_description::MIGRATING));
+        let lost = status_description::LOST;
+        out.stop
+            .extend(stop_all(&c.lost, client_status::LOST, lost));
+        remove_all(all, &c.migrate);
+        remove_all(all, &c.lost);
+        c.untainted
+    }
+
+    /// Splits allocations of other job versions into in-place and destructive updates.
+    fn compute_updates(
+        &mut self,
+        untainted: &AllocSet,
+        job: &Job,
+        tg: &TaskGroup,
+        out: &mut GroupOutcome,
+    ) -> (AllocSet, AllocSet) {
+        self.tasks_updated_cache.clear();
+        let (mut inplace, mut destructive) = (AllocSet::new(), AllocSet::new());
+        for (id, alloc) in untainted {
+            let target = match self.update_kind(alloc, job, tg) {
+                UpdateKind::Ignore => {
+                    out.desired.ignore += 1;
+                    continue;
+                }
+                UpdateKind::InPlace => &mut inplace,
+                UpdateKind::Destructive => &mut destructive,
+            };
+            target.insert(id.clone(), Arc::clone(alloc));
+        }
+        out.inplace.extend(inplace.values().cloned());
+        out.desired.in_place_update += inplace.len() as u64;
+        (inplace, destructive)
+    }
+
+    fn update_kind(&mut self, alloc: &Allocation, job: &Job, tg: &TaskGroup) -> UpdateKind {
+        let Some(own) = alloc.job.as_ref() else {
+            return UpdateKind::Destructive;
+        };
+        if own.job_modify_index == job.job_modify_index {
+            return UpdateKind::Ignore;
+        }
+        let key = Arc::as_ptr(own);
+        let changed = match self.tasks_updated_cache.iter().find(|(k, _)| *k == key) {
+            Some((_, changed)) => *changed,
+            None => {
+                let changed = tasks_updated(job, own, &tg.name);
+                self.tasks_updated_cache.push((key, changed));
+                changed
+            }
+        };
+        if changed {
+            UpdateKind::Destructive
+        } else if alloc.terminal() {
+            // Finished batch work: nothing to update.
+            UpdateKind::Ignore
+        } else if self.in_place.fits_in_place(alloc, job, tg) {
+            UpdateKind::InPlace
+        } else {
+            UpdateKind::Destructive
+        }
+    }
+
+    /// How many more allocations a rolling update may take down or place right now.
+    fn rolling_limit(
+        &self,
+        tg: &TaskGroup,
+        untainted: &AllocSet,
+        destructive: &AllocSet,
+        migrate: &AllocSet,
+        canarying: bool,
+    ) -> usize {
+        if update_is_empty(tg) || destructive.len() + migrate.len() == 0 {
+            return tg.count as usize;
+        }
+        let Some(current) = &self.deployment_current else {
+            return max_parallel(tg);
+        };
+        if self.paused || self.failed || canarying {
+            return 0;
+        }
+        let mut limit = max_parallel(tg);
+        for alloc in untainted.values().filter(|a| a.deployment_id == current.id) {
+            if alloc.is_unhealthy() {
+                return 0;
+            }
+            if !alloc.is_healthy() {
+                limit = limit.saturating_sub(1);
+            }
+        }
+        limit
+    }
+
+    /// Applies the placements when the deployment allows them; otherwise only lost allocations
+    /// are replaced and failed ones rescheduled. Returns what is left of the rolling limit.
+    #[allow(clippy::too_many_arguments)]
+    fn place(
+        &self,
+        ready: bool,
+        place: Vec<PlaceResult>,
+        migrate: &AllocSet,
+        reschedule_now: &AllocSet,
+        lost: &AllocSet,
+        limit: usize,
+        out: &mut GroupOutcome,
+    ) -> usize {
+        // Disconnecting and migrating allocations may be rescheduled, but did not fail.
+        let failed: AllocSet = reschedule_now
+            .iter()
+            .filter(|(id, a)| {
+                !out.disconnect_updates.contains_key(*id)
+                    && !migrate.contains_key(*id)
+                    && !a.client_is(client_status::UNKNOWN)
+            })
+            .map(|(id, a)| (id.clone(), Arc::clone(a)))
+            .collect();
+
+        if ready {
+            out.desired.place += place.len() as u64;
+            let taken = place.len().min(limit);
+            out.place.extend(place);
+            out.stop
+                .extend(stop_all(&failed, "", status_description::RESCHEDULED));
+            out.desired.stop += failed.len() as u64;
+            return limit - taken;
+        }
+
+        // Lost allocations are replaced and failed ones rescheduled even while the deployment
+        // holds back, so the job does not shrink. (Nomad takes the first placements here, which
+        // can be reschedules rather than lost replacements; drover takes the lost ones.)
+        let lost_replacements = place.iter().filter(|p| p.lost).take(lost.len());
+        let lost_replacements: Vec<PlaceResult> = lost_replacements.cloned().collect();
+        out.desired.place += lost_replacements.len() as u64;
+        out.place.extend(lost_replacements);
+        if reschedule_now.is_empty() {
+            return limit;
+        }
+        let current_id = self.deployment_current.as_ref().map(|d| d.id.as_str());
+        for p in place.into_iter().filter(|p| p.reschedule) {
+            let Some(prev) = p.previous_alloc.clone() else {
+                continue;
+            };
+            if self.failed && current_id == Some(prev.deployment_id.as_str()) {
+                continue;
+            }
+            out.place.push(p);
+            out.desired.place += 1;
+            if !out.disconnect_updates.contains_key(&prev.id) {
+                out.stop
+                    .push(stop(&prev, "", status_description::RESCHEDULED));
+                out.desired.stop += 1;
+            }
+        }
+        limit
+    }
+
+    /// Attaches the group's state to the deployment, creating the deployment on first need:
+    /// the group has an update strategy and work to do, and is not simply running already.
+    #[allow(clippy::too_many_arguments)]
+    fn create_deployment(
+        &mut self,
+        job: &Job,
+        tg: &TaskGroup,
+        existing: bool,
+        state: DeploymentState,
+        all: &AllocSet,
+        destructive: &AllocSet,
+        inplace_count: u64,
+    ) {
+        if existing || update_is_empty(tg) || state.desired_total == 0 {
+            return;
+        }
+        let updating_spec = !destructive.is_empty() || inplace_count != 0;
+        let had_running = all.values().any(|a| a.runs_version_of(job));
+        if had_running && !updating_spec {
+            return;
+        }
+        let deployment = self.deployment_current.get_or_insert_with(|| {
+            self.deployment_created = true;
+            Deployment {
+                id: (self.new_id)(),
+                namespace: job.namespace.clone(),
+                job_id: job.id.clone(),
+                job_version: job.version,
+                job_modify_index: job.modify_index,
+                job_spec_modify_index: job.job_modify_index,
+                job_create_index: job.create_index,
+                is_multiregion: job.is_multiregion(),
+                status: deployment_status::RUNNING.to_string(),
+                status_description: deployment_description::RUNNING.to_string(),
+                eval_priority: i64::from(self.input.eval_priority),
+                create_time: self.input.now,
+                ..Default::default()
+            }
+        });
+        let state = DeploymentState {
+            require_progress_by: GO_ZERO_TIME.to_string(),
+            ..state
+        };
+        deployment.task_groups.insert(tg.name.clone(), state);
+    }
+
+    /// Whether the deployment's state for the group shows enough healthy allocations (and
+    /// promoted canaries).
+    fn group_healthy(&self, group: &str) -> bool {
+        let Some(current) = &self.deployment_current else {
+            return false;
+        };
+        current.task_groups.get(group).is_none_or(|s| {
+            s.healthy_allocs >= s.desired_total.max(s.desired_canaries)
+                && (s.desired_canaries == 0 || s.promoted)
+        })
+    }
+
+    /// Marks a finished deployment successful, and describes a created one.
+    fn finish_deployment(&mut self, job: &Job, complete: bool) {
+        if let Some(current) = &self.deployment_current {
+            let mut update = |status: &str, description: &str| {
+                self.results
+                    .deployment_updates
+                    .push(DeploymentStatusUpdate {
+                        deployment_id: current.id.clone(),
+                        status: status.to_string(),
+                        status_description: description.to_string(),
+                    })
+            };
+            if complete && !job.is_multiregion() {
+                update(
+                    deployment_status::SUCCESSFUL,
+                    deployment_description::SUCCESSFUL,
+                );
+            } else if complete
+                && current.status != deployment_status::UNBLOCKING
+                && current.status != deployment_status::SUCCESSFUL
+            {
+                update(deployment_status::BLOCKED, deployment_description::BLOCKED);
+            }
+            if current.status == deployment_status::INITIALIZING {
+                update(
+                    deployment_status::PENDING,
+                    deployment_description::PENDING_FOR_PEER,
+                );
+            }
+        }
+
+        let Some(mut current) = self.deployment_current.take() else {
+            return;
+        };
+        if self.deployment_created {
+            let needs_promotion = |s: &DeploymentState| s.desired_canaries > 0 && !s.promoted;
+            let groups = || current.task_groups.values().filter(|s| needs_promotion(s));
+            if groups().next().is_some() {
+                current.status_description = if groups().all(|s| s.auto_promote) {
+                    deployment_description::RUNNING_AUTO_PROMOTION
+                } else {
+                    deployment_description::RUNNING_NEEDS_PROMOTION
+                }
+                .to_string();
+            }
+            self.results.deployment = Some(current);
+        } else if current.status == deployment_status::INITIALIZING {
+            // Sent in full so that the plan applier persists the computed group states.
+            self.results.deployment = Some(current);
+        }
+    }
+
+    /// Follow-up evaluations for allocations due later: one per batch of allocations due
+    /// within [`BATCHED_FAILED_ALLOC_WINDOW`] of the batch's first, waiting until that first.
+    fn batched_evals(
+        &mut self,
+        job: &Job,
+        delayed: &[DelayedReschedule],
+        triggered_by: &str,
+        description: &str,
+    ) -> (BTreeMap<String, String>, Vec<Evaluation>) {
+        let mut delayed: Vec<&DelayedReschedule> = delayed.iter().collect();
+        delayed.sort_by(|a, b| (a.at, &a.alloc.id).cmp(&(b.at, &b.alloc.id)));
+        let mut evals: Vec<Evaluation> = Vec::new();
+        let mut by_alloc = BTreeMap::new();
+        for d in delayed {
+            let batch_start = evals.last().map(|e| e.wait_until);
+            if batch_start.is_none_or(|start| d.at - start >= BATCHED_FAILED_ALLOC_WINDOW) {
+                evals.push(Evaluation {
+                    id: (self.new_id)(),
+                    namespace: job.namespace.clone(),
+                    priority: self.input.eval_priority,
+                    eval_type: job.job_type.clone(),
+                    triggered_by: triggered_by.to_string(),
+                    job_id: job.id.clone(),
+                    job_modify_index: job.modify_index,
+                    status: EvalStatus::Pending,
+                    status_description: description.to_string(),
+                    wait_until: d.at,
+                    ..Default::default()
+                });
+            }
+            if let Some(eval) = evals.last() {
+                by_alloc.insert(d.alloc.id.clone(), eval.id.clone());
+            }
+        }
+        (by_alloc, evals)
+    }
+
+    /// Creates the delayed evaluations for failed allocations and records each one's
+    /// `FollowupEvalID`, so that later evaluations leave it to that one.
+    fn reschedule_later(
+        &mut self,
+        job: &Job,
+        later: &[DelayedReschedule],
+        all: &AllocSet,
+        migrate: &mut AllocSet,
+        out: &mut GroupOutcome,
+    ) {
+        let (evals_by_alloc, evals) = self.batched_evals(
+            job,
+            later,
+            trigger::ALLOC_RESCHEDULE,
+            eval_description::RESCHEDULING_FOLLOWUP,
+        );
+        for (id, eval_id) in &evals_by_alloc {
+            let with_followup = |alloc: &Allocation| {
+                let mut updated = alloc.clone();
+                updated.followup_eval_id = eval_id.clone();
+                Arc::new(updated)
+            };
+            if let Some(alloc) = out.disconnect_updates.get(id) {
+                let updated = with_followup(alloc);
+                out.disconnect_updates.insert(id.clone(), updated);
+            } else if let Some(alloc) = migrate.get(id) {
+                // Carried by the migration's stop.
+                let updated = with_followup(alloc);
+                migrate.insert(id.clone(), updated);
+            } else if let Some(alloc) = all.get(id) {
+                out.attribute_updates
+                    .insert(id.clone(), with_followup(alloc));
+            }
+        }
+        out.followup_evals.extend(evals);
+        out.desired.reschedule_later = later.len() as u64;
+    }
+
+    /// Marks allocations on disconnected nodes unknown, with a follow-up evaluation at the end
+    /// of their `lost_after` window, and reschedules those whose policy says so. Returns the
+    /// follow-up evaluation of each.
+    fn disconnect(
+        &mut self,
+        job: &Job,
+        disconnecting: &AllocSet,
+        untainted: &mut AllocSet,
+        reschedule_now: &mut AllocSet,
+        reschedule_later: &mut Vec<DelayedReschedule>,
+        out: &mut GroupOutcome,
+    ) -> BTreeMap<String, String> {
+        let now = self.input.now;
+        let split = filter_by_rescheduleable(disconnecting, true, self.reschedule_context());
+        reschedule_now.extend(split.now);
+        untainted.extend(split.untainted);
+        reschedule_later.extend(split.later);
+
+        let timeouts: Vec<DelayedReschedule> = disconnecting
+            .values()
+            .map(|alloc| DelayedReschedule {
+                alloc: Arc::clone(alloc),
+                at: alloc.disconnect_timeout(now),
+            })
+            .collect();
+        let (evals_by_alloc, evals) = self.batched_evals(
+            job,
+            &timeouts,
+            trigger::MAX_DISCONNECT_TIMEOUT,
+            eval_description::DISCONNECT_TIMEOUT_FOLLOWUP,
+        );
+        out.followup_evals.extend(evals);
+
+        for (id, alloc) in disconnecting {
+            let mut updated = alloc.with_client_state(client_status::UNKNOWN, now);
+            updated.client_status = client_status::UNKNOWN.to_string();
+            updated.client_description = status_description::UNKNOWN.to_string();
+            updated.followup_eval_id = evals_by_alloc.get(id).cloned().unwrap_or_default();
+            let updated = Arc::new(updated);
+            if reschedule_now.contains_key(id) {
+                reschedule_now.insert(id.clone(), Arc::clone(&updated));
+            }
+            out.disconnect_updates.insert(id.clone(), updated);
+        }
+        out.desired.disconnect = out.disconnect_updates.len() as u64;
+        out.desired.reschedule_now = reschedule_now.len() as u64;
+        out.desired.reschedule_later = reschedule_later.len() as u64;
+        evals_by_alloc
+    }
+
+    /// Decides between reconnecting allocations and their replacements. Returns the stopped
+    /// allocations and the reconnecting ones that stay.
+    fn reconnect(
+        &self,
+        reconnecting: &AllocSet,
+        all: &AllocSet,
+        tg: &TaskGroup,
+        out: &mut GroupOutcome,
+    ) -> (AllocSet, AllocSet) {
+        let job = self.input.job;
+        let outdated = |a: &Allocation| {
+            a.should_migrate()
+                || a.should_reschedule()
+                || a.should_force_reschedule()
+                || job.is_some_and(|j| a.older_than(j))
+        };
+        let mut stopped = AllocSet::new();
+        let mut stop_one = |alloc: &Arc<Allocation>, status: &str, description: &str| {
+            if !stopped.contains_key(&alloc.id) {
+                stopped.insert(alloc.id.clone(), Arc::clone(alloc));
+                out.stop.push(stop(alloc, status, description));
+            }
+        };
+        for alloc in reconnecting.values() {
+            if !alloc.server_terminal() && alloc.client_is(client_status::FAILED) {
+                stop_one(
+                    alloc,
+                    client_status::FAILED,
+                    status_description::RESCHEDULED,
+                );
+                continue;
+            }
+            if !alloc.desired_run() || outdated(alloc) {
+                stop_one(alloc, "", status_description::NOT_NEEDED);
+                continue;
+            }
+            // A replacement may itself have been replaced: follow the chain.
+            let mut replacements = Vec::new();
+            let mut next = all.get(&alloc.next_allocation);
+            while let Some(replacement) = next.filter(|r| !replacements.contains(&&r.id)) {
+                replacements.push(&replacement.id);
+                next = all.get(&replacement.next_allocation);
+            }
+            for replacement in replacements.iter().filter_map(|id| all.get(*id)) {
+                if replacement.id == alloc.id || replacement.server_terminal() {
+                    continue;
+                }
+                let disconnect = tg.disconnect.as_ref();
+                if keep_replacement(disconnect, alloc, replacement, self.input.now) {
+                    stop_one(alloc, "", status_description::NOT_NEEDED);
+                } else {
+                    stop_one(replacement, "", status_description::RECONNECTED);
+                }
+            }
+        }
+        let reconnected = difference(reconnecting, &stopped);
+
+        let now = self.input.now;
+        for (id, alloc) in &reconnected {
+            let resumes =
+                !outdated(alloc) && alloc.desired_run() && alloc.client_is(client_status::RUNNING);
+            if resumes {
+                let updated = alloc.with_client_state(&alloc.client_status, now);
+                out.reconnect_updates.insert(id.clone(), Arc::new(updated));
+            }
+        }
+        out.desired.stop += stopped.len() as u64;
+        out.desired.reconnect = out.reconnect_updates.len() as u64;
+        (stopped, reconnected)
+    }
+}
+
+/// Go's zero `time.Time`, which Nomad shows for a deployment state's `RequireProgressBy` until
+/// the deployment watcher sets it.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// The sets `compute` trims when a group has more allocations than it wants.
+struct Stops<'s> {
+    group: &'s TaskGroup,
+    untainted: &'s mut AllocSet,
+    migrate: &'s mut AllocSet,
+    name_index: &'s mut AllocNameIndex,
+}
+
+impl Stops<'_> {
+    /// Stops every lost allocation, then the excess over the group's count: when canaries were
+    /// promoted, the old allocations sharing their names; then migrating allocations with the
+    /// highest indexes; then untainted ones with the highest indexes; then any (duplicates).
+    fn compute(
+        &mut self,
+        job_id: &str,
+        lost: &AllocSet,
+        canaries: &AllocSet,
+        canarying: bool,
+        delayed: &BTreeMap<String, String>,
+        out: &mut GroupOutcome,
+    ) {
+        let mut stopped: AllocSet = lost.clone();
+        for alloc in lost.values() {
+            let mut result = stop(alloc, client_status::LOST, status_description::LOST);
+            result.followup_eval_id = delayed.get(&alloc.id).cloned().unwrap_or_default();
+            out.stop.push(result);
+        }
+        self.trim(job_id, canaries, canarying, &mut stopped, out);
+        out.desired.stop += stopped.len() as u64;
+        remove_all(self.untainted, &stopped);
+    }
+
+    fn trim(
+        &mut self,
+        job_id: &str,
+        canaries: &AllocSet,
+        canarying: bool,
+        stopped: &mut AllocSet,
+        out: &mut GroupOutcome,
+    ) {
+        let mut working = self.untainted.clone();
+        if canarying {
+            remove_all(&mut working, canaries);
+        }
+        // Unknown allocations (disconnected) may come back: they neither count nor stop.
+        let known = working
+            .values()
+            .filter(|a| !a.client_is(client_status::UNKNOWN));
+        let count = self.group.count as usize;
+        let Some(mut remove) = (known.count() + self.migrate.len()).checked_sub(count) else {
+            return;
+        };
+        if remove == 0 {
+            return;
+        }
+        working.retain(|_, a| !a.server_terminal());
+        let mut take = |alloc: &Arc<Allocation>, remove: &mut usize| {
+            stopped.insert(alloc.id.clone(), Arc::clone(alloc));
+            out.stop
+                .push(stop(alloc, "", status_description::NOT_NEEDED));
+            *remove -= 1;
+        };
+
+        if !canarying && !canaries.is_empty() {
+            let canary_names = names(canaries);
+            let shadowed: Vec<Arc<Allocation>> = difference(&working, canaries)
+                .into_values()
+                .filter(|a| canary_names.contains(a.name.as_str()))
+                .collect();
+            for alloc in shadowed {
+                working.remove(&alloc.id);
+                take(&alloc, &mut remove);
+                if remove == 0 {
+                    return;
+                }
+            }
+        }
+
+        if !self.migrate.is_empty() {
+            let mut migrating = AllocNameIndex::new(
+                job_id,
+                &self.group.name,
+                count as u64,
+                self.migrate.values(),
+            );
+            let highest = migrating.highest(remove);
+            let chosen: Vec<Arc<Allocation>> = self
+                .migrate
+                .values()
+                .filter(|a| highest.contains(&a.name))
+                .cloned()
+                .collect();
+            for alloc in chosen {
+                self.migrate.remove(&alloc.id);
+                self.name_index.unset_index(alloc_index(
+                    &alloc.name,
+                    &alloc.job_id,
+                    &alloc.task_group,
+                ));
+                take(&alloc, &mut remove);
+                if remove == 0 {
+                    return;
+                }
+            }
+        }
+
+        let highest = self.name_index.highest(remove);
+        let chosen: Vec<Arc<Allocation>> = working
+            .values()
+            .filter(|a| highest.contains(&a.name))
+            .cloned()
+            .collect();
+        for alloc in chosen {
+            working.remove(&alloc.id);
+            take(&alloc, &mut remove);
+            if remove == 0 {
+                return;
+            }
+        }
+
+        // Duplicate names can leave some to remove.
+        for alloc in working.into_values() {
+            take(&alloc, &mut remove);
+            if remove == 0 {
+                return;
+            }
+        }
+    }
+}
+
+/// Replacements for failed and lost allocations, then new names up to the group's count.
+fn placements(
+    tg: &TaskGroup,
+    name_index: &mut AllocNameIndex,
+    untainted: &AllocSet,
+    migrate: &AllocSet,
+    reschedule_now: &AllocSet,
+    lost: &AllocSet,
+    canarying: bool,
+) -> Vec<PlaceResult> {
+    let count = tg.count as usize;
+    let replace = |alloc: &Arc<Allocation>, reschedule: bool| PlaceResult {
+        name: alloc.name.clone(),
+        task_group: tg.name.clone(),
+        previous_alloc: Some(Arc::clone(alloc)),
+        canary: alloc.is_canary(),
+        reschedule,
+        lost: !reschedule,
+        downgrade_non_canary: canarying && !alloc.is_canary(),
+        min_job_version: alloc.job_version(),
+    };
+    let mut place: Vec<PlaceResult> = reschedule_now.values().map(|a| replace(a, true)).collect();
+    let mut existing = untainted.len() + migrate.len() + reschedule_now.len();
+    for alloc in lost.values() {
+        if existing >= count {
+            break;
+        }
+        existing += 1;
+        place.push(replace(alloc, false));
+    }
+    if existing < count {
+        let names = name_index.next(count - existing);
+        place.extend(names.into_iter().map(|name| PlaceResult {
+            name,
+            task_group: tg.name.clone(),
+            previous_alloc: None,
+            canary: false,
+            reschedule: false,
+            lost: false,
+            downgrade_non_canary: canarying,
+            min_job_version: 0,
+        }));
+    }
+    place
+}
+
+/// Stops migrating allocations and places their replacements (except batch allocations that
+/// are rescheduled instead, or drained without a replacement).
+fn migrations(migrate: &AllocSet, canarying: bool, tg: &TaskGroup, out: &mut GroupOutcome) {
+    out.desired.migrate += migrate.len() as u64;
+    for alloc in name_order(migrate) {
+        out.stop
+            .push(stop(alloc, "", status_description::MIGRATING));
+        let batch = alloc.job_type_is(drover_model::job::job_type::BATCH);
+        if batch && (alloc.should_reschedule() || alloc.migrate_disables_placement()) {
+            continue;
+        }
+        out.place.push(PlaceResult {
+            name: alloc.name.clone(),
+            task_group: tg.name.clone(),
+            previous_alloc: Some(Arc::clone(alloc)),
+            canary: alloc.is_canary(),
+            reschedule: false,
+            lost: false,
+            downgrade_non_canary: canarying && !alloc.is_canary(),
+            min_job_version: alloc.job_version(),
+        });
+    }
+}

@@ -1,0 +1,323 @@
+//! Sets of allocations keyed by ID, and the filters that sort a group's allocations into what
+//! the reconciler does with them: classification by node taint and disconnect state, and the
+//! split of failed allocations into reschedule now, reschedule later, or keep.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use drover_model::allocation::{client_status, desired_status};
+use drover_model::node::node_status;
+use drover_model::{Allocation, Deployment};
+
+use super::alloc::AllocExt;
+use super::names::alloc_index;
+use super::reschedule::{RESCHEDULE_WINDOW, next_reschedule_time, next_reschedule_time_after};
+use super::taint::TaintedNodes;
+
+/// Allocations by ID: ordered, so that everything derived from them is deterministic.
+pub(crate) type AllocSet = BTreeMap<String, Arc<Allocation>>;
+
+pub(crate) fn difference(set: &AllocSet, other: &AllocSet) -> AllocSet {
+    set.iter()
+        .filter(|(id, _)| !other.contains_key(*id))
+        .map(|(id, a)| (id.clone(), Arc::clone(a)))
+        .collect()
+}
+
+pub(crate) fn remove_all(set: &mut AllocSet, other: &AllocSet) {
+    set.retain(|id, _| !other.contains_key(id));
+}
+
+pub(crate) fn from_keys<'a>(set: &AllocSet, ids: impl IntoIterator<Item = &'a String>) -> AllocSet {
+    ids.into_iter()
+        .filter_map(|id| set.get_key_value(id))
+        .map(|(id, a)| (id.clone(), Arc::clone(a)))
+        .collect()
+}
+
+pub(crate) fn names(set: &AllocSet) -> BTreeSet<&str> {
+    set.values().map(|a| a.name.as_str()).collect()
+}
+
+/// The allocations ordered by the index in their names (then by ID).
+pub(crate) fn name_order(set: &AllocSet) -> Vec<&Arc<Allocation>> {
+    let mut allocs: Vec<&Arc<Allocation>> = set.values().collect();
+    allocs.sort_by_key(|a| alloc_index(&a.name, &a.job_id, &a.task_group));
+    allocs
+}
+
+/// What the reconciler does with each allocation of a group, by where it runs.
+#[derive(Debug, Default)]
+pub(crate) struct Classified {
+    /// Where they are: count toward the group and may be updated.
+    pub untainted: AllocSet,
+    /// Marked by the drainer (or a user) to move elsewhere.
+    pub migrate: AllocSet,
+    /// On down or missing nodes: stopped and replaced.
+    pub lost: AllocSet,
+    /// Running on a node that just disconnected: marked unknown.
+    pub disconnecting: AllocSet,
+    /// Unknown allocations whose node came back.
+    pub reconnecting: AllocSet,
+    /// Server-terminal: only counted.
+    pub ignore: AllocSet,
+    /// Unknown past their `disconnect.lost_after` window: treated as lost.
+    pub expiring: AllocSet,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Category {
+    Untainted,
+    Migrate,
+    Lost,
+    Disconnecting,
+    Reconnecting,
+    Ignore,
+    Expiring,
+}
+
+/// Sorts allocations by the first of Nomad's classification rules that applies.
+pub(crate) fn classify(set: &AllocSet, tainted: &TaintedNodes, now: i64) -> Classified {
+    let mut out = Classified::default();
+    for (id, alloc) in set {
+        let target = match category(alloc, tainted, now) {
+            Category::Untainted => &mut out.untainted,
+            Category::Migrate => &mut out.migrate,
+            Category::Lost => &mut out.lost,
+            Category::Disconnecting => &mut out.disconnecting,
+            Category::Reconnecting => &mut out.reconnecting,
+            Category::Ignore => &mut out.ignore,
+            Category::Expiring => &mut out.expiring,
+        };
+        target.insert(id.clone(), Arc::clone(alloc));
+    }
+    out
+}
+
+fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
+    let reconnect = matches!(
+        alloc.client_status.as_str(),
+        client_status::UNKNOWN | client_status::RUNNING | client_status::FAILED
+    ) && alloc.needs_to_reconnect();
+    let taint = tainted.get(&alloc.node_id);
+    let node = taint.and_then(Option::as_ref);
+    let node_is = |status: &str| node.is_some_and(|n| n.is(status));
+    let failed = alloc.client_is(client_status::FAILED);
+
+    if reconnect && alloc.desired_run() && failed {
+        return Category::Reconnecting;
+    }
+    if !reconnect && alloc.terminal() {
+        // A batch allocation drained without a replacement keeps holding its slot.
+        if alloc.server_terminal() && alloc.migrate_disables_placement() {
+            return Category::Untainted;
+        }
+        if alloc.server_terminal() {
+            return Category::Ignore;
+        }
+        if alloc.is_canary() && alloc.should_migrate() {
+            return Category::Migrate;
+        }
+        return Category::Untainted;
+    }
+    if alloc.expired(now) {
+        return Category::Expiring;
+    }
+    if reconnect && failed && alloc.desired_status == desired_status::STOP {
+        return Category::Ignore;
+    }
+    if node_is(node_status::DISCONNECTED) {
+        return if alloc.client_is(client_status::UNKNOWN) {
+            Category::Untainted
+        } else if alloc.client_is(client_status::PENDING) || alloc.lost_after() == 0 {
+            Category::Lost
+        } else {
+            Category::Disconnecting
+        };
+    }
+    if alloc.should_migrate() {
+        return Category::Migrate;
+    }
+    if taint.is_none() || node_is(node_status::READY) {
+        return if reconnect {
+            Category::Reconnecting
+        } else {
+            Category::Untainted
+        };
+    }
+    if !node_is(node_status::DOWN) {
+        // Missing from the state (a tainted entry without a node) is lost; anything else
+        // (draining, initializing) keeps its allocations where they are.
+        return if node.is_none() {
+            Category::Lost
+        } else {
+            Category::Untainted
+        };
+    }
+    if !alloc.replace_on_disconnect() {
+        if alloc.client_is(client_status::UNKNOWN) {
+            return Category::Untainted;
+        }
+        if alloc.client_is(client_status::RUNNING) {
+            return Category::Disconnecting;
+        }
+    }
+    Category::Lost
+}
+
+/// Keeps allocations the server still wants, plus batch allocations (finished work must not be
+/// redone) unless they were stopped in order to be rescheduled.
+pub(crate) fn filter_server_terminal(set: AllocSet) -> AllocSet {
+    set.into_iter()
+        .filter(|(_, a)| {
+            !a.server_terminal()
+                || (a.job_type_is(drover_model::job::job_type::BATCH) && !a.should_reschedule())
+        })
+        .collect()
+}
+
+/// An allocation due to be rescheduled after `at` (unix nanoseconds).
+#[derive(Debug, Clone)]
+pub(crate) struct DelayedReschedule {
+    pub alloc: Arc<Allocation>,
+    pub at: i64,
+}
+
+/// Failed allocations split into those to keep (`untainted`), to replace now, and to replace
+/// later (with the time), per their reschedule policies.
+#[derive(Debug, Default)]
+pub(crate) struct Rescheduleable {
+    pub untainted: AllocSet,
+    pub now: AllocSet,
+    pub later: Vec<DelayedReschedule>,
+}
+
+/// The reconciler's view of time and of the evaluation, which reschedule decisions depend on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RescheduleContext<'a> {
+    pub batch: bool,
+    pub now: i64,
+    pub eval_id: &'a str,
+    pub deployment: Option<&'a Deployment>,
+}
+
+pub(crate) fn filter_by_rescheduleable(
+    set: &AllocSet,
+    disconnecting: bool,
+    ctx: RescheduleContext<'_>,
+) -> Rescheduleable {
+    let mut out = Rescheduleable::default();
+    for (id, alloc) in set {
+        // Already unknown: a canary interrupted by a disconnect, nothing to do.
+        if disconnecting && alloc.client_is(client_status::UNKNOWN) {
+            continue;
+        }
+        // Already replaced.
+        if !alloc.next_allocation.is_empty() && alloc.terminal() {
+            continue;
+        }
+        let (untainted, ignore) = should_filter(alloc, ctx.batch);
+        if untainted && !disconnecting {
+            out.untainted.insert(id.clone(), Arc::clone(alloc));
+            continue;
+        }
+        if ignore {
+            continue;
+        }
+        match reschedule_decision(alloc, disconnecting, ctx) {
+            Decision::Now => {
+                out.now.insert(id.clone(), Arc::clone(alloc));
+            }
+            decision => {
+                out.untainted.insert(id.clone(), Arc::clone(alloc));
+                if let Decision::Later(at) = decision {
+                    let alloc = Arc::clone(alloc);
+                    out.later.push(DelayedReschedule { alloc, at });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether an allocation simply counts (`untainted`) or is dropped (`ignore`) before any
+/// reschedule check. Batch: finished work counts, and stopped work that did not finish is
+/// dropped. Service: complete, lost or stopped allocations are dropped so replacements take
+/// their place, unless their last reschedule found no node.
+fn should_filter(alloc: &Allocation, batch: bool) -> (bool, bool) {
+    if batch {
+        if alloc.migrate_disables_placement() {
+            return (true, false);
+        }
+        if alloc.should_reschedule() {
+            return (false, false);
+        }
+        return match alloc.desired_status.as_str() {
+            desired_status::STOP if alloc.ran_successfully() => (true, false),
+            desired_status::STOP if alloc.last_reschedule_failed() => (false, false),
+            desired_status::STOP | desired_status::EVICT => (false, true),
+            _ => (!alloc.client_is(client_status::FAILED), false),
+        };
+    }
+    if alloc.server_terminal() {
+        return (false, !alloc.last_reschedule_failed());
+    }
+    let done = alloc.client_is(client_status::COMPLETE) || alloc.client_is(client_status::LOST);
+    (false, done)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Decision {
+    Keep,
+    Now,
+    Later(i64),
+}
+
+fn reschedule_decision(
+    alloc: &Allocation,
+    disconnecting: bool,
+    ctx: RescheduleContext<'_>,
+) -> Decision {
+    // Inside the active deployment, only allocations marked for it are rescheduled.
+    let in_deployment = ctx
+        .deployment
+        .is_some_and(|d| alloc.deployment_id == d.id && d.active());
+    if in_deployment && !alloc.should_reschedule() {
+        return Decision::Keep;
+    }
+    let forced = alloc.should_force_reschedule() && alloc.client_terminal();
+    let fallback = if forced {
+        Decision::Now
+    } else {
+        Decision::Keep
+    };
+    if disconnecting && !alloc.replace_on_disconnect() {
+        return fallback;
+    }
+    let is_followup = alloc.followup_eval_id == ctx.eval_id;
+    let at = if disconnecting {
+        next_reschedule_time_after(alloc, ctx.now)
+    } else if alloc.client_is(client_status::UNKNOWN) && is_followup {
+        next_reschedule_time_after(alloc, alloc.last_unknown().unwrap_or(0))
+    } else {
+        next_reschedule_time(alloc)
+    };
+    match at {
+        Some(at) if is_followup || at - ctx.now <= RESCHEDULE_WINDOW => Decision::Now,
+        _ if forced => Decision::Now,
+        Some(at) if alloc.followup_eval_id.is_empty() => Decision::Later(at),
+        _ => Decision::Keep,
+    }
+}
+
+/// Lost allocations whose group has `disconnect.stop_on_client_after`: their replacement waits
+/// until the client has surely stopped them.
+pub(crate) fn delay_by_stop_after(set: &AllocSet, now: i64) -> Vec<DelayedReschedule> {
+    set.values()
+        .filter_map(|alloc| {
+            let at = alloc.wait_client_stop(alloc.stop_on_client_after()?, now);
+            let alloc = Arc::clone(alloc);
+            (at > now).then_some(DelayedReschedule { alloc, at })
+        })
+        .collect()
+}

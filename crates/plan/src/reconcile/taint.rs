@@ -1,0 +1,86 @@
+//! Tainted nodes: the nodes under a job's allocations that are down, draining, disconnected or
+//! gone from the state, which is all the reconcilers need to know about nodes.
+
+use std::borrow::Borrow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use drover_model::allocation::client_status;
+use drover_model::node::node_status;
+use drover_model::{Allocation, Node};
+
+use super::{StopResult, status_description};
+
+/// The status of a tainted node (one of `drover_model::node::node_status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaintedNode {
+    pub status: String,
+}
+
+impl TaintedNode {
+    pub(crate) fn is(&self, status: &str) -> bool {
+        self.status == status
+    }
+}
+
+/// Node ID -> its taint; `None` when the node is missing from the state.
+pub type TaintedNodes = BTreeMap<String, Option<TaintedNode>>;
+
+/// The tainted nodes under `allocs` (Nomad's `taintedNodes`): missing nodes, down or draining
+/// nodes, and disconnected nodes (whose allocations wait out `disconnect.lost_after`).
+pub fn tainted_nodes<'a, N: Borrow<Node>>(
+    allocs: impl IntoIterator<Item = &'a Arc<Allocation>>,
+    mut lookup: impl FnMut(&str) -> Option<N>,
+) -> TaintedNodes {
+    let mut tainted = TaintedNodes::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for alloc in allocs {
+        if !seen.insert(alloc.node_id.as_str()) {
+            continue;
+        }
+        let Some(node) = lookup(&alloc.node_id) else {
+            tainted.insert(alloc.node_id.clone(), None);
+            continue;
+        };
+        let node = node.borrow();
+        let taints = node.status == node_status::DOWN
+            || node.status == node_status::DISCONNECTED
+            || node.drain_strategy.is_some();
+        if taints {
+            let taint = TaintedNode {
+                status: node.status.clone(),
+            };
+            tainted.insert(alloc.node_id.clone(), Some(taint));
+        }
+    }
+    tainted
+}
+
+/// Allocations the server already stopped whose node is down or gone while the client last
+/// said pending or running: they are marked lost (Nomad's `updateNonTerminalAllocsToLost`).
+pub fn stopped_allocs_to_mark_lost(
+    allocs: &[Arc<Allocation>],
+    tainted: &TaintedNodes,
+) -> Vec<StopResult> {
+    allocs
+        .iter()
+        .filter(|alloc| match tainted.get(&alloc.node_id) {
+            Some(Some(node)) => node.is(node_status::DOWN),
+            Some(None) => true,
+            None => false,
+        })
+        .filter(|alloc| {
+            alloc.server_terminal()
+                && matches!(
+                    alloc.client_status.as_str(),
+                    client_status::RUNNING | client_status::PENDING
+                )
+        })
+        .map(|alloc| StopResult {
+            alloc: Arc::clone(alloc),
+            client_status: client_status::LOST.to_string(),
+            status_description: status_description::LOST.to_string(),
+            followup_eval_id: String::new(),
+        })
+        .collect()
+}
