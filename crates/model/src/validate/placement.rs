@@ -1,6 +1,9 @@
 //! Constraints, affinities and spreads, wherever they appear.
 
 use std::collections::BTreeSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::push_nested;
 use crate::gotext::quote;
@@ -59,20 +62,8 @@ pub(super) fn constraint_errors(c: &Constraint) -> Vec<String> {
                 out.push("Set contains constraint requires an RTarget".to_string());
             }
         }
-        constraint::operand::REGEX => {
-            if let Err(e) = regex::Regex::new(&c.r_target) {
-                out.push(regex_error(&c.r_target, &e));
-            }
-        }
-        constraint::operand::VERSION => {
-            if let Err(e) = check_version_constraint(&c.r_target, VERSION_OPERATORS, VERSION_RE) {
-                out.push(format!("Version constraint is invalid: {e}"));
-            }
-        }
-        constraint::operand::SEMVER => {
-            if let Err(e) = check_version_constraint(&c.r_target, SEMVER_OPERATORS, SEMVER_RE) {
-                out.push(format!("Semver constraint is invalid: {e}"));
-            }
+        constraint::operand::REGEX | constraint::operand::VERSION | constraint::operand::SEMVER => {
+            out.extend(pattern_error(&c.operand, &c.r_target, "constraint"));
         }
         constraint::operand::DISTINCT_PROPERTY if !c.r_target.is_empty() => {
             match c.r_target.parse::<u64>() {
@@ -186,22 +177,41 @@ fn check_constraint_attribute(target: &str) -> Result<(), String> {
     }
 }
 
-/// go-version's operators and version syntax, for the `version` operand.
-const VERSION_OPERATORS: &str = r"=|!=|>|<|>=|=>|<=|=<|~>";
-const VERSION_RE: &str = r"v?([0-9]+(\.[0-9]+)*?)(-([0-9]+[0-9A-Za-z\-~]*(\.[0-9A-Za-z\-~]+)*)|(-?([A-Za-z\-~]+[0-9A-Za-z\-~]*(\.[0-9A-Za-z\-~]+)*)))?(\+([0-9A-Za-z\-~]+(\.[0-9A-Za-z\-~]+)*))?";
-/// Nomad's semver constraints: no pessimistic operator, at most three segments.
-const SEMVER_OPERATORS: &str = r"=|!=|>|<|>=|<=";
-const SEMVER_RE: &str = r"v?([0-9]+(\.[0-9]+){0,2})(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+/// One part of a go-version constraint list (`>= 1.2`, `~> 1.0`, `1.2.3-beta+build`).
+static VERSION_PART: LazyLock<Regex> = LazyLock::new(|| {
+    constant_regex(
+        r"^\s*(=|!=|>|<|>=|=>|<=|=<|~>)?\s*v?([0-9]+(\.[0-9]+)*?)(-([0-9]+[0-9A-Za-z\-~]*(\.[0-9A-Za-z\-~]+)*)|(-?([A-Za-z\-~]+[0-9A-Za-z\-~]*(\.[0-9A-Za-z\-~]+)*)))?(\+([0-9A-Za-z\-~]+(\.[0-9A-Za-z\-~]+)*))?\s*$",
+    )
+});
 
-/// Checks a comma-separated constraint list such as `>= 1.2, < 2`; the error names the first
-/// malformed part, as go-version does.
-fn check_version_constraint(text: &str, operators: &str, version: &str) -> Result<(), String> {
-    let pattern = format!(r"^\s*({operators})?\s*({version})\s*$");
-    let re = regex::Regex::new(&pattern).expect("constant pattern");
-    match text.split(',').find(|part| !re.is_match(part)) {
-        Some(part) => Err(format!("Malformed constraint: {part}")),
-        None => Ok(()),
-    }
+/// One part of a Nomad semver constraint list: no pessimistic operator, at most three segments.
+static SEMVER_PART: LazyLock<Regex> = LazyLock::new(|| {
+    constant_regex(
+        r"^\s*(=|!=|>|<|>=|<=)?\s*v?([0-9]+(\.[0-9]+){0,2})(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?\s*$",
+    )
+});
+
+fn constant_regex(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("a constant pattern compiles")
+}
+
+/// The right-target checks constraints and affinities share for `regexp`, `version` and
+/// `semver`; `kind` ("constraint" or "affinity") names the block in the message.
+fn pattern_error(operand: &str, r_target: &str, kind: &str) -> Option<String> {
+    let (part, name) = match operand {
+        constraint::operand::REGEX => {
+            return Regex::new(r_target)
+                .err()
+                .map(|e| regex_error(r_target, &e));
+        }
+        constraint::operand::VERSION => (&*VERSION_PART, "Version"),
+        _ => (&*SEMVER_PART, "Semver"),
+    };
+    // go-version names the first malformed part of the comma-separated list.
+    r_target
+        .split(',')
+        .find(|p| !part.is_match(p))
+        .map(|p| format!("{name} {kind} is invalid: Malformed constraint: {p}"))
 }
 
 fn affinity_errors(a: &Affinity) -> Vec<String> {
@@ -217,20 +227,8 @@ fn affinity_errors(a: &Affinity) -> Vec<String> {
                 out.push("Set contains operators require an RTarget".to_string());
             }
         }
-        constraint::operand::REGEX => {
-            if let Err(e) = regex::Regex::new(&a.r_target) {
-                out.push(regex_error(&a.r_target, &e));
-            }
-        }
-        constraint::operand::VERSION => {
-            if let Err(e) = check_version_constraint(&a.r_target, VERSION_OPERATORS, VERSION_RE) {
-                out.push(format!("Version affinity is invalid: {e}"));
-            }
-        }
-        constraint::operand::SEMVER => {
-            if let Err(e) = check_version_constraint(&a.r_target, SEMVER_OPERATORS, SEMVER_RE) {
-                out.push(format!("Semver affinity is invalid: {e}"));
-            }
+        constraint::operand::REGEX | constraint::operand::VERSION | constraint::operand::SEMVER => {
+            out.extend(pattern_error(&a.operand, &a.r_target, "affinity"));
         }
         op if COMPARISONS.contains(&op) => {
             if a.r_target.is_empty() {

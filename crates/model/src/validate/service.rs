@@ -1,6 +1,9 @@
 //! Services and their checks, at group and task level.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use crate::gotext::{duration, list, multierror, quote};
 use crate::service::service_provider;
@@ -297,11 +300,13 @@ fn service_errors(service: &Service) -> Vec<String> {
 
 /// The name Nomad checks: `${...}` interpolations replaced by a placeholder first.
 fn is_valid_service_name(name: &str) -> bool {
-    let re = regex::Regex::new(r"\$\{[^}]*\}").expect("constant pattern");
-    let stripped = re.replace_all(name, "ENV-VAR");
-    let valid = regex::Regex::new(r"^(?i:[a-z0-9]|[a-z0-9][a-z0-9\-]{0,61}[a-z0-9])$")
-        .expect("constant pattern");
-    valid.is_match(&stripped)
+    static INTERPOLATION: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\$\{[^}]*\}").expect("a constant pattern compiles"));
+    static DNS_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^(?i:[a-z0-9]|[a-z0-9][a-z0-9\-]{0,61}[a-z0-9])$")
+            .expect("a constant pattern compiles")
+    });
+    DNS_LABEL.is_match(&INTERPOLATION.replace_all(name, "ENV-VAR"))
 }
 
 /// The first problem of a check, as Nomad's check validators stop at the first.
