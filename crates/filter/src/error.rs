@@ -16,21 +16,48 @@ pub struct Position {
 
 impl Position {
     pub(crate) fn of(source: &str, offset: usize) -> Position {
+        Position::locate(source, &[offset])[0]
+    }
+
+    /// The positions of many offsets in one pass over the source.
+    pub(crate) fn locate(source: &str, offsets: &[usize]) -> Vec<Position> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_by_key(|&i| offsets[i]);
+        let mut positions = vec![
+            Position {
+                line: 1,
+                column: 1,
+                offset: 0
+            };
+            offsets.len()
+        ];
+        // Line and column of the last character before the next offset.
         let (mut line, mut column) = (1, 0);
-        // The character at `offset` is counted too, and the end of input counts as one.
-        let current = source[offset..].chars().next().unwrap_or('\0');
-        for c in source[..offset].chars().chain([current]) {
-            column += 1;
-            if c == '\n' {
-                line += 1;
-                column = 0;
+        let mut chars = source.char_indices().peekable();
+        for i in order {
+            let offset = offsets[i];
+            while let Some((_, c)) = chars.next_if(|&(at, _)| at < offset) {
+                column += 1;
+                if c == '\n' {
+                    line += 1;
+                    column = 0;
+                }
             }
+            // The character at the offset counts too, and the end of input counts as one.
+            positions[i] = match source[offset..].chars().next() {
+                Some('\n') => Position {
+                    line: line + 1,
+                    column: 0,
+                    offset,
+                },
+                _ => Position {
+                    line,
+                    column: column + 1,
+                    offset,
+                },
+            };
         }
-        Position {
-            line,
-            column,
-            offset,
-        }
+        positions
     }
 }
 

@@ -14,6 +14,7 @@
 //! (pigeon without memoization is exponential in nesting there), and nesting of parentheses and
 //! collection bodies is limited to `MAX_NESTING` levels so that no input can exhaust the stack.
 
+use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -37,9 +38,16 @@ pub(crate) fn parse(source: &str) -> Result<Expr, Vec<SyntaxError>> {
     };
     let expr = parser.input();
     if !parser.errors.is_empty() {
-        return Err(parser.errors);
+        return Err(parser.rule_errors());
     }
     expr.ok_or_else(|| vec![parser.no_match()])
+}
+
+/// An error raised by a rule, before its position is worked out.
+struct RuleError {
+    offset: usize,
+    rule: &'static str,
+    message: String,
 }
 
 /// What a failed primitive wanted, as pigeon prints it.
@@ -130,7 +138,7 @@ struct Parser<'s> {
     /// The farthest offset at which something was wanted, and what (with the inversion flag).
     farthest: usize,
     expected: Vec<(bool, Want)>,
-    errors: Vec<SyntaxError>,
+    errors: Vec<RuleError>,
     nesting: usize,
 }
 
@@ -149,16 +157,31 @@ impl<'s> Parser<'s> {
         self.expected.push((self.inverted, want));
     }
 
-    /// A rule's own error; equal errors are kept once, as pigeon does.
+    /// A rule's own error.
     fn error_at(&mut self, offset: usize, rule: &'static str, message: String) {
-        let error = SyntaxError {
-            position: Position::of(self.source, offset),
-            rule: Some(rule),
+        self.errors.push(RuleError {
+            offset,
+            rule,
             message,
-        };
-        if !self.errors.contains(&error) {
-            self.errors.push(error);
-        }
+        });
+    }
+
+    /// The rules' errors in the order they were raised, equal ones once, as pigeon reports them.
+    fn rule_errors(mut self) -> Vec<SyntaxError> {
+        let mut seen = HashSet::new();
+        self.errors
+            .retain(|e| seen.insert((e.offset, e.rule, e.message.clone())));
+        let offsets: Vec<usize> = self.errors.iter().map(|e| e.offset).collect();
+        let positions = Position::locate(self.source, &offsets);
+        self.errors
+            .into_iter()
+            .zip(positions)
+            .map(|(e, position)| SyntaxError {
+                position,
+                rule: Some(e.rule),
+                message: e.message,
+            })
+            .collect()
     }
 
     fn no_match(&self) -> SyntaxError {
