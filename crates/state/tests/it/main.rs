@@ -1,0 +1,8 @@
+//! drover-state's behavior tests: one binary, one module per area.
+
+mod encoding;
+mod golden;
+mod model;
+mod semantics;
+mod support;
+mod waits;
