@@ -76,7 +76,7 @@ impl Txn {
         let mut submission = write.submission.cloned();
         let old_status = match &existing {
             Some(prev) => {
-                if !write.keep_version && !spec_changed(prev, &job) {
+                if !write.keep_version && !prev.spec_changed(&job) {
                     return Ok(prev.clone());
                 }
                 job.create_index = prev.create_index;
@@ -455,23 +455,6 @@ fn preserve_counts(job: &mut Job, prev: &Job) {
             group.count = old.count;
         }
     }
-}
-
-/// Nomad's `Job.SpecChanged`: everything but status, stability, version, indexes and
-/// submit time counts.
-fn spec_changed(old: &Job, new: &Job) -> bool {
-    let same_bookkeeping = Job {
-        status: old.status.clone(),
-        status_description: old.status_description.clone(),
-        stable: old.stable,
-        version: old.version,
-        create_index: old.create_index,
-        modify_index: old.modify_index,
-        job_modify_index: old.job_modify_index,
-        submit_time: old.submit_time,
-        ..new.clone()
-    };
-    same_bookkeeping != *old
 }
 
 /// System, periodic and parameterized jobs are running until they are stopped, whatever
