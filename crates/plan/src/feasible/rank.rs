@@ -378,12 +378,12 @@ impl AffinityPlan {
             return score;
         }
         let node = view.node(index as usize);
-        let matched: f64 = self
+        // A fold from +0.0: an empty float `sum()` is -0.0, which would show in the metrics.
+        let matched = self
             .affinities
             .iter()
             .filter(|(c, _)| c.matches(node, region, &mut ctx.cache))
-            .map(|(_, w)| w)
-            .sum();
+            .fold(0.0, |total, (_, w)| total + w);
         let score = matched / self.weight_sum;
         if !self.escaped {
             self.by_class[class] = Some(score);

@@ -1,0 +1,207 @@
+//! Fixtures shared by the feasibility tests: nodes, jobs and allocations with plain defaults, and
+//! golden-file comparison.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use drover_model::node::{node_eligibility, node_status};
+use drover_model::{
+    AllocatedCpuResources, AllocatedMemoryResources, AllocatedResources, AllocatedSharedResources,
+    AllocatedTaskResources, Allocation, Constraint, DriverInfo, EphemeralDisk, Job,
+    NetworkResource, Node, NodeCpuResources, NodeDiskResources, NodeMemoryResources,
+    NodeResources, Resources, Task, TaskGroup,
+};
+use drover_plan::feasible::{ClusterView, GenericStack, RankedNode, SelectOptions, StackConfig};
+use serde::Serialize;
+
+/// A ready node in `dc` with 4000 MHz, 8192 MB, 100 GB of disk, one host network and docker.
+pub fn node(id: &str, dc: &str) -> Node {
+    let n: u32 = id.bytes().map(u32::from).sum::<u32>() % 250;
+    Node {
+        id: id.to_owned(),
+        name: id.to_owned(),
+        datacenter: dc.to_owned(),
+        node_pool: "default".to_owned(),
+        status: node_status::READY.to_owned(),
+        scheduling_eligibility: node_eligibility::ELIGIBLE.to_owned(),
+        attributes: [
+            ("kernel.name", "linux"),
+            ("nomad.version", "1.7.3"),
+            ("unique.hostname", id),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        drivers: [(
+            "docker".to_owned(),
+            DriverInfo {
+                detected: true,
+                healthy: true,
+                ..DriverInfo::default()
+            },
+        )]
+        .into(),
+        node_resources: Some(NodeResources {
+            cpu: NodeCpuResources {
+                cpu_shares: 4000,
+                total_cpu_cores: 4,
+                reservable_cpu_cores: vec![0, 1, 2, 3],
+            },
+            memory: NodeMemoryResources { memory_mb: 8192 },
+            disk: NodeDiskResources { disk_mb: 100_000 },
+            networks: vec![NetworkResource {
+                mode: "host".to_owned(),
+                device: "eth0".to_owned(),
+                ip: format!("10.0.0.{n}"),
+                mbits: 1000,
+                ..NetworkResource::default()
+            }],
+            ..NodeResources::default()
+        }),
+        ..Node::default()
+    }
+}
+
+pub fn with(mut node: Node, f: impl FnOnce(&mut Node)) -> Node {
+    f(&mut node);
+    node
+}
+
+pub fn arcs(nodes: Vec<Node>) -> Vec<Arc<Node>> {
+    nodes.into_iter().map(Arc::new).collect()
+}
+
+/// A service job `web` in dc1 with group `web` (count 3) of one docker task asking 500 MHz and
+/// 256 MB, and a 300 MB ephemeral disk.
+pub fn job() -> Job {
+    Job {
+        id: "web".to_owned(),
+        name: "web".to_owned(),
+        namespace: "default".to_owned(),
+        region: "global".to_owned(),
+        job_type: "service".to_owned(),
+        priority: 50,
+        datacenters: vec!["dc1".to_owned()],
+        node_pool: "default".to_owned(),
+        task_groups: vec![TaskGroup {
+            name: "web".to_owned(),
+            count: 3,
+            ephemeral_disk: Some(EphemeralDisk {
+                size_mb: 300,
+                ..EphemeralDisk::default()
+            }),
+            tasks: vec![Task {
+                name: "server".to_owned(),
+                driver: "docker".to_owned(),
+                resources: Some(Resources {
+                    cpu: 500,
+                    memory_mb: 256,
+                    ..Resources::default()
+                }),
+                ..Task::default()
+            }],
+            ..TaskGroup::default()
+        }],
+        ..Job::default()
+    }
+}
+
+pub fn constraint(l: &str, op: &str, r: &str) -> Constraint {
+    Constraint {
+        l_target: l.to_owned(),
+        operand: op.to_owned(),
+        r_target: r.to_owned(),
+    }
+}
+
+/// A running allocation of `job`/`group` on `node` holding `cpu` MHz and `memory_mb`.
+pub fn alloc(id: &str, job: &str, group: &str, node: &str, cpu: i64, memory_mb: i64) -> Allocation {
+    Allocation {
+        id: id.to_owned(),
+        namespace: "default".to_owned(),
+        name: format!("{job}.{group}[0]"),
+        job_id: job.to_owned(),
+        task_group: group.to_owned(),
+        node_id: node.to_owned(),
+        desired_status: "run".to_owned(),
+        client_status: "running".to_owned(),
+        allocated_resources: Some(AllocatedResources {
+            tasks: [(
+                "server".to_owned(),
+                AllocatedTaskResources {
+                    cpu: AllocatedCpuResources {
+                        cpu_shares: cpu,
+                        ..AllocatedCpuResources::default()
+                    },
+                    memory: AllocatedMemoryResources {
+                        memory_mb,
+                        ..AllocatedMemoryResources::default()
+                    },
+                    ..AllocatedTaskResources::default()
+                },
+            )]
+            .into(),
+            shared: AllocatedSharedResources {
+                disk_mb: 300,
+                ..AllocatedSharedResources::default()
+            },
+            ..AllocatedResources::default()
+        }),
+        ..Allocation::default()
+    }
+}
+
+/// The allocation a scheduler would build from a selection.
+pub fn placed(id: &str, job: &Job, group: &str, view: &ClusterView, ranked: &RankedNode) -> Allocation {
+    Allocation {
+        id: id.to_owned(),
+        namespace: job.namespace.clone(),
+        job_id: job.id.clone(),
+        task_group: group.to_owned(),
+        node_id: view.node(ranked.node).id.clone(),
+        desired_status: "run".to_owned(),
+        client_status: "pending".to_owned(),
+        allocated_resources: Some(ranked.resources.clone()),
+        ..Allocation::default()
+    }
+}
+
+/// Places `count` allocations of the job's first group one after another, counting each in the
+/// view; returns the chosen node IDs (or `None` for a failed placement).
+pub fn place_all(view: &mut ClusterView, job: &Job, seed: u64, count: usize) -> Vec<Option<String>> {
+    let mut stack = GenericStack::new(StackConfig::default(), seed);
+    stack.set_job(view, job);
+    let tg = &job.task_groups[0];
+    (0..count)
+        .map(|i| {
+            let name = format!("{}.{}[{i}]", job.id, tg.name);
+            let options = SelectOptions {
+                alloc_name: &name,
+                ..SelectOptions::default()
+            };
+            let ranked = stack.select(view, tg, &options)?;
+            let alloc = placed(&format!("new-{i}"), job, &tg.name, view, &ranked);
+            view.add_alloc(&alloc);
+            Some(alloc.node_id)
+        })
+        .collect()
+}
+
+/// Compares `value` as pretty JSON with `tests/golden/feasible/<name>.json`; with
+/// `UPDATE_GOLDEN=1` the file is (re)written instead.
+#[track_caller]
+pub fn golden(name: &str, value: &impl Serialize) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/feasible")
+        .join(format!("{name}.json"));
+    let actual = serde_json::to_string_pretty(value).unwrap() + "\n";
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing golden {}; run with UPDATE_GOLDEN=1", path.display()));
+    assert_eq!(actual, expected, "golden {name} differs");
+}
