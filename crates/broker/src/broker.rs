@@ -11,16 +11,16 @@
 //!
 //! Time only moves through the `now` arguments: timers fire in [`EvalBroker::tick`].
 
-use std::borrow::Borrow;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, hash_map};
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
+use std::hash::{BuildHasher, RandomState};
 use std::ops::{Index, IndexMut};
 use std::sync::Arc;
 use std::time::Duration;
 
 use drover_model::Evaluation;
+use hashbrown::{HashTable, hash_table};
 
 use crate::{BrokerError, Time};
 
@@ -96,10 +96,12 @@ pub struct EvalBroker {
     /// Every evaluation the broker holds, ready, pending, waiting or unacked. The queues, timers
     /// and tokens refer to evaluations by slot.
     slab: Slab,
-    by_id: HashMap<ById, u32>,
-    /// The evaluation that holds each job's one ready-or-unacked place, and those behind it.
-    jobs: HashMap<JobKey, JobQueue, BuildHasherDefault<KeyHasher>>,
-    job_hasher: RandomState,
+    /// Slots by the hash of their evaluation's ID.
+    by_id: HashTable<u32>,
+    /// The evaluation that holds each job's one ready-or-unacked place, and those behind it, by
+    /// the hash of (namespace, job ID).
+    jobs: HashTable<JobQueue>,
+    hasher: RandomState,
     /// Ready queues by scheduler type; few, so a short vector searched by name.
     queues: Vec<ReadyQueue>,
     /// Earliest deadline first, then insertion order.
@@ -119,7 +121,9 @@ pub struct EvalBroker {
 #[derive(Debug)]
 struct Tracked {
     eval: Arc<Evaluation>,
-    /// The hash of (namespace, job ID), computed once while the strings are in cache.
+    /// The hashes of the ID and of (namespace, job ID), computed once while the strings are in
+    /// cache, so that the evaluation leaves the tables without its strings being read again.
+    id_hash: u64,
     job_hash: u64,
     dequeues: u32,
     delivery: Option<Delivery>,
@@ -137,6 +141,7 @@ struct Delivery {
 
 #[derive(Debug)]
 struct JobQueue {
+    hash: u64,
     holder: u32,
     /// Highest priority first, then the newest (highest modify index), then the latest inserted.
     pending: BinaryHeap<(i32, u64, u64, u32)>,
@@ -159,9 +164,9 @@ impl EvalBroker {
             config,
             enabled: false,
             slab: Slab::default(),
-            by_id: HashMap::new(),
-            jobs: HashMap::default(),
-            job_hasher: RandomState::new(),
+            by_id: HashTable::new(),
+            jobs: HashTable::new(),
+            hasher: RandomState::new(),
             queues: Vec::new(),
             waiting: BinaryHeap::new(),
             nack_timers: BTreeMap::new(),
@@ -205,20 +210,21 @@ impl EvalBroker {
         if !self.enabled {
             return;
         }
-        let slot = match self.by_id.entry(ById(Arc::clone(&eval))) {
-            hash_map::Entry::Occupied(_) => return,
-            hash_map::Entry::Vacant(entry) => {
-                let job_hash = self.job_hasher.hash_one((&eval.namespace, &eval.job_id));
-                let slot = self.slab.insert(Tracked {
-                    eval: Arc::clone(&eval),
-                    job_hash,
-                    dequeues: 0,
-                    delivery: None,
-                    timed_out: None,
-                });
-                *entry.insert(slot)
-            }
-        };
+        let id_hash = self.hasher.hash_one(eval.id.as_str());
+        if self.find(id_hash, &eval.id).is_some() {
+            return;
+        }
+        let slot = self.slab.insert(Tracked {
+            eval: Arc::clone(&eval),
+            id_hash,
+            job_hash: self.hasher.hash_one((&eval.namespace, &eval.job_id)),
+            dequeues: 0,
+            delivery: None,
+            timed_out: None,
+        });
+        let slab = &self.slab;
+        self.by_id
+            .insert_unique(id_hash, slot, |&s| slab[s].id_hash);
         let wait = u64::try_from(eval.wait).unwrap_or(0);
         let wait_until = Time::from_unix_nanos(eval.wait_until);
         if wait > 0 {
@@ -234,9 +240,9 @@ impl EvalBroker {
     /// while that delivery (this token) is outstanding, the evaluation is held back and enqueued
     /// only when the delivery is acked; a nack drops it. An untracked evaluation is enqueued now.
     pub fn requeue(&mut self, eval: Arc<Evaluation>, token: Token, now: Time) {
-        match self.by_id.get(eval.id.as_str()) {
+        match self.slot_of(&eval.id) {
             None => self.enqueue(eval, now),
-            Some(&slot) => {
+            Some(slot) => {
                 if self.slab[slot].delivery.is_some_and(|d| d.token == token) {
                     self.requeue.insert(token, eval);
                 }
@@ -252,8 +258,9 @@ impl EvalBroker {
     ) {
         let evals = evals.into_iter();
         let (expected, _) = evals.size_hint();
-        self.by_id.reserve(expected);
-        self.jobs.reserve(expected);
+        let slab = &self.slab;
+        self.by_id.reserve(expected, |&s| slab[s].id_hash);
+        self.jobs.reserve(expected, |job| job.hash);
         for (eval, token) in evals {
             match token {
                 Some(token) => self.requeue(eval, token, now),
@@ -334,8 +341,9 @@ impl EvalBroker {
         self.stop_nack_timer(delivery);
         self.queues[delivery.queue].unacked -= 1;
         let job_hash = self.slab[slot].job_hash;
-        let eval = self.forget(slot);
-        if let Some(job) = self.jobs.remove(&JobKey(job_hash, eval))
+        self.forget(slot);
+        let job = self.jobs.find_entry(job_hash, |job| job.holder == slot);
+        if let Some(job) = job.ok().map(|job| job.remove().0)
             && let Some(next) = self.promote_pending(job.pending)
         {
             self.admit(next);
@@ -360,9 +368,23 @@ impl EvalBroker {
 
     /// Stops tracking the evaluation in `slot`.
     fn forget(&mut self, slot: u32) -> Arc<Evaluation> {
-        let eval = self.slab.remove(slot).eval;
-        self.by_id.remove(eval.id.as_str());
-        eval
+        let tracked = self.slab.remove(slot);
+        if let Ok(entry) = self.by_id.find_entry(tracked.id_hash, |&s| s == slot) {
+            entry.remove();
+        }
+        tracked.eval
+    }
+
+    /// The slot of the evaluation with this ID.
+    fn slot_of(&self, id: &str) -> Option<u32> {
+        self.find(self.hasher.hash_one(id), id)
+    }
+
+    fn find(&self, id_hash: u64, id: &str) -> Option<u32> {
+        let slab = &self.slab;
+        self.by_id
+            .find(id_hash, |&s| slab[s].eval.id == id)
+            .copied()
     }
 
     /// The worker gave up on the evaluation: it is retried after a delay, or goes to
@@ -409,7 +431,7 @@ impl EvalBroker {
 
     /// The token of the evaluation's outstanding delivery, if it is handed out.
     pub fn outstanding(&self, id: &str) -> Option<Token> {
-        let slot = *self.by_id.get(id)?;
+        let slot = self.slot_of(id)?;
         self.slab[slot].delivery.map(|d| d.token)
     }
 
@@ -535,15 +557,17 @@ impl EvalBroker {
 
     /// The slot and outstanding delivery `token` names, or why there is none.
     fn delivery(&self, id: &str, token: Token) -> Result<(u32, Delivery), BrokerError> {
-        // The token names its slot; the lookup by ID is only needed to explain a refusal.
+        // The token names its slot; the lookup by ID is only needed to explain a refusal. A
+        // worker usually passes the handed-out evaluation's own ID, which compares without
+        // reading its bytes.
         if let Some(tracked) = self.slab.get(token.slot)
             && let Some(d) = tracked.delivery
             && d.token == token
-            && tracked.eval.id == id
+            && (std::ptr::eq(tracked.eval.id.as_str(), id) || tracked.eval.id == id)
         {
             return Ok((token.slot, d));
         }
-        let slot = *self.by_id.get(id).ok_or(BrokerError::NotOutstanding)?;
+        let slot = self.slot_of(id).ok_or(BrokerError::NotOutstanding)?;
         let tracked = &self.slab[slot];
         match tracked.delivery {
             _ if tracked.timed_out == Some(token) => Err(BrokerError::NackTimeoutReached),
@@ -555,19 +579,25 @@ impl EvalBroker {
     /// Makes the evaluation ready unless another evaluation of its job is ready or unacked; then
     /// it waits behind that one.
     fn admit(&mut self, slot: u32) {
-        let tracked = &self.slab[slot];
-        let eval = Arc::clone(&tracked.eval);
-        match self.jobs.entry(JobKey(tracked.job_hash, Arc::clone(&eval))) {
-            hash_map::Entry::Occupied(mut job) if job.get().holder != slot => {
+        let slab = &self.slab;
+        let eval = Arc::clone(&slab[slot].eval);
+        let hash = slab[slot].job_hash;
+        let same_job = |job: &JobQueue| {
+            let holder = &slab[job.holder].eval;
+            holder.namespace == eval.namespace && holder.job_id == eval.job_id
+        };
+        match self.jobs.entry(hash, same_job, |job| job.hash) {
+            hash_table::Entry::Occupied(mut job) if job.get().holder != slot => {
                 self.next_seq += 1;
                 let key = (eval.priority, eval.modify_index, self.next_seq, slot);
                 job.get_mut().pending.push(key);
                 self.pending_len += 1;
                 return;
             }
-            hash_map::Entry::Occupied(_) => {}
-            hash_map::Entry::Vacant(job) => {
+            hash_table::Entry::Occupied(_) => {}
+            hash_table::Entry::Vacant(job) => {
                 job.insert(JobQueue {
+                    hash,
                     holder: slot,
                     pending: BinaryHeap::new(),
                 });
@@ -655,68 +685,5 @@ impl IndexMut<u32> for Slab {
         self.slots[slot as usize]
             .as_mut()
             .expect("a slot in a queue holds an evaluation")
-    }
-}
-
-/// An evaluation as a map key by its ID, found with a `&str`; no ID is copied.
-#[derive(Debug)]
-struct ById(Arc<Evaluation>);
-
-impl Hash for ById {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.id.as_str().hash(state);
-    }
-}
-
-impl PartialEq for ById {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.id == other.0.id
-    }
-}
-
-impl Eq for ById {}
-
-impl Borrow<str> for ById {
-    fn borrow(&self) -> &str {
-        &self.0.id
-    }
-}
-
-/// An evaluation as a map key by its job, (namespace, job ID), with that pair's hash.
-#[derive(Debug)]
-struct JobKey(u64, Arc<Evaluation>);
-
-impl Hash for JobKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.0);
-    }
-}
-
-impl PartialEq for JobKey {
-    fn eq(&self, other: &Self) -> bool {
-        let (a, b) = (&self.1, &other.1);
-        Arc::ptr_eq(a, b) || (a.namespace == b.namespace && a.job_id == b.job_id)
-    }
-}
-
-impl Eq for JobKey {}
-
-/// Passes a [`JobKey`]'s precomputed hash through.
-#[derive(Debug, Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
