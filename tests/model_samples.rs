@@ -282,6 +282,24 @@ fn malformed_job_names_the_field() {
 }
 
 #[test]
+fn an_envelope_decoded_with_an_empty_root_names_its_members() {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    #[allow(dead_code)]
+    struct Register {
+        job: Job,
+    }
+    let error =
+        drover::model::decode::<Register>(br#"{"Job": {"TaskGroups": [{"Count": "x"}]}}"#, "")
+            .err()
+            .expect("wrong type");
+    assert_eq!(
+        error.to_string(),
+        r#"Job.TaskGroups[0].Count: invalid type: string "x", expected i64"#
+    );
+}
+
+#[test]
 fn null_reads_as_absent() {
     let job = drover::model::decode_job(
         br#"{"ID": "x", "Priority": null, "TaskGroups": [{"Name": "g", "Count": null, "Tasks": null}]}"#,

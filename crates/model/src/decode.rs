@@ -25,7 +25,8 @@ pub fn decode_job(bytes: &[u8]) -> Result<Job, DecodeError> {
     decode(bytes, "Job")
 }
 
-/// Decodes any model type; `root` names the document in error paths (`Job`, `Node`, ...).
+/// Decodes any model type; `root` names the document in error paths (`Job`, `Node`, ...). A
+/// request envelope whose members already name themselves (`{"Job": {...}}`) can pass `""`.
 pub fn decode<T: DeserializeOwned>(bytes: &[u8], root: &str) -> Result<T, DecodeError> {
     let value: Value =
         serde_json::from_slice(bytes).map_err(|e| DecodeError::Syntax(e.to_string()))?;
@@ -39,7 +40,7 @@ pub fn decode_value<T: DeserializeOwned>(mut value: Value, root: &str) -> Result
         let path = e.path().to_string();
         let path = match path.as_str() {
             "." => root.to_string(),
-            _ if path.starts_with('[') => format!("{root}{path}"),
+            _ if root.is_empty() || path.starts_with('[') => format!("{root}{path}"),
             _ => format!("{root}.{path}"),
         };
         DecodeError::Field {

@@ -8,8 +8,15 @@
 //! JSON conventions (Nomad's HTTP API): PascalCase names, durations as integer nanoseconds,
 //! unknown fields ignored, absent fields defaulted, and Go's nil slices and maps: an empty list or
 //! map is written as `null` and `null` reads as empty (see [`nullable`]). Decode request bodies
-//! with [`decode_job`] or [`decode`]: they read a `null` member as absent, as Nomad does, and name
+//! with [`decode_job`] or [`decode()`]: they read a `null` member as absent, as Nomad does, and name
 //! the offending field in errors.
+//!
+//! A submitted job goes through [`Job::canonicalize`] (Nomad's defaults, both its API and its
+//! server layer), then [`Job::validate`] (every problem, in Nomad's words) and [`Job::warnings`];
+//! [`Job::spec_changed`] tells a new version from a re-submission.
+//!
+//! Fields that hold user input stay strings (job type, statuses, operands) so that validation can
+//! name a bad value; the accepted values are `pub const`s in small modules next to each type.
 
 pub mod acl;
 pub mod alloc_metric;
