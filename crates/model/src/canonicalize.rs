@@ -464,6 +464,7 @@ fn canonicalize_task(
         fill_str(&mut vault.cluster, "default");
         fill_str(&mut vault.change_mode, "restart");
         fill_str(&mut vault.change_signal, "SIGHUP");
+        vault.change_signal = vault.change_signal.to_uppercase();
     }
     if let Some(consul) = &mut task.consul {
         fill_str(&mut consul.cluster, "default");

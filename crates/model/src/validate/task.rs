@@ -8,7 +8,10 @@ use super::push_nested;
 use super::service::task_service_errors;
 use crate::gotext::{duration, quote};
 use crate::job::job_type;
-use crate::{Job, LogConfig, Resources, Task, TaskArtifact, TaskGroup, Template, constraint};
+use crate::task::change_mode;
+use crate::{
+    Job, LogConfig, Resources, Task, TaskArtifact, TaskGroup, Template, Vault, constraint,
+};
 
 pub(super) fn task_errors(task: &Task, tg: &TaskGroup, job: &Job) -> Vec<String> {
     let mut out = Vec::new();
@@ -75,6 +78,9 @@ pub(super) fn task_errors(task: &Task, tg: &TaskGroup, job: &Job) -> Vec<String>
     for (index, artifact) in task.artifacts.iter().enumerate() {
         let prefix = format!("Artifact {} validation failed: ", index + 1);
         push_nested(&mut out, &prefix, artifact_errors(artifact));
+    }
+    if let Some(vault) = &task.vault {
+        push_nested(&mut out, "Vault validation failed: ", vault_errors(vault));
     }
     let mut destinations: BTreeMap<&str, usize> = BTreeMap::new();
     for (index, template) in task.templates.iter().enumerate() {
@@ -221,6 +227,16 @@ fn escapes_alloc_dir(base: &str, path: &str) -> bool {
     false
 }
 
+fn vault_errors(vault: &Vault) -> Vec<String> {
+    match vault.change_mode.as_str() {
+        change_mode::SIGNAL if vault.change_signal.is_empty() => {
+            vec!["Signal must be specified when using change mode \"signal\"".to_string()]
+        }
+        change_mode::SIGNAL | change_mode::NOOP | change_mode::RESTART => Vec::new(),
+        other => vec![format!("Unknown change mode {}", quote(other))],
+    }
+}
+
 fn artifact_errors(a: &TaskArtifact) -> Vec<String> {
     let mut out = Vec::new();
     if a.getter_source.is_empty() {
@@ -240,7 +256,6 @@ fn artifact_errors(a: &TaskArtifact) -> Vec<String> {
 }
 
 fn template_errors(t: &Template) -> Vec<String> {
-    use crate::task::change_mode;
     let mut out = Vec::new();
     if t.source_path.is_empty() && t.embedded_tmpl.is_empty() {
         out.push("Must specify a source path or have an embedded template".to_string());
