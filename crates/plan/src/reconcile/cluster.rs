@@ -500,6 +500,18 @@ impl<'a> Reconciler<'a, '_> {
             || requires_canaries;
         let complete = !pending_work && self.group_healthy(group);
 
+        // A failed allocation stopped or replaced here (scaled away, or by a destructive update)
+        // takes no follow-up marker as well: the plan would carry two conflicting versions of
+        // it. A stop records the follow-up instead.
+        for stop in &mut out.stop {
+            if let Some(marked) = out.attribute_updates.remove(&stop.alloc.id) {
+                stop.followup_eval_id = marked.followup_eval_id.clone();
+            }
+        }
+        for update in &out.destructive {
+            out.attribute_updates.remove(&update.stop_alloc.id);
+        }
+
         self.results
             .name_indexes
             .insert(group.to_string(), name_index);
