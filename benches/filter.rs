@@ -31,7 +31,11 @@ const EXPRESSIONS: [(&str, &str); 4] = [
 fn jobs() -> Vec<Value> {
     (0..JOBS)
         .map(|i| {
-            let datacenters = if i % 2 == 0 { json!(["dc1", "dc2"]) } else { json!(["dc3"]) };
+            let datacenters = if i % 2 == 0 {
+                json!(["dc1", "dc2"])
+            } else {
+                json!(["dc3"])
+            };
             let meta = if i % 5 == 0 {
                 json!({})
             } else {
