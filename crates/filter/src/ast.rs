@@ -4,7 +4,7 @@
 //! is one `And` with three operands whose last operand is never itself an `And`; the same holds
 //! for `Or`; `not not x` is `x`. So two expressions are equal here exactly when go-bexpr builds
 //! equal trees for them. Literals keep go-bexpr's single raw text: `Count == 3`,
-//! `Count == "3"` and `Count == \`3\`` are the same expression.
+//! `Count == "3"` and ``Count == `3` `` are the same expression.
 
 use std::fmt;
 

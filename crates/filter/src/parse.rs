@@ -17,14 +17,17 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexBuilder};
 
 use crate::ast::{Binding, Collection, Expr, Literal, Match, Pattern, Quantifier, Selector, Test};
 use crate::error::{Position, SyntaxError};
 use crate::strconv;
 
 /// How deep parentheses and collection bodies may nest.
-pub(crate) const MAX_NESTING: usize = 64;
+const MAX_NESTING: usize = 64;
+
+/// The most memory, in bytes, one `matches` pattern may take compiled, and again for its cache.
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
 pub(crate) fn parse(source: &str) -> Result<Expr, Vec<SyntaxError>> {
     let mut parser = Parser {
@@ -463,9 +466,14 @@ impl<'s> Parser<'s> {
     }
 
     /// Compiles the regular expression of `matches` once, here. go-bexpr compiles it on first
-    /// use and so reports a bad one only while evaluating.
+    /// use and so reports a bad one only while evaluating. A filter comes from a request, so
+    /// its compiled size is kept to `PATTERN_SIZE_LIMIT`.
     fn pattern(&mut self, raw: &str, at: usize) -> Option<Pattern> {
-        match Regex::new(raw) {
+        let compiled = RegexBuilder::new(raw)
+            .size_limit(PATTERN_SIZE_LIMIT)
+            .dfa_size_limit(PATTERN_SIZE_LIMIT)
+            .build();
+        match compiled {
             Ok(regex) => Some(Pattern(regex)),
             Err(error) => {
                 let text = error.to_string();

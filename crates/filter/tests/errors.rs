@@ -63,6 +63,10 @@ fn rule_errors_name_the_rule_and_position() {
             r#"Name matches "[""#,
             r#"1:14 (13): rule "match": failed to compile regular expression "[": unclosed character class"#,
         ),
+        (
+            r#"Name matches "(a{1000}){1000}""#,
+            r#"1:14 (13): rule "match": failed to compile regular expression "(a{1000}){1000}": Compiled regex exceeds size limit of 1048576 bytes."#,
+        ),
     ]);
 }
 
