@@ -15,7 +15,7 @@
 //! let job = json!({"Status": "running", "Datacenters": ["dc1"], "Meta": {"team": "payments"}});
 //! for expression in [
 //!     r#"Status == "running" and "dc1" in Datacenters"#,
-//!     r#"Meta.team contains "pay" or not (Priority == 50)"#,
+//!     r#"Meta.team contains "pay" and not (Status == "dead" or "dc2" in Datacenters)"#,
 //!     r#"Meta.owner != "ops" and (any Datacenters as dc { dc matches "^dc[0-9]$" })"#,
 //! ] {
 //!     assert!(Filter::parse(expression)?.matches(&job));
