@@ -116,7 +116,10 @@ fn in_place_candidate_that_does_not_fit_becomes_destructive() {
 fn destructive_update_without_update_block_replaces_everything() {
     let v0 = Arc::new(service_job(3));
     let v1 = next_version(&v0, destructive_change);
-    let r = check("destructive_update", &Scenario::new(Some(v1), running(&v0, 3)));
+    let r = check(
+        "destructive_update",
+        &Scenario::new(Some(v1), running(&v0, 3)),
+    );
     assert_eq!(r.destructive_update.len(), 3);
     assert!(r.deployment.is_none());
 }
@@ -133,7 +136,11 @@ fn destructive_update_rolls_max_parallel_at_a_time() {
         "rolling_first_eval",
         &Scenario::new(Some(v1.clone()), running(&v0, 4)),
     );
-    let names: Vec<&str> = r.destructive_update.iter().map(|d| d.name.as_str()).collect();
+    let names: Vec<&str> = r
+        .destructive_update
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
     assert_eq!(names, ["web.app[0]", "web.app[1]"]);
     assert_eq!(r.desired_tg_updates["app"].ignore, 2);
     let d = r.deployment.expect("deployment created");
@@ -162,12 +169,21 @@ fn destructive_update_rolls_max_parallel_at_a_time() {
         in_deployment(a, "d-1", Some(true), false);
     }
     let mut s = Scenario::new(Some(v1.clone()), allocs);
-    s.deployment = Some(deployment(&v1, "d-1", "running", DeploymentState {
-        healthy_allocs: 2,
-        ..state
-    }));
+    s.deployment = Some(deployment(
+        &v1,
+        "d-1",
+        "running",
+        DeploymentState {
+            healthy_allocs: 2,
+            ..state
+        },
+    ));
     let r = check("rolling_next_batch", &s);
-    let names: Vec<&str> = r.destructive_update.iter().map(|d| d.name.as_str()).collect();
+    let names: Vec<&str> = r
+        .destructive_update
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
     assert_eq!(names, ["web.app[2]", "web.app[3]"]);
 }
 
@@ -253,15 +269,24 @@ fn canary_update_then_promotion_then_rolling() {
     // Promoted: the old allocations sharing the canaries' names stop, and the rest roll
     // max_parallel at a time.
     let mut s = Scenario::new(Some(v1.clone()), allocs);
-    s.deployment = Some(deployment(&v1, "d-1", "running", DeploymentState {
-        promoted: true,
-        ..state
-    }));
+    s.deployment = Some(deployment(
+        &v1,
+        "d-1",
+        "running",
+        DeploymentState {
+            promoted: true,
+            ..state
+        },
+    ));
     let r = check("canary_promoted", &s);
     let mut stopped = stopped_names(&r);
     stopped.sort();
     assert_eq!(stopped, ["web.app[0]", "web.app[1]"]);
-    let names: Vec<&str> = r.destructive_update.iter().map(|d| d.name.as_str()).collect();
+    let names: Vec<&str> = r
+        .destructive_update
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
     assert_eq!(names, ["web.app[2]", "web.app[3]"]);
 }
 
@@ -286,7 +311,10 @@ fn failed_batch_allocation_is_rescheduled_now_when_its_delay_passed() {
     let r = check("batch_reschedule_now", &Scenario::new(Some(job), allocs));
     assert_eq!(placed_names(&r), ["web.app[1]"]);
     assert!(r.place[0].reschedule);
-    assert_eq!(r.stop[0].status_description, "alloc was rescheduled because it failed");
+    assert_eq!(
+        r.stop[0].status_description,
+        "alloc was rescheduled because it failed"
+    );
 }
 
 #[test]
@@ -301,7 +329,10 @@ fn failed_batch_allocations_are_rescheduled_later_in_batches() {
     let r = check("batch_reschedule_later", &Scenario::new(Some(job), allocs));
     assert!(r.place.is_empty());
     let evals = &r.desired_followup_evals["app"];
-    let waits: Vec<i64> = evals.iter().map(|e| (e.wait_until - NOW) / SECOND).collect();
+    let waits: Vec<i64> = evals
+        .iter()
+        .map(|e| (e.wait_until - NOW) / SECOND)
+        .collect();
     assert_eq!(waits, [4, 20]);
     assert_eq!(r.attribute_updates["v0-0"].followup_eval_id, evals[0].id);
     assert_eq!(r.attribute_updates["v0-1"].followup_eval_id, evals[0].id);
@@ -316,7 +347,10 @@ fn failed_batch_allocation_is_rescheduled_by_its_followup_eval() {
     let mut allocs = running(&job_arc, 1);
     finished(&mut allocs[0], NOW - SECOND, true);
     allocs[0].followup_eval_id = "eval-1".into();
-    let r = check("batch_reschedule_followup", &Scenario::new(Some(job), allocs));
+    let r = check(
+        "batch_reschedule_followup",
+        &Scenario::new(Some(job), allocs),
+    );
     assert!(r.place[0].reschedule);
 }
 
@@ -327,7 +361,10 @@ fn batch_allocation_out_of_attempts_is_not_rescheduled() {
     let mut allocs = running(&job_arc, 1);
     finished(&mut allocs[0], NOW - 60 * SECOND, true);
     rescheduled(&mut allocs[0], &[(NOW - HOUR_NANOS, 5 * SECOND)]);
-    let r = check("batch_reschedule_exhausted", &Scenario::new(Some(job), allocs));
+    let r = check(
+        "batch_reschedule_exhausted",
+        &Scenario::new(Some(job), allocs),
+    );
     assert!(r.place.is_empty() && r.desired_followup_evals.is_empty());
 }
 
@@ -341,7 +378,10 @@ fn failed_service_allocation_waits_out_its_exponential_delay() {
     // Second failure: last delay 30s, so the next is 60s after it failed 20s ago.
     finished(&mut allocs[0], NOW - 20 * SECOND, true);
     rescheduled(&mut allocs[0], &[(NOW - 10 * 60 * SECOND, 30 * SECOND)]);
-    let r = check("service_reschedule_later", &Scenario::new(Some(job), allocs));
+    let r = check(
+        "service_reschedule_later",
+        &Scenario::new(Some(job), allocs),
+    );
     let evals = &r.desired_followup_evals["app"];
     assert_eq!(evals[0].wait_until, NOW + 40 * SECOND);
     assert_eq!(evals[0].triggered_by, "alloc-reschedule");
@@ -357,7 +397,12 @@ fn stopped_job_stops_everything_and_cancels_its_deployment() {
     let mut stopped = job.clone();
     stopped.stop = true;
     let mut s = Scenario::new(Some(stopped), allocs);
-    s.deployment = Some(deployment(&job, "d-1", "running", DeploymentState::default()));
+    s.deployment = Some(deployment(
+        &job,
+        "d-1",
+        "running",
+        DeploymentState::default(),
+    ));
     let r = check("job_stop", &s);
     assert_eq!(stopped_names(&r), ["web.app[0]", "web.app[1]"]);
     assert_eq!(r.desired_tg_updates["app"].stop, 2);

@@ -74,7 +74,10 @@ fn node_names(tuples: &[drover_plan::reconcile::NodeAllocTuple]) -> Vec<&str> {
 #[test]
 fn new_system_job_runs_on_every_eligible_node() {
     let job = system_job("system");
-    let r = check("new_job", &NodeScenario::new(&job, &["n1", "n2", "n3"], vec![]));
+    let r = check(
+        "new_job",
+        &NodeScenario::new(&job, &["n1", "n2", "n3"], vec![]),
+    );
     assert_eq!(node_names(&r.place), ["n1", "n2", "n3"]);
     assert!(r.place.iter().all(|p| p.name == "web.app[0]"));
 }
@@ -85,7 +88,10 @@ fn new_node_gets_an_allocation_and_no_deployment() {
     group(&mut job).update = Some(update(1, 0));
     let job_arc = Arc::new(job.clone());
     let allocs = vec![on_node(&job_arc, "n1"), on_node(&job_arc, "n2")];
-    let r = check("new_node", &NodeScenario::new(&job, &["n1", "n2", "n3"], allocs));
+    let r = check(
+        "new_node",
+        &NodeScenario::new(&job, &["n1", "n2", "n3"], allocs),
+    );
     assert_eq!(node_names(&r.place), ["n3"]);
     assert_eq!(node_names(&r.ignore), ["n1", "n2"]);
     assert!(r.deployment.is_none() && r.deployment_updates.is_empty());
@@ -144,7 +150,10 @@ fn job_update_creates_a_deployment_with_canary_updates() {
     let v0_arc = Arc::new(v0.clone());
     let v1 = next_version(&v0, destructive_change);
     let allocs = vec![on_node(&v0_arc, "n1"), on_node(&v0_arc, "n2")];
-    let r = check("update_deployment", &NodeScenario::new(&v1, &["n1", "n2"], allocs));
+    let r = check(
+        "update_deployment",
+        &NodeScenario::new(&v1, &["n1", "n2"], allocs),
+    );
     assert_eq!(node_names(&r.update), ["n1", "n2"]);
     assert!(r.update.iter().all(|u| u.canary));
     let d = r.deployment.expect("deployment created");
@@ -159,13 +168,19 @@ fn sysbatch_does_not_rerun_finished_work() {
     let mut done = on_node(&v0_arc, "n1");
     finished(&mut done, NOW - 60 * SECOND, false);
     let allocs = vec![done.clone()];
-    let r = check("sysbatch_done", &NodeScenario::new(&v0, &["n1", "n2"], allocs));
+    let r = check(
+        "sysbatch_done",
+        &NodeScenario::new(&v0, &["n1", "n2"], allocs),
+    );
     assert_eq!(node_names(&r.ignore), ["n1"]);
     assert_eq!(node_names(&r.place), ["n2"]);
 
     // A new version runs it again where it finished.
     let v1 = next_version(&v0, destructive_change);
-    let r = check("sysbatch_new_version", &NodeScenario::new(&v1, &["n1"], vec![done]));
+    let r = check(
+        "sysbatch_new_version",
+        &NodeScenario::new(&v1, &["n1"], vec![done]),
+    );
     assert_eq!(node_names(&r.update), ["n1"]);
 }
 

@@ -53,15 +53,24 @@ fn alloc_spec(with_recent_failures: bool) -> impl Strategy<Value = AllocSpec> {
         ]
         .boxed()
     };
-    (0..8u64, 0..4usize, any::<bool>(), state, any::<bool>(), prop::bool::weighted(0.15))
-        .prop_map(|(index, node, current_version, state, fits_in_place, migrate)| AllocSpec {
-            index,
-            node,
-            current_version,
-            state,
-            fits_in_place,
-            migrate,
-        })
+    (
+        0..8u64,
+        0..4usize,
+        any::<bool>(),
+        state,
+        any::<bool>(),
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(
+            |(index, node, current_version, state, fits_in_place, migrate)| AllocSpec {
+                index,
+                node,
+                current_version,
+                state,
+                fits_in_place,
+                migrate,
+            },
+        )
 }
 
 /// Node `node-<i>`'s taint: none, down, missing from the state, or draining.
@@ -80,7 +89,12 @@ struct Built {
     live: BTreeSet<String>,
 }
 
-fn build(count: i64, destructive: bool, specs: &[AllocSpec], taints: &[Option<Option<&str>>]) -> Built {
+fn build(
+    count: i64,
+    destructive: bool,
+    specs: &[AllocSpec],
+    taints: &[Option<Option<&str>>],
+) -> Built {
     let v0 = Arc::new(service_job(count));
     let v1 = next_version(&v0, |j: &mut Job| {
         if destructive {
@@ -125,7 +139,12 @@ fn build(count: i64, destructive: bool, specs: &[AllocSpec], taints: &[Option<Op
         .iter()
         .enumerate()
         .filter_map(|(i, t)| t.map(|t| (format!("node-{i}"), t)))
-        .map(|(id, status)| (id, status.map(|s| drover_plan::reconcile::TaintedNode { status: s.into() })))
+        .map(|(id, status)| {
+            (
+                id,
+                status.map(|s| drover_plan::reconcile::TaintedNode { status: s.into() }),
+            )
+        })
         .collect();
     Built { scenario, live }
 }
@@ -185,10 +204,8 @@ proptest! {
         taints in prop::collection::vec(taint(), 4),
     ) {
         let mut built = build(count, destructive, &specs, &taints);
-        if max_parallel > 0 {
-            if let Some(job) = built.scenario.job.as_mut() {
-                group(job).update = Some(update(max_parallel, canary));
-            }
+        if let Some(job) = built.scenario.job.as_mut().filter(|_| max_parallel > 0) {
+            group(job).update = Some(update(max_parallel, canary));
         }
         let r = built.scenario.run();
         let mut touched = BTreeSet::new();

@@ -92,11 +92,17 @@ fn attempts_are_counted_within_the_interval() {
     let first = failed_alloc(limited.clone(), NOW, &[]);
     assert_eq!(next_reschedule_time(&first), Some(NOW + 5 * SECOND));
 
-    let recent = [(NOW - 30 * MINUTE, 5 * SECOND), (NOW - 20 * MINUTE, 5 * SECOND)];
+    let recent = [
+        (NOW - 30 * MINUTE, 5 * SECOND),
+        (NOW - 20 * MINUTE, 5 * SECOND),
+    ];
     let exhausted = failed_alloc(limited.clone(), NOW, &recent);
     assert_eq!(next_reschedule_time(&exhausted), None);
 
-    let one_expired = [(NOW - 2 * 60 * MINUTE, 5 * SECOND), (NOW - 20 * MINUTE, 5 * SECOND)];
+    let one_expired = [
+        (NOW - 2 * 60 * MINUTE, 5 * SECOND),
+        (NOW - 20 * MINUTE, 5 * SECOND),
+    ];
     let again = failed_alloc(limited, NOW, &one_expired);
     assert_eq!(next_reschedule_time(&again), Some(NOW + 5 * SECOND));
 
@@ -113,7 +119,10 @@ fn disabled_policy_or_running_allocation_is_not_rescheduled() {
         unlimited: Some(false),
         ..policy("constant", 5 * SECOND, 0)
     };
-    assert_eq!(next_reschedule_time(&failed_alloc(disabled, NOW, &[])), None);
+    assert_eq!(
+        next_reschedule_time(&failed_alloc(disabled, NOW, &[])),
+        None
+    );
 
     let mut running = failed_alloc(policy("constant", 5 * SECOND, 0), NOW, &[]);
     running.client_status = "running".into();
@@ -130,7 +139,10 @@ fn replacement_tracker_keeps_recent_events_and_records_this_one() {
         max_delay: Some(0),
         unlimited: Some(false),
     };
-    let events = [(NOW - 2 * 60 * MINUTE, 5 * SECOND), (NOW - 10 * MINUTE, 5 * SECOND)];
+    let events = [
+        (NOW - 2 * 60 * MINUTE, 5 * SECOND),
+        (NOW - 10 * MINUTE, 5 * SECOND),
+    ];
     let prev = failed_alloc(limited, NOW - MINUTE, &events);
     let tracker = new_reschedule_tracker(&prev, NOW);
     let kept: Vec<(i64, i64)> = tracker
@@ -140,6 +152,9 @@ fn replacement_tracker_keeps_recent_events_and_records_this_one() {
         .collect();
     assert_eq!(kept, [(-600, 5), (0, 5)]);
     let last = tracker.events.last().expect("new event");
-    assert_eq!((last.prev_alloc_id.as_str(), last.prev_node_id.as_str()), ("v0-0", "node-0"));
+    assert_eq!(
+        (last.prev_alloc_id.as_str(), last.prev_node_id.as_str()),
+        ("v0-0", "node-0")
+    );
     assert_eq!(tracker.last_reschedule, "ok");
 }

@@ -140,6 +140,11 @@ fn stop_all<'s>(
         .map(move |a| stop(a, client_status, description))
 }
 
+fn unpromoted_canaries(deployment: &Deployment) -> impl Iterator<Item = &String> {
+    let unpromoted = deployment.task_groups.values().filter(|s| !s.promoted);
+    unpromoted.flat_map(|s| &s.placed_canaries)
+}
+
 fn update_is_empty(group: &TaskGroup) -> bool {
     group
         .update
@@ -537,19 +542,10 @@ impl<'a> Reconciler<'a, '_> {
     /// Stops the unpromoted canaries of an old or failed deployment, and the current
     /// deployment's canaries that must migrate or were lost; returns the remaining canaries.
     fn cancel_unneeded_canaries(&self, all: &mut AllocSet, out: &mut GroupOutcome) -> AllocSet {
-        let unpromoted = |d: &'a Deployment| {
-            d.task_groups
-                .values()
-                .filter(|s| !s.promoted)
-                .flat_map(|s| &s.placed_canaries)
-        };
-        let current_failed = self
-            .input
-            .deployment
-            .filter(|_| self.deployment_current.is_some())
-            .filter(|d| d.status == deployment_status::FAILED);
-        let stale = self.deployment_old.into_iter().chain(current_failed);
-        let cancelled = from_keys(all, stale.flat_map(unpromoted));
+        let failed = self.deployment_current.as_ref();
+        let failed = failed.filter(|d| d.status == deployment_status::FAILED);
+        let stale = self.deployment_old.into_iter().chain(failed);
+        let cancelled = from_keys(all, stale.flat_map(unpromoted_canaries));
         out.stop
             .extend(stop_all(&cancelled, "", status_description::NOT_NEEDED));
         out.desired.stop += cancelled.len() as u64;

@@ -2,8 +2,9 @@
 //! interval, or unlimited), its delay function (constant, exponential, fibonacci, capped by
 //! `max_delay`) and the allocation's reschedule history.
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::{client_status, desired_status};
 use drover_model::group::delay_function;
+use drover_model::job::job_type;
 use drover_model::{
     Allocation, Nanos, RescheduleEvent, ReschedulePolicy, RescheduleTracker, SECOND,
 };
@@ -101,9 +102,8 @@ pub fn next_reschedule_time(alloc: &Allocation) -> Option<i64> {
     if attempts(policy) == 0 && !unlimited(policy) {
         return None;
     }
-    let rescheduled_batch =
-        alloc.job_type_is(drover_model::job::job_type::BATCH) && alloc.should_reschedule();
-    let stopped = alloc.alloc().desired_status == drover_model::allocation::desired_status::STOP;
+    let rescheduled_batch = alloc.job_type_is(job_type::BATCH) && alloc.should_reschedule();
+    let stopped = alloc.desired_status == desired_status::STOP;
     let failed_or_lost =
         alloc.client_is(client_status::FAILED) || alloc.client_is(client_status::LOST);
     if (stopped && !alloc.last_reschedule_failed()) || (!rescheduled_batch && !failed_or_lost) {

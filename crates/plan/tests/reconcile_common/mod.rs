@@ -11,8 +11,8 @@ use std::sync::Arc;
 use drover_model::allocation::{AllocState, alloc_state_field};
 use drover_model::{
     AllocDeploymentStatus, Allocation, Deployment, DeploymentState, DesiredTransition,
-    EphemeralDisk, Job, LogConfig, RescheduleEvent, ReschedulePolicy, RescheduleTracker,
-    Resources, SECOND, Task, TaskGroup, TaskState, UpdateStrategy, HOUR,
+    EphemeralDisk, HOUR, Job, LogConfig, RescheduleEvent, ReschedulePolicy, RescheduleTracker,
+    Resources, SECOND, Task, TaskGroup, TaskState, UpdateStrategy,
 };
 use drover_plan::reconcile::{
     NodeAllocTuple, NodeReconcileResults, PlaceResult, ReconcileInput, ReconcileResults,
@@ -160,7 +160,9 @@ pub fn alloc(job: &Arc<Job>, index: u64, node: &str) -> Allocation {
 
 /// `count` running allocations of `job`, on nodes `node-0`, `node-1`, ...
 pub fn running(job: &Arc<Job>, count: u64) -> Vec<Allocation> {
-    (0..count).map(|i| alloc(job, i, &format!("node-{i}"))).collect()
+    (0..count)
+        .map(|i| alloc(job, i, &format!("node-{i}")))
+        .collect()
 }
 
 /// The allocation's tasks ended at `at`, successfully or not.
@@ -204,7 +206,12 @@ pub fn migrate(alloc: &mut Allocation) {
     };
 }
 
-pub fn in_deployment(alloc: &mut Allocation, deployment: &str, healthy: Option<bool>, canary: bool) {
+pub fn in_deployment(
+    alloc: &mut Allocation,
+    deployment: &str,
+    healthy: Option<bool>,
+    canary: bool,
+) {
     alloc.deployment_id = deployment.into();
     alloc.deployment_status = Some(AllocDeploymentStatus {
         healthy,
@@ -466,8 +473,12 @@ pub fn check_golden(name: &str, actual: &Value) {
         std::fs::write(&path, text).expect("golden written");
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden {}; run with UPDATE_GOLDEN=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden {}; run with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
     assert_eq!(text, expected, "golden {name} differs");
 }
 
