@@ -4,6 +4,7 @@
 //! - [`diff`]: Nomad-compatible job diffs and plan annotations.
 //! - [`feasible`]: feasibility checking, computed node classes, ranking and node selection.
 //! - [`reconcile`]: the reconciler that compares a job's desired state with its allocations.
+//! - [`scheduler`]: the schedulers, `Plan` and the `Planner` trait they submit through.
 //!
 //! It sees the cluster only through read-only state snapshots and never commits anything itself:
 //! a scheduler's output is a `Plan`, plain data that the engine's plan applier checks and commits.
@@ -13,3 +14,4 @@ pub mod annotations;
 pub mod diff;
 pub mod feasible;
 pub mod reconcile;
+pub mod scheduler;
