@@ -12,6 +12,9 @@ use drover_model::{
 };
 
 use super::alloc::AllocExt;
+use super::deployment::{
+    initial_state, is_failed, is_paused, new_deployment, status_update, update_is_empty,
+};
 use super::filters::{
     AllocSet, Classified, DelayedReschedule, RescheduleContext, classify, delay_by_stop_after,
     difference, filter_by_rescheduleable, filter_server_terminal, from_keys, name_order, names,
@@ -22,8 +25,8 @@ use super::reconnect::keep_replacement;
 use super::reschedule::BATCHED_FAILED_ALLOC_WINDOW;
 use super::tasks_updated::tasks_updated;
 use super::{
-    DeploymentStatusUpdate, DestructiveResult, PlaceResult, ReconcileResults, StopResult,
-    TaintedNodes, eval_description, status_description,
+    DestructiveResult, PlaceResult, ReconcileResults, StopResult, TaintedNodes, eval_description,
+    status_description,
 };
 use crate::annotations::DesiredUpdates;
 
@@ -145,13 +148,6 @@ fn unpromoted_canaries(deployment: &Deployment) -> impl Iterator<Item = &String>
     unpromoted.flat_map(|s| &s.placed_canaries)
 }
 
-fn update_is_empty(group: &TaskGroup) -> bool {
-    group
-        .update
-        .as_ref()
-        .is_none_or(|u| u.max_parallel.unwrap_or(0) == 0)
-}
-
 fn max_parallel(group: &TaskGroup) -> usize {
     let update = group.update.as_ref();
     update.and_then(|u| u.max_parallel).unwrap_or(0).max(0) as usize
@@ -188,14 +184,8 @@ impl<'a> Reconciler<'a, '_> {
         };
 
         if let Some(d) = &self.deployment_current {
-            // Pending and initializing are the first states of multiregion deployments.
-            self.paused = matches!(
-                d.status.as_str(),
-                deployment_status::PAUSED
-                    | deployment_status::PENDING
-                    | deployment_status::INITIALIZING
-            );
-            self.failed = d.status == deployment_status::FAILED;
+            self.paused = is_paused(d);
+            self.failed = is_failed(d);
         }
 
         let mut complete = true;
@@ -225,13 +215,8 @@ impl<'a> Reconciler<'a, '_> {
         };
         self.deployment_old = Some(d);
         if let Some(description) = cancel.filter(|_| d.active()) {
-            self.results
-                .deployment_updates
-                .push(DeploymentStatusUpdate {
-                    deployment_id: d.id.clone(),
-                    status: deployment_status::CANCELLED.to_string(),
-                    status_description: description.to_string(),
-                });
+            let update = status_update(d, deployment_status::CANCELLED, description);
+            self.results.deployment_updates.push(update);
         }
     }
 
@@ -248,24 +233,21 @@ impl<'a> Reconciler<'a, '_> {
     /// Stops all of `allocs`, counting every one of them as a stop.
     fn stop_everything(&self, allocs: &AllocSet, out: &mut GroupOutcome) {
         let c = classify(allocs, self.input.tainted_nodes, self.input.now);
-        let unknown = |set: &AllocSet| -> AllocSet {
-            let unknown = set
-                .iter()
-                .filter(|(_, a)| a.client_is(client_status::UNKNOWN));
-            unknown.map(|(id, a)| (id.clone(), Arc::clone(a))).collect()
-        };
         let not_needed = status_description::NOT_NEEDED;
-        out.stop.extend(stop_all(&c.untainted, "", not_needed));
-        out.stop.extend(stop_all(&c.migrate, "", not_needed));
-        let lost = status_description::LOST;
-        out.stop
-            .extend(stop_all(&c.lost, client_status::LOST, lost));
-        out.stop.extend(stop_all(&c.disconnecting, "", not_needed));
-        out.stop.extend(stop_all(&c.reconnecting, "", not_needed));
-        out.stop
-            .extend(stop_all(&unknown(&c.ignore), "", not_needed));
-        out.stop
-            .extend(stop_all(&unknown(&c.expiring), "", not_needed));
+        let lost = (client_status::LOST, status_description::LOST);
+        for (set, (client, description)) in [
+            (&c.untainted, ("", not_needed)),
+            (&c.migrate, ("", not_needed)),
+            (&c.lost, lost),
+            (&c.disconnecting, ("", not_needed)),
+            (&c.reconnecting, ("", not_needed)),
+        ] {
+            out.stop.extend(stop_all(set, client, description));
+        }
+        // Server-terminal allocations need no stop unless their client status is unknown.
+        let unknown = c.ignore.values().chain(c.expiring.values());
+        let unknown = unknown.filter(|a| a.client_is(client_status::UNKNOWN));
+        out.stop.extend(unknown.map(|a| stop(a, "", not_needed)));
         out.desired.stop += allocs.len() as u64;
     }
 
@@ -407,11 +389,10 @@ impl<'a> Reconciler<'a, '_> {
         if canarying {
             remove_all(&mut untainted, &canaries);
         }
-        let promoted = dstate.promoted;
         let requires_canaries = tg.update.is_some()
             && !destructive.is_empty()
             && canaries.len() < canary_count(tg)
-            && !promoted;
+            && !dstate.promoted;
         if requires_canaries {
             dstate.desired_canaries = canary_count(tg) as i64;
             if !self.paused && !self.failed {
@@ -422,12 +403,8 @@ impl<'a> Reconciler<'a, '_> {
                 out.place.extend(names.into_iter().map(|name| PlaceResult {
                     name,
                     task_group: group.to_string(),
-                    previous_alloc: None,
                     canary: true,
-                    reschedule: false,
-                    lost: false,
-                    downgrade_non_canary: false,
-                    min_job_version: 0,
+                    ..Default::default()
                 }));
             }
         }
@@ -457,7 +434,6 @@ impl<'a> Reconciler<'a, '_> {
             place,
             &migrate,
             &reschedule_now,
-            &lost,
             limit,
             &mut out,
         );
@@ -480,16 +456,10 @@ impl<'a> Reconciler<'a, '_> {
 
         migrations(&migrate, canarying, tg, &mut out);
 
-        let inplace_count = out.desired.in_place_update;
-        self.create_deployment(
-            job,
-            tg,
-            existing_deployment,
-            dstate,
-            &all,
-            &destructive,
-            inplace_count,
-        );
+        if !existing_deployment {
+            let updating = !destructive.is_empty() || out.desired.in_place_update != 0;
+            self.create_deployment(job, tg, dstate, &all, updating);
+        }
 
         if out.place.len() > count {
             out.place.truncate(count);
@@ -527,23 +497,17 @@ impl<'a> Reconciler<'a, '_> {
     /// The group's state in the current deployment, or a fresh one from the update block.
     fn deployment_state(&self, tg: &TaskGroup) -> (DeploymentState, bool) {
         let existing = self.deployment_current.as_ref();
-        if let Some(state) = existing.and_then(|d| d.task_groups.get(&tg.name)) {
-            return (state.clone(), true);
+        match existing.and_then(|d| d.task_groups.get(&tg.name)) {
+            Some(state) => (state.clone(), true),
+            None => (initial_state(tg), false),
         }
-        let mut state = DeploymentState::default();
-        if let Some(update) = tg.update.as_ref().filter(|_| !update_is_empty(tg)) {
-            state.auto_revert = update.auto_revert.unwrap_or(false);
-            state.auto_promote = update.auto_promote.unwrap_or(false);
-            state.progress_deadline = update.progress_deadline.unwrap_or(0);
-        }
-        (state, false)
     }
 
     /// Stops the unpromoted canaries of an old or failed deployment, and the current
     /// deployment's canaries that must migrate or were lost; returns the remaining canaries.
     fn cancel_unneeded_canaries(&self, all: &mut AllocSet, out: &mut GroupOutcome) -> AllocSet {
         let failed = self.deployment_current.as_ref();
-        let failed = failed.filter(|d| d.status == deployment_status::FAILED);
+        let failed = failed.filter(|d| is_failed(d));
         let stale = self.deployment_old.into_iter().chain(failed);
         let cancelled = from_keys(all, stale.flat_map(unpromoted_canaries));
         out.stop
@@ -656,111 +620,83 @@ impl<'a> Reconciler<'a, '_> {
     }
 
     /// Applies the placements when the deployment allows them; otherwise only lost allocations
-    /// are replaced and failed ones rescheduled. Returns what is left of the rolling limit.
-    #[allow(clippy::too_many_arguments)]
+    /// are replaced and failed ones rescheduled, so that the job does not shrink meanwhile.
+    /// Returns what is left of the rolling limit.
     fn place(
         &self,
         ready: bool,
         place: Vec<PlaceResult>,
         migrate: &AllocSet,
         reschedule_now: &AllocSet,
-        lost: &AllocSet,
         limit: usize,
         out: &mut GroupOutcome,
     ) -> usize {
-        // Disconnecting and migrating allocations may be rescheduled, but did not fail.
-        let failed: AllocSet = reschedule_now
-            .iter()
-            .filter(|(id, a)| {
-                !out.disconnect_updates.contains_key(*id)
-                    && !migrate.contains_key(*id)
-                    && !a.client_is(client_status::UNKNOWN)
-            })
-            .map(|(id, a)| (id.clone(), Arc::clone(a)))
-            .collect();
-
         if ready {
             out.desired.place += place.len() as u64;
             let taken = place.len().min(limit);
             out.place.extend(place);
-            out.stop
-                .extend(stop_all(&failed, "", status_description::RESCHEDULED));
-            out.desired.stop += failed.len() as u64;
+            // Disconnecting and migrating allocations may be rescheduled, but did not fail.
+            let failed = reschedule_now.iter().filter(|(id, a)| {
+                !out.disconnect_updates.contains_key(*id)
+                    && !migrate.contains_key(*id)
+                    && !a.client_is(client_status::UNKNOWN)
+            });
+            for (_, alloc) in failed {
+                out.stop
+                    .push(stop(alloc, "", status_description::RESCHEDULED));
+                out.desired.stop += 1;
+            }
             return limit - taken;
         }
 
-        // Lost allocations are replaced and failed ones rescheduled even while the deployment
-        // holds back, so the job does not shrink. (Nomad takes the first placements here, which
-        // can be reschedules rather than lost replacements; drover takes the lost ones.)
-        let lost_replacements = place.iter().filter(|p| p.lost).take(lost.len());
-        let lost_replacements: Vec<PlaceResult> = lost_replacements.cloned().collect();
-        out.desired.place += lost_replacements.len() as u64;
-        out.place.extend(lost_replacements);
-        if reschedule_now.is_empty() {
-            return limit;
-        }
+        // (Nomad takes the first placements as the lost replacements, which can be reschedules
+        // instead; drover takes the lost ones.)
         let current_id = self.deployment_current.as_ref().map(|d| d.id.as_str());
-        for p in place.into_iter().filter(|p| p.reschedule) {
-            let Some(prev) = p.previous_alloc.clone() else {
-                continue;
-            };
-            if self.failed && current_id == Some(prev.deployment_id.as_str()) {
-                continue;
+        for p in place {
+            let previous = p.previous_alloc.clone();
+            match previous {
+                _ if p.lost => {}
+                Some(prev) if p.reschedule => {
+                    if self.failed && current_id == Some(prev.deployment_id.as_str()) {
+                        continue;
+                    }
+                    if !out.disconnect_updates.contains_key(&prev.id) {
+                        out.stop
+                            .push(stop(&prev, "", status_description::RESCHEDULED));
+                        out.desired.stop += 1;
+                    }
+                }
+                _ => continue,
             }
             out.place.push(p);
             out.desired.place += 1;
-            if !out.disconnect_updates.contains_key(&prev.id) {
-                out.stop
-                    .push(stop(&prev, "", status_description::RESCHEDULED));
-                out.desired.stop += 1;
-            }
         }
         limit
     }
 
-    /// Attaches the group's state to the deployment, creating the deployment on first need:
+    /// Attaches a new group state to the deployment, creating the deployment on first need:
     /// the group has an update strategy and work to do, and is not simply running already.
-    #[allow(clippy::too_many_arguments)]
     fn create_deployment(
         &mut self,
         job: &Job,
         tg: &TaskGroup,
-        existing: bool,
         state: DeploymentState,
         all: &AllocSet,
-        destructive: &AllocSet,
-        inplace_count: u64,
+        updating_spec: bool,
     ) {
-        if existing || update_is_empty(tg) || state.desired_total == 0 {
+        if update_is_empty(tg) || state.desired_total == 0 {
             return;
         }
-        let updating_spec = !destructive.is_empty() || inplace_count != 0;
         let had_running = all.values().any(|a| a.runs_version_of(job));
         if had_running && !updating_spec {
             return;
         }
         let deployment = self.deployment_current.get_or_insert_with(|| {
             self.deployment_created = true;
-            Deployment {
-                id: (self.new_id)(),
-                namespace: job.namespace.clone(),
-                job_id: job.id.clone(),
-                job_version: job.version,
-                job_modify_index: job.modify_index,
-                job_spec_modify_index: job.job_modify_index,
-                job_create_index: job.create_index,
-                is_multiregion: job.is_multiregion(),
-                status: deployment_status::RUNNING.to_string(),
-                status_description: deployment_description::RUNNING.to_string(),
-                eval_priority: i64::from(self.input.eval_priority),
-                create_time: self.input.now,
-                ..Default::default()
-            }
+            let id = (self.new_id)();
+            let priority = i64::from(self.input.eval_priority);
+            new_deployment(job, id, priority, self.input.now)
         });
-        let state = DeploymentState {
-            require_progress_by: GO_ZERO_TIME.to_string(),
-            ..state
-        };
         deployment.task_groups.insert(tg.name.clone(), state);
     }
 
@@ -778,38 +714,30 @@ impl<'a> Reconciler<'a, '_> {
 
     /// Marks a finished deployment successful, and describes a created one.
     fn finish_deployment(&mut self, job: &Job, complete: bool) {
-        if let Some(current) = &self.deployment_current {
-            let mut update = |status: &str, description: &str| {
-                self.results
-                    .deployment_updates
-                    .push(DeploymentStatusUpdate {
-                        deployment_id: current.id.clone(),
-                        status: status.to_string(),
-                        status_description: description.to_string(),
-                    })
-            };
-            if complete && !job.is_multiregion() {
-                update(
-                    deployment_status::SUCCESSFUL,
-                    deployment_description::SUCCESSFUL,
-                );
-            } else if complete
-                && current.status != deployment_status::UNBLOCKING
-                && current.status != deployment_status::SUCCESSFUL
-            {
-                update(deployment_status::BLOCKED, deployment_description::BLOCKED);
-            }
-            if current.status == deployment_status::INITIALIZING {
-                update(
-                    deployment_status::PENDING,
-                    deployment_description::PENDING_FOR_PEER,
-                );
-            }
-        }
-
         let Some(mut current) = self.deployment_current.take() else {
             return;
         };
+        let updates = &mut self.results.deployment_updates;
+        if complete && !job.is_multiregion() {
+            let successful = deployment_description::SUCCESSFUL;
+            updates.push(status_update(
+                &current,
+                deployment_status::SUCCESSFUL,
+                successful,
+            ));
+        } else if complete
+            && current.status != deployment_status::UNBLOCKING
+            && current.status != deployment_status::SUCCESSFUL
+        {
+            // Multiregion: done here, waiting for the other regions.
+            let blocked = deployment_description::BLOCKED;
+            updates.push(status_update(&current, deployment_status::BLOCKED, blocked));
+        }
+        if current.status == deployment_status::INITIALIZING {
+            let pending = deployment_description::PENDING_FOR_PEER;
+            updates.push(status_update(&current, deployment_status::PENDING, pending));
+        }
+
         if self.deployment_created {
             let needs_promotion = |s: &DeploymentState| s.desired_canaries > 0 && !s.promoted;
             let groups = || current.task_groups.values().filter(|s| needs_promotion(s));
@@ -1025,10 +953,6 @@ impl<'a> Reconciler<'a, '_> {
     }
 }
 
-/// Go's zero `time.Time`, which Nomad shows for a deployment state's `RequireProgressBy` until
-/// the deployment watcher sets it.
-const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
-
 /// The sets `compute` trims when a group has more allocations than it wants.
 struct Stops<'s> {
     group: &'s TaskGroup,
@@ -1170,36 +1094,29 @@ fn placements(
     canarying: bool,
 ) -> Vec<PlaceResult> {
     let count = tg.count as usize;
-    let replace = |alloc: &Arc<Allocation>, reschedule: bool| PlaceResult {
-        name: alloc.name.clone(),
-        task_group: tg.name.clone(),
-        previous_alloc: Some(Arc::clone(alloc)),
-        canary: alloc.is_canary(),
-        reschedule,
-        lost: !reschedule,
-        downgrade_non_canary: canarying && !alloc.is_canary(),
-        min_job_version: alloc.job_version(),
-    };
-    let mut place: Vec<PlaceResult> = reschedule_now.values().map(|a| replace(a, true)).collect();
+    let rescheduled = reschedule_now.values().map(|alloc| PlaceResult {
+        reschedule: true,
+        ..replacement(alloc, tg, canarying)
+    });
+    let mut place: Vec<PlaceResult> = rescheduled.collect();
     let mut existing = untainted.len() + migrate.len() + reschedule_now.len();
     for alloc in lost.values() {
         if existing >= count {
             break;
         }
         existing += 1;
-        place.push(replace(alloc, false));
+        place.push(PlaceResult {
+            lost: true,
+            ..replacement(alloc, tg, canarying)
+        });
     }
     if existing < count {
         let names = name_index.next(count - existing);
         place.extend(names.into_iter().map(|name| PlaceResult {
             name,
             task_group: tg.name.clone(),
-            previous_alloc: None,
-            canary: false,
-            reschedule: false,
-            lost: false,
             downgrade_non_canary: canarying,
-            min_job_version: 0,
+            ..Default::default()
         }));
     }
     place
@@ -1216,15 +1133,20 @@ fn migrations(migrate: &AllocSet, canarying: bool, tg: &TaskGroup, out: &mut Gro
         if batch && (alloc.should_reschedule() || alloc.migrate_disables_placement()) {
             continue;
         }
-        out.place.push(PlaceResult {
-            name: alloc.name.clone(),
-            task_group: tg.name.clone(),
-            previous_alloc: Some(Arc::clone(alloc)),
-            canary: alloc.is_canary(),
-            reschedule: false,
-            lost: false,
-            downgrade_non_canary: canarying && !alloc.is_canary(),
-            min_job_version: alloc.job_version(),
-        });
+        out.place.push(replacement(alloc, tg, canarying));
+    }
+}
+
+/// A placement taking over `alloc`'s name. While canaries are unpromoted, replacements of
+/// non-canaries keep the version being replaced (at least `alloc`'s).
+fn replacement(alloc: &Arc<Allocation>, tg: &TaskGroup, canarying: bool) -> PlaceResult {
+    PlaceResult {
+        name: alloc.name.clone(),
+        task_group: tg.name.clone(),
+        previous_alloc: Some(Arc::clone(alloc)),
+        canary: alloc.is_canary(),
+        downgrade_non_canary: canarying && !alloc.is_canary(),
+        min_job_version: alloc.job_version(),
+        ..Default::default()
     }
 }

@@ -12,6 +12,7 @@
 
 mod alloc;
 mod cluster;
+mod deployment;
 mod filters;
 pub mod names;
 mod node;

@@ -8,9 +8,12 @@ use drover_model::allocation::client_status;
 use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::job::job_type;
 use drover_model::node::node_status;
-use drover_model::{Allocation, Deployment, DeploymentState, Job, TaskGroup};
+use drover_model::{Allocation, Deployment, Job, TaskGroup};
 
 use super::alloc::AllocExt;
+use super::deployment::{
+    initial_state, is_failed, is_paused, new_deployment, status_update, update_is_empty,
+};
 use super::names::alloc_name;
 use super::{DeploymentStatusUpdate, TaintedNodes, status_description};
 
@@ -154,13 +157,6 @@ fn tuple(name: &str, group: &str, node: &str, alloc: Option<Arc<Allocation>>) ->
     }
 }
 
-fn update_is_empty(group: &TaskGroup) -> bool {
-    group
-        .update
-        .as_ref()
-        .is_none_or(|u| u.max_parallel.unwrap_or(0) == 0)
-}
-
 fn job_modify_index(alloc: &Allocation) -> u64 {
     alloc.own_job().map_or(0, |j| j.job_modify_index)
 }
@@ -172,11 +168,8 @@ impl<'a> NodeReconciler<'a, '_> {
         let Some(current) = &self.deployment_current else {
             return;
         };
-        let cancel = |description: &str| DeploymentStatusUpdate {
-            deployment_id: current.id.clone(),
-            status: deployment_status::CANCELLED.to_string(),
-            status_description: description.to_string(),
-        };
+        let cancel =
+            |description| status_update(current, deployment_status::CANCELLED, description);
         let job = match job {
             Some(job) if !job.stop => job,
             _ => {
@@ -206,18 +199,9 @@ impl<'a> NodeReconciler<'a, '_> {
         allocs: &[&Arc<Allocation>],
     ) {
         let input = self.input;
-        let (paused, failed) = match &self.deployment_current {
-            Some(d) => (
-                matches!(
-                    d.status.as_str(),
-                    deployment_status::PAUSED
-                        | deployment_status::PENDING
-                        | deployment_status::INITIALIZING
-                ),
-                d.status == deployment_status::FAILED,
-            ),
-            None => (false, false),
-        };
+        let current = self.deployment_current.as_ref();
+        let paused = current.is_some_and(is_paused);
+        let failed = current.is_some_and(is_failed);
 
         let mut existing = BTreeSet::new();
         let mut updates_on_node = 0;
@@ -387,39 +371,16 @@ impl<'a> NodeReconciler<'a, '_> {
         let deployment = match &mut self.deployment_current {
             Some(d) => d,
             None => {
-                let created = Deployment {
-                    id: (self.new_id)(),
-                    namespace: job.namespace.clone(),
-                    job_id: job.id.clone(),
-                    job_version: job.version,
-                    job_modify_index: job.modify_index,
-                    job_spec_modify_index: job.job_modify_index,
-                    job_create_index: job.create_index,
-                    is_multiregion: job.is_multiregion(),
-                    status: deployment_status::RUNNING.to_string(),
-                    status_description: deployment_description::RUNNING.to_string(),
-                    eval_priority: job.priority,
-                    create_time: self.input.now,
-                    ..Default::default()
-                };
-                self.results
-                    .deployment_updates
-                    .push(DeploymentStatusUpdate {
-                        deployment_id: created.id.clone(),
-                        status: deployment_status::RUNNING.to_string(),
-                        status_description: deployment_description::RUNNING.to_string(),
-                    });
+                let id = (self.new_id)();
+                let created = new_deployment(job, id, job.priority, self.input.now);
+                let running = deployment_description::RUNNING;
+                let update = status_update(&created, deployment_status::RUNNING, running);
+                self.results.deployment_updates.push(update);
                 self.deployment_current.insert(created)
             }
         };
-        let update = tg.update.as_ref();
-        let state = DeploymentState {
-            auto_revert: update.and_then(|u| u.auto_revert).unwrap_or(false),
-            auto_promote: update.and_then(|u| u.auto_promote).unwrap_or(false),
-            progress_deadline: update.and_then(|u| u.progress_deadline).unwrap_or(0),
-            require_progress_by: "0001-01-01T00:00:00Z".to_string(),
-            ..Default::default()
-        };
-        deployment.task_groups.insert(tg.name.clone(), state);
+        deployment
+            .task_groups
+            .insert(tg.name.clone(), initial_state(tg));
     }
 }

@@ -40,7 +40,7 @@ pub struct DeploymentStatusUpdate {
 }
 
 /// A new allocation to place.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PlaceResult {
     /// `<job>.<group>[<index>]`; the scheduler renames it when the index turns out duplicated
     /// (see [`AllocNameIndex::is_duplicate`]).
