@@ -107,7 +107,6 @@ pub fn reconcile_nodes(
 
     let mut reconciler = NodeReconciler {
         input,
-        required,
         terminal,
         results: NodeReconcileResults::default(),
         deployment_old: None,
@@ -116,14 +115,13 @@ pub fn reconcile_nodes(
         new_id,
     };
     reconciler.cancel_unneeded_deployments(input.job);
-    let had_deployment = reconciler.deployment_current.is_some();
     for (node, allocs) in live {
-        reconciler.compute_for_node(job, node, &allocs);
+        reconciler.compute_for_node(job, &required, node, &allocs);
     }
 
     // Allocations already at this version without a deployment mean the version rolled out
     // without one; starting a deployment now could never complete.
-    if !had_deployment && reconciler.same_version_allocs {
+    if input.deployment.is_none() && reconciler.same_version_allocs {
         let dropped = reconciler.deployment_current.take();
         let updates = &mut reconciler.results.deployment_updates;
         updates.retain(|u| dropped.as_ref().is_none_or(|d| u.deployment_id != d.id));
@@ -138,7 +136,6 @@ type Terminal<'a> = BTreeMap<&'a str, BTreeMap<&'a str, &'a Arc<Allocation>>>;
 
 struct NodeReconciler<'a, 'h> {
     input: &'a NodeReconcileInput<'a>,
-    required: BTreeMap<String, &'a TaskGroup>,
     terminal: Terminal<'a>,
     results: NodeReconcileResults,
     deployment_old: Option<&'a Deployment>,
@@ -192,9 +189,11 @@ impl<'a> NodeReconciler<'a, '_> {
         self.deployment_current = None;
     }
 
+    /// Compares what runs on `node` with the `required` allocation names.
     fn compute_for_node(
         &mut self,
         job: Option<&'a Job>,
+        required: &BTreeMap<String, &TaskGroup>,
         node: &'a str,
         allocs: &[&Arc<Allocation>],
     ) {
@@ -208,7 +207,7 @@ impl<'a> NodeReconciler<'a, '_> {
         for &alloc in allocs {
             let name = alloc.name.as_str();
             existing.insert(name);
-            let (Some(job), Some(tg)) = (job, self.required.get(name).copied()) else {
+            let (Some(job), Some(tg)) = (job, required.get(name).copied()) else {
                 let t = tuple(name, &alloc.task_group, node, Some(Arc::clone(alloc)));
                 self.results.stop.push(t);
                 continue;
@@ -289,17 +288,9 @@ impl<'a> NodeReconciler<'a, '_> {
         let Some(job) = job else {
             return;
         };
-        let required: Vec<(String, &TaskGroup)> = self
-            .required
-            .iter()
-            .map(|(name, tg)| (name.clone(), *tg))
-            .collect();
-        for (name, tg) in required {
-            let current_state = self
-                .deployment_current
-                .as_ref()
-                .and_then(|d| d.task_groups.get(&tg.name));
-            let existing_deployment = current_state.is_some();
+        for (name, &tg) in required {
+            let current = self.deployment_current.as_ref();
+            let existing_deployment = current.is_some_and(|d| d.task_groups.contains_key(&tg.name));
 
             if !existing.contains(name.as_str()) {
                 let on_node = self.terminal.get(node);
@@ -307,7 +298,7 @@ impl<'a> NodeReconciler<'a, '_> {
                 match previous {
                     // Sysbatch work ran here already: only a new job version runs it again.
                     Some(done) if job.job_type == job_type::SYSBATCH => {
-                        let t = tuple(&name, &tg.name, node, Some(Arc::clone(done)));
+                        let t = tuple(name, &tg.name, node, Some(Arc::clone(done)));
                         if job.job_modify_index != job_modify_index(done) {
                             self.results.update.push(t);
                             updates_on_node += 1;
@@ -323,7 +314,7 @@ impl<'a> NodeReconciler<'a, '_> {
                         continue;
                     }
                     _ => {
-                        let t = tuple(&name, &tg.name, node, previous.cloned());
+                        let t = tuple(name, &tg.name, node, previous.cloned());
                         self.results.place.push(t);
                     }
                 }
