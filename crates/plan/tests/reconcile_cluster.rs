@@ -136,12 +136,7 @@ fn destructive_update_rolls_max_parallel_at_a_time() {
         "rolling_first_eval",
         &Scenario::new(Some(v1.clone()), running(&v0, 4)),
     );
-    let names: Vec<&str> = r
-        .destructive_update
-        .iter()
-        .map(|d| d.name.as_str())
-        .collect();
-    assert_eq!(names, ["web.app[0]", "web.app[1]"]);
+    assert_eq!(destructive_names(&r), ["web.app[0]", "web.app[1]"]);
     assert_eq!(r.desired_tg_updates["app"].ignore, 2);
     let d = r.deployment.expect("deployment created");
     assert_eq!(d.task_groups["app"].desired_total, 4);
@@ -179,12 +174,7 @@ fn destructive_update_rolls_max_parallel_at_a_time() {
         },
     ));
     let r = check("rolling_next_batch", &s);
-    let names: Vec<&str> = r
-        .destructive_update
-        .iter()
-        .map(|d| d.name.as_str())
-        .collect();
-    assert_eq!(names, ["web.app[2]", "web.app[3]"]);
+    assert_eq!(destructive_names(&r), ["web.app[2]", "web.app[3]"]);
 }
 
 #[test]
@@ -282,12 +272,7 @@ fn canary_update_then_promotion_then_rolling() {
     let mut stopped = stopped_names(&r);
     stopped.sort();
     assert_eq!(stopped, ["web.app[0]", "web.app[1]"]);
-    let names: Vec<&str> = r
-        .destructive_update
-        .iter()
-        .map(|d| d.name.as_str())
-        .collect();
-    assert_eq!(names, ["web.app[2]", "web.app[3]"]);
+    assert_eq!(destructive_names(&r), ["web.app[2]", "web.app[3]"]);
 }
 
 #[test]
@@ -467,4 +452,170 @@ fn reconnected_allocation_resumes() {
     let r = check("reconnect", &Scenario::new(Some(job), allocs));
     assert!(r.reconnect_updates.contains_key("v0-0"));
     assert_eq!(r.desired_tg_updates["app"].reconnect, 1);
+}
+
+#[test]
+fn lost_allocation_with_stop_on_client_after_waits_for_the_client_to_stop_it() {
+    let mut job = service_job(2);
+    group(&mut job).disconnect = Some(drover_model::DisconnectStrategy {
+        stop_on_client_after: Some(60 * SECOND),
+        replace: Some(true),
+        ..Default::default()
+    });
+    let job_arc = Arc::new(job.clone());
+    let mut s = Scenario::new(Some(job), running(&job_arc, 2));
+    s.tainted = tainted(&[("node-1", Some("down"))]);
+    let r = check("lost_stop_after", &s);
+    // Replaced only after stop_on_client_after plus the kill timeout.
+    assert!(r.place.is_empty());
+    let eval = &r.desired_followup_evals["app"][0];
+    assert_eq!(eval.wait_until, NOW + 65 * SECOND);
+    assert_eq!(eval.triggered_by, "alloc-failure");
+    assert_eq!(r.stop[0].followup_eval_id, eval.id);
+}
+
+#[test]
+fn paused_deployment_places_no_canaries_but_replaces_lost_allocations() {
+    let mut v0 = service_job(3);
+    group(&mut v0).update = Some(update(1, 1));
+    let v0 = Arc::new(v0);
+    let v1 = next_version(&v0, destructive_change);
+    let mut s = Scenario::new(Some(v1.clone()), running(&v0, 3));
+    s.deployment = Some(deployment(
+        &v1,
+        "d-1",
+        "paused",
+        DeploymentState {
+            desired_total: 3,
+            desired_canaries: 1,
+            ..Default::default()
+        },
+    ));
+    s.tainted = tainted(&[("node-2", Some("down"))]);
+    let r = check("paused_deployment", &s);
+    assert_eq!(placed_names(&r), ["web.app[2]"]);
+    assert!(r.place[0].lost && r.place[0].downgrade_non_canary);
+    assert_eq!(r.desired_tg_updates["app"].canary, 0);
+}
+
+#[test]
+fn newer_version_cancels_the_deployment_and_its_unpromoted_canaries() {
+    let mut v0 = service_job(2);
+    group(&mut v0).update = Some(update(1, 1));
+    let v0 = Arc::new(v0);
+    let v1 = next_version(&v0, destructive_change);
+    let v1_arc = Arc::new(v1.clone());
+    let v2 = next_version(&v1, |j| {
+        group(j).tasks[0]
+            .config
+            .insert("image".into(), serde_json::json!("nginx:3"));
+    });
+    let mut allocs = running(&v0, 2);
+    let mut canary = alloc(&v1_arc, 0, "node-5");
+    canary.id = "canary-0".into();
+    in_deployment(&mut canary, "d-1", Some(true), true);
+    allocs.push(canary);
+    let mut s = Scenario::new(Some(v2), allocs);
+    s.deployment = Some(deployment(
+        &v1,
+        "d-1",
+        "running",
+        DeploymentState {
+            desired_canaries: 1,
+            desired_total: 2,
+            placed_canaries: vec!["canary-0".into()],
+            ..Default::default()
+        },
+    ));
+    let r = check("newer_version_cancels", &s);
+    assert_eq!(
+        r.deployment_updates[0].status_description,
+        "Cancelled due to newer version of job"
+    );
+    assert_eq!(r.stop[0].alloc.id, "canary-0");
+    let d = r.deployment.expect("a deployment for v2");
+    assert_eq!(d.job_version, 2);
+}
+
+#[test]
+fn failed_deployment_does_not_reschedule_its_failed_allocations() {
+    let mut v0 = service_job(2);
+    group(&mut v0).update = Some(update(2, 0));
+    let v0 = Arc::new(v0);
+    let v1 = next_version(&v0, destructive_change);
+    let v1_arc = Arc::new(v1.clone());
+    let mut allocs = running(&v1_arc, 2);
+    for a in &mut allocs {
+        in_deployment(a, "d-1", Some(false), false);
+    }
+    finished(&mut allocs[1], NOW - 10 * 60 * SECOND, true);
+    let mut s = Scenario::new(Some(v1.clone()), allocs);
+    s.deployment = Some(deployment(
+        &v1,
+        "d-1",
+        "failed",
+        DeploymentState {
+            desired_total: 2,
+            placed_allocs: 2,
+            unhealthy_allocs: 2,
+            ..Default::default()
+        },
+    ));
+    let r = check("failed_deployment", &s);
+    assert!(r.place.is_empty() && r.stop.is_empty());
+}
+
+#[test]
+fn failed_service_allocation_past_its_delay_is_rescheduled_now() {
+    let job = service_job(2);
+    let job_arc = Arc::new(job.clone());
+    let mut allocs = running(&job_arc, 2);
+    finished(&mut allocs[1], NOW - 31 * SECOND, true);
+    let r = check("service_reschedule_now", &Scenario::new(Some(job), allocs));
+    assert_eq!(placed_names(&r), ["web.app[1]"]);
+    assert!(r.place[0].reschedule);
+    assert_eq!(r.stop[0].alloc.id, "v0-1");
+}
+
+#[test]
+fn healthy_deployment_is_marked_successful() {
+    let mut job = service_job(2);
+    group(&mut job).update = Some(update(1, 0));
+    let job_arc = Arc::new(job.clone());
+    let mut allocs = running(&job_arc, 2);
+    for a in &mut allocs {
+        in_deployment(a, "d-1", Some(true), false);
+    }
+    let mut s = Scenario::new(Some(job.clone()), allocs);
+    s.deployment = Some(deployment(
+        &job,
+        "d-1",
+        "running",
+        DeploymentState {
+            desired_total: 2,
+            placed_allocs: 2,
+            healthy_allocs: 2,
+            ..Default::default()
+        },
+    ));
+    let r = check("deployment_successful", &s);
+    assert_eq!(r.deployment_updates[0].status, "successful");
+    assert_eq!(
+        r.deployment_updates[0].status_description,
+        "Deployment completed successfully"
+    );
+}
+
+#[test]
+fn finished_batch_work_of_older_versions_is_history() {
+    let v0 = Arc::new(batch_job(2));
+    let v1 = next_version(&v0, destructive_change);
+    let mut allocs = running(&v0, 2);
+    finished(&mut allocs[0], NOW - HOUR_NANOS, false);
+    let r = check("batch_old_version", &Scenario::new(Some(v1), allocs));
+    // The finished one is ignored; the running one is replaced by the new version, and the
+    // finished slot runs again.
+    assert_eq!(r.desired_tg_updates["app"].ignore, 1);
+    assert_eq!(destructive_names(&r), ["web.app[1]"]);
+    assert_eq!(placed_names(&r), ["web.app[0]"]);
 }

@@ -494,6 +494,14 @@ pub fn placed_names(r: &ReconcileResults) -> Vec<&str> {
     r.place.iter().map(|p| p.name.as_str()).collect()
 }
 
+/// The names of the destructive updates, in order.
+pub fn destructive_names(r: &ReconcileResults) -> Vec<&str> {
+    r.destructive_update
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect()
+}
+
 /// The names stopped, in order.
 pub fn stopped_names(r: &ReconcileResults) -> Vec<&str> {
     r.stop.iter().map(|s| s.alloc.name.as_str()).collect()
