@@ -101,6 +101,8 @@ pub struct EvalBroker {
     /// The evaluation that holds each job's one ready-or-unacked place, and those behind it, by
     /// the hash of (namespace, job ID).
     jobs: HashTable<JobQueue>,
+    /// Randomly keyed like every std `HashMap`, so that chosen job IDs cannot collide on purpose.
+    /// It decides only where entries sit in the tables, never what the broker answers.
     hasher: RandomState,
     /// Ready queues by scheduler type; few, so a short vector searched by name.
     queues: Vec<ReadyQueue>,
