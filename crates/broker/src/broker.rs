@@ -414,7 +414,7 @@ impl EvalBroker {
         let delay = match dequeues {
             0 => Duration::ZERO,
             1 => self.config.initial_nack_delay,
-            n => self.config.subsequent_nack_delay * (n - 1),
+            n => self.config.subsequent_nack_delay.saturating_mul(n - 1),
         };
         if delay.is_zero() {
             self.admit(slot);
