@@ -6,8 +6,6 @@ mod golden;
 mod model;
 mod shared;
 
-use std::sync::Arc;
-
 use drover_broker::Time;
 use drover_model::Evaluation;
 
@@ -24,10 +22,6 @@ pub fn eval(id: &str, job: &str, priority: i32, eval_type: &str, index: u64) -> 
         modify_index: index,
         ..Evaluation::default()
     }
-}
-
-pub fn arc(eval: Evaluation) -> Arc<Evaluation> {
-    Arc::new(eval)
 }
 
 /// `secs` seconds after the epoch.
