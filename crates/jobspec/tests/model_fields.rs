@@ -6,10 +6,6 @@
 const NOT_IN_MODEL: &[&str] = &[
     // Nomad's api.ChangeScript has run_on_first_render; the model's ChangeScript does not.
     "Job.TaskGroups[].Tasks[].Templates[].ChangeScript.RunOnFirstRender",
-    // The model's Vault has no Policies (Nomad's api.Vault still accepts them).
-    "Job.TaskGroups[].Tasks[].Vault.Policies",
-    // The model writes JobUiLink's URL as "Url".
-    "Job.UI.Links[].URL",
 ];
 
 use drover_jobspec::{ParseOptions, parse, parse_to_json};

@@ -234,6 +234,7 @@ pub struct JobUi {
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobUiLink {
     pub label: String,
+    #[serde(rename = "URL")]
     pub url: String,
 }
 

@@ -227,6 +227,9 @@ pub struct VolumeMount {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Vault {
+    /// Deprecated in Nomad in favor of workload identities, still accepted and kept.
+    #[serde(with = "crate::nullable")]
+    pub policies: Vec<String>,
     pub role: String,
     pub namespace: String,
     pub cluster: String,
@@ -241,6 +244,7 @@ impl Default for Vault {
     /// The token is exposed in the environment unless the block says otherwise.
     fn default() -> Self {
         Self {
+            policies: Vec::new(),
             role: String::new(),
             namespace: String::new(),
             cluster: String::new(),
