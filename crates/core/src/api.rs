@@ -3,10 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use drover_model::{AllocMetric, Evaluation, Job, JobSubmission};
+use drover_model::{AllocMetric, Evaluation, Job, JobSubmission, decode_value};
 use drover_plan::annotations::PlanAnnotations;
 use drover_plan::diff::JobDiff;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
 
 /// Who is asking and where: the parts of a request that every endpoint reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +57,10 @@ pub struct ListJobsOptions {
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobRegisterRequest {
     pub job: Option<Job>,
+    /// The body's `Region` (the write request's, not the job's): it wins over `?region=`.
+    pub region: String,
+    /// The body's `Namespace`: used when `?namespace=` is not given.
+    pub namespace: String,
     pub submission: Option<JobSubmission>,
     pub enforce_index: bool,
     pub job_modify_index: u64,
@@ -105,6 +113,8 @@ pub struct JobDeregisterResponse {
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobPlanRequest {
     pub job: Option<Job>,
+    pub region: String,
+    pub namespace: String,
     pub diff: bool,
     pub policy_override: bool,
 }
@@ -252,7 +262,44 @@ pub struct JobValidateRequest {
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobValidateResponse {
     pub driver_config_validated: bool,
+    #[serde(with = "drover_model::nullable")]
     pub validation_errors: Vec<String>,
     pub error: String,
     pub warnings: String,
+}
+
+impl JobRegisterRequest {
+    /// Decodes a `PUT/POST /v1/jobs` or `/v1/job/:id` body with the agent's checks that need
+    /// the raw JSON (an absent `Job.ID` differs from an empty one).
+    pub fn from_json(body: &[u8]) -> ApiResult<Self> {
+        decode_job_request(body, "Job ID hasn't been provided")
+    }
+}
+
+impl JobPlanRequest {
+    /// Decodes a `POST /v1/job/:id/plan` body, with the agent's checks.
+    pub fn from_json(body: &[u8]) -> ApiResult<Self> {
+        decode_job_request(body, "Job must have a valid ID")
+    }
+}
+
+/// A body `{"Job": {...}, ...}`: 400 when it is empty, malformed, has no job, or a job without
+/// an `ID` member.
+fn decode_job_request<T: DeserializeOwned>(body: &[u8], missing_id: &str) -> ApiResult<T> {
+    if body.is_empty() {
+        return Err(ApiError::bad_request("Request body is empty"));
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let job = value.get("Job").filter(|job| !job.is_null());
+    let job_missing = job.is_none();
+    let id_missing = job.is_some_and(|job| job.get("ID").is_none_or(Value::is_null));
+    let request = decode_value(value, "").map_err(|e| ApiError::bad_request(e.to_string()))?;
+    if job_missing {
+        return Err(ApiError::bad_request("Job must be specified"));
+    }
+    if id_missing {
+        return Err(ApiError::bad_request(missing_id));
+    }
+    Ok(request)
 }

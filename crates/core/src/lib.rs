@@ -1,12 +1,29 @@
 //! drover-core: the engine that embeds the state store, the schedulers and the evaluation broker
 //! and answers the Jobs API as typed Rust calls.
 //!
-//! It does no I/O: time comes from an injected clock, IDs and shuffles from an injected seeded
-//! source, and every change goes through a `Log` the embedder provides (in memory here; the
-//! agent adds a durable one). Frontends decode requests into the types of [`api`] and encode the
-//! answers; errors are [`ApiError`]s carrying Nomad's HTTP status and text.
+//! It does no I/O: time comes from an injected [`Clock`], IDs and shuffles from a seeded
+//! source ([`EngineConfig::seed`]), and every change goes through a [`Log`] the embedder
+//! provides ([`MemoryLog`] here; the agent adds a durable one). Frontends decode requests into
+//! the types of [`api`], call the [`Engine`], and encode the answers; errors are [`ApiError`]s
+//! carrying Nomad's HTTP status and text. Threads are the embedder's too: the engine never
+//! spawns one, and frontends run workers ([`Engine::run_worker`]) on their own.
+//!
+//! It must not know about HTTP routing, sockets, files or wall clocks.
 
+mod admission;
 pub mod api;
+mod clock;
+mod config;
+mod engine;
 pub mod error;
+mod ids;
+mod jobs;
+mod log;
+pub mod tables;
 
-pub use error::{ApiError, ApiResult};
+pub use clock::{Clock, ManualClock};
+pub use config::EngineConfig;
+pub use engine::Engine;
+pub use error::{ApiError, ApiResult, EngineError, LogError};
+pub use ids::IdSource;
+pub use log::{Log, MemoryLog};

@@ -1,0 +1,31 @@
+//! `EngineConfig`: the server settings the engine honours. `Default` is Nomad's.
+
+use drover_broker::{BlockedConfig, BrokerConfig};
+use drover_model::ValidationConfig;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// This server's region: jobs submitted for `global` (or no region) land here.
+    pub region: String,
+    /// `job_max_priority` and `job_max_count`.
+    pub validation: ValidationConfig,
+    /// `job_max_source_size`: larger submissions are dropped with a warning.
+    pub job_max_source_size: usize,
+    pub broker: BrokerConfig,
+    pub blocked: BlockedConfig,
+    /// Seeds every ID and every scheduler shuffle: one seed replays a run exactly.
+    pub seed: u64,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            region: drover_model::job::DEFAULT_REGION.to_string(),
+            validation: ValidationConfig::default(),
+            job_max_source_size: 1_000_000,
+            broker: BrokerConfig::default(),
+            blocked: BlockedConfig::default(),
+            seed: 0,
+        }
+    }
+}

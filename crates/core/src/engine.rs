@@ -1,0 +1,456 @@
+//! `Engine`: the state store, the evaluation broker, the blocked evaluations and the log
+//! behind one commit path, plus what a leader does after each commit.
+//!
+//! # The commit path
+//!
+//! Every change is a [`Command`] committed by [`Engine::commit`]: under the writer lock the
+//! next index is the store's last applied index plus one; the command is first applied to a
+//! private copy of the latest snapshot (so a command the store would refuse is refused before
+//! anything is written), then appended to the [`Log`], then applied to the store, then its
+//! leader-side effects run. Because `StateStore::apply` is a pure function of (state, index,
+//! command) and only this path writes to the store, the apply after a successful append
+//! repeats the check that already succeeded and cannot fail: the log never holds an entry the
+//! store did not apply.
+//!
+//! # Leader effects (Nomad's FSM hooks)
+//!
+//! After the apply, in index order: pending evaluations of the command go to the broker,
+//! blocked ones to the blocked tracker, a complete evaluation without failed placements drops
+//! its job's blocked evaluation, and capacity changes (a node becoming ready or eligible, an
+//! allocation completing or failing) release blocked evaluations into the broker.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use drover_broker::{BlockedEvals, EvalBroker, FAILED_QUEUE, Released, SharedBroker, Time, Token};
+use drover_model::allocation::client_status;
+use drover_model::node::{node_eligibility, node_status};
+use drover_model::{EvalStatus, Evaluation, MINUTE, trigger};
+use drover_state::{
+    Command, CommitHook, NamespaceSelector, PageRequest, Snapshot, StateStore, Table, UpsertEvals,
+};
+use parking_lot::Mutex;
+
+use crate::api::Read;
+use crate::clock::Clock;
+use crate::config::EngineConfig;
+use crate::error::{ApiResult, EngineError};
+use crate::ids::IdSource;
+use crate::log::Log;
+
+/// How many cancelled evaluations one reaping commit writes (Nomad's batch size).
+const CANCEL_BATCH: usize = 728;
+
+/// See the module documentation. Share it between threads (`Arc<Engine>`): every method takes
+/// `&self`.
+pub struct Engine {
+    pub(crate) config: EngineConfig,
+    clock: Arc<dyn Clock>,
+    store: StateStore,
+    /// The writer lock: whoever holds it owns the next index.
+    log: Mutex<Box<dyn Log>>,
+    pub(crate) broker: SharedBroker,
+    blocked: Mutex<BlockedEvals>,
+    ids: Mutex<IdSource>,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine over an empty store (with the `default` namespace).
+    pub fn new(config: EngineConfig, clock: Arc<dyn Clock>, log: Box<dyn Log>) -> Self {
+        Self::restore(config, clock, log, StateStore::new())
+    }
+
+    /// An engine over a store rebuilt by the embedder (a log replay or a snapshot restore);
+    /// `log` continues after the store's last index. As a new leader does, it hands pending
+    /// evaluations to the broker and blocked ones to the blocked tracker.
+    pub fn restore(
+        config: EngineConfig,
+        clock: Arc<dyn Clock>,
+        log: Box<dyn Log>,
+        store: StateStore,
+    ) -> Self {
+        let mut broker = EvalBroker::new(config.broker.clone());
+        broker.set_enabled(true);
+        let mut blocked = BlockedEvals::new(config.blocked.clone());
+        blocked.set_enabled(true);
+        let engine = Engine {
+            ids: Mutex::new(IdSource::new(config.seed)),
+            config,
+            clock,
+            store,
+            log: Mutex::new(log),
+            broker: SharedBroker::new(broker),
+            blocked: Mutex::new(blocked),
+        };
+        let snapshot = engine.store.snapshot();
+        let evals = snapshot
+            .list_evals(&NamespaceSelector::All, &PageRequest::default(), &|_| true)
+            .items;
+        let now = engine.time();
+        let mut released = Vec::new();
+        let mut blocked = engine.blocked.lock();
+        for eval in &evals {
+            if eval.status == EvalStatus::Blocked {
+                released.extend(blocked.block(eval.clone(), None));
+            }
+        }
+        drop(blocked);
+        engine.broker.with(|b| {
+            for eval in evals.iter().filter(|e| e.status == EvalStatus::Pending) {
+                b.enqueue(eval.clone(), now);
+            }
+            b.enqueue_all(released, now);
+        });
+        engine
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// The current state, in O(1).
+    pub fn snapshot(&self) -> Snapshot {
+        self.store.snapshot()
+    }
+
+    /// Calls `hook` after every commit with its index (for async frontends' notifications).
+    pub fn on_commit(&self, hook: CommitHook) {
+        self.store.on_commit(hook);
+    }
+
+    /// Blocks until the index of one of `tables` exceeds `min_index` or `deadline` passes;
+    /// returns the greatest index of those tables then.
+    pub fn block_until(&self, tables: &[Table], min_index: u64, deadline: Instant) -> u64 {
+        self.store.wait_for_index(tables, min_index, deadline)
+    }
+
+    /// A blocking query (Nomad's `blockingRPC`): runs `query` until its answer's index
+    /// exceeds `min_index` or `deadline` passes, and then returns the last answer. `tables`
+    /// are those the query reads (see [`crate::tables`]). A 404 that carries an index waits
+    /// like an answer; any other error returns at once. With `min_index` 0 it runs once.
+    pub fn blocking_query<T>(
+        &self,
+        tables: &[Table],
+        min_index: u64,
+        deadline: Instant,
+        mut query: impl FnMut() -> ApiResult<Read<T>>,
+    ) -> ApiResult<Read<T>> {
+        loop {
+            // Read the tables' index before the query, so a commit between the two shows as
+            // a change and the query runs again.
+            let seen = self.store.snapshot();
+            let seen = tables.iter().map(|t| seen.table_index(*t)).max();
+            let answer = query();
+            let index = match &answer {
+                Ok(read) => read.index,
+                Err(error) => match error.index {
+                    Some(index) => index,
+                    None => return answer,
+                },
+            };
+            if min_index == 0 || index > min_index {
+                return answer;
+            }
+            let seen = seen.unwrap_or(0).max(min_index);
+            if self.store.wait_for_index(tables, seen, deadline) <= seen {
+                return answer;
+            }
+        }
+    }
+
+    /// The engine clock's reading, in unix nanoseconds.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    fn time(&self) -> Time {
+        Time::from_unix_nanos(self.now())
+    }
+
+    pub(crate) fn new_id(&self) -> String {
+        self.ids.lock().next_id()
+    }
+
+    pub(crate) fn next_random(&self) -> u64 {
+        self.ids.lock().next_u64()
+    }
+
+    /// Commits `command`; returns its index. See the module documentation.
+    pub(crate) fn commit(&self, command: &Command) -> Result<u64, EngineError> {
+        let mut log = self.log.lock();
+        self.commit_locked(log.as_mut(), command, None)
+            .map(|(index, _)| index)
+    }
+
+    /// Runs `f` while holding the writer lock, so that what it reads from the snapshot it is
+    /// given is still current when it commits through the `Committer`.
+    pub(crate) fn with_writer<R>(&self, f: impl FnOnce(&mut Committer<'_>) -> R) -> R {
+        let mut log = self.log.lock();
+        let mut committer = Committer {
+            engine: self,
+            log: log.as_mut(),
+        };
+        f(&mut committer)
+    }
+
+    /// The commit path, with the writer lock held. `reblock` is the delivery of a worker
+    /// that re-blocks the evaluation it holds. Returns the index and the committed state.
+    fn commit_locked(
+        &self,
+        log: &mut dyn Log,
+        command: &Command,
+        reblock: Option<Token>,
+    ) -> Result<(u64, Snapshot), EngineError> {
+        let before = self.store.snapshot();
+        let index = before.applied_index() + 1;
+        let mut after = before.clone();
+        after.apply(index, command)?;
+        log.append(index, command)?;
+        self.store.apply(index, command)?;
+        self.leader_effects(&before, &after, index, command, reblock);
+        Ok((index, after))
+    }
+
+    fn leader_effects(
+        &self,
+        before: &Snapshot,
+        after: &Snapshot,
+        index: u64,
+        command: &Command,
+        reblock: Option<Token>,
+    ) {
+        let now = self.time();
+        let mut ready = Vec::new();
+        let mut released: Vec<Released> = Vec::new();
+        let mut blocked = self.blocked.lock();
+        let mut eval_ids = Vec::new();
+        collect_eval_ids(command, &mut eval_ids);
+        for eval in eval_ids.iter().filter_map(|id| after.eval(id)) {
+            match eval.status {
+                EvalStatus::Pending => ready.push(eval),
+                EvalStatus::Blocked => released.extend(blocked.block(eval, reblock)),
+                EvalStatus::Complete
+                    if eval.failed_tg_allocs.as_ref().is_none_or(|f| f.is_empty()) =>
+                {
+                    blocked.untrack(&eval.namespace, &eval.job_id)
+                }
+                _ => {}
+            }
+        }
+        let mut nodes = Vec::new();
+        capacity_changes(before, after, command, &mut nodes);
+        for node_id in nodes {
+            if let Some(node) = after.node(&node_id) {
+                released.extend(blocked.unblock(&node.computed_class, index, now));
+                released.extend(blocked.unblock_node(&node.id));
+            }
+        }
+        drop(blocked);
+        if ready.is_empty() && released.is_empty() {
+            return;
+        }
+        self.broker.with(|b| {
+            for eval in ready {
+                b.enqueue(eval, now);
+            }
+            b.enqueue_all(released, now);
+        });
+    }
+
+    /// Moves time to `now` (unix nanoseconds): fires the broker's nack timeouts and delayed
+    /// evaluations and the blocked tracker's periodic release, marks evaluations that reached
+    /// the delivery limit failed (with a follow-up), and cancels evaluations made redundant.
+    pub fn tick(&self, now: i64) -> Result<(), EngineError> {
+        let time = Time::from_unix_nanos(now);
+        self.broker.with(|b| b.tick(time));
+        let released = self.blocked.lock().tick(time);
+        if !released.is_empty() {
+            self.broker.with(|b| b.enqueue_all(released, time));
+        }
+        self.fail_undeliverable(now)?;
+        self.cancel_redundant(now)
+    }
+
+    /// Nomad's `reapFailedEvaluations`: an evaluation nacked `delivery_limit` times is
+    /// marked failed, with a follow-up evaluation 1 to 6 minutes later unless its job is gone.
+    fn fail_undeliverable(&self, now: i64) -> Result<(), EngineError> {
+        let time = Time::from_unix_nanos(now);
+        while let Some((eval, token)) = self.broker.with(|b| b.dequeue(&[FAILED_QUEUE], time))? {
+            let mut failed = (*eval).clone();
+            failed.status = EvalStatus::Failed;
+            failed.status_description = format!(
+                "evaluation reached delivery limit ({})",
+                self.config.broker.delivery_limit
+            );
+            failed.modify_time = now;
+            let mut evals = Vec::new();
+            if self.snapshot().job(&eval.namespace, &eval.job_id).is_some() {
+                let wait = MINUTE + (self.next_random() % (5 * MINUTE as u64)) as i64;
+                let follow_up = Evaluation {
+                    id: self.new_id(),
+                    namespace: eval.namespace.clone(),
+                    priority: eval.priority,
+                    eval_type: eval.eval_type.clone(),
+                    triggered_by: trigger::FAILED_FOLLOW_UP.to_string(),
+                    job_id: eval.job_id.clone(),
+                    job_modify_index: eval.job_modify_index,
+                    status: EvalStatus::Pending,
+                    wait,
+                    previous_eval: eval.id.clone(),
+                    create_time: now,
+                    modify_time: now,
+                    ..Evaluation::default()
+                };
+                failed.next_eval = follow_up.id.clone();
+                evals.push(follow_up);
+            }
+            evals.insert(0, failed);
+            self.commit(&Command::UpsertEvals(UpsertEvals { evals }))?;
+            self.broker.with(|b| b.ack(&eval.id, token, time))?;
+        }
+        Ok(())
+    }
+
+    /// Cancels the evaluations the broker coalesced away and the blocked evaluations that
+    /// lost to a newer one of their job.
+    pub(crate) fn cancel_redundant(&self, now: i64) -> Result<(), EngineError> {
+        loop {
+            let coalesced = self.broker.with(|b| b.take_cancelable(CANCEL_BATCH));
+            if coalesced.is_empty() {
+                break;
+            }
+            self.cancel(
+                coalesced,
+                |_| "canceled after more recent eval was processed".to_string(),
+                now,
+            )?;
+        }
+        let duplicates = self.blocked.lock().take_duplicates();
+        self.cancel(
+            duplicates,
+            |eval| {
+                format!(
+                    "existing blocked evaluation exists for job {}",
+                    drover_model::gotext::quote(&eval.job_id)
+                )
+            },
+            now,
+        )
+    }
+
+    fn cancel(
+        &self,
+        evals: Vec<Arc<Evaluation>>,
+        description: impl Fn(&Evaluation) -> String,
+        now: i64,
+    ) -> Result<(), EngineError> {
+        let snapshot = self.snapshot();
+        let evals: Vec<Evaluation> = evals
+            .iter()
+            .filter(|e| snapshot.eval(&e.id).is_some_and(|s| !s.is_terminal()))
+            .map(|e| {
+                let mut canceled = (**e).clone();
+                canceled.status = EvalStatus::Canceled;
+                canceled.status_description = description(e);
+                canceled.modify_time = now;
+                canceled
+            })
+            .collect();
+        if !evals.is_empty() {
+            self.commit(&Command::UpsertEvals(UpsertEvals { evals }))?;
+        }
+        Ok(())
+    }
+}
+
+/// Commits while the writer lock is held (see [`Engine::with_writer`]).
+pub(crate) struct Committer<'a> {
+    engine: &'a Engine,
+    log: &'a mut dyn Log,
+}
+
+impl Committer<'_> {
+    /// The current state; it cannot change while the committer lives.
+    pub fn snapshot(&self) -> Snapshot {
+        self.engine.store.snapshot()
+    }
+
+    pub fn commit(
+        &mut self,
+        command: &Command,
+        reblock: Option<Token>,
+    ) -> Result<(u64, Snapshot), EngineError> {
+        self.engine.commit_locked(self.log, command, reblock)
+    }
+}
+
+/// The evaluations a command writes.
+fn collect_eval_ids(command: &Command, out: &mut Vec<String>) {
+    let mut one = |eval: &Option<Evaluation>| out.extend(eval.iter().map(|e| e.id.clone()));
+    match command {
+        Command::UpsertJob(c) => one(&c.eval),
+        Command::DeregisterJob(c) => one(&c.eval),
+        Command::UpdateDeploymentStatus(c) => one(&c.eval),
+        Command::PromoteDeployment(c) => one(&c.eval),
+        Command::UpdateDeploymentAllocHealth(c) => one(&c.eval),
+        Command::UpsertEvals(c) => out.extend(c.evals.iter().map(|e| e.id.clone())),
+        Command::ApplyPlanResults(c) => out.extend(c.evals.iter().map(|e| e.id.clone())),
+        Command::UpdateAllocsFromClient(c) => out.extend(c.evals.iter().map(|e| e.id.clone())),
+        Command::UpdateAllocDesiredTransitions(c) => {
+            out.extend(c.evals.iter().map(|e| e.id.clone()))
+        }
+        Command::Batch(commands) => commands.iter().for_each(|c| collect_eval_ids(c, out)),
+        _ => {}
+    }
+}
+
+/// The nodes whose capacity may have grown with this command: a node registered or updated
+/// as ready, a node made eligible again, a node whose allocation completed or failed.
+fn capacity_changes(before: &Snapshot, after: &Snapshot, command: &Command, out: &mut Vec<String>) {
+    let ready = |id: &str| {
+        after
+            .node(id)
+            .is_some_and(|n| n.status == node_status::READY)
+    };
+    let made_eligible = |id: &str| {
+        before
+            .node(id)
+            .is_some_and(|n| n.scheduling_eligibility == node_eligibility::INELIGIBLE)
+            && after
+                .node(id)
+                .is_some_and(|n| n.scheduling_eligibility == node_eligibility::ELIGIBLE)
+    };
+    match command {
+        Command::UpsertNode(c) if ready(&c.node.id) => out.push(c.node.id.clone()),
+        Command::UpdateNodeStatus(c) if ready(&c.node_id) => out.push(c.node_id.clone()),
+        Command::UpdateNodeEligibility(c) if made_eligible(&c.node_id) => {
+            out.push(c.node_id.clone())
+        }
+        Command::UpdateNodeDrain(c) if made_eligible(&c.node_id) => out.push(c.node_id.clone()),
+        Command::UpdateAllocsFromClient(c) => {
+            for update in &c.allocs {
+                let freed = matches!(
+                    update.client_status.as_str(),
+                    client_status::COMPLETE | client_status::FAILED
+                );
+                if let Some(alloc) = after.alloc(&update.alloc_id).filter(|_| freed) {
+                    out.push(alloc.node_id.clone());
+                }
+            }
+        }
+        Command::Batch(commands) => commands
+            .iter()
+            .for_each(|c| capacity_changes(before, after, c, out)),
+        _ => {}
+    }
+}
