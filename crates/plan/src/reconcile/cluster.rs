@@ -2,7 +2,8 @@
 //! job's task groups with its allocations and decides, group by group, what to place, update,
 //! stop, migrate and reschedule, within the limits of the job's deployment.
 
-use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use drover_model::allocation::client_status;
@@ -16,9 +17,9 @@ use super::deployment::{
     initial_state, is_failed, is_paused, new_deployment, status_update, update_is_empty,
 };
 use super::filters::{
-    AllocSet, Classified, DelayedReschedule, RescheduleContext, classify, delay_by_stop_after,
-    difference, filter_by_rescheduleable, filter_server_terminal, from_keys, name_order, names,
-    remove_all,
+    AllocSet, Classified, DelayedReschedule, RescheduleContext, Slot, classify,
+    delay_by_stop_after, difference, drop_server_terminal, filter_by_rescheduleable, name_order,
+    names, remove_all, with_ids,
 };
 use super::names::{AllocNameIndex, alloc_index};
 use super::reconnect::keep_replacement;
@@ -97,9 +98,10 @@ struct GroupOutcome {
     stop: Vec<StopResult>,
     destructive: Vec<DestructiveResult>,
     inplace: Vec<Arc<Allocation>>,
-    attribute_updates: AllocSet,
-    disconnect_updates: AllocSet,
-    reconnect_updates: AllocSet,
+    /// Updated copies by allocation ID, as in the results.
+    attribute_updates: BTreeMap<String, Arc<Allocation>>,
+    disconnect_updates: BTreeMap<String, Arc<Allocation>>,
+    reconnect_updates: BTreeMap<String, Arc<Allocation>>,
     followup_evals: Vec<Evaluation>,
 }
 
@@ -166,9 +168,15 @@ impl<'a> Reconciler<'a, '_> {
     fn compute(&mut self) {
         let input = self.input;
         let mut matrix: BTreeMap<String, AllocSet> = BTreeMap::new();
-        for alloc in input.allocs {
-            let group = matrix.entry(alloc.task_group.clone()).or_default();
-            group.insert(alloc.id.clone(), Arc::clone(alloc));
+        for (slot, alloc) in input.allocs.iter().enumerate() {
+            let alloc = Arc::clone(alloc);
+            match matrix.get_mut(&alloc.task_group) {
+                Some(group) => group.insert(slot, alloc),
+                None => matrix
+                    .entry(alloc.task_group.clone())
+                    .or_default()
+                    .insert(slot, alloc),
+            };
         }
         for group in input.job.iter().flat_map(|j| &j.task_groups) {
             matrix.entry(group.name.clone()).or_default();
@@ -277,10 +285,10 @@ impl<'a> Reconciler<'a, '_> {
     }
 
     /// Reconciles one task group; returns whether the group's part of the deployment is done.
-    fn compute_group(&mut self, job: &'a Job, group: &str, all: AllocSet) -> bool {
+    fn compute_group(&mut self, job: &'a Job, group: &str, mut all: AllocSet) -> bool {
         let input = self.input;
         let mut out = GroupOutcome::default();
-        let all = filter_server_terminal(all);
+        drop_server_terminal(&mut all);
         let Some(tg) = job.lookup_task_group(group).filter(|tg| tg.count > 0) else {
             self.stop_everything(&all, &mut out);
             self.merge(group, out);
@@ -291,10 +299,9 @@ impl<'a> Reconciler<'a, '_> {
         let (mut dstate, existing_deployment) = self.deployment_state(tg);
 
         // Finished batch work of older versions is history, not part of this group any more.
-        let (mut all, old_terminal): (AllocSet, AllocSet) = all
-            .into_iter()
-            .partition(|(_, a)| !(input.batch && a.older_than(job) && a.terminal()));
-        out.desired.ignore += old_terminal.len() as u64;
+        let before = all.len();
+        all.retain(|_, a| !(input.batch && a.older_than(job) && a.terminal()));
+        out.desired.ignore += (before - all.len()) as u64;
 
         let canaries = self.cancel_unneeded_canaries(&mut all, &mut out);
 
@@ -360,7 +367,7 @@ impl<'a> Reconciler<'a, '_> {
         let mut name_index = {
             let mut seed = untainted.clone();
             for set in [&migrate, &reschedule_now, &lost] {
-                seed.extend(set.iter().map(|(id, a)| (id.clone(), Arc::clone(a))));
+                seed.extend(set.iter().map(|(slot, a)| (*slot, Arc::clone(a))));
             }
             AllocNameIndex::new(input.job_id, group, count as u64, seed.values())
         };
@@ -509,7 +516,7 @@ impl<'a> Reconciler<'a, '_> {
         let failed = self.deployment_current.as_ref();
         let failed = failed.filter(|d| is_failed(d));
         let stale = self.deployment_old.into_iter().chain(failed);
-        let cancelled = from_keys(all, stale.flat_map(unpromoted_canaries));
+        let cancelled = with_ids(all, stale.flat_map(unpromoted_canaries));
         out.stop
             .extend(stop_all(&cancelled, "", status_description::NOT_NEEDED));
         out.desired.stop += cancelled.len() as u64;
@@ -522,7 +529,7 @@ impl<'a> Reconciler<'a, '_> {
             .task_groups
             .values()
             .flat_map(|s| &s.placed_canaries);
-        let canaries = from_keys(all, placed);
+        let canaries = with_ids(all, placed);
         let c = classify(&canaries, self.input.tainted_nodes, self.input.now);
         // Not counted as stops: the deployment is still running and replaces them.
         out.stop
@@ -545,7 +552,7 @@ impl<'a> Reconciler<'a, '_> {
     ) -> (AllocSet, AllocSet) {
         self.tasks_updated_cache.clear();
         let (mut inplace, mut destructive) = (AllocSet::new(), AllocSet::new());
-        for (id, alloc) in untainted {
+        for (slot, alloc) in untainted {
             let target = match self.update_kind(alloc, job, tg) {
                 UpdateKind::Ignore => {
                     out.desired.ignore += 1;
@@ -554,7 +561,7 @@ impl<'a> Reconciler<'a, '_> {
                 UpdateKind::InPlace => &mut inplace,
                 UpdateKind::Destructive => &mut destructive,
             };
-            target.insert(id.clone(), Arc::clone(alloc));
+            target.insert(*slot, Arc::clone(alloc));
         }
         out.inplace.extend(inplace.values().cloned());
         out.desired.in_place_update += inplace.len() as u64;
@@ -636,9 +643,9 @@ impl<'a> Reconciler<'a, '_> {
             let taken = place.len().min(limit);
             out.place.extend(place);
             // Disconnecting and migrating allocations may be rescheduled, but did not fail.
-            let failed = reschedule_now.iter().filter(|(id, a)| {
-                !out.disconnect_updates.contains_key(*id)
-                    && !migrate.contains_key(*id)
+            let failed = reschedule_now.iter().filter(|(slot, a)| {
+                !out.disconnect_updates.contains_key(&a.id)
+                    && !migrate.contains_key(*slot)
                     && !a.client_is(client_status::UNKNOWN)
             });
             for (_, alloc) in failed {
@@ -809,20 +816,24 @@ impl<'a> Reconciler<'a, '_> {
             trigger::ALLOC_RESCHEDULE,
             eval_description::RESCHEDULING_FOLLOWUP,
         );
-        for (id, eval_id) in &evals_by_alloc {
+        for d in later {
+            let Some(eval_id) = evals_by_alloc.get(&d.alloc.id) else {
+                continue;
+            };
             let with_followup = |alloc: &Allocation| {
                 let mut updated = alloc.clone();
                 updated.followup_eval_id = eval_id.clone();
                 Arc::new(updated)
             };
+            let id = &d.alloc.id;
             if let Some(alloc) = out.disconnect_updates.get(id) {
                 let updated = with_followup(alloc);
                 out.disconnect_updates.insert(id.clone(), updated);
-            } else if let Some(alloc) = migrate.get(id) {
+            } else if let Some(alloc) = migrate.get(&d.slot) {
                 // Carried by the migration's stop.
                 let updated = with_followup(alloc);
-                migrate.insert(id.clone(), updated);
-            } else if let Some(alloc) = all.get(id) {
+                migrate.insert(d.slot, updated);
+            } else if let Some(alloc) = all.get(&d.slot) {
                 out.attribute_updates
                     .insert(id.clone(), with_followup(alloc));
             }
@@ -850,8 +861,9 @@ impl<'a> Reconciler<'a, '_> {
         reschedule_later.extend(split.later);
 
         let timeouts: Vec<DelayedReschedule> = disconnecting
-            .values()
-            .map(|alloc| DelayedReschedule {
+            .iter()
+            .map(|(&slot, alloc)| DelayedReschedule {
+                slot,
                 alloc: Arc::clone(alloc),
                 at: alloc.disconnect_timeout(now),
             })
@@ -864,16 +876,17 @@ impl<'a> Reconciler<'a, '_> {
         );
         out.followup_evals.extend(evals);
 
-        for (id, alloc) in disconnecting {
+        for (slot, alloc) in disconnecting {
             let mut updated = alloc.with_client_state(client_status::UNKNOWN, now);
             updated.client_status = client_status::UNKNOWN.to_string();
             updated.client_description = status_description::UNKNOWN.to_string();
-            updated.followup_eval_id = evals_by_alloc.get(id).cloned().unwrap_or_default();
+            let followup = evals_by_alloc.get(&alloc.id).cloned().unwrap_or_default();
+            updated.followup_eval_id = followup;
             let updated = Arc::new(updated);
-            if reschedule_now.contains_key(id) {
-                reschedule_now.insert(id.clone(), Arc::clone(&updated));
+            if reschedule_now.contains_key(slot) {
+                reschedule_now.insert(*slot, Arc::clone(&updated));
             }
-            out.disconnect_updates.insert(id.clone(), updated);
+            out.disconnect_updates.insert(alloc.id.clone(), updated);
         }
         out.desired.disconnect = out.disconnect_updates.len() as u64;
         out.desired.reschedule_now = reschedule_now.len() as u64;
@@ -897,54 +910,60 @@ impl<'a> Reconciler<'a, '_> {
                 || a.should_force_reschedule()
                 || job.is_some_and(|j| a.older_than(j))
         };
+        let by_id: BTreeMap<&str, (Slot, &Arc<Allocation>)> = all
+            .iter()
+            .map(|(&slot, a)| (a.id.as_str(), (slot, a)))
+            .collect();
         let mut stopped = AllocSet::new();
-        let mut stop_one = |alloc: &Arc<Allocation>, status: &str, description: &str| {
-            if !stopped.contains_key(&alloc.id) {
-                stopped.insert(alloc.id.clone(), Arc::clone(alloc));
-                out.stop.push(stop(alloc, status, description));
-            }
-        };
-        for alloc in reconnecting.values() {
+        let mut stop_one =
+            |slot: Slot, alloc: &Arc<Allocation>, status: &str, description: &str| {
+                if let Entry::Vacant(entry) = stopped.entry(slot) {
+                    entry.insert(Arc::clone(alloc));
+                    out.stop.push(stop(alloc, status, description));
+                }
+            };
+        for (&slot, alloc) in reconnecting {
             if !alloc.server_terminal() && alloc.client_is(client_status::FAILED) {
-                stop_one(
-                    alloc,
-                    client_status::FAILED,
-                    status_description::RESCHEDULED,
-                );
+                let rescheduled = status_description::RESCHEDULED;
+                stop_one(slot, alloc, client_status::FAILED, rescheduled);
                 continue;
             }
             if !alloc.desired_run() || outdated(alloc) {
-                stop_one(alloc, "", status_description::NOT_NEEDED);
+                stop_one(slot, alloc, "", status_description::NOT_NEEDED);
                 continue;
             }
             // A replacement may itself have been replaced: follow the chain.
-            let mut replacements = Vec::new();
-            let mut next = all.get(&alloc.next_allocation);
-            while let Some(replacement) = next.filter(|r| !replacements.contains(&&r.id)) {
-                replacements.push(&replacement.id);
-                next = all.get(&replacement.next_allocation);
+            let mut replacements: Vec<(Slot, &Arc<Allocation>)> = Vec::new();
+            let mut next = by_id.get(alloc.next_allocation.as_str());
+            while let Some(&(s, replacement)) =
+                next.filter(|(s, _)| !replacements.iter().any(|(r, _)| r == s))
+            {
+                replacements.push((s, replacement));
+                next = by_id.get(replacement.next_allocation.as_str());
             }
-            for replacement in replacements.iter().filter_map(|id| all.get(*id)) {
-                if replacement.id == alloc.id || replacement.server_terminal() {
+            for (replacement_slot, replacement) in replacements {
+                if replacement_slot == slot || replacement.server_terminal() {
                     continue;
                 }
                 let disconnect = tg.disconnect.as_ref();
                 if keep_replacement(disconnect, alloc, replacement, self.input.now) {
-                    stop_one(alloc, "", status_description::NOT_NEEDED);
+                    stop_one(slot, alloc, "", status_description::NOT_NEEDED);
                 } else {
-                    stop_one(replacement, "", status_description::RECONNECTED);
+                    let reconnected = status_description::RECONNECTED;
+                    stop_one(replacement_slot, replacement, "", reconnected);
                 }
             }
         }
         let reconnected = difference(reconnecting, &stopped);
 
         let now = self.input.now;
-        for (id, alloc) in &reconnected {
+        for alloc in reconnected.values() {
             let resumes =
                 !outdated(alloc) && alloc.desired_run() && alloc.client_is(client_status::RUNNING);
             if resumes {
                 let updated = alloc.with_client_state(&alloc.client_status, now);
-                out.reconnect_updates.insert(id.clone(), Arc::new(updated));
+                out.reconnect_updates
+                    .insert(alloc.id.clone(), Arc::new(updated));
             }
         }
         out.desired.stop += stopped.len() as u64;
@@ -993,14 +1012,13 @@ impl Stops<'_> {
         stopped: &mut AllocSet,
         out: &mut GroupOutcome,
     ) {
-        let mut working = self.untainted.clone();
-        if canarying {
-            remove_all(&mut working, canaries);
-        }
-        // Unknown allocations (disconnected) may come back: they neither count nor stop.
-        let known = working
-            .values()
-            .filter(|a| !a.client_is(client_status::UNKNOWN));
+        // Unpromoted canaries stay; unknown allocations (disconnected) may come back, so they
+        // neither count nor stop.
+        let candidates = || {
+            let untainted = self.untainted.iter();
+            untainted.filter(|(slot, _)| !(canarying && canaries.contains_key(*slot)))
+        };
+        let known = candidates().filter(|(_, a)| !a.client_is(client_status::UNKNOWN));
         let count = self.group.count as usize;
         let Some(mut remove) = (known.count() + self.migrate.len()).checked_sub(count) else {
             return;
@@ -1008,9 +1026,12 @@ impl Stops<'_> {
         if remove == 0 {
             return;
         }
-        working.retain(|_, a| !a.server_terminal());
-        let mut take = |alloc: &Arc<Allocation>, remove: &mut usize| {
-            stopped.insert(alloc.id.clone(), Arc::clone(alloc));
+        let mut working: AllocSet = candidates()
+            .filter(|(_, a)| !a.server_terminal())
+            .map(|(slot, a)| (*slot, Arc::clone(a)))
+            .collect();
+        let mut take = |slot: Slot, alloc: &Arc<Allocation>, remove: &mut usize| {
+            stopped.insert(slot, Arc::clone(alloc));
             out.stop
                 .push(stop(alloc, "", status_description::NOT_NEEDED));
             *remove -= 1;
@@ -1018,13 +1039,12 @@ impl Stops<'_> {
 
         if !canarying && !canaries.is_empty() {
             let canary_names = names(canaries);
-            let shadowed: Vec<Arc<Allocation>> = difference(&working, canaries)
-                .into_values()
-                .filter(|a| canary_names.contains(a.name.as_str()))
-                .collect();
-            for alloc in shadowed {
-                working.remove(&alloc.id);
-                take(&alloc, &mut remove);
+            let shadowed = difference(&working, canaries)
+                .into_iter()
+                .filter(|(_, a)| canary_names.contains(a.name.as_str()));
+            for (slot, alloc) in shadowed {
+                working.remove(&slot);
+                take(slot, &alloc, &mut remove);
                 if remove == 0 {
                     return;
                 }
@@ -1032,27 +1052,16 @@ impl Stops<'_> {
         }
 
         if !self.migrate.is_empty() {
-            let mut migrating = AllocNameIndex::new(
-                job_id,
-                &self.group.name,
-                count as u64,
-                self.migrate.values(),
-            );
+            let group = &self.group.name;
+            let mut migrating =
+                AllocNameIndex::new(job_id, group, count as u64, self.migrate.values());
             let highest = migrating.highest(remove);
-            let chosen: Vec<Arc<Allocation>> = self
-                .migrate
-                .values()
-                .filter(|a| highest.contains(&a.name))
-                .cloned()
-                .collect();
-            for alloc in chosen {
-                self.migrate.remove(&alloc.id);
-                self.name_index.unset_index(alloc_index(
-                    &alloc.name,
-                    &alloc.job_id,
-                    &alloc.task_group,
-                ));
-                take(&alloc, &mut remove);
+            let chosen = named(self.migrate, &highest);
+            for (slot, alloc) in chosen {
+                self.migrate.remove(&slot);
+                let index = alloc_index(&alloc.name, &alloc.job_id, &alloc.task_group);
+                self.name_index.unset_index(index);
+                take(slot, &alloc, &mut remove);
                 if remove == 0 {
                     return;
                 }
@@ -1060,27 +1069,30 @@ impl Stops<'_> {
         }
 
         let highest = self.name_index.highest(remove);
-        let chosen: Vec<Arc<Allocation>> = working
-            .values()
-            .filter(|a| highest.contains(&a.name))
-            .cloned()
-            .collect();
-        for alloc in chosen {
-            working.remove(&alloc.id);
-            take(&alloc, &mut remove);
+        for (slot, alloc) in named(&working, &highest) {
+            working.remove(&slot);
+            take(slot, &alloc, &mut remove);
             if remove == 0 {
                 return;
             }
         }
 
         // Duplicate names can leave some to remove.
-        for alloc in working.into_values() {
-            take(&alloc, &mut remove);
+        for (slot, alloc) in working {
+            take(slot, &alloc, &mut remove);
             if remove == 0 {
                 return;
             }
         }
     }
+}
+
+/// The allocations of `set` holding one of `names`.
+fn named(set: &AllocSet, names: &BTreeSet<String>) -> Vec<(Slot, Arc<Allocation>)> {
+    set.iter()
+        .filter(|(_, a)| names.contains(&a.name))
+        .map(|(slot, a)| (*slot, Arc::clone(a)))
+        .collect()
 }
 
 /// Replacements for failed and lost allocations, then new names up to the group's count.

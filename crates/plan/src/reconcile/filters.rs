@@ -1,4 +1,4 @@
-//! Sets of allocations keyed by ID, and the filters that sort a group's allocations into what
+//! Sets of allocations, and the filters that sort a group's allocations into what
 //! the reconciler does with them: classification by node taint and disconnect state, and the
 //! split of failed allocations into reschedule now, reschedule later, or keep.
 
@@ -14,24 +14,33 @@ use super::names::alloc_index;
 use super::reschedule::{RESCHEDULE_WINDOW, next_reschedule_time, next_reschedule_time_after};
 use super::taint::TaintedNodes;
 
-/// Allocations by ID: ordered, so that everything derived from them is deterministic.
-pub(crate) type AllocSet = BTreeMap<String, Arc<Allocation>>;
+/// An allocation's position in the reconciler's input: a cheap, stable key.
+pub(crate) type Slot = usize;
+
+/// Allocations by input position: ordered, so that everything derived from them is
+/// deterministic, and cheap to copy between the reconciler's many sets.
+pub(crate) type AllocSet = BTreeMap<Slot, Arc<Allocation>>;
 
 pub(crate) fn difference(set: &AllocSet, other: &AllocSet) -> AllocSet {
     set.iter()
-        .filter(|(id, _)| !other.contains_key(*id))
-        .map(|(id, a)| (id.clone(), Arc::clone(a)))
+        .filter(|(slot, _)| !other.contains_key(*slot))
+        .map(|(slot, a)| (*slot, Arc::clone(a)))
         .collect()
 }
 
 pub(crate) fn remove_all(set: &mut AllocSet, other: &AllocSet) {
-    set.retain(|id, _| !other.contains_key(id));
+    set.retain(|slot, _| !other.contains_key(slot));
 }
 
-pub(crate) fn from_keys<'a>(set: &AllocSet, ids: impl IntoIterator<Item = &'a String>) -> AllocSet {
-    ids.into_iter()
-        .filter_map(|id| set.get_key_value(id))
-        .map(|(id, a)| (id.clone(), Arc::clone(a)))
+/// The allocations of `set` with the given IDs.
+pub(crate) fn with_ids<'a>(set: &AllocSet, ids: impl IntoIterator<Item = &'a String>) -> AllocSet {
+    let ids: BTreeSet<&str> = ids.into_iter().map(String::as_str).collect();
+    if ids.is_empty() {
+        return AllocSet::new();
+    }
+    set.iter()
+        .filter(|(_, a)| ids.contains(a.id.as_str()))
+        .map(|(slot, a)| (*slot, Arc::clone(a)))
         .collect()
 }
 
@@ -79,7 +88,7 @@ enum Category {
 /// Sorts allocations by the first of Nomad's classification rules that applies.
 pub(crate) fn classify(set: &AllocSet, tainted: &TaintedNodes, now: i64) -> Classified {
     let mut out = Classified::default();
-    for (id, alloc) in set {
+    for (slot, alloc) in set {
         let target = match category(alloc, tainted, now) {
             Category::Untainted => &mut out.untainted,
             Category::Migrate => &mut out.migrate,
@@ -89,7 +98,7 @@ pub(crate) fn classify(set: &AllocSet, tainted: &TaintedNodes, now: i64) -> Clas
             Category::Ignore => &mut out.ignore,
             Category::Expiring => &mut out.expiring,
         };
-        target.insert(id.clone(), Arc::clone(alloc));
+        target.insert(*slot, Arc::clone(alloc));
     }
     out
 }
@@ -167,18 +176,17 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
 
 /// Keeps allocations the server still wants, plus batch allocations (finished work must not be
 /// redone) unless they were stopped in order to be rescheduled.
-pub(crate) fn filter_server_terminal(set: AllocSet) -> AllocSet {
-    set.into_iter()
-        .filter(|(_, a)| {
-            !a.server_terminal()
-                || (a.job_type_is(drover_model::job::job_type::BATCH) && !a.should_reschedule())
-        })
-        .collect()
+pub(crate) fn drop_server_terminal(set: &mut AllocSet) {
+    set.retain(|_, a| {
+        !a.server_terminal()
+            || (a.job_type_is(drover_model::job::job_type::BATCH) && !a.should_reschedule())
+    });
 }
 
 /// An allocation due to be rescheduled after `at` (unix nanoseconds).
 #[derive(Debug, Clone)]
 pub(crate) struct DelayedReschedule {
+    pub slot: Slot,
     pub alloc: Arc<Allocation>,
     pub at: i64,
 }
@@ -207,7 +215,7 @@ pub(crate) fn filter_by_rescheduleable(
     ctx: RescheduleContext<'_>,
 ) -> Rescheduleable {
     let mut out = Rescheduleable::default();
-    for (id, alloc) in set {
+    for (&slot, alloc) in set {
         // Already unknown: a canary interrupted by a disconnect, nothing to do.
         if disconnecting && alloc.client_is(client_status::UNKNOWN) {
             continue;
@@ -218,7 +226,7 @@ pub(crate) fn filter_by_rescheduleable(
         }
         let (untainted, ignore) = should_filter(alloc, ctx.batch);
         if untainted && !disconnecting {
-            out.untainted.insert(id.clone(), Arc::clone(alloc));
+            out.untainted.insert(slot, Arc::clone(alloc));
             continue;
         }
         if ignore {
@@ -226,13 +234,13 @@ pub(crate) fn filter_by_rescheduleable(
         }
         match reschedule_decision(alloc, disconnecting, ctx) {
             Decision::Now => {
-                out.now.insert(id.clone(), Arc::clone(alloc));
+                out.now.insert(slot, Arc::clone(alloc));
             }
             decision => {
-                out.untainted.insert(id.clone(), Arc::clone(alloc));
+                out.untainted.insert(slot, Arc::clone(alloc));
                 if let Decision::Later(at) = decision {
                     let alloc = Arc::clone(alloc);
-                    out.later.push(DelayedReschedule { alloc, at });
+                    out.later.push(DelayedReschedule { slot, alloc, at });
                 }
             }
         }
@@ -313,11 +321,11 @@ fn reschedule_decision(
 /// Lost allocations whose group has `disconnect.stop_on_client_after`: their replacement waits
 /// until the client has surely stopped them.
 pub(crate) fn delay_by_stop_after(set: &AllocSet, now: i64) -> Vec<DelayedReschedule> {
-    set.values()
-        .filter_map(|alloc| {
+    set.iter()
+        .filter_map(|(&slot, alloc)| {
             let at = alloc.wait_client_stop(alloc.stop_on_client_after()?, now);
             let alloc = Arc::clone(alloc);
-            (at > now).then_some(DelayedReschedule { alloc, at })
+            (at > now).then_some(DelayedReschedule { slot, alloc, at })
         })
         .collect()
 }
