@@ -96,8 +96,9 @@ pub struct EvalBroker {
     /// Every evaluation the broker holds, ready, pending, waiting or unacked. The queues, timers
     /// and tokens refer to evaluations by slot.
     slab: Slab,
-    /// Slots by the hash of their evaluation's ID.
-    by_id: HashTable<u32>,
+    /// Slots by the hash of their evaluation's ID, kept beside the slot so that a probe compares
+    /// the full hash before reading another evaluation's ID.
+    by_id: HashTable<(u64, u32)>,
     /// The evaluation that holds each job's one ready-or-unacked place, and those behind it, by
     /// the hash of (namespace, job ID).
     jobs: HashTable<JobQueue>,
@@ -224,9 +225,8 @@ impl EvalBroker {
             delivery: None,
             timed_out: None,
         });
-        let slab = &self.slab;
         self.by_id
-            .insert_unique(id_hash, slot, |&s| slab[s].id_hash);
+            .insert_unique(id_hash, (id_hash, slot), |&(hash, _)| hash);
         let wait = u64::try_from(eval.wait).unwrap_or(0);
         let wait_until = Time::from_unix_nanos(eval.wait_until);
         if wait > 0 {
@@ -260,8 +260,7 @@ impl EvalBroker {
     ) {
         let evals = evals.into_iter();
         let (expected, _) = evals.size_hint();
-        let slab = &self.slab;
-        self.by_id.reserve(expected, |&s| slab[s].id_hash);
+        self.by_id.reserve(expected, |&(hash, _)| hash);
         self.jobs.reserve(expected, |job| job.hash);
         for (eval, token) in evals {
             match token {
@@ -371,7 +370,7 @@ impl EvalBroker {
     /// Stops tracking the evaluation in `slot`.
     fn forget(&mut self, slot: u32) -> Arc<Evaluation> {
         let tracked = self.slab.remove(slot);
-        if let Ok(entry) = self.by_id.find_entry(tracked.id_hash, |&s| s == slot) {
+        if let Ok(entry) = self.by_id.find_entry(tracked.id_hash, |&(_, s)| s == slot) {
             entry.remove();
         }
         tracked.eval
@@ -385,8 +384,10 @@ impl EvalBroker {
     fn find(&self, id_hash: u64, id: &str) -> Option<u32> {
         let slab = &self.slab;
         self.by_id
-            .find(id_hash, |&s| slab[s].eval.id == id)
-            .copied()
+            .find(id_hash, |&(hash, s)| {
+                hash == id_hash && slab[s].eval.id == id
+            })
+            .map(|&(_, slot)| slot)
     }
 
     /// The worker gave up on the evaluation: it is retried after a delay, or goes to
@@ -586,7 +587,7 @@ impl EvalBroker {
         let hash = slab[slot].job_hash;
         let same_job = |job: &JobQueue| {
             let holder = &slab[job.holder].eval;
-            holder.namespace == eval.namespace && holder.job_id == eval.job_id
+            job.hash == hash && holder.namespace == eval.namespace && holder.job_id == eval.job_id
         };
         match self.jobs.entry(hash, same_job, |job| job.hash) {
             hash_table::Entry::Occupied(mut job) if job.get().holder != slot => {
