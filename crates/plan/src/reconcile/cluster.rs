@@ -40,7 +40,8 @@ pub struct ReconcileInput<'a> {
     pub job: Option<&'a Job>,
     /// Batch semantics: finished allocations are not replaced.
     pub batch: bool,
-    /// All allocations of the job, of any version and status.
+    /// All allocations of the job, of any version and status. Their order breaks ties (which
+    /// of two equal allocations stops), so pass them in a stable order, such as by ID.
     pub allocs: &'a [Arc<Allocation>],
     /// The job's latest deployment.
     pub deployment: Option<&'a Deployment>,

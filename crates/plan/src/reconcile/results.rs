@@ -83,7 +83,8 @@ pub struct StopResult {
 }
 
 /// Everything the cluster reconciler decided (Nomad's `reconcileResults`). Lists are in a
-/// deterministic order: task groups by name, allocations by name index or ID.
+/// deterministic order: task groups by name, then allocations by name index or by their order
+/// in the input.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReconcileResults {
     /// A deployment to create, with the state of every group it covers.
@@ -91,8 +92,9 @@ pub struct ReconcileResults {
     pub deployment_updates: Vec<DeploymentStatusUpdate>,
     pub place: Vec<PlaceResult>,
     pub destructive_update: Vec<DestructiveResult>,
-    /// Allocations to update in place to the current job version (those the in-place check
-    /// accepted); the scheduler builds the updated allocations.
+    /// Allocations to update in place to the current job version: those the in-place check
+    /// accepted (all candidates, with a check that accepts everything). The scheduler builds
+    /// the updated allocations, keeping their networks, devices and reserved cores.
     pub inplace_update: Vec<Arc<Allocation>>,
     pub stop: Vec<StopResult>,
     /// Allocations updated without a job change (a `FollowupEvalID`), by ID.
