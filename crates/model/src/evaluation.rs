@@ -88,6 +88,7 @@ pub struct Evaluation {
     pub previous_eval: String,
     pub blocked_eval: String,
     /// Placements that failed, by task group; `null` when nothing failed.
+    #[serde(rename = "FailedTGAllocs")]
     pub failed_tg_allocs: Option<BTreeMap<String, AllocMetric>>,
     /// Computed node classes and whether the job could run on them; `null` unless blocked.
     pub class_eligibility: Option<BTreeMap<String, bool>>,
