@@ -409,7 +409,6 @@ fn collect_eval_ids(command: &Command, out: &mut Vec<String>) {
         Command::UpdateAllocDesiredTransitions(c) => {
             out.extend(c.evals.iter().map(|e| e.id.clone()))
         }
-        Command::Batch(commands) => commands.iter().for_each(|c| collect_eval_ids(c, out)),
         _ => {}
     }
 }
@@ -448,9 +447,6 @@ fn capacity_changes(before: &Snapshot, after: &Snapshot, command: &Command, out:
                 }
             }
         }
-        Command::Batch(commands) => commands
-            .iter()
-            .for_each(|c| capacity_changes(before, after, c, out)),
         _ => {}
     }
 }

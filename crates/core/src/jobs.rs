@@ -15,8 +15,8 @@ use drover_model::gotext::{multierror, quote};
 use drover_model::job::ALL_NAMESPACES;
 use drover_model::job::{JOB_DEFAULT_PRIORITY, job_type};
 use drover_model::{
-    AllocListStub, Deployment, DesiredTransition, EvalStatus, Evaluation, Job, JobListStub,
-    JobSubmission, JobSummary, format_warnings, trigger,
+    AllocListStub, Deployment, DesiredTransition, Evaluation, Job, JobListStub, JobSubmission,
+    JobSummary, format_warnings, trigger,
 };
 use drover_plan::diff::{DiffError, version_diffs, version_diffs_against};
 use drover_state::{
@@ -168,21 +168,12 @@ impl Engine {
         let now = self.now();
         job.submit_time = now;
         let creates_eval = !(job.is_periodic() || job.is_parameterized());
-        let eval = creates_eval.then(|| Evaluation {
-            id: self.new_id(),
-            namespace: job.namespace.clone(),
-            priority: if eval_priority > 0 {
-                eval_priority
-            } else {
-                eval_priority_of(&job)
-            },
-            eval_type: job.job_type.clone(),
-            triggered_by: trigger::JOB_REGISTER.to_string(),
-            job_id: job.id.clone(),
-            status: EvalStatus::Pending,
-            create_time: now,
-            modify_time: now,
-            ..Evaluation::default()
+        let eval = creates_eval.then(|| {
+            let mut eval = self.job_eval(&job, trigger::JOB_REGISTER, now);
+            if eval_priority > 0 {
+                eval.priority = eval_priority;
+            }
+            eval
         });
         let mut response = JobRegisterResponse {
             eval_id: eval.as_ref().map(|e| e.id.clone()).unwrap_or_default(),
@@ -429,17 +420,8 @@ impl Engine {
         };
         let now = self.now();
         let eval = Evaluation {
-            id: self.new_id(),
-            namespace: job.namespace.clone(),
-            priority: eval_priority_of(&job),
-            eval_type: job.job_type.clone(),
-            triggered_by: trigger::JOB_REGISTER.to_string(),
-            job_id: job.id.clone(),
             job_modify_index: job.modify_index,
-            status: EvalStatus::Pending,
-            create_time: now,
-            modify_time: now,
-            ..Evaluation::default()
+            ..self.job_eval(&job, trigger::JOB_REGISTER, now)
         };
         let eval_id = eval.id.clone();
         let command = Command::UpdateAllocDesiredTransitions(AllocDesiredTransitions {
@@ -471,22 +453,14 @@ impl Engine {
             return Ok(JobDeregisterResponse::default());
         };
         let now = self.now();
-        let eval = (!(job.is_periodic() || job.is_parameterized())).then(|| Evaluation {
-            id: self.new_id(),
-            namespace: job.namespace.clone(),
-            priority: if options.eval_priority > 0 {
-                options.eval_priority
-            } else {
-                eval_priority_of(&job)
-            },
+        let eval = (!(job.is_periodic() || job.is_parameterized())).then(|| {
+            let mut eval = self.job_eval(&job, trigger::JOB_DEREGISTER, now);
             // Nomad always hands deregistrations to the service scheduler.
-            eval_type: job_type::SERVICE.to_string(),
-            triggered_by: trigger::JOB_DEREGISTER.to_string(),
-            job_id: job.id.clone(),
-            status: EvalStatus::Pending,
-            create_time: now,
-            modify_time: now,
-            ..Evaluation::default()
+            eval.eval_type = job_type::SERVICE.to_string();
+            if options.eval_priority > 0 {
+                eval.priority = options.eval_priority;
+            }
+            eval
         });
         let eval_id = eval.as_ref().map(|e| e.id.clone()).unwrap_or_default();
         let command = Command::DeregisterJob(DeregisterJob {
@@ -542,7 +516,7 @@ fn read<T>(index: u64, value: T) -> Read<T> {
 }
 
 /// An evaluation's priority from its job's (never 0: Nomad's default then).
-fn eval_priority_of(job: &Job) -> i32 {
+pub(crate) fn eval_priority_of(job: &Job) -> i32 {
     match i32::try_from(job.priority) {
         Ok(p) if p > 0 => p,
         _ => JOB_DEFAULT_PRIORITY as i32,

@@ -10,8 +10,10 @@
 //!
 //! It must not know about HTTP routing, sockets, files or wall clocks.
 
+pub mod acl;
 mod admission;
 pub mod api;
+mod applier;
 mod clock;
 mod config;
 mod engine;
@@ -19,6 +21,7 @@ pub mod error;
 mod ids;
 mod jobs;
 mod log;
+mod nodes;
 pub mod tables;
 
 pub use clock::{Clock, ManualClock};

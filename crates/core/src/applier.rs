@@ -1,0 +1,311 @@
+//! The plan applier (Nomad's `planApply`, `evaluatePlan`, `evaluateNodePlan`): schedulers
+//! work on snapshots that may be stale, so every node a plan places on is checked again
+//! against the latest state before anything is committed. What fits is committed as one
+//! `ApplyPlanResults` command; when a node is refused the result carries a refresh index
+//! and the scheduler retries on newer state. An `AllAtOnce` plan is all or nothing.
+//!
+//! The check and the commit happen under the writer lock, so the state checked is the state
+//! committed against: plans are applied one at a time, like Nomad's plan queue.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use drover_model::allocation::client_status;
+use drover_model::node::{node_eligibility, node_status};
+use drover_model::{AllocatedResources, Allocation, Evaluation, NetworkResource, Node, trigger};
+use drover_plan::feasible::ClusterView;
+use drover_plan::scheduler::{Plan, PlanResult};
+use drover_state::{Command, PlanResults, Snapshot, Table};
+
+use crate::engine::Engine;
+use crate::error::EngineError;
+
+impl Engine {
+    /// Re-checks `plan` against the latest state and commits what still fits.
+    pub(crate) fn apply_plan(&self, plan: &Plan) -> Result<PlanResult, EngineError> {
+        self.with_writer(|writer| {
+            let snapshot = writer.snapshot();
+            let mut result = evaluate_plan(&snapshot, plan);
+            if is_no_op(&result) {
+                return Ok(result);
+            }
+            let now = self.now();
+            for alloc in result.node_allocation.values_mut().flatten() {
+                if alloc.create_time == 0 {
+                    alloc.create_time = now;
+                }
+                alloc.modify_time = now;
+            }
+            let stopped = result.node_update.values_mut().flatten();
+            for alloc in stopped.chain(result.node_preemptions.values_mut().flatten()) {
+                alloc.modify_time = now;
+            }
+            let allocs_preempted: Vec<Allocation> = result
+                .node_preemptions
+                .values()
+                .flatten()
+                .cloned()
+                .collect();
+            let evals = preemption_evals(self, &snapshot, &allocs_preempted, now);
+            let command = Command::ApplyPlanResults(PlanResults {
+                eval_id: plan.eval_id.clone(),
+                job: plan.job.clone(),
+                allocs_updated: result.node_allocation.values().flatten().cloned().collect(),
+                allocs_stopped: result.node_update.values().flatten().cloned().collect(),
+                allocs_preempted,
+                deployment: result.deployment.clone(),
+                deployment_updates: result.deployment_updates.clone(),
+                evals,
+                ineligible_nodes: Vec::new(),
+                updated_at: now,
+            });
+            let (index, _) = writer.commit(&command, None)?;
+            result.alloc_index = index;
+            if result.refresh_index != 0 {
+                // The scheduler must at least see what was just placed.
+                result.refresh_index = result.refresh_index.max(index);
+            }
+            Ok(result)
+        })
+    }
+}
+
+/// What of `plan` may be committed on `snapshot`.
+fn evaluate_plan(snapshot: &Snapshot, plan: &Plan) -> PlanResult {
+    let mut result = PlanResult {
+        deployment: plan.deployment.clone(),
+        deployment_updates: plan.deployment_updates.clone(),
+        ..PlanResult::default()
+    };
+    let nodes: BTreeSet<&String> = plan
+        .node_update
+        .keys()
+        .chain(plan.node_allocation.keys())
+        .collect();
+    let mut refused = false;
+    for node_id in nodes {
+        if !node_fits(snapshot, plan, node_id) {
+            refused = true;
+            if plan.all_at_once {
+                result = PlanResult::default();
+                break;
+            }
+            continue;
+        }
+        copy_node(&plan.node_update, &mut result.node_update, node_id);
+        copy_node(&plan.node_allocation, &mut result.node_allocation, node_id);
+        if let Some(preempted) = plan.node_preemptions.get(node_id) {
+            // Allocations that stopped meanwhile need no preempting.
+            let live: Vec<Allocation> = preempted
+                .iter()
+                .filter(|a| snapshot.alloc(&a.id).is_some_and(|s| !s.terminal()))
+                .cloned()
+                .collect();
+            result.node_preemptions.insert(node_id.clone(), live);
+        }
+    }
+    if refused {
+        result.refresh_index = snapshot
+            .table_index(Table::Allocs)
+            .max(snapshot.table_index(Table::Nodes));
+        keep_placed_canaries(&mut result);
+    }
+    result
+}
+
+fn copy_node(
+    from: &BTreeMap<String, Vec<Allocation>>,
+    to: &mut BTreeMap<String, Vec<Allocation>>,
+    node_id: &str,
+) {
+    if let Some(allocs) = from.get(node_id).filter(|a| !a.is_empty()) {
+        to.insert(node_id.to_string(), allocs.clone());
+    }
+}
+
+/// Nomad's `evaluateNodePlan`.
+fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
+    let placements = plan
+        .node_allocation
+        .get(node_id)
+        .map_or(&[][..], Vec::as_slice);
+    // Stops and evictions only ever free room.
+    if placements.is_empty() {
+        return true;
+    }
+    let Some(node) = snapshot.node(node_id) else {
+        return false;
+    };
+    match node.status.as_str() {
+        node_status::READY => {}
+        // Only marking allocations unknown (disconnected) or lost (down) is allowed there.
+        node_status::DISCONNECTED => {
+            return placements
+                .iter()
+                .all(|a| a.client_status == client_status::UNKNOWN);
+        }
+        node_status::DOWN => return placements.iter().all(marks_lost),
+        _ => return false,
+    }
+    let existing = snapshot.allocs_by_node_terminal(node_id, false);
+    // In-place updates of allocations already there need no room and no eligibility.
+    if placements
+        .iter()
+        .all(|p| existing.iter().any(|e| e.id == p.id))
+    {
+        return true;
+    }
+    if node.scheduling_eligibility == node_eligibility::INELIGIBLE {
+        return false;
+    }
+    let leaving: BTreeSet<&str> = [&plan.node_update, &plan.node_preemptions]
+        .into_iter()
+        .filter_map(|m| m.get(node_id))
+        .flatten()
+        .chain(placements)
+        .map(|a| a.id.as_str())
+        .collect();
+    let proposed: Vec<&Allocation> = existing
+        .iter()
+        .map(|a| &**a)
+        .filter(|a| !leaving.contains(a.id.as_str()))
+        .chain(placements)
+        .collect();
+    allocs_fit(&node, &proposed)
+}
+
+/// Nomad's `AllocsFit`: CPU, memory and disk as the scheduler counts them (with task
+/// lifecycles), no host port held twice or reserved by the node, no core reserved twice.
+fn allocs_fit(node: &Arc<Node>, allocs: &[&Allocation]) -> bool {
+    let view = ClusterView::new(std::slice::from_ref(node), allocs.iter().copied());
+    let (capacity, used) = (view.capacity(0), view.used(0));
+    if used.cpu > capacity.cpu
+        || used.memory_mb > capacity.memory_mb
+        || used.disk_mb > capacity.disk_mb
+    {
+        return false;
+    }
+    let spec = node
+        .reserved_resources
+        .as_ref()
+        .map_or("", |r| r.networks.reserved_host_ports.as_str());
+    let Some(reserved) = parse_ports(spec) else {
+        return false;
+    };
+    let mut ports = BTreeSet::new();
+    let mut cores = BTreeSet::new();
+    for resources in allocs
+        .iter()
+        .filter(|a| !a.client_terminal())
+        .filter_map(|a| a.allocated_resources.as_ref())
+    {
+        for (ip, port, ignore_collision) in held_ports(resources) {
+            let taken = reserved.contains(&port) || !ports.insert((ip, port));
+            if taken && !ignore_collision {
+                return false;
+            }
+        }
+        for task in resources.tasks.values() {
+            if !task.cpu.reserved_cores.iter().all(|c| cores.insert(*c)) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// The host ports an allocation holds: its port mappings, or (older allocations) the ports of
+/// its group networks; and those of its task networks.
+fn held_ports(resources: &AllocatedResources) -> Vec<(&str, i64, bool)> {
+    fn network_ports(n: &NetworkResource) -> impl Iterator<Item = (&str, i64, bool)> {
+        n.ports().map(move |p| (n.ip.as_str(), p.value, false))
+    }
+    let mut held: Vec<(&str, i64, bool)> = if resources.shared.ports.is_empty() {
+        resources
+            .shared
+            .networks
+            .iter()
+            .flat_map(network_ports)
+            .collect()
+    } else {
+        resources
+            .shared
+            .ports
+            .iter()
+            .map(|p| (p.host_ip.as_str(), p.value, p.ignore_collision))
+            .collect()
+    };
+    for task in resources.tasks.values() {
+        held.extend(task.networks.iter().flat_map(network_ports));
+    }
+    held
+}
+
+/// A port list such as `22,80,8000-8010`; `None` when it does not parse.
+fn parse_ports(spec: &str) -> Option<BTreeSet<i64>> {
+    let mut ports = BTreeSet::new();
+    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (low, high) = part.split_once('-').unwrap_or((part, part));
+        let (low, high): (i64, i64) = (low.trim().parse().ok()?, high.trim().parse().ok()?);
+        if low > high || high > 65535 || low < 0 {
+            return None;
+        }
+        ports.extend(low..=high);
+    }
+    Some(ports)
+}
+
+/// On a down node: lost, or unknown for a group that keeps its allocations rather than
+/// replacing them.
+fn marks_lost(alloc: &Allocation) -> bool {
+    let keeps_unknown = || {
+        alloc
+            .job
+            .as_ref()
+            .and_then(|job| job.lookup_task_group(&alloc.task_group))
+            .and_then(|g| g.disconnect.as_ref())
+            .and_then(|d| d.replace)
+            == Some(false)
+    };
+    alloc.client_status == client_status::LOST
+        || (alloc.client_status == client_status::UNKNOWN && keeps_unknown())
+}
+
+/// A deployment lists as placed canaries only those the partial commit placed.
+fn keep_placed_canaries(result: &mut PlanResult) {
+    let placed: BTreeSet<String> = result
+        .node_allocation
+        .values()
+        .flatten()
+        .map(|a| a.id.clone())
+        .collect();
+    if let Some(deployment) = &mut result.deployment {
+        for group in deployment.task_groups.values_mut() {
+            group.placed_canaries.retain(|id| placed.contains(id));
+        }
+    }
+}
+
+fn is_no_op(result: &PlanResult) -> bool {
+    result.node_update.is_empty()
+        && result.node_allocation.is_empty()
+        && result.deployment.is_none()
+        && result.deployment_updates.is_empty()
+}
+
+/// One `preemption` evaluation for every job that loses an allocation.
+fn preemption_evals(
+    engine: &Engine,
+    snapshot: &Snapshot,
+    preempted: &[Allocation],
+    now: i64,
+) -> Vec<Evaluation> {
+    let jobs: BTreeSet<(&str, &str)> = preempted
+        .iter()
+        .map(|a| (a.namespace.as_str(), a.job_id.as_str()))
+        .collect();
+    jobs.into_iter()
+        .filter_map(|(namespace, job_id)| snapshot.job(namespace, job_id))
+        .map(|job: Arc<_>| engine.job_eval(&job, trigger::PREEMPTION, now))
+        .collect()
+}
