@@ -30,3 +30,8 @@ pub use engine::Engine;
 pub use error::{ApiError, ApiResult, EngineError, LogError};
 pub use ids::IdSource;
 pub use log::{Log, MemoryLog};
+
+// Embedders (the agent) build nodes and client updates and read snapshots with these types; they
+// depend on this crate alone.
+pub use drover_model as model;
+pub use drover_state as state;
