@@ -21,6 +21,9 @@ pub const ANONYMOUS: &str = "anonymous";
 /// How many compiled ACLs the resolver keeps (Nomad keeps 512 too).
 const CACHE_SIZE: usize = 512;
 
+/// The policies an ACL was compiled from: sorted (name, modify index) pairs.
+type CacheKey = Vec<(String, u64)>;
+
 /// Who a request is, once its token is resolved.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -35,8 +38,7 @@ pub struct Identity {
 #[derive(Debug)]
 pub struct AclResolver {
     enabled: bool,
-    /// Keyed by the sorted (name, modify index) of the policies compiled.
-    cache: Mutex<BTreeMap<Vec<(String, u64)>, Arc<Acl>>>,
+    cache: Mutex<BTreeMap<CacheKey, Arc<Acl>>>,
 }
 
 impl AclResolver {
@@ -114,7 +116,7 @@ impl AclResolver {
             .filter_map(|name| policy_by_name(name.as_ref()))
             .collect();
         found.sort_by(|a, b| a.borrow().name.cmp(&b.borrow().name));
-        let key: Vec<(String, u64)> = found
+        let key: CacheKey = found
             .iter()
             .map(|p| (p.borrow().name.clone(), p.borrow().modify_index))
             .collect();
