@@ -309,3 +309,171 @@ fn preemption_evals(
         .map(|job: Arc<_>| engine.job_eval(&job, trigger::PREEMPTION, now))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use drover_model::{Job, TaskGroup};
+    use drover_state::{PlanResults, StateStore, UpsertJob, UpsertNode};
+    use serde_json::json;
+
+    use super::*;
+
+    fn node(id: &str, status: &str, eligibility: &str) -> Node {
+        serde_json::from_value(json!({
+            "ID": id, "Datacenter": "dc1", "Status": status, "SchedulingEligibility": eligibility,
+            "NodeResources": {"Cpu": {"CpuShares": 1000}, "Memory": {"MemoryMB": 1000},
+                              "Disk": {"DiskMB": 1000}},
+            "ReservedResources": {"Networks": {"ReservedHostPorts": "22"}}
+        }))
+        .unwrap()
+    }
+
+    fn alloc(id: &str, node_id: &str, cpu: i64, port: i64) -> Allocation {
+        serde_json::from_value(json!({
+            "ID": id, "Namespace": "default", "JobID": "web", "TaskGroup": "web", "NodeID": node_id,
+            "DesiredStatus": "run", "ClientStatus": "pending",
+            "AllocatedResources": {
+                "Tasks": {"web": {"Cpu": {"CpuShares": cpu}, "Memory": {"MemoryMB": 100}}},
+                "Shared": {"DiskMB": 100, "Ports": [{"Label": "http", "Value": port, "HostIP": "10.0.0.1"}]}
+            }
+        }))
+        .unwrap()
+    }
+
+    /// Nodes `ready`, `down` and `closed` (ineligible); `web-1` uses 600 MHz and port 8080
+    /// on `ready`.
+    fn snapshot() -> Snapshot {
+        let store = StateStore::new();
+        let job = Arc::new(Job {
+            id: "web".to_string(),
+            namespace: "default".to_string(),
+            job_type: "service".to_string(),
+            task_groups: vec![TaskGroup {
+                name: "web".to_string(),
+                ..TaskGroup::default()
+            }],
+            ..Job::default()
+        });
+        let mut commands = vec![
+            Command::UpsertNode(UpsertNode {
+                node: node("ready", node_status::READY, node_eligibility::ELIGIBLE),
+            }),
+            Command::UpsertNode(UpsertNode {
+                node: node("down", node_status::DOWN, node_eligibility::ELIGIBLE),
+            }),
+            Command::UpsertNode(UpsertNode {
+                node: node("closed", node_status::READY, node_eligibility::INELIGIBLE),
+            }),
+            Command::UpsertJob(UpsertJob {
+                job: job.clone(),
+                ..UpsertJob::default()
+            }),
+        ];
+        commands.push(Command::ApplyPlanResults(PlanResults {
+            job: Some(job),
+            allocs_updated: vec![
+                alloc("web-1", "ready", 600, 8080),
+                alloc("web-c", "closed", 100, 8080),
+            ],
+            ..PlanResults::default()
+        }));
+        for (i, command) in commands.iter().enumerate() {
+            store.apply(i as u64 + 1, command).unwrap();
+        }
+        store.snapshot()
+    }
+
+    fn on(node_id: &str, allocs: Vec<Allocation>) -> BTreeMap<String, Vec<Allocation>> {
+        BTreeMap::from([(node_id.to_string(), allocs)])
+    }
+
+    /// Which nodes' placements were accepted, and the refresh index.
+    fn check(plan: Plan, accepted: &[&str], refreshed: bool) {
+        let snapshot = snapshot();
+        let result = evaluate_plan(&snapshot, &plan);
+        let got: Vec<&str> = result.node_allocation.keys().map(String::as_str).collect();
+        assert_eq!(got, accepted);
+        assert_eq!(result.refresh_index != 0, refreshed);
+        if refreshed {
+            assert_eq!(result.refresh_index, snapshot.latest_index());
+        }
+    }
+
+    #[test]
+    fn placements_that_still_fit_are_accepted() {
+        let fits = Plan {
+            node_allocation: on("ready", vec![alloc("web-2", "ready", 400, 8081)]),
+            ..Plan::default()
+        };
+        check(fits, &["ready"], false);
+    }
+
+    #[test]
+    fn overcommitted_or_colliding_nodes_are_refused() {
+        for placement in [
+            alloc("web-2", "ready", 500, 8081),
+            alloc("web-2", "ready", 100, 8080),
+            alloc("web-2", "ready", 100, 22),
+        ] {
+            let plan = Plan {
+                node_allocation: on("ready", vec![placement]),
+                ..Plan::default()
+            };
+            check(plan, &[], true);
+        }
+    }
+
+    #[test]
+    fn stops_in_the_same_plan_make_room() {
+        let plan = Plan {
+            node_update: on("ready", vec![alloc("web-1", "ready", 600, 8080)]),
+            node_allocation: on("ready", vec![alloc("web-2", "ready", 900, 8080)]),
+            ..Plan::default()
+        };
+        check(plan, &["ready"], false);
+    }
+
+    #[test]
+    fn missing_down_and_ineligible_nodes_take_no_new_placements() {
+        for node_id in ["gone", "down", "closed"] {
+            let plan = Plan {
+                node_allocation: on(node_id, vec![alloc("web-9", node_id, 10, 9000)]),
+                ..Plan::default()
+            };
+            check(plan, &[], true);
+        }
+    }
+
+    #[test]
+    fn in_place_updates_need_no_eligibility_and_stops_always_fit() {
+        let in_place = Plan {
+            node_allocation: on("closed", vec![alloc("web-c", "closed", 100, 8080)]),
+            ..Plan::default()
+        };
+        check(in_place, &["closed"], false);
+        let snapshot = snapshot();
+        let stop_only = Plan {
+            node_update: on("down", vec![alloc("web-1", "down", 600, 8080)]),
+            ..Plan::default()
+        };
+        let result = evaluate_plan(&snapshot, &stop_only);
+        assert_eq!((result.node_update.len(), result.refresh_index), (1, 0));
+    }
+
+    #[test]
+    fn all_at_once_plans_are_all_or_nothing() {
+        let mut allocations = on("ready", vec![alloc("web-2", "ready", 100, 8081)]);
+        allocations.insert("down".to_string(), vec![alloc("web-3", "down", 100, 8081)]);
+        let plan = Plan {
+            all_at_once: true,
+            node_allocation: allocations.clone(),
+            ..Plan::default()
+        };
+        check(plan, &[], true);
+        let partial = Plan {
+            node_allocation: allocations,
+            ..Plan::default()
+        };
+        check(partial, &["ready"], true);
+    }
+}
