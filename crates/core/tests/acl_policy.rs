@@ -80,7 +80,11 @@ fn shorthands_expand_as_nomad_lists_them() {
 fn host_volume_capabilities_imply_weaker_ones() {
     check_capabilities(
         r#"namespace "a" { capabilities = ["host-volume-register"] }"#,
-        &["host-volume-register", "host-volume-create", "host-volume-read"],
+        &[
+            "host-volume-register",
+            "host-volume-create",
+            "host-volume-read",
+        ],
     );
     check_capabilities(
         r#"namespace "a" { capabilities = ["host-volume-create"] }"#,
@@ -382,7 +386,8 @@ fn other_rule_errors() {
 
 #[test]
 fn a_document_without_rules_is_an_invalid_policy() {
-    let raw = r#"{"Name": "my-policy", "Description": "This is a great policy", "Rules": "anything"}"#;
+    let raw =
+        r#"{"Name": "my-policy", "Description": "This is a great policy", "Rules": "anything"}"#;
     check_error(raw, &format!("Invalid policy: {raw}"));
     check_error("# only a comment\n", "Invalid policy: # only a comment\n");
 }
@@ -497,11 +502,46 @@ fn parsed_rules_keep_their_names_and_levels() {
 /// Fragments of policy syntax, so random documents get past the tokenizer often.
 fn fragment() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![
-        "namespace", "\"default\"", "\"*\"", "\"prod-*\"", "{", "}", "[", "]", "=", ",", "\n",
-        "policy", "capabilities", "\"read\"", "\"write\"", "\"deny\"", "\"scale\"",
-        "\"read-job\"", "\"bogus\"", "variables", "path", "\"a/b\"", "host_volume", "node_pool",
-        "agent", "operator", "plugin", "quota", "sentinel", "node", "5", "true", "null", ":",
-        "\"namespace\"", "\"policy\"", "\"capabilities\"", "#", "${x}", "\"\"",
+        "namespace",
+        "\"default\"",
+        "\"*\"",
+        "\"prod-*\"",
+        "{",
+        "}",
+        "[",
+        "]",
+        "=",
+        ",",
+        "\n",
+        "policy",
+        "capabilities",
+        "\"read\"",
+        "\"write\"",
+        "\"deny\"",
+        "\"scale\"",
+        "\"read-job\"",
+        "\"bogus\"",
+        "variables",
+        "path",
+        "\"a/b\"",
+        "host_volume",
+        "node_pool",
+        "agent",
+        "operator",
+        "plugin",
+        "quota",
+        "sentinel",
+        "node",
+        "5",
+        "true",
+        "null",
+        ":",
+        "\"namespace\"",
+        "\"policy\"",
+        "\"capabilities\"",
+        "#",
+        "${x}",
+        "\"\"",
     ])
 }
 
