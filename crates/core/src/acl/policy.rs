@@ -133,63 +133,52 @@ pub(super) fn parse(rules: &str, strictness: Strictness) -> Result<Policy, AclEr
         check_host_volume(rule)?;
     }
     if strictness == Strictness::Strict && !extra_keys.is_empty() {
-        let keys: Vec<&str> = extra_keys.iter().map(String::as_str).collect();
+        let keys: Vec<String> = extra_keys.into_iter().collect();
         return Err(invalid(format!(
             "Invalid or duplicate policy keys: {}",
             keys.join(", ")
         )));
     }
 
-    for (rule, kind, go_type) in [
-        (&policy.agent, "agent", "AgentPolicy"),
-        (&policy.node, "node", "NodePolicy"),
-    ] {
-        if let Some(rule) = rule
-            && !is_policy_level(&rule.policy)
-        {
-            return Err(invalid(format!(
-                "Invalid {kind} policy: {}",
-                go_rule(go_type, rule, false)
-            )));
-        }
-    }
-    for (rule, kind, go_type, valid, expand) in [
-        (
-            &mut policy.operator,
+    check_level(&policy.agent, "agent", "AgentPolicy", is_policy_level)?;
+    check_level(&policy.node, "node", "NodePolicy", is_policy_level)?;
+    if let Some(rule) = &mut policy.operator {
+        check_capability_rule(
+            rule,
             "operator",
             "OperatorPolicy",
             OPERATOR_CAPABILITIES,
-            expand_operator_policy as fn(&str) -> &'static [&'static str],
-        ),
-        (
-            &mut policy.sentinel,
+            expand_operator_policy,
+        )?;
+    }
+    if let Some(rule) = &mut policy.sentinel {
+        check_capability_rule(
+            rule,
             "sentinel",
             "SentinelPolicy",
             SENTINEL_CAPABILITIES,
             expand_sentinel_policy,
-        ),
-    ] {
-        if let Some(rule) = rule {
-            check_capability_rule(rule, kind, go_type, valid, expand)?;
-        }
+        )?;
     }
-    if let Some(rule) = &policy.quota
-        && !is_policy_level(&rule.policy)
-    {
-        return Err(invalid(format!(
-            "Invalid quota policy: {}",
-            go_rule("QuotaPolicy", rule, false)
-        )));
-    }
-    if let Some(rule) = &policy.plugin
-        && !is_plugin_level(&rule.policy)
-    {
-        return Err(invalid(format!(
-            "Invalid plugin policy: {}",
-            go_rule("PluginPolicy", rule, false)
-        )));
-    }
+    check_level(&policy.quota, "quota", "QuotaPolicy", is_policy_level)?;
+    check_level(&policy.plugin, "plugin", "PluginPolicy", is_plugin_level)?;
     Ok(policy)
+}
+
+/// `agent`, `node`, `quota` and `plugin`: a level, which they must have.
+fn check_level(
+    rule: &Option<Rule>,
+    kind: &str,
+    go_type: &str,
+    valid: fn(&str) -> bool,
+) -> Result<(), AclError> {
+    match rule {
+        Some(rule) if !valid(&rule.policy) => Err(invalid(format!(
+            "Invalid {kind} policy: {}",
+            go_rule(go_type, rule, false)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn check_namespace(rule: &mut NamespaceRule) -> Result<(), AclError> {
