@@ -30,6 +30,14 @@ macro_rules! capabilities {
             pub(super) const fn bit(self) -> u64 {
                 1 << (self as u32)
             }
+
+            /// The set of the valid names among `names`, as bits.
+            pub(super) fn bits(names: &[String]) -> u64 {
+                names
+                    .iter()
+                    .filter_map(|name| Self::from_name(name))
+                    .fold(0, |set, c| set | c.bit())
+            }
         }
     };
 }
@@ -177,56 +185,61 @@ pub(super) fn expand_host_volume_policy(policy: &str) -> &'static [HostVolumeCap
     }
 }
 
-pub(super) const NODE_POOL_CAPABILITIES: &[&str] = &["delete", "deny", "read", "write"];
+/// A rule kind that is validated and kept but never checked: its capabilities and what the
+/// `read` and `write` levels grant (`deny` grants "deny", `scale` nothing).
+#[derive(Debug)]
+pub(super) struct KeptKind {
+    pub capabilities: &'static [&'static str],
+    read: &'static [&'static str],
+    write: &'static [&'static str],
+}
 
-pub(super) fn expand_node_pool_policy(policy: &str) -> &'static [&'static str] {
-    match policy {
-        "deny" => &["deny"],
-        "read" => &["read"],
-        "write" => &["delete", "read", "write"],
-        _ => &[],
+impl KeptKind {
+    pub(super) fn expand(&self, policy: &str) -> &'static [&'static str] {
+        match policy {
+            "deny" => &["deny"],
+            "read" => self.read,
+            "write" => self.write,
+            _ => &[],
+        }
     }
 }
 
-pub(super) const OPERATOR_CAPABILITIES: &[&str] = &[
-    "deny",
-    "snapshot-save",
-    "license-read",
-    "keyring-rotate",
-    "keyring-read",
-    "keyring-delete",
-];
+pub(super) const NODE_POOL: KeptKind = KeptKind {
+    capabilities: &["delete", "deny", "read", "write"],
+    read: &["read"],
+    write: &["delete", "read", "write"],
+};
 
-pub(super) fn expand_operator_policy(policy: &str) -> &'static [&'static str] {
-    match policy {
-        "deny" => &["deny"],
-        "read" => &["license-read", "keyring-read"],
-        "write" => &[
-            "snapshot-save",
-            "license-read",
-            "keyring-rotate",
-            "keyring-read",
-            "keyring-delete",
-        ],
-        _ => &[],
-    }
-}
+pub(super) const OPERATOR: KeptKind = KeptKind {
+    capabilities: &[
+        "deny",
+        "snapshot-save",
+        "license-read",
+        "keyring-rotate",
+        "keyring-read",
+        "keyring-delete",
+    ],
+    read: &["license-read", "keyring-read"],
+    write: &[
+        "snapshot-save",
+        "license-read",
+        "keyring-rotate",
+        "keyring-read",
+        "keyring-delete",
+    ],
+};
 
-pub(super) const SENTINEL_CAPABILITIES: &[&str] = &[
-    "deny",
-    "sentinel-read",
-    "sentinel-submit",
-    "sentinel-delete",
-];
-
-pub(super) fn expand_sentinel_policy(policy: &str) -> &'static [&'static str] {
-    match policy {
-        "deny" => &["deny"],
-        "read" => &["sentinel-read"],
-        "write" => &["sentinel-read", "sentinel-submit", "sentinel-delete"],
-        _ => &[],
-    }
-}
+pub(super) const SENTINEL: KeptKind = KeptKind {
+    capabilities: &[
+        "deny",
+        "sentinel-read",
+        "sentinel-submit",
+        "sentinel-delete",
+    ],
+    read: &["sentinel-read"],
+    write: &["sentinel-read", "sentinel-submit", "sentinel-delete"],
+};
 
 pub(super) const VARIABLES_CAPABILITIES: &[&str] = &["list", "read", "write", "destroy", "deny"];
 

@@ -7,20 +7,15 @@ use super::capability::{Capability, HostVolumeCapability};
 use super::policy::Policy;
 
 /// What a request may do. Built by [`Acl::compile`] from a token's policies, or one of the two
-/// bypasses: a management token, or ACLs switched off.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// bypasses that allow everything: a management token, or ACLs switched off.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Acl {
-    bypass: Option<Bypass>,
+    /// Set for the bypasses.
+    allow_all: bool,
     namespaces: Rules,
     host_volumes: Rules,
     /// The strongest `plugin` level of all policies.
     plugin: PluginLevel,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Bypass {
-    Management,
-    AclsDisabled,
 }
 
 /// The namespaces a token may see, for listings across `namespace=*`.
@@ -145,45 +140,28 @@ impl PluginLevel {
 impl Acl {
     /// A management token's ACL: everything is allowed.
     pub fn management() -> Acl {
-        Acl::bypassing(Bypass::Management)
+        Acl {
+            allow_all: true,
+            ..Acl::default()
+        }
     }
 
     /// The ACL every request gets while ACLs are switched off: everything is allowed.
     pub fn acls_disabled() -> Acl {
-        Acl::bypassing(Bypass::AclsDisabled)
-    }
-
-    fn bypassing(bypass: Bypass) -> Acl {
-        Acl {
-            bypass: Some(bypass),
-            ..Acl::compile(&[])
-        }
+        Acl::management()
     }
 
     /// Merges a token's policies. Capabilities for the same namespace (or host volume) name
     /// are unioned across policies, but a deny anywhere wins.
     pub fn compile<'a>(policies: impl IntoIterator<Item = &'a Policy>) -> Acl {
-        let mut acl = Acl {
-            bypass: None,
-            namespaces: Rules::default(),
-            host_volumes: Rules::default(),
-            plugin: PluginLevel::None,
-        };
+        let mut acl = Acl::default();
         for policy in policies {
             for rule in &policy.namespaces {
-                let granted = rule
-                    .capabilities
-                    .iter()
-                    .filter_map(|c| Capability::from_name(c))
-                    .fold(0, |set, c| set | c.bit());
+                let granted = Capability::bits(&rule.capabilities);
                 acl.namespaces.add(&rule.name, granted);
             }
             for rule in &policy.host_volumes {
-                let granted = rule
-                    .capabilities
-                    .iter()
-                    .filter_map(|c| HostVolumeCapability::from_name(c))
-                    .fold(0, |set, c| set | c.bit());
+                let granted = HostVolumeCapability::bits(&rule.capabilities);
                 acl.host_volumes.add(&rule.name, granted);
             }
             if let Some(plugin) = &policy.plugin {
@@ -195,13 +173,13 @@ impl Acl {
 
     /// True for management tokens and while ACLs are off (Nomad's `IsManagement`).
     pub fn is_management(&self) -> bool {
-        self.bypass.is_some()
+        self.allow_all
     }
 
     /// Whether `capability` is granted in `namespace`. The namespace `*` asks whether any
     /// namespace rule grants it, as listings across all namespaces do before filtering.
     pub fn allow_namespace_operation(&self, namespace: &str, capability: Capability) -> bool {
-        if self.bypass.is_some() {
+        if self.allow_all {
             return true;
         }
         let bit = capability.bit();
@@ -223,7 +201,7 @@ impl Acl {
     /// Whether anything at all is allowed in `namespace` (Nomad's `AllowNamespace`, what the
     /// namespace endpoints check).
     pub fn allow_namespace(&self, namespace: &str) -> bool {
-        if self.bypass.is_some() {
+        if self.allow_all {
             return true;
         }
         let grants_something = |set: u64| set != 0 && set & DENY == 0;
@@ -242,7 +220,7 @@ impl Acl {
         capability: Capability,
         existing: impl Iterator<Item = &'a str>,
     ) -> NamespaceSet {
-        if self.bypass.is_some() {
+        if self.allow_all {
             return NamespaceSet::All;
         }
         NamespaceSet::Only(
@@ -259,7 +237,7 @@ impl Acl {
         volume: &str,
         capability: HostVolumeCapability,
     ) -> bool {
-        self.bypass.is_some()
+        self.allow_all
             || self
                 .host_volumes
                 .matching(volume)
@@ -268,6 +246,6 @@ impl Acl {
 
     /// Nomad's `AllowPluginRead`: only the `read` level counts (`write` does not include it).
     pub fn allow_plugin_read(&self) -> bool {
-        self.bypass.is_some() || self.plugin == PluginLevel::Read
+        self.allow_all || self.plugin == PluginLevel::Read
     }
 }

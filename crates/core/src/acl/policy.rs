@@ -8,11 +8,10 @@ use drover_model::gotext::{multierror, quote};
 
 use super::AclError;
 use super::capability::{
-    Capability, HostVolumeCapability, NODE_POOL_CAPABILITIES, OPERATOR_CAPABILITIES,
-    SENTINEL_CAPABILITIES, VARIABLES_CAPABILITIES, expand_host_volume_policy,
-    expand_namespace_policy, expand_node_pool_policy, expand_operator_policy,
-    expand_sentinel_policy, expand_variables_capabilities, implied_namespace_capabilities,
-    is_plugin_level, is_policy_level,
+    Capability, HostVolumeCapability, KeptKind, NODE_POOL, OPERATOR, SENTINEL,
+    VARIABLES_CAPABILITIES, expand_host_volume_policy, expand_namespace_policy,
+    expand_variables_capabilities, implied_namespace_capabilities, is_plugin_level,
+    is_policy_level,
 };
 use super::document::{self, Item, Node};
 
@@ -143,22 +142,10 @@ pub(super) fn parse(rules: &str, strictness: Strictness) -> Result<Policy, AclEr
     check_level(&policy.agent, "agent", "AgentPolicy", is_policy_level)?;
     check_level(&policy.node, "node", "NodePolicy", is_policy_level)?;
     if let Some(rule) = &mut policy.operator {
-        check_capability_rule(
-            rule,
-            "operator",
-            "OperatorPolicy",
-            OPERATOR_CAPABILITIES,
-            expand_operator_policy,
-        )?;
+        check_capability_rule(rule, "operator", "OperatorPolicy", &OPERATOR)?;
     }
     if let Some(rule) = &mut policy.sentinel {
-        check_capability_rule(
-            rule,
-            "sentinel",
-            "SentinelPolicy",
-            SENTINEL_CAPABILITIES,
-            expand_sentinel_policy,
-        )?;
+        check_capability_rule(rule, "sentinel", "SentinelPolicy", &SENTINEL)?;
     }
     check_level(&policy.quota, "quota", "QuotaPolicy", is_policy_level)?;
     check_level(&policy.plugin, "plugin", "PluginPolicy", is_plugin_level)?;
@@ -269,13 +256,13 @@ fn check_node_pool(rule: &mut NamedRule) -> Result<(), AclError> {
     if let Some(bad) = rule
         .capabilities
         .iter()
-        .find(|c| !NODE_POOL_CAPABILITIES.contains(&c.as_str()))
+        .find(|c| !NODE_POOL.capabilities.contains(&c.as_str()))
     {
         return Err(invalid(format!(
             "Invalid node pool capability '{bad}' for '{name}'"
         )));
     }
-    let expanded = expand_node_pool_policy(&rule.policy);
+    let expanded = NODE_POOL.expand(&rule.policy);
     rule.capabilities
         .extend(expanded.iter().map(|c| (*c).to_owned()));
     Ok(())
@@ -310,8 +297,7 @@ fn check_capability_rule(
     rule: &mut Rule,
     kind: &str,
     go_type: &str,
-    valid: &[&str],
-    expand: fn(&str) -> &'static [&'static str],
+    kept: &KeptKind,
 ) -> Result<(), AclError> {
     if !rule.policy.is_empty() && !is_policy_level(&rule.policy) {
         return Err(invalid(format!(
@@ -322,11 +308,11 @@ fn check_capability_rule(
     if let Some(bad) = rule
         .capabilities
         .iter()
-        .find(|c| !valid.contains(&c.as_str()))
+        .find(|c| !kept.capabilities.contains(&c.as_str()))
     {
         return Err(invalid(format!("Invalid {kind} capability '{bad}'")));
     }
-    let expanded = expand(&rule.policy);
+    let expanded = kept.expand(&rule.policy);
     rule.capabilities
         .extend(expanded.iter().map(|c| (*c).to_owned()));
     Ok(())
