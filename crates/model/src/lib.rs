@@ -24,6 +24,7 @@ pub mod allocation;
 pub mod base64;
 mod canonicalize;
 pub mod constraint;
+pub mod cron;
 pub mod decode;
 pub mod deployment;
 pub mod evaluation;

@@ -219,18 +219,23 @@ fn job_errors(job: &Job) -> Vec<String> {
         if periodic.spec.is_empty() && periodic.specs.is_empty() {
             errors.push("Must specify a spec".to_string());
         }
-        if !periodic.time_zone.is_empty()
-            && periodic.time_zone != "UTC"
-            && periodic.time_zone != "Local"
-            && periodic.time_zone.parse::<chrono_tz::Tz>().is_err()
-        {
+        if crate::cron::time_zone(&periodic.time_zone).is_none() {
             errors.push(format!(
                 "Invalid time zone {}: unknown time zone {}",
                 quote(&periodic.time_zone),
                 periodic.time_zone
             ));
         }
-        if periodic.spec_type != crate::job::PERIODIC_SPEC_CRON {
+        if periodic.spec_type == crate::job::PERIODIC_SPEC_CRON {
+            let specs = std::iter::once(&periodic.spec)
+                .filter(|spec| !spec.is_empty())
+                .chain(&periodic.specs);
+            for spec in specs {
+                if let Err(error) = crate::cron::CronSpec::parse(spec) {
+                    errors.push(format!("Invalid cron spec {}: {error}", quote(spec)));
+                }
+            }
+        } else {
             errors.push(format!(
                 "Unknown periodic specification type {}",
                 quote(&periodic.spec_type)
