@@ -22,6 +22,7 @@ mod ids;
 mod jobs;
 mod log;
 mod nodes;
+pub mod periodic;
 pub mod tables;
 
 pub use clock::{Clock, ManualClock};
