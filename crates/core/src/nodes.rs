@@ -214,9 +214,8 @@ impl Engine {
 /// Nomad's `nodeStatusTransitionRequiresEval`: a node coming up, coming back, or losing or
 /// regaining its connection.
 fn status_change_needs_evals(old: &str, new: &str) -> bool {
-    let ready = new == node_status::READY;
-    (old == node_status::INITIALIZING && ready)
-        || (old == node_status::DOWN && ready)
+    let comes_up = matches!(old, node_status::INITIALIZING | node_status::DOWN);
+    (comes_up && new == node_status::READY)
         || (old == node_status::DISCONNECTED) != (new == node_status::DISCONNECTED)
 }
 
