@@ -1,0 +1,383 @@
+//! `/v1/jobs`, `/v1/jobs/parse`, `/v1/job/<id...>[/<suffix>]` and `/v1/validate/job`.
+//!
+//! Like Nomad's `JobSpecificRequest`, a job path is routed by its suffix on the decoded path,
+//! so a job ID may hold `/`, sent raw (python-nomad) or as `%2F` (the Go client): whatever
+//! precedes a known suffix is the ID, and a path with no known suffix is the job itself.
+
+use axum::http::Method;
+use axum::response::Response;
+use drover_core::api::{
+    JobDeregisterOptions, JobEvaluateRequest, JobRegisterRequest, JobValidateRequest,
+    JobVersionsOptions, ListJobsOptions,
+};
+use drover_core::{ApiError, ApiResult, tables};
+
+use super::call::{Call, Meta, error, invalid_method, parse_go_bool};
+use super::options::QueryOptions;
+use super::{App, not_implemented};
+
+/// What a `/v1/job/...` path asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobRoute {
+    Job,
+    Evaluate,
+    Allocations,
+    Evaluations,
+    PeriodicForce,
+    Plan,
+    Summary,
+    Dispatch,
+    DispatchPayload,
+    Versions,
+    Revert,
+    Deployments,
+    Deployment,
+    Stable,
+    Scale,
+    Services,
+    Submission,
+    Actions,
+    Action,
+    /// `<id>/<anything>/<name>/tag`; carries the tag name's position.
+    Tag,
+}
+
+/// The suffixes in Nomad's matching order (the first that matches wins).
+const SUFFIXES: [(&str, JobRoute); 19] = [
+    ("/evaluate", JobRoute::Evaluate),
+    ("/allocations", JobRoute::Allocations),
+    ("/evaluations", JobRoute::Evaluations),
+    ("/periodic/force", JobRoute::PeriodicForce),
+    ("/plan", JobRoute::Plan),
+    ("/summary", JobRoute::Summary),
+    ("/dispatch", JobRoute::Dispatch),
+    ("/dispatch/payload", JobRoute::DispatchPayload),
+    ("/versions", JobRoute::Versions),
+    ("/revert", JobRoute::Revert),
+    ("/deployments", JobRoute::Deployments),
+    ("/deployment", JobRoute::Deployment),
+    ("/stable", JobRoute::Stable),
+    ("/scale", JobRoute::Scale),
+    ("/services", JobRoute::Services),
+    ("/submission", JobRoute::Submission),
+    ("/actions", JobRoute::Actions),
+    ("/action", JobRoute::Action),
+    ("/tag", JobRoute::Tag),
+];
+
+/// Routes the decoded path after `/v1/job/`: the route, the job ID and, for a tag, its name.
+/// A tag path that is not `<id>/<anything>/<name>/tag` is Nomad's 404.
+pub fn route_job_path(path: &str) -> ApiResult<(JobRoute, &str, &str)> {
+    let Some((route, id)) = SUFFIXES
+        .iter()
+        .find_map(|(suffix, route)| path.strip_suffix(suffix).map(|id| (*route, id)))
+    else {
+        return Ok((JobRoute::Job, path, ""));
+    };
+    if route != JobRoute::Tag {
+        return Ok((route, id, ""));
+    }
+    match path.split('/').collect::<Vec<_>>()[..] {
+        [id, _, name, _] => Ok((JobRoute::Tag, id, name)),
+        _ => Err(ApiError::not_found("invalid job tag endpoint")),
+    }
+}
+
+/// `GET /v1/jobs` (list) and `PUT/POST /v1/jobs` (register).
+pub async fn jobs(app: App, call: Call) -> Response {
+    match call.method {
+        Method::GET => list(&app, &call).await,
+        _ if call.is_write() => {
+            let result = match JobRegisterRequest::from_json(&call.body) {
+                Ok(request) => {
+                    let ctx = call.context();
+                    app.write(move |engine| engine.register_job(&ctx, request))
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            call.reply(result, |r| Meta::Index(r.index))
+        }
+        _ => invalid_method(),
+    }
+}
+
+async fn list(app: &App, call: &Call) -> Response {
+    let options = match QueryOptions::parse(call) {
+        Ok(options) => options,
+        Err(e) => return error(&e),
+    };
+    let meta = match call.query.bool("meta") {
+        Ok(meta) => meta.unwrap_or(false),
+        Err(e) => return error(&e),
+    };
+    let list = ListJobsOptions {
+        prefix: options.prefix.clone(),
+        per_page: options.per_page,
+        next_token: options.next_token.clone(),
+        filter: options.filter.clone(),
+        reverse: options.reverse,
+        meta,
+    };
+    let result = app
+        .query(&options, tables::JOB_LIST, |engine| {
+            engine.list_jobs(&options.context, &list)
+        })
+        .await;
+    call.read(result)
+}
+
+/// `PUT/POST /v1/jobs/parse`.
+pub async fn parse(_app: App, call: Call) -> Response {
+    if !call.is_write() {
+        return invalid_method();
+    }
+    not_implemented("job parse (HCL jobspecs)")
+}
+
+/// `PUT/POST /v1/validate/job`.
+pub async fn validate(app: App, call: Call) -> Response {
+    if !call.is_write() {
+        return invalid_method();
+    }
+    let result = match call.decode::<JobValidateRequest>() {
+        Ok(request) => app.engine().validate_job(&call.context(), request),
+        Err(e) => Err(e),
+    };
+    call.reply(result, |_| Meta::None)
+}
+
+/// `/v1/job/<id...>[/<suffix>]`.
+pub async fn job(app: App, call: Call) -> Response {
+    let path = call
+        .path
+        .strip_prefix("/v1/job/")
+        .unwrap_or_default()
+        .to_string();
+    let (route, id, _tag) = match route_job_path(&path) {
+        Ok(routed) => routed,
+        Err(e) => return error(&e),
+    };
+    let id = id.to_string();
+    let get = call.method == Method::GET;
+    let write = call.is_write();
+    match route {
+        JobRoute::Job => match call.method {
+            Method::GET => read(&app, &call, tables::JOB, |e, ctx| e.read_job(ctx, &id)).await,
+            Method::DELETE => deregister(&app, &call, id).await,
+            _ if write => {
+                let result = match JobRegisterRequest::from_json(&call.body) {
+                    Ok(request) => {
+                        let ctx = call.context();
+                        app.write(move |engine| engine.update_job(&ctx, &id, request))
+                            .await
+                    }
+                    Err(e) => Err(e),
+                };
+                call.reply(result, |r| Meta::Index(r.index))
+            }
+            _ => invalid_method(),
+        },
+        JobRoute::Submission => {
+            let Ok(version) = call.query.get("version").parse::<u64>() else {
+                return error(&ApiError::bad_request(
+                    "Unable to parse job submission version parameter",
+                ));
+            };
+            if !get {
+                return invalid_method();
+            }
+            read(&app, &call, tables::JOB, |e, ctx| {
+                e.job_submission(ctx, &id, version)
+            })
+            .await
+        }
+        // Nomad serves any method on these two as a read.
+        JobRoute::Versions => versions(&app, &call, &id).await,
+        JobRoute::Summary => {
+            read(&app, &call, tables::JOB_SUMMARY, |e, ctx| {
+                e.job_summary(ctx, &id)
+            })
+            .await
+        }
+        JobRoute::Allocations if get => {
+            let all = parse_go_bool(call.query.get("all")).unwrap_or(false);
+            read(&app, &call, tables::ALLOCS, |e, ctx| {
+                e.job_allocations(ctx, &id, all)
+            })
+            .await
+        }
+        JobRoute::Evaluations if get => {
+            read(&app, &call, tables::EVALS, |e, ctx| {
+                e.job_evaluations(ctx, &id)
+            })
+            .await
+        }
+        JobRoute::Deployments if get => {
+            let all = parse_go_bool(call.query.get("all")).unwrap_or(false);
+            read(&app, &call, tables::DEPLOYMENTS, |e, ctx| {
+                e.job_deployments(ctx, &id, all)
+            })
+            .await
+        }
+        JobRoute::Deployment if get => {
+            read(&app, &call, tables::DEPLOYMENTS, |e, ctx| {
+                e.job_latest_deployment(ctx, &id)
+            })
+            .await
+        }
+        JobRoute::Evaluate if write => {
+            let request = if call.body.is_empty() {
+                None
+            } else {
+                match call.decode::<JobEvaluateRequest>() {
+                    Ok(request) => Some(request),
+                    Err(e) => return error(&e),
+                }
+            };
+            let ctx = call.context();
+            let result = app
+                .write(move |engine| engine.evaluate_job(&ctx, &id, request))
+                .await;
+            call.reply(result, |r| Meta::Index(r.index))
+        }
+        JobRoute::Plan if write => not_implemented("job plan"),
+        JobRoute::PeriodicForce if write => not_implemented("periodic force"),
+        JobRoute::Dispatch | JobRoute::DispatchPayload if write => not_implemented("job dispatch"),
+        JobRoute::Revert if write => not_implemented("job revert"),
+        JobRoute::Stable if write => not_implemented("job stability"),
+        JobRoute::Scale if get => not_implemented("job scale status"),
+        JobRoute::Scale if write => not_implemented("job scale"),
+        JobRoute::Services if get => not_implemented("job services"),
+        JobRoute::Tag if write || call.method == Method::DELETE => {
+            not_implemented("job version tags")
+        }
+        JobRoute::Actions if get => not_implemented("job actions"),
+        JobRoute::Action => not_implemented("job actions"),
+        _ => invalid_method(),
+    }
+}
+
+/// A read with the query options, as a blocking query.
+async fn read<T: serde::Serialize>(
+    app: &App,
+    call: &Call,
+    tables: &[drover_core::state::Table],
+    query: impl Fn(
+        &drover_core::Engine,
+        &drover_core::api::RequestContext,
+    ) -> ApiResult<drover_core::api::Read<T>>,
+) -> Response {
+    let options = match QueryOptions::parse(call) {
+        Ok(options) => options,
+        Err(e) => return error(&e),
+    };
+    let result = app
+        .query(&options, tables, |engine| query(engine, &options.context))
+        .await;
+    call.read(result)
+}
+
+async fn versions(app: &App, call: &Call, id: &str) -> Response {
+    let diffs = match call.query.bool("diffs") {
+        Ok(diffs) => diffs.unwrap_or(false),
+        Err(e) => return error(&e),
+    };
+    let diff_version = match call.query.get("diff_version") {
+        "" => None,
+        text => match text.parse::<u64>() {
+            Ok(version) => Some(version),
+            Err(_) => {
+                return error(&ApiError::internal(format!(
+                    "Failed to parse value of \"diff_version\" ({text}) as a uint64: strconv.ParseUint: parsing {text:?}: invalid syntax"
+                )));
+            }
+        },
+    };
+    let options = JobVersionsOptions {
+        diffs,
+        diff_version,
+        diff_tag: Some(call.query.get("diff_tag").to_string()).filter(|t| !t.is_empty()),
+    };
+    read(app, call, tables::JOB_VERSIONS, |e, ctx| {
+        e.job_versions(ctx, id, &options)
+    })
+    .await
+}
+
+/// `DELETE /v1/job/:id`: stop, or purge with `?purge=true`.
+async fn deregister(app: &App, call: &Call, id: String) -> Response {
+    let options = match deregister_options(call) {
+        Ok(options) => options,
+        Err(e) => return error(&e),
+    };
+    let ctx = call.context();
+    let result = app
+        .write(move |engine| engine.deregister_job(&ctx, &id, &options))
+        .await;
+    call.reply(result, |r| Meta::Index(r.index))
+}
+
+fn deregister_options(call: &Call) -> ApiResult<JobDeregisterOptions> {
+    let query = &call.query;
+    let eval_priority = match query.get("eval_priority") {
+        "" => 0,
+        text => text.parse::<i32>().map_err(|_| {
+            ApiError::internal(format!(
+                "Failed to parse value of \"eval_priority\" ({text}) as a int: strconv.Atoi: parsing {text:?}: invalid syntax"
+            ))
+        })?,
+    };
+    Ok(JobDeregisterOptions {
+        purge: query.bool("purge")?.unwrap_or(false),
+        global: query.bool("global")?.unwrap_or(false),
+        eval_priority,
+        no_shutdown_delay: query.bool("no_shutdown_delay")?.unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(path: &str, expected: Result<(JobRoute, &str, &str), (u16, &str)>) {
+        let got = route_job_path(path).map_err(|e| (e.status, e.message));
+        let got = got
+            .as_ref()
+            .map(|r| *r)
+            .map_err(|(status, message)| (*status, message.as_str()));
+        assert_eq!(got, expected, "{path}");
+    }
+
+    #[test]
+    fn routing_by_suffix() {
+        check("web", Ok((JobRoute::Job, "web", "")));
+        check("web/summary", Ok((JobRoute::Summary, "web", "")));
+        check(
+            "batch/dispatch-1-abc",
+            Ok((JobRoute::Job, "batch/dispatch-1-abc", "")),
+        );
+        check(
+            "batch/dispatch-1-abc/allocations",
+            Ok((JobRoute::Allocations, "batch/dispatch-1-abc", "")),
+        );
+        check("p/periodic/force", Ok((JobRoute::PeriodicForce, "p", "")));
+        check(
+            "d/dispatch/payload",
+            Ok((JobRoute::DispatchPayload, "d", "")),
+        );
+        check("d/dispatch", Ok((JobRoute::Dispatch, "d", "")));
+        check("web/deployment", Ok((JobRoute::Deployment, "web", "")));
+        check("web/deployments", Ok((JobRoute::Deployments, "web", "")));
+        check("myplan", Ok((JobRoute::Job, "myplan", "")));
+        // A job whose ID ends in "/plan" cannot be reached as itself (as in Nomad).
+        check("a/plan", Ok((JobRoute::Plan, "a", "")));
+        check("web/versions/v1/tag", Ok((JobRoute::Tag, "web", "v1")));
+        check("web/anything/v1/tag", Ok((JobRoute::Tag, "web", "v1")));
+        check(
+            "a/b/versions/v1/tag",
+            Err((404, "invalid job tag endpoint")),
+        );
+        check("web/tag", Err((404, "invalid job tag endpoint")));
+    }
+}
