@@ -6,18 +6,6 @@ mod engine_common;
 use drover::model::{DrainStrategy, EvalStatus, Evaluation, Node};
 use drover::state::StateStore;
 use engine_common::*;
-use serde_json::json;
-
-pub fn node(id: &str, status: &str) -> Node {
-    serde_json::from_value(json!({
-        "ID": id, "Name": id, "Datacenter": "dc1", "Status": status,
-        "Attributes": {"kernel.name": "linux", "driver.docker": "1"},
-        "Drivers": {"docker": {"Detected": true, "Healthy": true}},
-        "NodeResources": {"Cpu": {"CpuShares": 4000}, "Memory": {"MemoryMB": 8192},
-                          "Disk": {"DiskMB": 100000}}
-    }))
-    .unwrap()
-}
 
 fn node_update_evals(f: &Fixture, job_id: &str) -> Vec<Evaluation> {
     f.engine

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use drover::core::api::{JobRegisterRequest, RequestContext};
 use drover::core::{ApiError, ApiResult, Engine, EngineConfig, ManualClock, MemoryLog};
-use drover::model::Job;
+use drover::model::{Job, Node};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// 2024-01-01T00:00:00Z, in unix nanoseconds.
 pub const START: i64 = 1_704_067_200_000_000_000;
@@ -104,4 +104,17 @@ pub fn check_error<T: std::fmt::Debug>(result: ApiResult<T>, status: u16, messag
             ..
         }) => assert_eq!((got, text.as_str()), (status, message)),
     }
+}
+
+/// A docker-capable client node in `dc1` with 4000 MHz, 8 GiB of memory and 100 GB of disk.
+pub fn node(id: &str, status: &str) -> Node {
+    serde_json::from_value(json!({
+        "ID": id, "Name": id, "Datacenter": "dc1", "Status": status,
+        "Attributes": {"kernel.name": "linux", "driver.docker": "1"},
+        "Drivers": {"docker": {"Detected": true, "Healthy": true}},
+        "NodeResources": {"Cpu": {"CpuShares": 4000}, "Memory": {"MemoryMB": 8192},
+                          "Disk": {"DiskMB": 100000},
+                          "Networks": [{"Mode": "host", "Device": "eth0", "IP": "10.0.0.1", "MBits": 1000}]}
+    }))
+    .unwrap()
 }
