@@ -3,10 +3,10 @@
 //!
 //! Fields, by count (more than 7 are ignored, fewer than 5 are an error):
 //!
-//! | fields | meaning                                              |
-//! |--------|------------------------------------------------------|
-//! | 5      | minute hour day-of-month month day-of-week            |
-//! | 6      | minute hour day-of-month month day-of-week **year**   |
+//! | fields | meaning                                                |
+//! |--------|--------------------------------------------------------|
+//! | 5      | minute hour day-of-month month day-of-week             |
+//! | 6      | minute hour day-of-month month day-of-week **year**    |
 //! | 7      | second minute hour day-of-month month day-of-week year |
 //!
 //! Without a seconds field the second is 0; without a year field every year from 1970 to 2099
@@ -118,7 +118,10 @@ struct Field {
     max: u32,
     /// The largest value written (7 for Sunday in the day of week).
     max_value: u32,
+    /// Years are written with four digits, the rest with one or two.
     digits: usize,
+    /// Subtracted from a value before it is stored (years are kept as offsets from 1970).
+    offset: u32,
     names: &'static [&'static str],
     full_names: &'static [&'static str],
     /// What the first name stands for.
@@ -143,6 +146,7 @@ const DAY_OF_WEEK: Field = Field {
 };
 const YEAR: Field = Field {
     digits: 4,
+    offset: MIN_YEAR as u32,
     ..Field::numeric("year", MIN_YEAR as u32, MAX_YEAR as u32)
 };
 
@@ -154,6 +158,7 @@ impl Field {
             max,
             max_value: max,
             digits: 2,
+            offset: 0,
             names: &[],
             full_names: &[],
             first_name: 0,
@@ -191,8 +196,8 @@ enum Entry {
     All,
     /// `first..=last` by `step`: a value, a range, or either with an interval.
     Span { first: u32, last: u32, step: u32 },
-    /// Nothing generic: the day fields' letters, or a syntax error.
-    Other,
+    /// Nothing generic (lowercased): the day fields' letters, or a syntax error.
+    Other(String),
 }
 
 /// An interval as cronexpr reads it: only the numbers it has tokens for (0-59 with at most
@@ -206,7 +211,9 @@ fn interval(text: &str) -> u32 {
     }
 }
 
-fn parse_entry(field: &Field, entry: &str) -> Result<Entry, CronError> {
+fn parse_entry(field: &Field, raw: &str) -> Result<Entry, CronError> {
+    let entry = raw.to_ascii_lowercase();
+    let entry = entry.as_str();
     if entry == "*" || entry == "?" {
         return Ok(Entry::All);
     }
@@ -232,7 +239,7 @@ fn parse_entry(field: &Field, entry: &str) -> Result<Entry, CronError> {
         .split_once('/')
         .filter(|(_, step)| !step.is_empty() && step.bytes().all(|b| b.is_ascii_digit()))
     else {
-        return Ok(Entry::Other);
+        return Ok(Entry::Other(entry.to_string()));
     };
     let bounds = if base == "*" {
         Some((field.min, field.max))
@@ -242,7 +249,7 @@ fn parse_entry(field: &Field, entry: &str) -> Result<Entry, CronError> {
         range(base)
     };
     let Some((first, last)) = bounds else {
-        return Ok(Entry::Other);
+        return Ok(Entry::Other(entry.to_string()));
     };
     let step = interval(step);
     if step < 1 || step > field.max {
@@ -251,8 +258,8 @@ fn parse_entry(field: &Field, entry: &str) -> Result<Entry, CronError> {
     Ok(Entry::Span { first, last, step })
 }
 
-/// The entries of one field, lowercased, with the text as written for error messages. Every
-/// interval is checked before any entry is interpreted, as cronexpr does.
+/// The entries of one field, each with its text as written, for error messages. Every interval
+/// is checked before any entry is interpreted, as cronexpr does.
 fn parse_field<'a>(field: &Field, text: &'a str) -> Result<Vec<(Entry, &'a str)>, CronError> {
     let entries: Vec<&str> = text.split(',').filter(|e| !e.is_empty()).collect();
     if entries.is_empty() {
@@ -263,14 +270,14 @@ fn parse_field<'a>(field: &Field, text: &'a str) -> Result<Vec<(Entry, &'a str)>
     }
     entries
         .into_iter()
-        .map(|raw| Ok((parse_entry(field, &raw.to_ascii_lowercase())?, raw)))
+        .map(|raw| Ok((parse_entry(field, raw)?, raw)))
         .collect()
 }
 
 /// Seconds, minutes, hours, months and years: a `*` anywhere in the list stands for the
 /// whole field, and cronexpr stops reading the list there.
 fn parse_plain(field: &Field, text: &str) -> Result<Values, CronError> {
-    let offset = field.min * u32::from(field.digits == 4);
+    let offset = field.offset;
     let mut values = Values::default();
     for (entry, raw) in parse_field(field, text)? {
         match entry {
@@ -278,7 +285,7 @@ fn parse_plain(field: &Field, text: &str) -> Result<Values, CronError> {
             Entry::Span { first, last, step } => {
                 values.extend(Values::span(first - offset, last - offset, step));
             }
-            Entry::Other => return Err(field.syntax_error(raw)),
+            Entry::Other(_) => return Err(field.syntax_error(raw)),
         }
     }
     Ok(values)
@@ -292,8 +299,7 @@ fn parse_days_of_month(text: &str) -> Result<Option<DaysOfMonth>, CronError> {
         match entry {
             Entry::All => restricted = false,
             Entry::Span { first, last, step } => set.days.extend(Values::span(first, last, step)),
-            Entry::Other => {
-                let lower = raw.to_ascii_lowercase();
+            Entry::Other(lower) => {
                 if lower == "l" {
                     set.last = true;
                 } else if lower == "lw" {
@@ -324,8 +330,7 @@ fn parse_days_of_week(text: &str) -> Result<Option<DaysOfWeek>, CronError> {
                     set.days.insert(day % 7);
                 }
             }
-            Entry::Other => {
-                let lower = raw.to_ascii_lowercase();
+            Entry::Other(lower) => {
                 if let Some(day) = lower.strip_suffix('l').and_then(|d| field.value(d)) {
                     set.last.insert(day % 7);
                 } else if let Some((day, week)) = lower.split_once('#').and_then(|(d, k)| {
@@ -367,7 +372,7 @@ impl CronSpec {
     pub fn parse(spec: &str) -> Result<Self, CronError> {
         let expanded = expand_macros(spec);
         // Go's `\S+`: fields are separated by ASCII space, tab, newline, form feed and return.
-        let fields: Vec<&str> = expanded
+        let mut fields: Vec<&str> = expanded
             .split([' ', '\t', '\n', '\r', '\x0c'])
             .filter(|f| !f.is_empty())
             .take(7)
@@ -375,21 +380,21 @@ impl CronSpec {
         if fields.len() < 5 {
             return Err(CronError("missing field(s)".to_string()));
         }
-        let (seconds, rest) = match fields.len() {
-            7 => (parse_plain(&SECOND, fields[0])?, &fields[1..]),
-            _ => (Values::span(0, 0, 1), &fields[..]),
-        };
+        // Shorter specs get second 0 first, then every year last.
+        if fields.len() < 7 {
+            fields.insert(0, "0");
+        }
+        if fields.len() < 7 {
+            fields.push("*");
+        }
         Ok(Self {
-            seconds,
-            minutes: parse_plain(&MINUTE, rest[0])?,
-            hours: parse_plain(&HOUR, rest[1])?,
-            days_of_month: parse_days_of_month(rest[2])?,
-            months: parse_plain(&MONTH, rest[3])?,
-            days_of_week: parse_days_of_week(rest[4])?,
-            years: match rest.get(5) {
-                Some(text) => parse_plain(&YEAR, text)?,
-                None => Values::span(0, (MAX_YEAR - MIN_YEAR) as u32, 1),
-            },
+            seconds: parse_plain(&SECOND, fields[0])?,
+            minutes: parse_plain(&MINUTE, fields[1])?,
+            hours: parse_plain(&HOUR, fields[2])?,
+            days_of_month: parse_days_of_month(fields[3])?,
+            months: parse_plain(&MONTH, fields[4])?,
+            days_of_week: parse_days_of_week(fields[5])?,
+            years: parse_plain(&YEAR, fields[6])?,
         })
     }
 
