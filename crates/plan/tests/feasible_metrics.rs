@@ -13,7 +13,12 @@ use feasible_support::*;
 
 /// Selects one allocation of the job's first group and returns the metric (the selection must
 /// fail unless `expect_placement`).
-fn metric(nodes: Vec<Node>, allocs: &[drover_model::Allocation], job: &Job, expect_placement: bool) -> AllocMetric {
+fn metric(
+    nodes: Vec<Node>,
+    allocs: &[drover_model::Allocation],
+    job: &Job,
+    expect_placement: bool,
+) -> AllocMetric {
     let view = ClusterView::new(&arcs(nodes), allocs);
     let mut stack = GenericStack::new(StackConfig::default(), 42);
     stack.set_job(&view, job);
@@ -55,13 +60,21 @@ fn group_constraint_on_node_class() {
     let mut job = job();
     job.task_groups[0].constraints = vec![constraint("${node.class}", "=", "gpu")];
     // g1 fits, so the group places; force failure by asking more memory than any node has.
-    job.task_groups[0].tasks[0].resources.as_mut().unwrap().memory_mb = 100_000;
+    job.task_groups[0].tasks[0]
+        .resources
+        .as_mut()
+        .unwrap()
+        .memory_mb = 100_000;
     golden("group_constraint_class", &metric(nodes, &[], &job, false));
 }
 
 #[test]
 fn escaped_constraint_is_checked_on_every_node() {
-    let nodes = vec![classed("a1", "small"), classed("a2", "small"), classed("a3", "small")];
+    let nodes = vec![
+        classed("a1", "small"),
+        classed("a2", "small"),
+        classed("a3", "small"),
+    ];
     let mut job = job();
     job.task_groups[0].tasks[0].constraints =
         vec![constraint("${attr.unique.hostname}", "=", "elsewhere")];
@@ -71,7 +84,9 @@ fn escaped_constraint_is_checked_on_every_node() {
 #[test]
 fn exhausted_dimensions() {
     let small = |id: &str, f: fn(&mut drover_model::NodeResources)| {
-        with(classed(id, "small"), |n| f(n.node_resources.as_mut().unwrap()))
+        with(classed(id, "small"), |n| {
+            f(n.node_resources.as_mut().unwrap())
+        })
     };
     let nodes = vec![
         small("cpu", |r| r.cpu.cpu_shares = 400),
@@ -81,7 +96,10 @@ fn exhausted_dimensions() {
     ];
     // The busy node is full of another job's work.
     let allocs = [alloc("other-1", "other", "g", "busy", 3800, 1000)];
-    golden("exhausted_dimensions", &metric(nodes, &allocs, &job(), false));
+    golden(
+        "exhausted_dimensions",
+        &metric(nodes, &allocs, &job(), false),
+    );
 }
 
 #[test]
@@ -109,12 +127,13 @@ fn ports() {
     ];
     let holds_port = |id: &str, node: &str| {
         let mut a = alloc(id, "other", "g", node, 100, 100);
-        a.allocated_resources.as_mut().unwrap().shared.ports = vec![drover_model::AllocatedPortMapping {
-            label: "http".to_owned(),
-            value: 8080,
-            host_ip: format!("10.0.0.{}", node.bytes().map(u32::from).sum::<u32>() % 250),
-            ..Default::default()
-        }];
+        a.allocated_resources.as_mut().unwrap().shared.ports =
+            vec![drover_model::AllocatedPortMapping {
+                label: "http".to_owned(),
+                value: 8080,
+                host_ip: format!("10.0.0.{}", node.bytes().map(u32::from).sum::<u32>() % 250),
+                ..Default::default()
+            }];
         a
     };
     let allocs = [
@@ -208,7 +227,11 @@ fn each_group_check() {
     golden("group_checks", &metric(nodes, &[], &job, false));
 
     let mut devices = feasible_support::job();
-    devices.task_groups[0].tasks[0].resources.as_mut().unwrap().devices = vec![RequestedDevice {
+    devices.task_groups[0].tasks[0]
+        .resources
+        .as_mut()
+        .unwrap()
+        .devices = vec![RequestedDevice {
         name: "nvidia/gpu".to_owned(),
         count: 1,
         ..RequestedDevice::default()
@@ -224,7 +247,12 @@ fn distinct_hosts_and_property() {
             n.meta.insert("rack".to_owned(), rack.to_owned());
         })
     };
-    let nodes = vec![racked("a", "r1"), racked("b", "r1"), racked("c", "r2"), node("d", "dc1")];
+    let nodes = vec![
+        racked("a", "r1"),
+        racked("b", "r1"),
+        racked("c", "r2"),
+        node("d", "dc1"),
+    ];
     let allocs = [
         alloc("w1", "web", "web", "a", 100, 100),
         alloc("w2", "web", "web", "c", 100, 100),

@@ -164,7 +164,12 @@ fn version_and_semver() {
         ("${attr.nomad.version}", "semver", ">= 1.7.0", true),
         ("${attr.nomad.version}", "semver", "~> 1.7", false),
         ("${attr.kernel.name}", "version", ">= 1.0", false),
-        ("${attr.nomad.version}", "version", "not a constraint", false),
+        (
+            "${attr.nomad.version}",
+            "version",
+            "not a constraint",
+            false,
+        ),
         ("${attr.missing}", "version", ">= 0", false),
     ]);
 }

@@ -34,16 +34,18 @@ fn node_spec() -> impl Strategy<Value = NodeSpec> {
         select(vec![1024i64, 4096]),
         select(vec![0i64, 500, 900]),
     )
-        .prop_map(|(dc, pool, ready, kernel, rack, cpu, memory_mb, used_cpu)| NodeSpec {
-            dc,
-            pool,
-            ready,
-            kernel,
-            rack,
-            cpu,
-            memory_mb,
-            used_cpu,
-        })
+        .prop_map(
+            |(dc, pool, ready, kernel, rack, cpu, memory_mb, used_cpu)| NodeSpec {
+                dc,
+                pool,
+                ready,
+                kernel,
+                rack,
+                cpu,
+                memory_mb,
+                used_cpu,
+            },
+        )
 }
 
 fn build_node(i: usize, spec: &NodeSpec) -> Node {
@@ -52,7 +54,8 @@ fn build_node(i: usize, spec: &NodeSpec) -> Node {
         if !spec.ready {
             n.status = "down".to_owned();
         }
-        n.attributes.insert("kernel.name".to_owned(), spec.kernel.to_owned());
+        n.attributes
+            .insert("kernel.name".to_owned(), spec.kernel.to_owned());
         if let Some(rack) = spec.rack {
             n.meta.insert("rack".to_owned(), rack.to_owned());
         }
@@ -99,16 +102,18 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
         select(vec![128i64, 1024]),
         any::<bool>(),
     )
-        .prop_map(|(datacenters, pool, job_c, group_c, task_c, cpu, memory_mb, batch)| JobSpec {
-            datacenters,
-            pool,
-            job_constraints: job_c,
-            group_constraints: group_c,
-            task_constraints: task_c,
-            cpu,
-            memory_mb,
-            batch,
-        })
+        .prop_map(
+            |(datacenters, pool, job_c, group_c, task_c, cpu, memory_mb, batch)| JobSpec {
+                datacenters,
+                pool,
+                job_constraints: job_c,
+                group_constraints: group_c,
+                task_constraints: task_c,
+                cpu,
+                memory_mb,
+                batch,
+            },
+        )
 }
 
 fn build_job(spec: &JobSpec) -> Job {
@@ -130,12 +135,25 @@ fn build_job(spec: &JobSpec) -> Job {
 }
 
 fn cluster(specs: &[NodeSpec]) -> (Vec<Node>, Vec<Allocation>) {
-    let nodes: Vec<Node> = specs.iter().enumerate().map(|(i, s)| build_node(i, s)).collect();
+    let nodes: Vec<Node> = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| build_node(i, s))
+        .collect();
     let allocs = specs
         .iter()
         .enumerate()
         .filter(|(_, s)| s.used_cpu > 0)
-        .map(|(i, s)| alloc(&format!("other-{i}"), "other", "g", &format!("n{i:02}"), s.used_cpu, 512))
+        .map(|(i, s)| {
+            alloc(
+                &format!("other-{i}"),
+                "other",
+                "g",
+                &format!("n{i:02}"),
+                s.used_cpu,
+                512,
+            )
+        })
         .collect();
     (nodes, allocs)
 }

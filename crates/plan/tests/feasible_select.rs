@@ -44,7 +44,10 @@ fn the_plan_never_overcommits_a_node() {
     let mut view = ClusterView::new(&arcs(nodes), []);
     let choices = place_all(&mut view, &job(), 1, 10);
     assert_eq!(choices.iter().filter(|c| c.is_some()).count(), 8);
-    assert_eq!(tally(&choices), BTreeMap::from([("n0".into(), 4), ("n1".into(), 4)]));
+    assert_eq!(
+        tally(&choices),
+        BTreeMap::from([("n0".into(), 4), ("n1".into(), 4)])
+    );
     assert!(choices[8].is_none() && choices[9].is_none());
     for i in 0..2 {
         assert_eq!(view.used(i).cpu, 2000);
@@ -124,7 +127,11 @@ fn service_jobs_rank_a_few_nodes_and_move_on() {
 
 #[test]
 fn binpacking_prefers_the_fuller_node() {
-    let nodes = vec![node("empty", "dc1"), node("half", "dc1"), node("full", "dc1")];
+    let nodes = vec![
+        node("empty", "dc1"),
+        node("half", "dc1"),
+        node("full", "dc1"),
+    ];
     let allocs = [
         alloc("a", "other", "g", "half", 2000, 4096),
         alloc("b", "other", "g", "full", 3800, 8000),
@@ -214,7 +221,10 @@ fn spread_targets_split_placements() {
         ],
     }];
     let choices = place_all(&mut view, &job, 2, 8);
-    let east = choices.iter().flatten().filter(|n| ["n0", "n1", "n2", "n3"].contains(&n.as_str()));
+    let east = choices
+        .iter()
+        .flatten()
+        .filter(|n| ["n0", "n1", "n2", "n3"].contains(&n.as_str()));
     assert_eq!(east.count(), 6, "{choices:?}");
 }
 
@@ -225,7 +235,12 @@ fn even_spread_without_targets() {
             n.meta.insert("rack".to_owned(), rack.to_owned());
         })
     };
-    let nodes = vec![rack("a1", "r1"), rack("a2", "r1"), rack("a3", "r1"), rack("b1", "r2")];
+    let nodes = vec![
+        rack("a1", "r1"),
+        rack("a2", "r1"),
+        rack("a3", "r1"),
+        rack("b1", "r2"),
+    ];
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
     job.task_groups[0].count = 4;
@@ -295,13 +310,22 @@ fn ports_are_assigned_without_collisions() {
         let Some(ranked) = stack.select(&view, tg, &SelectOptions::default()) else {
             assert_eq!(i, 3);
             let metric = stack.metrics(&view);
-            assert_eq!(metric.dimension_exhausted["network: dynamic port selection failed"], 1);
+            assert_eq!(
+                metric.dimension_exhausted["network: dynamic port selection failed"],
+                1
+            );
             break;
         };
         let shared = &ranked.resources.shared;
         let mapping = &shared.ports[0];
-        assert_eq!((mapping.label.as_str(), mapping.to), ("admin", mapping.value));
-        assert_eq!(mapping.host_ip, view.node(0).node_resources.as_ref().unwrap().networks[0].ip);
+        assert_eq!(
+            (mapping.label.as_str(), mapping.to),
+            ("admin", mapping.value)
+        );
+        assert_eq!(
+            mapping.host_ip,
+            view.node(0).node_resources.as_ref().unwrap().networks[0].ip
+        );
         assert_eq!(shared.networks[0].dynamic_ports[0].value, mapping.value);
         assert_eq!(shared.networks[0].ip, mapping.host_ip);
         ports.push(mapping.value);
@@ -332,7 +356,10 @@ fn reserved_cores_and_lifecycle_tasks() {
     });
     tg.tasks.push(init);
     let choices = place_all(&mut view, &job, 1, 3);
-    assert_eq!(choices[2], None, "only two allocations of two cores fit on four cores");
+    assert_eq!(
+        choices[2], None,
+        "only two allocations of two cores fit on four cores"
+    );
     // Two cores of 1000 MHz each per allocation; memory is the prestart task's, the larger.
     assert_eq!(view.used(0).cpu, 2 * 2000);
     assert_eq!(view.used(0).memory_mb, 2 * 1024);
@@ -345,7 +372,13 @@ fn reserved_cores_and_lifecycle_tasks() {
     let server = &first.resources.tasks["server"];
     assert_eq!(server.cpu.reserved_cores, [0, 1]);
     assert_eq!(server.cpu.cpu_shares, 2000);
-    assert_eq!(first.resources.task_lifecycles["init"].as_ref().unwrap().hook, "prestart");
+    assert_eq!(
+        first.resources.task_lifecycles["init"]
+            .as_ref()
+            .unwrap()
+            .hook,
+        "prestart"
+    );
     assert_eq!(first.resources.task_lifecycles["server"], None);
     view.add_alloc(&placed("c1", &job, "web", &view, &first));
     let second = stack.select(&view, tg, &SelectOptions::default()).unwrap();
@@ -360,10 +393,12 @@ fn per_alloc_host_volumes_follow_the_allocation_index() {
     };
     let nodes = vec![
         with(node("a", "dc1"), |n| {
-            n.host_volumes.insert("data[0]".to_owned(), volume("data[0]"));
+            n.host_volumes
+                .insert("data[0]".to_owned(), volume("data[0]"));
         }),
         with(node("b", "dc1"), |n| {
-            n.host_volumes.insert("data[1]".to_owned(), volume("data[1]"));
+            n.host_volumes
+                .insert("data[1]".to_owned(), volume("data[1]"));
         }),
     ];
     let view = ClusterView::new(&arcs(nodes), []);
@@ -401,9 +436,15 @@ fn select_on_checks_one_node_for_an_in_place_update() {
     stack.set_job(&view, &job);
     let tg = &job.task_groups[0];
     // Counted against itself the update does not fit; without the old version it does.
-    assert!(stack.select_on(&view, tg, 0, &SelectOptions::default()).is_none());
+    assert!(
+        stack
+            .select_on(&view, tg, 0, &SelectOptions::default())
+            .is_none()
+    );
     view.remove_alloc("w1");
-    let ranked = stack.select_on(&view, tg, 0, &SelectOptions::default()).unwrap();
+    let ranked = stack
+        .select_on(&view, tg, 0, &SelectOptions::default())
+        .unwrap();
     assert_eq!(ranked.node, 0);
     assert_eq!(stack.metrics(&view).nodes_evaluated, 1);
 }
@@ -413,7 +454,8 @@ fn system_stack_checks_each_node() {
     let nodes = vec![
         node("a", "dc1"),
         with(node("b", "dc1"), |n| {
-            n.attributes.insert("kernel.name".to_owned(), "windows".to_owned());
+            n.attributes
+                .insert("kernel.name".to_owned(), "windows".to_owned());
         }),
         node("c", "dc2"),
         with(node("d", "dc1"), |n| n.status = "down".to_owned()),
@@ -426,13 +468,19 @@ fn system_stack_checks_each_node() {
     stack.set_job(&view, &job);
     assert_eq!(stack.nodes().collect::<Vec<_>>(), [0, 1]);
     let tg = &job.task_groups[0];
-    let ranked = stack.select(&view, tg, 0, &SelectOptions::default()).unwrap();
+    let ranked = stack
+        .select(&view, tg, 0, &SelectOptions::default())
+        .unwrap();
     assert_eq!(ranked.node, 0);
     let scores = &stack.metrics(&view).score_meta_data[0].scores;
     assert_eq!(scores.keys().collect::<Vec<_>>(), ["binpack"]);
     // The same class check twice: a system stack never answers from the class cache.
     for _ in 0..2 {
-        assert!(stack.select(&view, tg, 1, &SelectOptions::default()).is_none());
+        assert!(
+            stack
+                .select(&view, tg, 1, &SelectOptions::default())
+                .is_none()
+        );
         let metric = stack.metrics(&view);
         assert_eq!(metric.nodes_evaluated, 1);
         assert_eq!(metric.constraint_filtered["${attr.kernel.name} = linux"], 1);
@@ -441,7 +489,8 @@ fn system_stack_checks_each_node() {
 
 #[test]
 fn class_eligibility_for_blocked_evaluations() {
-    let classed = |id: &str, class: &str| with(node(id, "dc1"), |n| n.node_class = class.to_owned());
+    let classed =
+        |id: &str, class: &str| with(node(id, "dc1"), |n| n.node_class = class.to_owned());
     let nodes = vec![classed("a", "small"), classed("b", "large")];
     let view = ClusterView::new(&arcs(nodes.clone()), []);
     let mut job = job();
@@ -449,7 +498,11 @@ fn class_eligibility_for_blocked_evaluations() {
     job.task_groups[0].tasks[0].resources.as_mut().unwrap().cpu = 9000;
     let mut stack = GenericStack::new(StackConfig::default(), 1);
     stack.set_job(&view, &job);
-    assert!(stack.select(&view, &job.task_groups[0], &SelectOptions::default()).is_none());
+    assert!(
+        stack
+            .select(&view, &job.task_groups[0], &SelectOptions::default())
+            .is_none()
+    );
     let expected = BTreeMap::from([
         (computed_class(&nodes[0]), false),
         (computed_class(&nodes[1]), true),
@@ -460,7 +513,11 @@ fn class_eligibility_for_blocked_evaluations() {
     job.version += 1;
     job.task_groups[0].constraints = vec![constraint("${node.unique.id}", "!=", "a")];
     stack.set_job(&view, &job);
-    assert!(stack.select(&view, &job.task_groups[0], &SelectOptions::default()).is_none());
+    assert!(
+        stack
+            .select(&view, &job.task_groups[0], &SelectOptions::default())
+            .is_none()
+    );
     assert!(stack.escaped_computed_class());
 }
 
@@ -478,7 +535,8 @@ fn computed_classes_ignore_unique_fields() {
             n.meta.insert("rack".to_owned(), "r1".to_owned());
         },
         |n| {
-            n.attributes.insert("kernel.name".to_owned(), "darwin".to_owned());
+            n.attributes
+                .insert("kernel.name".to_owned(), "darwin".to_owned());
         },
     ];
     for change in changes {

@@ -39,11 +39,22 @@ fn lenient_and_strict_parsing() {
         ("99999999999999999999.0", false, false),
     ];
     for (input, lenient, strict) in cases {
-        assert_eq!(Version::parse(input).is_some(), lenient, "lenient {input:?}");
-        assert_eq!(Version::parse_semver(input).is_some(), strict, "strict {input:?}");
+        assert_eq!(
+            Version::parse(input).is_some(),
+            lenient,
+            "lenient {input:?}"
+        );
+        assert_eq!(
+            Version::parse_semver(input).is_some(),
+            strict,
+            "strict {input:?}"
+        );
     }
     assert_eq!(Version::parse("1.7rc2").unwrap().prerelease(), "rc2");
-    assert_eq!(Version::parse("1.2-beta.5+m").unwrap().prerelease(), "beta.5");
+    assert_eq!(
+        Version::parse("1.2-beta.5+m").unwrap().prerelease(),
+        "beta.5"
+    );
     assert_eq!(Version::parse("1.0-").unwrap().prerelease(), "-");
 }
 
@@ -91,7 +102,11 @@ fn check(kind: ConstraintKind, cases: &[(&str, &str, bool)]) {
         let parsed = VersionConstraints::parse(constraint, kind)
             .unwrap_or_else(|| panic!("{constraint:?} should parse"));
         let version = Version::parse(version).unwrap();
-        assert_eq!(parsed.check(&version), expected, "{version:?} against {constraint}");
+        assert_eq!(
+            parsed.check(&version),
+            expected,
+            "{version:?} against {constraint}"
+        );
     }
 }
 
@@ -164,7 +179,10 @@ fn malformed_constraints() {
         ("", ConstraintKind::Version),
         (">= 1.0,", ConstraintKind::Version),
         ("=> 1.0", ConstraintKind::Version),
-        ("11387778780781445675529500000000000000000", ConstraintKind::Version),
+        (
+            "11387778780781445675529500000000000000000",
+            ConstraintKind::Version,
+        ),
         // `semver` has no pessimistic operator and wants a dash before a prerelease.
         ("~> 1.0", ConstraintKind::Semver),
         (">= 1.7rc1", ConstraintKind::Semver),

@@ -19,6 +19,7 @@ use super::constraint::{CompiledConstraint, EvalCache, Target, constraint_reason
 use super::metrics::{Metrics, Pool, Reasons, reason};
 use super::net::has_host_network;
 use super::property::{DistinctProperty, go_quote};
+use super::table::NodeTable;
 use super::version::{ConstraintKind, Version, VersionConstraints};
 use super::view::ClusterView;
 
@@ -36,7 +37,12 @@ pub(crate) struct Ctx {
 struct Constraints(Vec<(CompiledConstraint, u32)>);
 
 impl Constraints {
-    fn compile<'a>(constraints: impl Iterator<Item = &'a Constraint>, ctx: &mut Ctx) -> Self {
+    fn compile<'a>(
+        constraints: impl Iterator<Item = &'a Constraint>,
+        table: &NodeTable,
+        region: &str,
+        ctx: &mut Ctx,
+    ) -> Self {
         Self(
             constraints
                 .map(|c| {
@@ -44,6 +50,8 @@ impl Constraints {
                         &c.l_target,
                         &c.operand,
                         &c.r_target,
+                        table,
+                        region,
                         &mut ctx.cache,
                     );
                     (compiled, ctx.reasons.intern(&constraint_reason(c)))
@@ -53,11 +61,13 @@ impl Constraints {
         )
     }
 
-    fn check(&self, node: &Node, region: &str, cache: &mut EvalCache) -> Result<(), u32> {
-        match self.0.iter().find(|(c, _)| !c.matches(node, region, cache)) {
-            Some(&(_, reason)) => Err(reason),
-            None => Ok(()),
+    fn check(&mut self, table: &NodeTable, node: u32, cache: &mut EvalCache) -> Result<(), u32> {
+        for (constraint, reason) in &mut self.0 {
+            if !constraint.matches(table, node, cache) {
+                return Err(*reason);
+            }
         }
+        Ok(())
     }
 }
 
@@ -108,14 +118,22 @@ impl JobPlan {
             batch: job.job_type == job_type::BATCH,
             datacenters: job.datacenters.clone(),
             node_pool: job.node_pool.clone(),
-            constraints: Constraints::compile(job.constraints.iter(), ctx),
-            classes: ClassCache::new(any_escapes(job.constraints.iter()), view.class_names.len()),
+            constraints: Constraints::compile(
+                job.constraints.iter(),
+                &view.table,
+                &job.region,
+                ctx,
+            ),
+            classes: ClassCache::new(
+                any_escapes(job.constraints.iter()),
+                view.table.class_names.len(),
+            ),
             distinct_hosts: distinct_hosts(job.constraints.iter()),
             distinct_properties: job
                 .constraints
                 .iter()
                 .filter(|c| c.operand == operand::DISTINCT_PROPERTY)
-                .map(|c| DistinctProperty::new(c, None, view.len()))
+                .map(|c| DistinctProperty::new(c, None, &view.table, &job.region))
                 .collect(),
             pool: Pool::default(),
         }
@@ -131,21 +149,38 @@ impl JobPlan {
     }
 
     /// The ready nodes in the job's datacenters and pool, in view order, and their counts.
-    pub(crate) fn candidates(&mut self, view: &ClusterView) -> Vec<u32> {
+    pub(crate) fn candidates(&mut self, view: &ClusterView) -> Vec<Visit> {
+        let table = &view.table;
+        // Datacenter and pool verdicts per distinct pair, so each string is matched once.
+        let mut verdicts: Vec<((u32, u32), bool)> = Vec::new();
         let mut nodes = Vec::new();
-        let mut by_dc: BTreeMap<String, u32> = BTreeMap::new();
-        for (i, node) in view.nodes().iter().enumerate() {
-            if node.is_schedulable()
-                && in_pool(&node.node_pool, &self.node_pool)
-                && in_any_datacenter(&node.datacenter, &self.datacenters)
-            {
-                nodes.push(i as u32);
-                *by_dc.entry(node.datacenter.clone()).or_default() += 1;
+        let mut by_dc: BTreeMap<u32, u32> = BTreeMap::new();
+        for i in 0..table.len() as u32 {
+            if !table.schedulable[i as usize] {
+                continue;
+            }
+            let key = table.datacenter_and_pool(i);
+            let eligible = match verdicts.iter().find(|(k, _)| *k == key) {
+                Some(&(_, eligible)) => eligible,
+                None => {
+                    let (dc, pool) = key;
+                    let eligible = in_pool(table.value(pool), &self.node_pool)
+                        && in_any_datacenter(table.value(dc), &self.datacenters);
+                    verdicts.push((key, eligible));
+                    eligible
+                }
+            };
+            if eligible {
+                nodes.push(Visit::new(table, i));
+                *by_dc.entry(key.0).or_default() += 1;
             }
         }
         self.pool = Pool {
             nodes_in_pool: nodes.len() as u32,
-            nodes_available: by_dc,
+            nodes_available: by_dc
+                .into_iter()
+                .map(|(dc, n)| (table.value(dc).to_owned(), n))
+                .collect(),
         };
         nodes
     }
@@ -220,7 +255,7 @@ pub(crate) struct GroupChecks {
 }
 
 impl GroupChecks {
-    pub(crate) fn new(tg: &TaskGroup, view: &ClusterView, ctx: &mut Ctx) -> Self {
+    pub(crate) fn new(tg: &TaskGroup, view: &ClusterView, region: &str, ctx: &mut Ctx) -> Self {
         let task_constraints = || tg.tasks.iter().flat_map(|t| &t.constraints);
         let all_constraints = || tg.constraints.iter().chain(task_constraints());
         let mut drivers: Vec<String> = tg.tasks.iter().map(|t| t.driver.clone()).collect();
@@ -261,7 +296,7 @@ impl GroupChecks {
         let escaped = any_escapes(all_constraints()) || !csi_volumes.is_empty();
         Self {
             drivers,
-            constraints: Constraints::compile(all_constraints(), ctx),
+            constraints: Constraints::compile(all_constraints(), &view.table, region, ctx),
             needs_devices: tg
                 .tasks
                 .iter()
@@ -277,23 +312,30 @@ impl GroupChecks {
                 })
                 .collect(),
             csi_volumes,
-            classes: ClassCache::new(escaped, view.class_names.len()),
+            classes: ClassCache::new(escaped, view.table.class_names.len()),
             distinct_hosts: distinct_hosts(tg.constraints.iter()),
             distinct_properties: tg
                 .constraints
                 .iter()
                 .filter(|c| c.operand == operand::DISTINCT_PROPERTY)
-                .map(|c| DistinctProperty::new(c, Some(&tg.name), view.len()))
+                .map(|c| DistinctProperty::new(c, Some(&tg.name), &view.table, region))
                 .collect(),
         }
     }
 
     /// Drivers, constraints, devices, network and secrets: the checks cached per class.
-    fn check(&self, node: &Node, region: &str, ctx: &mut Ctx) -> Result<(), u32> {
+    fn check(
+        &mut self,
+        table: &NodeTable,
+        index: u32,
+        region: &str,
+        ctx: &mut Ctx,
+    ) -> Result<(), u32> {
+        let node = &*table.nodes()[index as usize];
         if !self.drivers.iter().all(|d| has_driver(node, d)) {
             return Err(reason::MISSING_DRIVERS);
         }
-        self.constraints.check(node, region, &mut ctx.cache)?;
+        self.constraints.check(table, index, &mut ctx.cache)?;
         // Nodes in drover's model carry no devices.
         if self.needs_devices {
             return Err(reason::MISSING_DEVICES);
@@ -405,6 +447,46 @@ fn predates_bridge_fingerprint(node: &Node) -> bool {
     VersionConstraints::parse("< 0.12", ConstraintKind::Version).is_some_and(|c| c.check(&version))
 }
 
+/// A node to examine, with the ids the class cache and the metrics need, so that a node answered
+/// from the cache is rejected without touching the node table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Visit {
+    pub(crate) node: u32,
+    class: u32,
+    pub(crate) node_class: u32,
+}
+
+impl Visit {
+    pub(crate) fn new(table: &NodeTable, node: u32) -> Self {
+        Self {
+            node,
+            class: table.class[node as usize],
+            node_class: table.node_class[node as usize],
+        }
+    }
+}
+
+/// The class cache's quick no: the job, or (once the job is known to fit) the group, is
+/// ineligible on the node's class. Counted like Nomad counts it.
+#[inline]
+pub(crate) fn class_rejected(
+    ctx: &mut Ctx,
+    job: &JobPlan,
+    group: &GroupChecks,
+    visit: Visit,
+) -> bool {
+    let rejected = match job.classes.status(visit.class) {
+        ClassStatus::Ineligible => true,
+        ClassStatus::Eligible => group.classes.status(visit.class) == ClassStatus::Ineligible,
+        ClassStatus::Unknown => false,
+    };
+    if rejected {
+        ctx.metrics
+            .filter(visit.node_class, reason::CLASS_INELIGIBLE);
+    }
+    rejected
+}
+
 /// Nomad's `FeasibilityWrapper` for one node: the job's constraints, then the group's class
 /// checks (each answered from the class cache when `cached` and known), then availability.
 /// Filters are counted in the metrics.
@@ -413,14 +495,16 @@ pub(crate) fn feasible(
     job: &mut JobPlan,
     group: &mut GroupChecks,
     view: &ClusterView,
-    index: u32,
+    visit: Visit,
     alloc_name: &str,
     cached: bool,
 ) -> bool {
-    let i = index as usize;
-    let node = view.node(i);
-    let class = view.class[i];
-    let node_class = view.node_class[i];
+    let Visit {
+        node: index,
+        class,
+        node_class,
+    } = visit;
+    let node = view.node(index as usize);
     let status = |cache: &ClassCache| {
         if cached {
             cache.status(class)
@@ -436,7 +520,7 @@ pub(crate) fn feasible(
         }
         ClassStatus::Eligible => {}
         ClassStatus::Unknown => {
-            let result = job.constraints.check(node, &job.region, &mut ctx.cache);
+            let result = job.constraints.check(&view.table, index, &mut ctx.cache);
             if cached {
                 job.classes.set(class, result.is_ok());
             }
@@ -454,7 +538,7 @@ pub(crate) fn feasible(
         }
         ClassStatus::Eligible => {}
         ClassStatus::Unknown => {
-            let result = group.check(node, &job.region, ctx);
+            let result = group.check(&view.table, index, &job.region, ctx);
             if cached {
                 group.classes.set(class, result.is_ok());
             }
@@ -479,18 +563,21 @@ pub(crate) fn distinct(
     job: &mut JobPlan,
     group: &mut GroupChecks,
     view: &ClusterView,
-    index: u32,
+    visit: Visit,
     keys: (Option<u32>, Option<u32>),
     hosts: bool,
 ) -> bool {
-    let node_class = view.node_class[index as usize];
+    let Visit {
+        node: index,
+        node_class,
+        ..
+    } = visit;
     let (job_key, group_key) = keys;
     if hosts && (job.distinct_hosts || group.distinct_hosts) {
         let collides = job_key.is_some_and(|job_key| {
-            view.node_slots[index as usize].iter().any(|&s| {
-                let slot = view.slot(s);
-                slot.job == job_key && (job.distinct_hosts || Some(slot.group) == group_key)
-            })
+            view.node_allocs[index as usize]
+                .iter()
+                .any(|a| a.job == job_key && (job.distinct_hosts || Some(a.group) == group_key))
         });
         if collides {
             ctx.metrics.filter(node_class, reason::DISTINCT_HOSTS);
@@ -502,7 +589,7 @@ pub(crate) fn distinct(
         .iter_mut()
         .chain(group.distinct_properties.iter_mut());
     for set in sets {
-        if let Err(message) = set.check(view, index, &job.region) {
+        if let Err(message) = set.check(&view.table, index) {
             let reason = ctx.reasons.intern(&message);
             ctx.metrics.filter(node_class, reason);
             return false;

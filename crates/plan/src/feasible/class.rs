@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 
 use drover_model::Node;
 
-/// Keys with this prefix identify one node and stay out of the computed class.
-const UNIQUE_PREFIX: &str = "unique.";
+use super::table::UNIQUE_PREFIX;
 
 /// The computed class of a node, `"v1:<u64>"`: a 64-bit FNV-1a hash over a length-prefixed
 /// encoding of the class-relevant fields, identical on every platform and run.

@@ -12,6 +12,7 @@ use drover_model::constraint::operand;
 use drover_model::{Constraint, Node};
 use regex::Regex;
 
+use super::table::{Field, NodeTable, NodeValue};
 use super::version::{ConstraintKind, Version, VersionConstraints};
 
 /// One side of a constraint: a literal or a node field.
@@ -171,13 +172,89 @@ impl EvalCache {
     }
 }
 
-/// A constraint (or the matching part of an affinity) ready to check against nodes.
+/// One side of a compiled constraint.
+#[derive(Debug, Clone)]
+enum Side {
+    /// The same on every node: a literal, the region, or (`None`) never found.
+    Const(Option<Box<str>>),
+    Field(Field),
+    /// An attribute or meta key; `None` when no node has it.
+    Prop(Option<u32>),
+}
+
+/// A side resolved on one node.
+#[derive(Debug, Clone, Copy)]
+enum Resolved<'a> {
+    Missing,
+    Node(NodeValue),
+    Const(&'a str),
+}
+
+impl Side {
+    fn compile(target: &str, table: &NodeTable, region: &str) -> Self {
+        let prop = |prefix: &str, key: &str| Self::Prop(table.key(&format!("{prefix}{key}")));
+        match Target::parse(target) {
+            Target::Literal(value) => Self::Const(Some(value)),
+            Target::Region => Self::Const(Some(region.into())),
+            Target::Unknown => Self::Const(None),
+            Target::NodeId => Self::Field(Field::Id),
+            Target::NodeName => Self::Field(Field::Name),
+            Target::Datacenter => Self::Field(Field::Datacenter),
+            Target::NodeClass => Self::Field(Field::NodeClass),
+            Target::NodePool => Self::Field(Field::NodePool),
+            Target::Attr(key) => prop("attr.", &key),
+            Target::Meta(key) => prop("meta.", &key),
+        }
+    }
+
+    fn resolve(&self, table: &NodeTable, node: u32) -> Resolved<'_> {
+        match self {
+            Self::Const(Some(value)) => Resolved::Const(value),
+            Self::Const(None) | Self::Prop(None) => Resolved::Missing,
+            Self::Field(field) => Resolved::Node(table.field(node, *field)),
+            Self::Prop(Some(key)) => table
+                .prop(node, *key)
+                .map_or(Resolved::Missing, Resolved::Node),
+        }
+    }
+
+    fn is_const(&self) -> bool {
+        matches!(self, Self::Const(_))
+    }
+}
+
+impl<'a> Resolved<'a> {
+    fn text(self, table: &'a NodeTable) -> Option<&'a str> {
+        match self {
+            Self::Missing => None,
+            Self::Node(value) => Some(table.text(value)),
+            Self::Const(value) => Some(value),
+        }
+    }
+
+    /// Where the result for this value is remembered: 0 for missing or constant, `id + 1` for a
+    /// shared value; a node's own values are not remembered.
+    fn slot(self) -> Option<usize> {
+        match self {
+            Self::Missing | Self::Const(_) => Some(0),
+            Self::Node(NodeValue::Shared(id)) => Some(id as usize + 1),
+            Self::Node(NodeValue::Own(_)) => None,
+        }
+    }
+}
+
+/// A constraint (or the matching part of an affinity) compiled against a node table.
+///
+/// When at most one side varies by node, the result depends only on that side's value, so it is
+/// remembered per value id: a constraint is evaluated once per distinct value in an evaluation.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledConstraint {
-    left: Target,
-    right: Target,
+    left: Side,
+    right: Side,
     operand: Operand,
     prepared: Prepared,
+    /// Per memo slot: 0 unknown, 1 false, 2 true. Empty when both sides vary.
+    memo: Vec<u8>,
 }
 
 impl CompiledConstraint {
@@ -185,26 +262,34 @@ impl CompiledConstraint {
         l_target: &str,
         operand: &str,
         r_target: &str,
+        table: &NodeTable,
+        region: &str,
         cache: &mut EvalCache,
     ) -> Self {
-        let left = Target::parse(l_target);
-        let right = Target::parse(r_target);
+        let left = Side::compile(l_target, table, region);
+        let right = Side::compile(r_target, table, region);
         let operand = Operand::parse(operand);
         let prepared = match (&right, operand) {
-            (Target::Literal(r), Operand::Regexp) => Prepared::Regex(cache.regex(r)),
-            (Target::Literal(r), Operand::Version(kind)) => {
+            (Side::Const(Some(r)), Operand::Regexp) => Prepared::Regex(cache.regex(r)),
+            (Side::Const(Some(r)), Operand::Version(kind)) => {
                 Prepared::Version(cache.version(r, kind))
             }
-            (Target::Literal(r), Operand::SetContainsAll | Operand::SetContainsAny) => {
+            (Side::Const(Some(r)), Operand::SetContainsAll | Operand::SetContainsAny) => {
                 Prepared::Set(r.split(',').map(|item| item.trim().into()).collect())
             }
             _ => Prepared::Nothing,
+        };
+        let memo = if left.is_const() || right.is_const() {
+            vec![0; table.value_count() + 1]
+        } else {
+            Vec::new()
         };
         Self {
             left,
             right,
             operand,
             prepared,
+            memo,
         }
     }
 
@@ -213,9 +298,32 @@ impl CompiledConstraint {
         self.operand == Operand::Distinct
     }
 
-    pub(crate) fn matches(&self, node: &Node, region: &str, cache: &mut EvalCache) -> bool {
-        let left = self.left.resolve(node, region);
-        let right = self.right.resolve(node, region);
+    pub(crate) fn matches(&mut self, table: &NodeTable, node: u32, cache: &mut EvalCache) -> bool {
+        let left = self.left.resolve(table, node);
+        let right = self.right.resolve(table, node);
+        if self.memo.is_empty() {
+            return self.check(left.text(table), right.text(table), cache);
+        }
+        let slot = if self.right.is_const() {
+            left.slot()
+        } else {
+            right.slot()
+        };
+        let Some(slot) = slot else {
+            return self.check(left.text(table), right.text(table), cache);
+        };
+        match self.memo[slot] {
+            1 => false,
+            2 => true,
+            _ => {
+                let result = self.check(left.text(table), right.text(table), cache);
+                self.memo[slot] = if result { 2 } else { 1 };
+                result
+            }
+        }
+    }
+
+    fn check(&self, left: Option<&str>, right: Option<&str>, cache: &mut EvalCache) -> bool {
         match self.operand {
             Operand::Equal => left.is_some() && left == right,
             // A missing side reads as the empty string, so `!=` holds when the attribute is
@@ -300,15 +408,32 @@ pub(crate) fn constraint_reason(c: &Constraint) -> String {
     format!("{} {} {}", c.l_target, c.operand, c.r_target)
 }
 
-/// Checks one constraint against one node, as the stack would (with a fresh evaluation cache).
-/// `region` is what `${node.region}` resolves to.
+/// Checks one constraint against one node, as the stack would. `region` is what `${node.region}`
+/// resolves to. (Builds a one-node table: for tests and one-off checks, not for loops.)
 pub fn meets_constraint(constraint: &Constraint, node: &Node, region: &str) -> bool {
+    let table = NodeTable::new(&[Arc::new(node.clone())]);
     let mut cache = EvalCache::default();
     CompiledConstraint::new(
         &constraint.l_target,
         &constraint.operand,
         &constraint.r_target,
+        &table,
+        region,
         &mut cache,
     )
-    .matches(node, region, &mut cache)
+    .matches(&table, 0, &mut cache)
+}
+
+/// A target read on many nodes: the attribute of a spread or `distinct_property`.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeTarget(Side);
+
+impl NodeTarget {
+    pub(crate) fn new(target: &str, table: &NodeTable, region: &str) -> Self {
+        Self(Side::compile(target, table, region))
+    }
+
+    pub(crate) fn text<'a>(&'a self, table: &'a NodeTable, node: u32) -> Option<&'a str> {
+        self.0.resolve(table, node).text(table)
+    }
 }

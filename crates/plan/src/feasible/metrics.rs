@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use drover_model::{AllocMetric, NodeScoreMeta};
 
-use super::view::{ClusterView, NO_NODE_CLASS};
+use super::table::NO_NODE_CLASS;
+use super::view::ClusterView;
 
 /// How many of the best-scoring nodes `ScoreMetaData` keeps (Nomad's `MaxRetainedNodeScores`).
 const RETAINED_SCORES: usize = 5;
@@ -179,7 +180,7 @@ impl Metrics {
         let by_class = |counts: &[(u32, u32)]| -> BTreeMap<String, u32> {
             counts
                 .iter()
-                .map(|&(c, n)| (view.node_class_names[c as usize].clone(), n))
+                .map(|&(c, n)| (view.table.node_class_names[c as usize].clone(), n))
                 .collect()
         };
         let by_reason = |counts: &[(u32, u32)]| -> BTreeMap<String, u32> {

@@ -54,6 +54,7 @@ mod property;
 mod rank;
 mod rng;
 mod stack;
+mod table;
 pub mod version;
 mod view;
 
@@ -62,4 +63,5 @@ pub use constraint::meets_constraint;
 pub use rank::SchedulerAlgorithm;
 pub use rng::shuffle_seed;
 pub use stack::{GenericStack, RankedNode, SelectOptions, StackConfig, SystemStack};
-pub use view::{ClusterView, NodeUsage};
+pub use table::{NodeTable, NodeUsage};
+pub use view::ClusterView;

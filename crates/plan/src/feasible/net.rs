@@ -64,13 +64,10 @@ impl PortUse {
     }
 }
 
-/// What is taken on one node's networks, and its reserved cores.
+/// What allocations hold on one node's networks, and its reserved cores. The node's own
+/// reserved host ports live in the node table.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct NodeNet {
-    /// The node's reserved port list does not parse: Nomad treats such a node as exhausted.
-    pub(crate) invalid: bool,
-    /// Host ports the node reserves on every address, sorted.
-    reserved: Vec<u16>,
     /// Ports held by allocations, per address, sorted.
     taken: Vec<(Box<str>, Vec<u16>)>,
     /// Two allocations (or an allocation and the node) hold the same port.
@@ -82,42 +79,16 @@ pub(crate) struct NodeNet {
 }
 
 impl NodeNet {
-    pub(crate) fn new(node: &Node) -> Self {
-        let spec = node
-            .reserved_resources
-            .as_ref()
-            .map_or("", |r| r.networks.reserved_host_ports.as_str());
-        match parse_port_ranges(spec) {
-            Some(mut reserved) => {
-                reserved.sort_unstable();
-                reserved.dedup();
-                Self {
-                    reserved,
-                    ..Self::default()
-                }
-            }
-            None => Self {
-                invalid: true,
-                ..Self::default()
-            },
-        }
-    }
-
-    pub(crate) fn rebuild<'a>(node: &Node, slots: impl Iterator<Item = &'a Slot>) -> Self {
-        let mut net = Self::new(node);
-        for slot in slots {
-            net.add_slot(slot);
-        }
-        net
-    }
-
-    pub(crate) fn add_slot(&mut self, slot: &Slot) {
+    /// Counts an allocation's ports, bandwidth and cores; `reserved` is `None` for a node whose
+    /// reserved port list does not parse.
+    pub(crate) fn add_slot(&mut self, reserved: Option<&[u16]>, slot: &Slot) {
+        let reserved = reserved.unwrap_or_default();
         for p in slot.ports.iter() {
             let Ok(port) = u16::try_from(p.port) else {
                 self.collision = true;
                 continue;
             };
-            if self.is_taken(&p.ip, port) {
+            if self.is_taken(reserved, &p.ip, port) {
                 self.collision |= !p.ignore_collision;
                 continue;
             }
@@ -146,8 +117,8 @@ impl NodeNet {
         }
     }
 
-    fn is_taken(&self, ip: &str, port: u16) -> bool {
-        self.reserved.binary_search(&port).is_ok()
+    fn is_taken(&self, reserved: &[u16], ip: &str, port: u16) -> bool {
+        reserved.binary_search(&port).is_ok()
             || self
                 .taken
                 .iter()
@@ -211,6 +182,7 @@ pub(crate) fn host_mode_networks(node: &Node) -> impl Iterator<Item = &NetworkRe
 #[derive(Debug)]
 pub(crate) struct PortOffer<'a> {
     net: &'a NodeNet,
+    reserved: &'a [u16],
     node: &'a Node,
     pending: Vec<(&'a str, u16)>,
     pending_bandwidth: Vec<(&'a str, i64)>,
@@ -219,13 +191,14 @@ pub(crate) struct PortOffer<'a> {
 }
 
 impl<'a> PortOffer<'a> {
-    pub(crate) fn new(node: &'a Node, net: &'a NodeNet) -> Self {
+    pub(crate) fn new(node: &'a Node, reserved: &'a [u16], net: &'a NodeNet) -> Self {
         let (min, max) = node
             .node_resources
             .as_ref()
             .map_or((0, 0), |r| (r.min_dynamic_port, r.max_dynamic_port));
         Self {
             net,
+            reserved,
             node,
             pending: Vec::new(),
             pending_bandwidth: Vec::new(),
@@ -243,7 +216,8 @@ impl<'a> PortOffer<'a> {
     }
 
     fn is_taken(&self, ip: &str, port: u16) -> bool {
-        self.net.is_taken(ip, port) || self.pending.iter().any(|&(a, p)| a == ip && p == port)
+        self.net.is_taken(self.reserved, ip, port)
+            || self.pending.iter().any(|&(a, p)| a == ip && p == port)
     }
 
     /// Assigns the ports of a group network whose host networks are already resolved (Nomad's

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 
 use drover_model::{Constraint, Spread};
 
-use super::constraint::Target;
+use super::constraint::NodeTarget;
+use super::table::NodeTable;
 use super::view::ClusterView;
 
 const UNRESOLVED: u32 = u32::MAX;
@@ -21,7 +22,7 @@ const WILDCARD: &str = "*";
 pub(crate) struct PropertySet {
     /// The target as written, for messages.
     attribute: String,
-    target: Option<Target>,
+    target: Option<NodeTarget>,
     /// Count only this task group's allocations (`None`: the whole job's).
     group: Option<String>,
     /// With targets (a spread that lists values), other values count as [`WILDCARD`].
@@ -33,16 +34,22 @@ pub(crate) struct PropertySet {
 }
 
 impl PropertySet {
-    fn new(attribute: &str, group: Option<&str>, targets: &[&str], nodes: usize) -> Self {
+    fn new(
+        attribute: &str,
+        group: Option<&str>,
+        targets: &[&str],
+        table: &NodeTable,
+        region: &str,
+    ) -> Self {
         let mut set = Self {
             attribute: attribute.to_owned(),
             // Nomad looks up nothing for an empty property.
-            target: (!attribute.is_empty()).then(|| Target::parse(attribute)),
+            target: (!attribute.is_empty()).then(|| NodeTarget::new(attribute, table, region)),
             group: group.map(str::to_owned),
             targeted: !targets.is_empty(),
             values: Vec::new(),
             value_ids: HashMap::new(),
-            node_values: vec![UNRESOLVED; nodes],
+            node_values: vec![UNRESOLVED; table.len()],
             counts: Vec::new(),
         };
         for target in targets
@@ -68,13 +75,13 @@ impl PropertySet {
 
     /// The value id of a node's property (after folding untargeted values into the wildcard),
     /// `None` when the node does not have the property.
-    pub(crate) fn value(&mut self, view: &ClusterView, node: u32, region: &str) -> Option<u32> {
+    pub(crate) fn value(&mut self, table: &NodeTable, node: u32) -> Option<u32> {
         let cached = self.node_values[node as usize];
         if cached == UNRESOLVED {
             let raw = self
                 .target
                 .as_ref()
-                .and_then(|t| t.resolve(view.node(node as usize), region))
+                .and_then(|t| t.text(table, node))
                 .map(str::to_owned);
             let id = match raw {
                 None => MISSING,
@@ -105,7 +112,7 @@ impl PropertySet {
     }
 
     /// Recounts the job's allocations (those not stopped by the scheduler).
-    pub(crate) fn refresh(&mut self, view: &ClusterView, job: Option<u32>, region: &str) {
+    pub(crate) fn refresh(&mut self, view: &ClusterView, job: Option<u32>) {
         self.counts.iter_mut().for_each(|n| *n = 0);
         let Some(job) = job else {
             return;
@@ -117,12 +124,11 @@ impl PropertySet {
             },
             None => None,
         };
-        for &index in &view.job_slots[job as usize] {
-            let slot = view.slot(index);
-            if !slot.live || group.is_some_and(|g| g != slot.group) {
+        for alloc in &view.job_allocs[job as usize] {
+            if !alloc.live || group.is_some_and(|g| g != alloc.group) {
                 continue;
             }
-            if let Some(id) = self.value(view, slot.node, region) {
+            if let Some(id) = self.value(&view.table, alloc.node) {
                 self.counts[id as usize] += 1;
             }
         }
@@ -141,7 +147,12 @@ pub(crate) struct DistinctProperty {
 }
 
 impl DistinctProperty {
-    pub(crate) fn new(c: &Constraint, group: Option<&str>, nodes: usize) -> Self {
+    pub(crate) fn new(
+        c: &Constraint,
+        group: Option<&str>,
+        table: &NodeTable,
+        region: &str,
+    ) -> Self {
         let allowed = if c.r_target.is_empty() {
             Ok(1)
         } else {
@@ -158,20 +169,15 @@ impl DistinctProperty {
             })
         };
         Self {
-            set: PropertySet::new(&c.l_target, group, &[], nodes),
+            set: PropertySet::new(&c.l_target, group, &[], table, region),
             allowed,
         }
     }
 
     /// `Err` carries the reason the node is filtered with.
-    pub(crate) fn check(
-        &mut self,
-        view: &ClusterView,
-        node: u32,
-        region: &str,
-    ) -> Result<(), String> {
+    pub(crate) fn check(&mut self, table: &NodeTable, node: u32) -> Result<(), String> {
         let allowed = self.allowed.clone()?;
-        let Some(id) = self.set.value(view, node, region) else {
+        let Some(id) = self.set.value(table, node) else {
             return Err(self.set.missing_reason());
         };
         let used = self.set.count(id);
@@ -197,13 +203,19 @@ pub(crate) struct SpreadPlan {
 }
 
 impl SpreadPlan {
-    pub(crate) fn new(spread: &Spread, group: &str, count: i64, nodes: usize) -> Self {
+    pub(crate) fn new(
+        spread: &Spread,
+        group: &str,
+        count: i64,
+        table: &NodeTable,
+        region: &str,
+    ) -> Self {
         let targets: Vec<&str> = spread
             .spread_target
             .iter()
             .map(|t| t.value.as_str())
             .collect();
-        let set = PropertySet::new(&spread.attribute, Some(group), &targets, nodes);
+        let set = PropertySet::new(&spread.attribute, Some(group), &targets, table, region);
         let mut desired = vec![None; set.values.len()];
         let mut sum = 0.0;
         for target in &spread.spread_target {

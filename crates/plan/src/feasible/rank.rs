@@ -16,7 +16,8 @@ use super::metrics::reason;
 use super::net::PortOffer;
 use super::property::SpreadPlan;
 use super::rng::Rng;
-use super::view::{ClusterView, NodeUsage, Phase, PhaseSum};
+use super::table::NodeUsage;
+use super::view::{ClusterView, Phase, PhaseSum};
 
 /// The highest bin-packing fit score, used to scale it to [0, 1].
 const MAX_FIT_SCORE: f64 = 18.0;
@@ -128,13 +129,12 @@ pub(crate) fn binpack(
 ) -> Result<(f64, Offer), Exhausted> {
     let i = index as usize;
     let net = &view.net[i];
-    if net.invalid {
+    if view.table.reserved_ports[i].is_none() {
         return Err(Some(reason::INVALID_NODE));
     }
     if net.collision {
         return Err(Some(reason::PORT_COLLISION));
     }
-    let node = view.node(i);
     let mut offer = Offer::default();
     let (cpu, memory_mb) = match ask.fixed {
         Some(fixed) if !ask.needs_offer => fixed,
@@ -150,11 +150,10 @@ pub(crate) fn binpack(
         }
     };
 
-    let new_cores = offer.task_cores.iter().flat_map(|(c, _)| c);
     if net.cores_overlap {
         return Err(Some(reason::CORES));
     }
-    let cap = view.capacity[i];
+    let cap = view.table.capacity[i];
     let used = view.used[i];
     let util = NodeUsage {
         cpu: used.cpu + cpu,
@@ -164,15 +163,16 @@ pub(crate) fn binpack(
     if util.cpu > cap.cpu {
         return Err(Some(reason::CPU));
     }
-    let usable = usable_cores(node);
-    if !usable.is_empty()
-        && !net
-            .cores
-            .iter()
-            .chain(new_cores)
-            .all(|c| usable.contains(c))
-    {
-        return Err(Some(reason::CORES));
+    // Reserved cores must be cores the node offers (only worth checking when some are held).
+    let mut held = net
+        .cores
+        .iter()
+        .chain(offer.task_cores.iter().flat_map(|(c, _)| c));
+    if held.clone().next().is_some() {
+        let usable = usable_cores(view.node(i));
+        if !usable.is_empty() && !held.all(|c| usable.contains(c)) {
+            return Err(Some(reason::CORES));
+        }
     }
     if util.memory_mb > cap.memory_mb {
         return Err(Some(reason::MEMORY));
@@ -194,7 +194,8 @@ fn offer_ports_and_cores(
 ) -> Result<(), Exhausted> {
     let i = index as usize;
     let node = view.node(i);
-    let mut ports = PortOffer::new(node, &view.net[i]);
+    let reserved = view.table.reserved_ports[i].as_deref().unwrap_or_default();
+    let mut ports = PortOffer::new(node, reserved, &view.net[i]);
     let mut network_error = |error: String| Some(ctx.reasons.intern(&format!("network: {error}")));
     if let Some(network) = &ask.network {
         let resolved = resolve_port_host_networks(network, node, region).ok_or(None)?;
@@ -342,14 +343,21 @@ impl AffinityPlan {
     pub(crate) fn new<'a>(
         affinities: impl Iterator<Item = &'a Affinity>,
         view: &ClusterView,
+        region: &str,
         ctx: &mut Ctx,
     ) -> Option<Self> {
         let mut escaped = false;
         let affinities: Vec<(CompiledConstraint, f64)> = affinities
             .map(|a| {
                 escaped |= escapes_class(&a.l_target) || escapes_class(&a.r_target);
-                let c =
-                    CompiledConstraint::new(&a.l_target, &a.operand, &a.r_target, &mut ctx.cache);
+                let c = CompiledConstraint::new(
+                    &a.l_target,
+                    &a.operand,
+                    &a.r_target,
+                    &view.table,
+                    region,
+                    &mut ctx.cache,
+                );
                 (c, f64::from(a.weight))
             })
             .collect();
@@ -361,29 +369,23 @@ impl AffinityPlan {
             affinities,
             weight_sum,
             escaped,
-            by_class: vec![None; view.class_names.len()],
+            by_class: vec![None; view.table.class_names.len()],
         })
     }
 
     /// Σ(weights of matching affinities) / Σ|weights|, in [-1, 1].
-    pub(crate) fn score(
-        &mut self,
-        view: &ClusterView,
-        index: u32,
-        region: &str,
-        ctx: &mut Ctx,
-    ) -> f64 {
-        let class = view.class[index as usize] as usize;
+    pub(crate) fn score(&mut self, view: &ClusterView, index: u32, ctx: &mut Ctx) -> f64 {
+        let class = view.table.class[index as usize] as usize;
         if let Some(score) = self.by_class[class].filter(|_| !self.escaped) {
             return score;
         }
-        let node = view.node(index as usize);
-        // A fold from +0.0: an empty float `sum()` is -0.0, which would show in the metrics.
-        let matched = self
-            .affinities
-            .iter()
-            .filter(|(c, _)| c.matches(node, region, &mut ctx.cache))
-            .fold(0.0, |total, (_, w)| total + w);
+        // Summed from +0.0: an empty float `sum()` is -0.0, which would show in the metrics.
+        let mut matched = 0.0;
+        for (affinity, weight) in &mut self.affinities {
+            if affinity.matches(&view.table, index, &mut ctx.cache) {
+                matched += *weight;
+            }
+        }
         let score = matched / self.weight_sum;
         if !self.escaped {
             self.by_class[class] = Some(score);
@@ -404,9 +406,10 @@ impl SpreadScorer {
         spreads: impl Iterator<Item = &'a Spread>,
         tg: &TaskGroup,
         view: &ClusterView,
+        region: &str,
     ) -> Option<Self> {
         let spreads: Vec<SpreadPlan> = spreads
-            .map(|s| SpreadPlan::new(s, &tg.name, tg.count, view.len()))
+            .map(|s| SpreadPlan::new(s, &tg.name, tg.count, &view.table, region))
             .collect();
         if spreads.is_empty() {
             return None;
@@ -418,25 +421,19 @@ impl SpreadScorer {
         })
     }
 
-    pub(crate) fn refresh(&mut self, view: &ClusterView, job: Option<u32>, region: &str) {
+    pub(crate) fn refresh(&mut self, view: &ClusterView, job: Option<u32>) {
         for spread in &mut self.spreads {
-            spread.set.refresh(view, job, region);
+            spread.set.refresh(view, job);
         }
     }
 
     /// The summed boost of every spread block for placing on this node (Nomad's
     /// `SpreadIterator`). `lowest` is the lowest boost seen in the evaluation, used for targets
     /// that want no allocations.
-    pub(crate) fn score(
-        &mut self,
-        view: &ClusterView,
-        index: u32,
-        region: &str,
-        lowest: &mut f64,
-    ) -> f64 {
+    pub(crate) fn score(&mut self, view: &ClusterView, index: u32, lowest: &mut f64) -> f64 {
         let mut total = 0.0;
         for spread in &mut self.spreads {
-            let Some(value) = spread.set.value(view, index, region) else {
+            let Some(value) = spread.set.value(&view.table, index) else {
                 total -= 1.0;
                 continue;
             };
@@ -489,9 +486,9 @@ pub(crate) fn job_anti_affinity(
     count: i64,
 ) -> Option<f64> {
     let group = group?;
-    let collisions = view.node_slots[index as usize]
+    let collisions = view.node_allocs[index as usize]
         .iter()
-        .filter(|&&s| view.slot(s).group == group)
+        .filter(|a| a.group == group)
         .count();
     (collisions > 0).then(|| -((collisions + 1) as f64) / count.max(1) as f64)
 }

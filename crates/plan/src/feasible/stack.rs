@@ -4,7 +4,7 @@
 use drover_model::{AllocMetric, AllocatedResources, Job, TaskGroup};
 use std::collections::BTreeMap;
 
-use super::checks::{self, Ctx, GroupChecks, JobPlan};
+use super::checks::{self, Ctx, GroupChecks, JobPlan, Visit};
 use super::class::merge_eligibility;
 use super::metrics::NodeScores;
 use super::rank::{self, AffinityPlan, Ask, Offer, SchedulerAlgorithm, SpreadScorer};
@@ -119,7 +119,7 @@ impl Core {
     }
 
     /// Compiles a new job version; returns the candidate nodes when they changed.
-    fn set_job(&mut self, view: &ClusterView, job: &Job) -> Option<Vec<u32>> {
+    fn set_job(&mut self, view: &ClusterView, job: &Job) -> Option<Vec<Visit>> {
         if self.job.as_ref().is_some_and(|plan| plan.is(job)) {
             return None;
         }
@@ -143,13 +143,14 @@ impl Core {
             .iter()
             .chain(&tg.affinities)
             .chain(tg.tasks.iter().flat_map(|t| &t.affinities));
+        let region = self.job.as_ref().map_or("", |j| j.region.as_str());
         let group = GroupPlan {
             name: tg.name.clone(),
             count: tg.count,
-            checks: GroupChecks::new(tg, view, &mut self.ctx),
+            checks: GroupChecks::new(tg, view, region, &mut self.ctx),
             ask: Ask::new(tg, self.config.memory_oversubscription),
-            affinity: AffinityPlan::new(affinities, view, &mut self.ctx),
-            spread: SpreadScorer::new(tg.spreads.iter().chain(&self.job_spreads), tg, view),
+            affinity: AffinityPlan::new(affinities, view, region, &mut self.ctx),
+            spread: SpreadScorer::new(tg.spreads.iter().chain(&self.job_spreads), tg, view, region),
         };
         self.groups.push(group);
         self.groups.len() - 1
@@ -162,17 +163,26 @@ impl Core {
         let job_key = view.job_key(&job.namespace, &job.id);
         let plan = &mut self.groups[group];
         let group_key = job_key.and_then(|j| view.group_key(j, &plan.name));
-        let region = job.region.as_str();
         for set in &mut job.distinct_properties {
-            set.set.refresh(view, job_key, region);
+            set.set.refresh(view, job_key);
         }
         for set in &mut plan.checks.distinct_properties {
-            set.set.refresh(view, job_key, region);
+            set.set.refresh(view, job_key);
         }
         if let Some(spread) = &mut plan.spread {
-            spread.refresh(view, job_key, region);
+            spread.refresh(view, job_key);
         }
         Keys { job_key, group_key }
+    }
+
+    /// The class cache's answer for a node, before anything reads the node itself.
+    #[inline]
+    fn class_rejected(&mut self, group: usize, visit: Visit) -> bool {
+        let job = self
+            .job
+            .as_ref()
+            .expect("class_rejected runs after set_job");
+        checks::class_rejected(&mut self.ctx, job, &self.groups[group].checks, visit)
     }
 
     /// Feasibility, bin packing and scoring of one node; `None` when it is filtered or exhausted.
@@ -180,7 +190,7 @@ impl Core {
         &mut self,
         view: &ClusterView,
         group: usize,
-        index: u32,
+        visit: Visit,
         keys: Keys,
         options: &SelectOptions,
         pipeline: Pipeline,
@@ -189,18 +199,19 @@ impl Core {
         let plan = &mut self.groups[group];
         let ctx = &mut self.ctx;
         let cached = pipeline == Pipeline::Generic;
+        let index = visit.node;
         if !checks::feasible(
             ctx,
             job,
             &mut plan.checks,
             view,
-            index,
+            visit,
             options.alloc_name,
             cached,
         ) {
             return None;
         }
-        if !checks::distinct(ctx, job, &mut plan.checks, view, index, keys.into(), cached) {
+        if !checks::distinct(ctx, job, &mut plan.checks, view, visit, keys.into(), cached) {
             return None;
         }
         let (binpack, offer) = match rank::binpack(
@@ -215,8 +226,7 @@ impl Core {
             Ok(fit) => fit,
             Err(exhausted) => {
                 if let Some(dimension) = exhausted {
-                    ctx.metrics
-                        .exhaust(view.node_class[index as usize], dimension);
+                    ctx.metrics.exhaust(visit.node_class, dimension);
                 }
                 return None;
             }
@@ -241,14 +251,11 @@ impl Core {
                 add(-1.0);
             }
             scores.reschedule_penalty = Some(if penalized { -1.0 } else { 0.0 });
-            let affinity = plan
-                .affinity
-                .as_mut()
-                .map(|a| a.score(view, index, &job.region, ctx));
+            let affinity = plan.affinity.as_mut().map(|a| a.score(view, index, ctx));
             affinity.inspect(|&s| add(s));
             scores.node_affinity = Some(affinity.unwrap_or(0.0));
             if let Some(spread) = &mut plan.spread {
-                let total = spread.score(view, index, &job.region, &mut self.lowest_spread_boost);
+                let total = spread.score(view, index, &mut self.lowest_spread_boost);
                 if total != 0.0 {
                     add(total);
                     scores.spread = Some(total);
@@ -360,7 +367,7 @@ impl Limit {
 #[derive(Debug)]
 pub struct GenericStack {
     core: Core,
-    order: Vec<u32>,
+    order: Vec<Visit>,
     cursor: usize,
 }
 
@@ -396,7 +403,7 @@ impl GenericStack {
         self.core.job.as_ref()?;
         let group = self.core.group_index(view, tg);
         if let Some(preferred) = options.preferred_node {
-            let preferred = [preferred as u32];
+            let preferred = [Visit::new(&view.table, preferred as u32)];
             let mut cursor = 0;
             if let Some(best) = self.run(view, group, &preferred, &mut cursor, options, 2) {
                 return Some(self.core.ranked_node(tg, group, best));
@@ -423,7 +430,8 @@ impl GenericStack {
         self.core.job.as_ref()?;
         let group = self.core.group_index(view, tg);
         let mut cursor = 0;
-        let best = self.run(view, group, &[node as u32], &mut cursor, options, 2)?;
+        let only = [Visit::new(&view.table, node as u32)];
+        let best = self.run(view, group, &only, &mut cursor, options, 2)?;
         Some(self.core.ranked_node(tg, group, best))
     }
 
@@ -432,7 +440,7 @@ impl GenericStack {
         &mut self,
         view: &ClusterView,
         group: usize,
-        nodes: &[u32],
+        nodes: &[Visit],
         cursor: &mut usize,
         options: &SelectOptions,
         limit: usize,
@@ -449,12 +457,15 @@ impl GenericStack {
                     }
                     *cursor = 0;
                 }
-                let index = nodes[*cursor];
+                let visit = nodes[*cursor];
                 *cursor += 1;
                 seen += 1;
                 core.ctx.metrics.nodes_evaluated += 1;
+                if core.class_rejected(group, visit) {
+                    continue;
+                }
                 if let Some(candidate) =
-                    core.rank(view, group, index, keys, options, Pipeline::Generic)
+                    core.rank(view, group, visit, keys, options, Pipeline::Generic)
                 {
                     return Some(candidate);
                 }
@@ -510,7 +521,7 @@ fn class_eligibility(core: &Core, view: &ClusterView) -> BTreeMap<String, bool> 
         Some(job) => merge_eligibility(
             &job.classes,
             core.groups.iter().map(|g| &g.checks.classes),
-            &view.class_names,
+            &view.table.class_names,
         ),
         None => BTreeMap::new(),
     }
@@ -527,7 +538,7 @@ fn escaped(core: &Core) -> bool {
 #[derive(Debug)]
 pub struct SystemStack {
     core: Core,
-    nodes: Vec<u32>,
+    nodes: Vec<Visit>,
 }
 
 impl SystemStack {
@@ -547,7 +558,7 @@ impl SystemStack {
     /// The job's ready nodes in its datacenters and node pool, in view order: the nodes a system
     /// job should run on.
     pub fn nodes(&self) -> impl Iterator<Item = usize> + '_ {
-        self.nodes.iter().map(|&n| n as usize)
+        self.nodes.iter().map(|v| v.node as usize)
     }
 
     /// Whether `tg` can be placed on `node`, and with what.
@@ -562,9 +573,14 @@ impl SystemStack {
         let group = self.core.group_index(view, tg);
         let keys = self.core.begin(view, group);
         self.core.ctx.metrics.nodes_evaluated += 1;
-        let best = self
-            .core
-            .rank(view, group, node as u32, keys, options, Pipeline::System)?;
+        let best = self.core.rank(
+            view,
+            group,
+            Visit::new(&view.table, node as u32),
+            keys,
+            options,
+            Pipeline::System,
+        )?;
         Some(self.core.ranked_node(tg, group, best))
     }
 

@@ -1,75 +1,58 @@
-//! `ClusterView`: the cluster as one evaluation sees it, laid out for the placement loop.
+//! `ClusterView`: the allocations one evaluation sees on the nodes of a [`NodeTable`], and what
+//! they use.
 //!
-//! Built once per evaluation from the nodes and the allocations on them, then kept current by the
-//! scheduler as its plan grows ([`ClusterView::add_alloc`] for placements and in-place updates,
-//! [`ClusterView::remove_alloc`] for stops), so no node is overcommitted within one plan. Per-node
-//! data lives in flat arrays indexed by node position; the strings a node carries are read only
-//! when a check needs them and its class is not cached yet.
+//! Built once per evaluation, then kept current by the scheduler as its plan grows
+//! ([`ClusterView::add_alloc`] for placements and in-place updates, [`ClusterView::remove_alloc`]
+//! for stops), so no node is overcommitted within one plan. Usage lives in flat per-node arrays;
+//! each node lists its allocations with their job and group ids, so anti-affinity and
+//! `distinct_hosts` never look at an allocation's strings.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use drover_model::{AllocatedResources, Allocation, Node};
 
-use super::class::computed_class;
 use super::net::{NodeNet, PortUse};
-
-/// CPU (MHz), memory (MB) and disk (MB).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NodeUsage {
-    pub cpu: i64,
-    pub memory_mb: i64,
-    pub disk_mb: i64,
-}
-
-impl NodeUsage {
-    fn add(&mut self, other: NodeUsage) {
-        self.cpu += other.cpu;
-        self.memory_mb += other.memory_mb;
-        self.disk_mb += other.disk_mb;
-    }
-
-    fn sub(&mut self, other: NodeUsage) {
-        self.cpu -= other.cpu;
-        self.memory_mb -= other.memory_mb;
-        self.disk_mb -= other.disk_mb;
-    }
-}
+use super::table::{NodeTable, NodeUsage};
 
 /// An allocation counted on a node.
 #[derive(Debug, Clone)]
 pub(crate) struct Slot {
     id: Box<str>,
-    pub(crate) node: u32,
-    pub(crate) job: u32,
-    pub(crate) group: u32,
+    node: u32,
+    job: u32,
     /// Not server-terminal: counts for `distinct_property` and spread.
-    pub(crate) live: bool,
+    live: bool,
     usage: NodeUsage,
     pub(crate) cores: Box<[u16]>,
     pub(crate) ports: Box<[PortUse]>,
     pub(crate) bandwidth: Box<[(Box<str>, i64)]>,
 }
 
-/// The user-set node class of a node without one.
-pub(crate) const NO_NODE_CLASS: u32 = u32::MAX;
+/// A node's reference to one of its allocations, with the ids the hot paths compare.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeAlloc {
+    slot: u32,
+    pub(crate) job: u32,
+    pub(crate) group: u32,
+}
+
+/// One of a job's allocations, for property counts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JobAlloc {
+    slot: u32,
+    pub(crate) node: u32,
+    pub(crate) group: u32,
+    pub(crate) live: bool,
+}
 
 /// See the module documentation.
 #[derive(Debug, Clone)]
 pub struct ClusterView {
-    nodes: Vec<Arc<Node>>,
-    node_index: HashMap<String, u32>,
-    /// Computed class id per node, and the class strings.
-    pub(crate) class: Vec<u32>,
-    pub(crate) class_names: Vec<String>,
-    /// User node class id per node ([`NO_NODE_CLASS`] when empty), and the names.
-    pub(crate) node_class: Vec<u32>,
-    pub(crate) node_class_names: Vec<String>,
-    /// Node resources less what the node reserves for itself.
-    pub(crate) capacity: Vec<NodeUsage>,
+    pub(crate) table: Arc<NodeTable>,
     pub(crate) used: Vec<NodeUsage>,
     pub(crate) net: Vec<NodeNet>,
-    pub(crate) node_slots: Vec<Vec<u32>>,
+    pub(crate) node_allocs: Vec<Vec<NodeAlloc>>,
     slots: Vec<Option<Slot>>,
     free_slots: Vec<u32>,
     alloc_slot: HashMap<Box<str>, u32>,
@@ -77,92 +60,70 @@ pub struct ClusterView {
     jobs: HashMap<String, HashMap<String, u32>>,
     job_groups: Vec<Vec<(Box<str>, u32)>>,
     group_count: u32,
-    pub(crate) job_slots: Vec<Vec<u32>>,
+    pub(crate) job_allocs: Vec<Vec<JobAlloc>>,
 }
 
 impl ClusterView {
-    /// Indexes `nodes` (pass every node of the snapshot: readiness, datacenters and pools are
-    /// filtered per job by the stack, and nodes that host the job's allocations matter for spread
-    /// and `distinct_property` even when they cannot take new work) and the allocations on them.
-    /// Allocations on unknown nodes and client-terminal allocations are skipped.
+    /// Indexes `nodes` into a new [`NodeTable`] and counts `allocs` on them. To reuse a table
+    /// across evaluations, use [`ClusterView::with_table`].
     pub fn new<'a>(nodes: &[Arc<Node>], allocs: impl IntoIterator<Item = &'a Allocation>) -> Self {
+        Self::with_table(Arc::new(NodeTable::new(nodes)), allocs)
+    }
+
+    /// Counts `allocs` on the nodes of `table`. Allocations on unknown nodes and client-terminal
+    /// allocations are skipped.
+    pub fn with_table<'a>(
+        table: Arc<NodeTable>,
+        allocs: impl IntoIterator<Item = &'a Allocation>,
+    ) -> Self {
+        let n = table.len();
         let mut view = Self {
-            nodes: nodes.to_vec(),
-            node_index: HashMap::with_capacity(nodes.len()),
-            class: Vec::with_capacity(nodes.len()),
-            class_names: Vec::new(),
-            node_class: Vec::with_capacity(nodes.len()),
-            node_class_names: Vec::new(),
-            capacity: Vec::with_capacity(nodes.len()),
-            used: vec![NodeUsage::default(); nodes.len()],
-            net: Vec::with_capacity(nodes.len()),
-            node_slots: vec![Vec::new(); nodes.len()],
+            table,
+            used: vec![NodeUsage::default(); n],
+            net: vec![NodeNet::default(); n],
+            node_allocs: vec![Vec::new(); n],
             slots: Vec::new(),
             free_slots: Vec::new(),
             alloc_slot: HashMap::new(),
             jobs: HashMap::new(),
             job_groups: Vec::new(),
             group_count: 0,
-            job_slots: Vec::new(),
+            job_allocs: Vec::new(),
         };
-        let mut classes: HashMap<String, u32> = HashMap::new();
-        let mut node_classes: HashMap<&str, u32> = HashMap::new();
-        for (i, node) in nodes.iter().enumerate() {
-            view.node_index.insert(node.id.clone(), i as u32);
-            let class = if node.computed_class.is_empty() {
-                computed_class(node)
-            } else {
-                node.computed_class.clone()
-            };
-            let next = classes.len() as u32;
-            let class_id = *classes.entry(class).or_insert_with_key(|name| {
-                view.class_names.push(name.clone());
-                next
-            });
-            view.class.push(class_id);
-            let node_class = if node.node_class.is_empty() {
-                NO_NODE_CLASS
-            } else {
-                let next = node_classes.len() as u32;
-                *node_classes.entry(&node.node_class).or_insert_with(|| {
-                    view.node_class_names.push(node.node_class.clone());
-                    next
-                })
-            };
-            view.node_class.push(node_class);
-            view.capacity.push(capacity(node));
-            view.net.push(NodeNet::new(node));
-        }
         for alloc in allocs {
             view.add_alloc(alloc);
         }
         view
     }
 
+    pub fn table(&self) -> &Arc<NodeTable> {
+        &self.table
+    }
+
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
+        self.table.is_empty()
     }
 
     pub fn nodes(&self) -> &[Arc<Node>] {
-        &self.nodes
+        self.table.nodes()
     }
 
     /// The node at a position (as returned in a `RankedNode`).
     pub fn node(&self, node: usize) -> &Arc<Node> {
-        &self.nodes[node]
+        &self.table.nodes()[node]
     }
 
     pub fn node_position(&self, node_id: &str) -> Option<usize> {
-        self.node_index.get(node_id).map(|&i| i as usize)
+        self.table.position(node_id)
     }
 
     /// What the node offers for allocations: its resources less its own reservation.
     pub fn capacity(&self, node: usize) -> NodeUsage {
-        self.capacity[node]
+        self.table.capacity[node]
     }
 
     /// What the counted allocations use on the node.
@@ -179,7 +140,7 @@ impl ClusterView {
     /// false (and counts nothing) when the node is unknown or the client has stopped it.
     pub fn add_alloc(&mut self, alloc: &Allocation) -> bool {
         self.remove_alloc(&alloc.id);
-        let Some(&node) = self.node_index.get(&alloc.node_id) else {
+        let Some(node) = self.table.node_position(&alloc.node_id) else {
             return false;
         };
         if alloc.client_terminal() {
@@ -187,29 +148,22 @@ impl ClusterView {
         }
         let job = self.intern_job(&alloc.namespace, &alloc.job_id);
         let group = self.intern_group(job, &alloc.task_group);
-        let (usage, cores) = alloc
-            .allocated_resources
-            .as_ref()
-            .map(comparable)
-            .unwrap_or_default();
-        let (ports, bandwidth) = alloc
-            .allocated_resources
-            .as_ref()
-            .map(PortUse::of_alloc)
-            .unwrap_or_default();
+        let resources = alloc.allocated_resources.as_ref();
+        let (usage, cores) = resources.map(comparable).unwrap_or_default();
+        let (ports, bandwidth) = resources.map(PortUse::of_alloc).unwrap_or_default();
         let slot = Slot {
             id: alloc.id.as_str().into(),
             node,
             job,
-            group,
             live: !alloc.server_terminal(),
             usage,
             cores: cores.into(),
             ports: ports.into(),
             bandwidth: bandwidth.into(),
         };
-        self.used[node as usize].add(usage);
-        self.net[node as usize].add_slot(&slot);
+        let n = node as usize;
+        self.used[n].add(usage);
+        self.net[n].add_slot(self.table.reserved_ports[n].as_deref(), &slot);
         let index = match self.free_slots.pop() {
             Some(index) => index,
             None => {
@@ -218,8 +172,17 @@ impl ClusterView {
             }
         };
         self.alloc_slot.insert(slot.id.clone(), index);
-        self.node_slots[node as usize].push(index);
-        self.job_slots[job as usize].push(index);
+        self.node_allocs[n].push(NodeAlloc {
+            slot: index,
+            job,
+            group,
+        });
+        self.job_allocs[job as usize].push(JobAlloc {
+            slot: index,
+            node,
+            group,
+            live: slot.live,
+        });
         self.slots[index as usize] = Some(slot);
         true
     }
@@ -234,21 +197,19 @@ impl ClusterView {
             return false;
         };
         self.free_slots.push(index);
-        let node = slot.node as usize;
-        self.used[node].sub(slot.usage);
-        self.node_slots[node].retain(|&s| s != index);
-        self.job_slots[slot.job as usize].retain(|&s| s != index);
-        let remaining = self.node_slots[node]
-            .iter()
-            .filter_map(|&s| self.slots[s as usize].as_ref());
-        self.net[node] = NodeNet::rebuild(&self.nodes[node], remaining);
+        let n = slot.node as usize;
+        self.used[n].sub(slot.usage);
+        self.node_allocs[n].retain(|a| a.slot != index);
+        self.job_allocs[slot.job as usize].retain(|a| a.slot != index);
+        let reserved = self.table.reserved_ports[n].as_deref();
+        let mut net = NodeNet::default();
+        for a in &self.node_allocs[n] {
+            if let Some(other) = &self.slots[a.slot as usize] {
+                net.add_slot(reserved, other);
+            }
+        }
+        self.net[n] = net;
         true
-    }
-
-    pub(crate) fn slot(&self, index: u32) -> &Slot {
-        self.slots[index as usize]
-            .as_ref()
-            .expect("slot lists only hold live slots")
     }
 
     /// The dense id of a job, if any of its allocations were ever counted.
@@ -273,7 +234,7 @@ impl ClusterView {
             .or_default()
             .insert(job_id.to_owned(), key);
         self.job_groups.push(Vec::new());
-        self.job_slots.push(Vec::new());
+        self.job_allocs.push(Vec::new());
         key
     }
 
@@ -286,26 +247,6 @@ impl ClusterView {
         self.job_groups[job as usize].push((group.into(), key));
         key
     }
-}
-
-fn capacity(node: &Node) -> NodeUsage {
-    let mut cap = node
-        .node_resources
-        .as_ref()
-        .map(|r| NodeUsage {
-            cpu: r.cpu.cpu_shares,
-            memory_mb: r.memory.memory_mb,
-            disk_mb: r.disk.disk_mb,
-        })
-        .unwrap_or_default();
-    if let Some(reserved) = &node.reserved_resources {
-        cap.sub(NodeUsage {
-            cpu: reserved.cpu.cpu_shares,
-            memory_mb: reserved.memory.memory_mb,
-            disk_mb: reserved.disk.disk_mb,
-        });
-    }
-    cap
 }
 
 /// When a task runs relative to the main tasks, for summing resources.
@@ -330,7 +271,7 @@ impl Phase {
 
 /// Sums the CPU and memory of tasks the way Nomad compares allocations: tasks that never run at
 /// the same time (prestart, main, poststop) take the largest of their phases; reserved-core tasks
-/// always count in full.
+/// always count their CPU in full.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct PhaseSum {
     pinned_cpu: i64,

@@ -10,8 +10,8 @@ use drover_model::node::{node_eligibility, node_status};
 use drover_model::{
     AllocatedCpuResources, AllocatedMemoryResources, AllocatedResources, AllocatedSharedResources,
     AllocatedTaskResources, Allocation, Constraint, DriverInfo, EphemeralDisk, Job,
-    NetworkResource, Node, NodeCpuResources, NodeDiskResources, NodeMemoryResources,
-    NodeResources, Resources, Task, TaskGroup,
+    NetworkResource, Node, NodeCpuResources, NodeDiskResources, NodeMemoryResources, NodeResources,
+    Resources, Task, TaskGroup,
 };
 use drover_plan::feasible::{ClusterView, GenericStack, RankedNode, SelectOptions, StackConfig};
 use serde::Serialize;
@@ -154,7 +154,13 @@ pub fn alloc(id: &str, job: &str, group: &str, node: &str, cpu: i64, memory_mb: 
 }
 
 /// The allocation a scheduler would build from a selection.
-pub fn placed(id: &str, job: &Job, group: &str, view: &ClusterView, ranked: &RankedNode) -> Allocation {
+pub fn placed(
+    id: &str,
+    job: &Job,
+    group: &str,
+    view: &ClusterView,
+    ranked: &RankedNode,
+) -> Allocation {
     Allocation {
         id: id.to_owned(),
         namespace: job.namespace.clone(),
@@ -170,7 +176,12 @@ pub fn placed(id: &str, job: &Job, group: &str, view: &ClusterView, ranked: &Ran
 
 /// Places `count` allocations of the job's first group one after another, counting each in the
 /// view; returns the chosen node IDs (or `None` for a failed placement).
-pub fn place_all(view: &mut ClusterView, job: &Job, seed: u64, count: usize) -> Vec<Option<String>> {
+pub fn place_all(
+    view: &mut ClusterView,
+    job: &Job,
+    seed: u64,
+    count: usize,
+) -> Vec<Option<String>> {
     let mut stack = GenericStack::new(StackConfig::default(), seed);
     stack.set_job(view, job);
     let tg = &job.task_groups[0];
@@ -201,7 +212,11 @@ pub fn golden(name: &str, value: &impl Serialize) {
         std::fs::write(&path, &actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|_| panic!("missing golden {}; run with UPDATE_GOLDEN=1", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden {}; run with UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
     assert_eq!(actual, expected, "golden {name} differs");
 }
