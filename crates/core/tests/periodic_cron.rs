@@ -1,71 +1,24 @@
 //! `next_launch`: Nomad's cron specs (hashicorp/cronexpr's grammar and next-time rules) in a
 //! periodic block's time zone, and the spec errors `Job::validate` reports.
 
+use chrono::{DateTime, SecondsFormat};
 use drover_core::periodic::{PeriodicError, next_launch};
 use drover_model::{Job, PeriodicConfig};
 
 const NANOS: i64 = 1_000_000_000;
 
-/// Unix nanoseconds of an RFC 3339 time with a numeric offset, `2019-11-03T01:30:00-07:00`
-/// (an optional fraction of a second after the seconds).
+/// Unix nanoseconds of an RFC 3339 time such as `2019-11-03T01:30:00-07:00`.
 fn t(text: &str) -> i64 {
-    let (date, rest) = text.split_once('T').expect("date and time");
-    let num = |s: &str| s.parse::<i64>().expect(text);
-    let ymd: Vec<i64> = date.split('-').map(num).collect();
-    let split = rest.rfind(['+', '-', 'Z']).expect("an offset");
-    let (clock, offset) = rest.split_at(split);
-    let (clock, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-    let hms: Vec<i64> = clock.split(':').map(num).collect();
-    let offset = match offset {
-        "Z" => 0,
-        _ => {
-            let sign = if offset.starts_with('-') { -1 } else { 1 };
-            let (h, m) = offset[1..].split_once(':').expect("hh:mm");
-            sign * (num(h) * 3600 + num(m) * 60)
-        }
-    };
-    let nanos = match fraction {
-        "" => 0,
-        f => num(&format!("{f:0<9}")),
-    };
-    let seconds =
-        days_from_civil(ymd[0], ymd[1], ymd[2]) * 86_400 + hms[0] * 3600 + hms[1] * 60 + hms[2]
-            - offset;
-    seconds * NANOS + nanos
+    DateTime::parse_from_rfc3339(text)
+        .expect(text)
+        .timestamp_nanos_opt()
+        .expect("a time in range")
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// A time for messages: unix seconds and UTC.
+/// A launch as RFC 3339 in UTC, or "never".
 fn show(nanos: Option<i64>) -> String {
-    nanos.map_or("never".to_string(), |n| {
-        let secs = n.div_euclid(NANOS);
-        let days = secs.div_euclid(86_400);
-        let rest = secs.rem_euclid(86_400);
-        // civil_from_days, enough to read a failure.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        let y = yoe + era * 400 + i64::from(m <= 2);
-        format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rest / 3600,
-            rest / 60 % 60,
-            rest % 60
-        )
+    nanos.map_or("never".to_string(), |nanos| {
+        DateTime::from_timestamp_nanos(nanos).to_rfc3339_opts(SecondsFormat::Secs, true)
     })
 }
 
