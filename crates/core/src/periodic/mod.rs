@@ -20,10 +20,11 @@
 //!   `dispatcher.remove(namespace, id)`. Adding a job that is not periodic is a no-op, so
 //!   the engine can call `add` for every job it writes.
 //! - **`Engine::tick(now)`**: `let launches = dispatcher.tick(now, &snapshot)`, then for each
-//!   [`Launch`]: read the parent from the snapshot, build the child with
-//!   [`derive_child`]`(&parent, launch.launch_time)` and register it with a pending
-//!   evaluation triggered by `periodic-job` (Nomad's `DispatchJob`: the registration sets
-//!   `SubmitTime` to now, and the store records the parent's `periodic_launch`).
+//!   [`Launch`]: read the parent from the snapshot (skip it if it is gone), build the child with
+//!   [`derive_child`]`(&parent, launch.launch_time)` and commit it with a pending
+//!   evaluation of the child's type and priority, triggered by `periodic-job` (Nomad's
+//!   `DispatchJob`: no admission checks run, `SubmitTime` is now, and the store records the
+//!   parent's `periodic_launch`).
 //!   [`PeriodicDispatcher::next_deadline`] says when the next launch is due, so the embedder
 //!   knows when to tick next; it is at or before `now` when a tick left launches for the next
 //!   one ([`MAX_LAUNCHES_PER_TICK`]).
