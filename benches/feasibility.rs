@@ -45,7 +45,10 @@ fn node(i: usize, classes: usize) -> Arc<Node> {
         ("nomad.version", "1.7.3".to_owned()),
         ("driver.exec", "1".to_owned()),
         ("unique.hostname", format!("node-{i}")),
-        ("unique.advertise.address", format!("192.168.{}.{}", i % 10, i % 120)),
+        (
+            "unique.advertise.address",
+            format!("192.168.{}.{}", i % 10, i % 120),
+        ),
     ];
     let meta = [
         ("rack", format!("r{}", i % RACKS)),
@@ -59,7 +62,10 @@ fn node(i: usize, classes: usize) -> Arc<Node> {
         node_pool: "default".to_owned(),
         status: "ready".to_owned(),
         scheduling_eligibility: "eligible".to_owned(),
-        attributes: attributes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        attributes: attributes
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
         meta: meta.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         drivers: [(
             "exec".to_owned(),
@@ -77,7 +83,9 @@ fn node(i: usize, classes: usize) -> Arc<Node> {
                 reservable_cpu_cores: vec![0, 1, 2, 3],
             },
             memory: NodeMemoryResources { memory_mb: 32_000 },
-            disk: NodeDiskResources { disk_mb: 100 * 1024 },
+            disk: NodeDiskResources {
+                disk_mb: 100 * 1024,
+            },
             networks: vec![NetworkResource {
                 mode: "host".to_owned(),
                 device: "eth0".to_owned(),
@@ -152,7 +160,10 @@ fn per_node(c: &mut Criterion, name: &str, classes: usize, constraints: Vec<Cons
     let mut check = stack();
     assert!(check.select(&view, tg, &SelectOptions::default()).is_none());
     let metric = check.metrics(&view);
-    assert_eq!((metric.nodes_evaluated, metric.nodes_filtered), (NODES as u32, NODES as u32));
+    assert_eq!(
+        (metric.nodes_evaluated, metric.nodes_filtered),
+        (NODES as u32, NODES as u32)
+    );
 
     let mut group = c.benchmark_group("feasibility");
     group.throughput(Throughput::Elements(NODES as u64));
@@ -181,8 +192,18 @@ fn feasibility(c: &mut Criterion) {
             constraint("${meta.tags}", "set_contains_any", "gpu,nvme"),
         ]
     };
-    per_node(c, "full_constraint_set_escaped", 1, full_set("${attr.unique.hostname}"));
-    per_node(c, "full_constraint_set_64_classes", 64, full_set("${meta.partition}"));
+    per_node(
+        c,
+        "full_constraint_set_escaped",
+        1,
+        full_set("${attr.unique.hostname}"),
+    );
+    per_node(
+        c,
+        "full_constraint_set_64_classes",
+        64,
+        full_set("${meta.partition}"),
+    );
 }
 
 fn placement(c: &mut Criterion) {
@@ -191,7 +212,11 @@ fn placement(c: &mut Criterion) {
     let eligible_racks: Vec<String> = (0..RACKS / 2).map(|r| format!("r{r}")).collect();
     let job = job(
         1000,
-        vec![constraint("${meta.rack}", "set_contains_any", &eligible_racks.join(","))],
+        vec![constraint(
+            "${meta.rack}",
+            "set_contains_any",
+            &eligible_racks.join(","),
+        )],
     );
     let tg = &job.task_groups[0];
     let place = |view: &mut ClusterView| {

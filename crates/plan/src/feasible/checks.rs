@@ -43,8 +43,13 @@ impl Constraints {
         region: &str,
         ctx: &mut Ctx,
     ) -> Self {
+        // `distinct_hosts` and `distinct_property` always pass here: their own checks enforce them.
+        let checked = |c: &&Constraint| {
+            c.operand != operand::DISTINCT_HOSTS && c.operand != operand::DISTINCT_PROPERTY
+        };
         Self(
             constraints
+                .filter(checked)
                 .map(|c| {
                     let compiled = CompiledConstraint::new(
                         &c.l_target,
@@ -56,7 +61,6 @@ impl Constraints {
                     );
                     (compiled, ctx.reasons.intern(&constraint_reason(c)))
                 })
-                .filter(|(c, _)| !c.is_distinct())
                 .collect(),
         )
     }
@@ -201,7 +205,7 @@ fn in_any_datacenter(dc: &str, patterns: &[String]) -> bool {
 }
 
 /// ryanuber/go-glob: `*` matches any run of characters, everything else matches itself.
-pub(crate) fn glob_match(pattern: &str, subject: &str) -> bool {
+fn glob_match(pattern: &str, subject: &str) -> bool {
     if pattern == "*" {
         return true;
     }
@@ -466,6 +470,14 @@ impl Visit {
     }
 }
 
+/// The view's dense ids of the job and the group being placed (`None` until the view has counted
+/// an allocation of them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Keys {
+    pub(crate) job_key: Option<u32>,
+    pub(crate) group_key: Option<u32>,
+}
+
 /// The class cache's quick no: the job, or (once the job is known to fit) the group, is
 /// ineligible on the node's class. Counted like Nomad counts it.
 #[inline]
@@ -564,7 +576,7 @@ pub(crate) fn distinct(
     group: &mut GroupChecks,
     view: &ClusterView,
     visit: Visit,
-    keys: (Option<u32>, Option<u32>),
+    keys: Keys,
     hosts: bool,
 ) -> bool {
     let Visit {
@@ -572,7 +584,7 @@ pub(crate) fn distinct(
         node_class,
         ..
     } = visit;
-    let (job_key, group_key) = keys;
+    let Keys { job_key, group_key } = keys;
     if hosts && (job.distinct_hosts || group.distinct_hosts) {
         let collides = job_key.is_some_and(|job_key| {
             view.node_allocs[index as usize]

@@ -1,9 +1,10 @@
 //! Constraint targets and operands: how `${...}` resolves against a node and how each operand
 //! compares the two sides (Nomad's `resolveTarget` and `checkConstraint`).
 //!
-//! Constraints are compiled once per job version: targets are parsed, and a literal right side is
-//! prepared (regexp compiled, version constraint parsed, set split), so checking a node does no
-//! parsing and no allocation beyond what the operand itself needs.
+//! Constraints are compiled once per job version against the node table: targets become key ids,
+//! and a literal right side is prepared (regexp compiled, version constraint parsed, set split).
+//! Checking a node then reads its interned values, and results are remembered per value, so a
+//! constraint runs once per distinct value in an evaluation rather than once per node.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -291,11 +292,6 @@ impl CompiledConstraint {
             prepared,
             memo,
         }
-    }
-
-    /// Whether the constraint can never fail, so checkers may skip it.
-    pub(crate) fn is_distinct(&self) -> bool {
-        self.operand == Operand::Distinct
     }
 
     pub(crate) fn matches(&mut self, table: &NodeTable, node: u32, cache: &mut EvalCache) -> bool {

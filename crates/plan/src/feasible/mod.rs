@@ -4,14 +4,18 @@
 //! # How a scheduler uses it
 //!
 //! ```text
-//! let mut view = ClusterView::new(&snapshot_nodes, allocs_of_those_nodes);   // once per eval
+//! // Once per node set (rebuild when a node changes; share it across evaluations):
+//! let table = Arc::new(NodeTable::new(&snapshot_nodes));
+//! // Once per evaluation:
+//! let mut view = ClusterView::with_table(table.clone(), allocs_on_those_nodes);
 //! let mut stack = GenericStack::new(StackConfig::default(), shuffle_seed(&eval.id, index));
 //! stack.set_job(&view, &job);
 //! for each placement of group `tg`:
 //!     match stack.select(&view, tg, &SelectOptions { penalty_nodes, preferred_node, alloc_name }) {
 //!         Some(ranked) => {
-//!             // build the Allocation on view.node(ranked.node) with ranked.resources and
-//!             // metrics = stack.metrics(&view), then count it so the next select sees it:
+//!             // build the Allocation on view.node(ranked.node) with ranked.resources (and,
+//!             // when it will be stored, metrics = stack.metrics(&view)); then count it so the
+//!             // next select sees it:
 //!             view.add_alloc(&alloc);
 //!         }
 //!         None => failed[tg] = stack.metrics(&view),   // later failures of tg only coalesce
@@ -23,7 +27,14 @@
 //! ```
 //!
 //! The [`SystemStack`] works the same way one node at a time: `select(&view, tg, node, ..)` for
-//! each of [`SystemStack::nodes`].
+//! each of [`SystemStack::nodes`]. `ClusterView::new(nodes, allocs)` builds a table and a view in
+//! one go, for tests and small clusters.
+//!
+//! Costs to plan around (5,000 nodes, see `benches/feasibility.rs`): a `NodeTable` takes a few
+//! milliseconds to build, a view over it a tenth of a millisecond, a placement a few
+//! microseconds, and `metrics()` about a microsecond (it builds the model's maps and strings).
+//! Every node a `select` looks at is counted in `NodesEvaluated`, so the placement cost stays
+//! proportional to the limit, not the cluster.
 //!
 //! # Rules (Nomad 2.0.6, `nomad-core.md` section 4.5)
 //!
@@ -40,10 +51,13 @@
 //!
 //! # Data layout
 //!
-//! [`ClusterView`] keeps capacity, usage and computed class ids in flat per-node arrays; class
-//! eligibility is a byte per class; metrics count by dense ids; property values and affinity
-//! scores are resolved once per node or class. String maps are read only when a class is first
-//! seen (or for escaped constraints), and result strings are built only for the chosen node.
+//! The [`NodeTable`] holds per-node data in flat arrays (computed class and node class ids,
+//! capacity, reserved ports) and node attributes and meta as sorted runs of interned ids. The
+//! [`ClusterView`] adds usage arrays and per-node allocation lists carrying job and group ids.
+//! A stack visits candidates from a flat array that carries each node's class ids, so a node the
+//! class cache rules out costs a few loads. Constraint results are remembered per value,
+//! property values and affinity scores per node or class, metrics count by dense ids, and
+//! strings are built only for the chosen node and for `metrics()`.
 
 mod checks;
 mod class;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use drover_model::{
     Affinity, AllocatedCpuResources, AllocatedMemoryResources, AllocatedPortMapping,
     AllocatedResources, AllocatedSharedResources, AllocatedTaskResources, NetworkResource, Node,
-    Spread, TaskGroup,
+    Resources, Spread, TaskGroup,
 };
 
 use super::checks::Ctx;
@@ -61,11 +61,12 @@ pub(crate) struct Ask {
 
 impl Ask {
     pub(crate) fn new(tg: &TaskGroup, memory_oversubscription: bool) -> Self {
+        let none = Resources::default();
         let tasks: Vec<TaskAsk> = tg
             .tasks
             .iter()
             .map(|task| {
-                let r = task.resources.clone().unwrap_or_default();
+                let r = task.resources.as_ref().unwrap_or(&none);
                 let memory_max_mb = match r.memory_max_mb {
                     _ if !memory_oversubscription => 0,
                     max if max > 0 => max + r.secrets_mb,
@@ -450,7 +451,12 @@ impl SpreadScorer {
                 continue;
             }
             let used = spread.set.count(value) as f64 + 1.0;
-            let boost = (desired - used) / desired * (spread.weight / self.weight_sum);
+            let share = if self.weight_sum == 0.0 {
+                0.0
+            } else {
+                spread.weight / self.weight_sum
+            };
+            let boost = (desired - used) / desired * share;
             total += boost;
             *lowest = lowest.min(boost);
         }

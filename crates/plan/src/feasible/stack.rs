@@ -4,9 +4,9 @@
 use drover_model::{AllocMetric, AllocatedResources, Job, TaskGroup};
 use std::collections::BTreeMap;
 
-use super::checks::{self, Ctx, GroupChecks, JobPlan, Visit};
+use super::checks::{self, Ctx, GroupChecks, JobPlan, Keys, Visit};
 use super::class::merge_eligibility;
-use super::metrics::NodeScores;
+use super::metrics::{NodeScores, Pool};
 use super::rank::{self, AffinityPlan, Ask, Offer, SchedulerAlgorithm, SpreadScorer};
 use super::rng::Rng;
 use super::view::ClusterView;
@@ -211,7 +211,7 @@ impl Core {
         ) {
             return None;
         }
-        if !checks::distinct(ctx, job, &mut plan.checks, view, visit, keys.into(), cached) {
+        if !checks::distinct(ctx, job, &mut plan.checks, view, visit, keys, cached) {
             return None;
         }
         let (binpack, offer) = match rank::binpack(
@@ -280,28 +280,11 @@ impl Core {
     }
 
     fn metrics(&self, view: &ClusterView) -> AllocMetric {
-        let pool = self
-            .job
-            .as_ref()
-            .map(|j| j.pool.clone())
-            .unwrap_or_default();
+        let no_job = Pool::default();
+        let pool = self.job.as_ref().map_or(&no_job, |j| &j.pool);
         self.ctx
             .metrics
-            .to_alloc_metric(view, &self.ctx.reasons, &pool)
-    }
-}
-
-/// The dense ids of the job and the group being placed, when the view has seen allocations of
-/// them.
-#[derive(Debug, Clone, Copy)]
-struct Keys {
-    job_key: Option<u32>,
-    group_key: Option<u32>,
-}
-
-impl From<Keys> for (Option<u32>, Option<u32>) {
-    fn from(keys: Keys) -> Self {
-        (keys.job_key, keys.group_key)
+            .to_alloc_metric(view, &self.ctx.reasons, pool)
     }
 }
 
@@ -402,14 +385,14 @@ impl GenericStack {
     ) -> Option<RankedNode> {
         self.core.job.as_ref()?;
         let group = self.core.group_index(view, tg);
-        if let Some(preferred) = options.preferred_node {
+        if let Some(preferred) = options.preferred_node.filter(|&n| n < view.len()) {
             let preferred = [Visit::new(&view.table, preferred as u32)];
             let mut cursor = 0;
             if let Some(best) = self.run(view, group, &preferred, &mut cursor, options, 2) {
                 return Some(self.core.ranked_node(tg, group, best));
             }
         }
-        let limit = self.limit(tg);
+        let limit = self.limit(tg, group);
         let order = std::mem::take(&mut self.order);
         let mut cursor = self.cursor;
         let best = self.run(view, group, &order, &mut cursor, options, limit);
@@ -427,7 +410,9 @@ impl GenericStack {
         node: usize,
         options: &SelectOptions,
     ) -> Option<RankedNode> {
-        self.core.job.as_ref()?;
+        if self.core.job.is_none() || node >= view.len() {
+            return None;
+        }
         let group = self.core.group_index(view, tg);
         let mut cursor = 0;
         let only = [Visit::new(&view.table, node as u32)];
@@ -481,13 +466,10 @@ impl GenericStack {
         best
     }
 
-    fn limit(&self, tg: &TaskGroup) -> usize {
+    fn limit(&self, tg: &TaskGroup, group: usize) -> usize {
         let job = self.core.job.as_ref().expect("limit runs after set_job");
-        let has_affinities = !self.core.job_affinities.is_empty()
-            || !tg.affinities.is_empty()
-            || tg.tasks.iter().any(|t| !t.affinities.is_empty());
-        let has_spreads = !self.core.job_spreads.is_empty() || !tg.spreads.is_empty();
-        if has_affinities || has_spreads {
+        let plan = &self.core.groups[group];
+        if plan.affinity.is_some() || plan.spread.is_some() {
             let count = usize::try_from(tg.count).unwrap_or(0);
             return count.max(self.core.config.node_limit_for_feasibility_checks);
         }
@@ -549,6 +531,7 @@ impl SystemStack {
         }
     }
 
+    /// Sets the job to place (a no-op for the same namespace, ID and version).
     pub fn set_job(&mut self, view: &ClusterView, job: &Job) {
         if let Some(candidates) = self.core.set_job(view, job) {
             self.nodes = candidates;
@@ -561,7 +544,8 @@ impl SystemStack {
         self.nodes.iter().map(|v| v.node as usize)
     }
 
-    /// Whether `tg` can be placed on `node`, and with what.
+    /// Whether `tg` can be placed on `node`, and with what; `None` also before
+    /// [`SystemStack::set_job`] or for a position outside the view.
     pub fn select(
         &mut self,
         view: &ClusterView,
@@ -569,7 +553,9 @@ impl SystemStack {
         node: usize,
         options: &SelectOptions,
     ) -> Option<RankedNode> {
-        self.core.job.as_ref()?;
+        if self.core.job.is_none() || node >= view.len() {
+            return None;
+        }
         let group = self.core.group_index(view, tg);
         let keys = self.core.begin(view, group);
         self.core.ctx.metrics.nodes_evaluated += 1;
@@ -584,7 +570,46 @@ impl SystemStack {
         Some(self.core.ranked_node(tg, group, best))
     }
 
+    /// What the last `select` saw.
     pub fn metrics(&self, view: &ClusterView) -> AllocMetric {
         self.core.metrics(view)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the limit over candidates with these scores; returns the nodes it hands out and how
+    /// many candidates it pulled from the source.
+    fn limited(limit: usize, scores: &[f64]) -> (Vec<u32>, usize) {
+        let mut pulled = 0;
+        let mut source = || {
+            let score = *scores.get(pulled)?;
+            pulled += 1;
+            Some(Candidate {
+                node: pulled as u32 - 1,
+                score,
+                offer: Offer::default(),
+            })
+        };
+        let mut limiter = Limit::new(limit);
+        let mut out = Vec::new();
+        while let Some(c) = limiter.next(&mut source) {
+            out.push(c.node);
+        }
+        (out, pulled)
+    }
+
+    #[test]
+    fn limit_passes_over_non_positive_scores_while_better_ones_follow() {
+        assert_eq!(limited(2, &[0.5, 0.4, 0.3]), (vec![0, 1], 2));
+        // Up to three options at or below zero are passed over...
+        assert_eq!(limited(2, &[-0.1, 0.0, 0.4, 0.3, 0.2]), (vec![2, 3], 4));
+        // ...but no more than three in all.
+        assert_eq!(limited(2, &[-0.1, -0.2, -0.3, -0.4, 0.5]), (vec![3, 4], 5));
+        // Passed-over options come back when the source runs dry.
+        assert_eq!(limited(3, &[-0.1, 0.5]), (vec![1, 0], 2));
+        assert_eq!(limited(1, &[-0.1, -0.2]), (vec![0], 2));
     }
 }
