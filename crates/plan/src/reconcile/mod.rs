@@ -23,6 +23,7 @@ mod taint;
 mod tasks_updated;
 mod time;
 
+pub(crate) use alloc::AllocExt;
 pub use cluster::{InPlaceCheck, ReconcileInput, reconcile};
 pub use names::{AllocNameIndex, alloc_index, alloc_name};
 pub use node::{NodeAllocTuple, NodeReconcileInput, NodeReconcileResults, reconcile_nodes};

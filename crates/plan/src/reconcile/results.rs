@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use drover_model::{Allocation, Deployment, Evaluation};
-use serde::{Deserialize, Serialize};
 
 use super::names::AllocNameIndex;
 use crate::annotations::DesiredUpdates;
@@ -29,15 +28,8 @@ pub mod eval_description {
     pub const DISCONNECT_TIMEOUT_FOLLOWUP: &str = "created for delayed disconnect timeout";
 }
 
-/// A change of a deployment's status (`DeploymentStatusUpdate`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DeploymentStatusUpdate {
-    #[serde(rename = "DeploymentID")]
-    pub deployment_id: String,
-    pub status: String,
-    pub status_description: String,
-}
+/// A change of a deployment's status: the state store's type, which plans carry as they are.
+pub use drover_state::DeploymentStatusUpdate;
 
 /// A new allocation to place.
 #[derive(Debug, Clone, Default, PartialEq)]

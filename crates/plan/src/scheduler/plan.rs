@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use drover_model::allocation::desired_status;
 use drover_model::{Allocation, Deployment, Evaluation, Job};
 use drover_state::{DeploymentStatusUpdate, Snapshot};
 
 use crate::annotations::PlanAnnotations;
+use crate::reconcile::AllocExt;
 
 /// A scheduler's intended changes (Nomad's `structs.Plan`). Allocations are full records; the
 /// applier re-checks every touched node against the latest state before committing.
@@ -35,6 +37,68 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// An empty plan for `eval` against `job`, computed at `snapshot_index` (Nomad's
+    /// `MakePlan`).
+    pub(crate) fn for_eval(eval: &Evaluation, job: Option<Arc<Job>>, snapshot_index: u64) -> Self {
+        Plan {
+            eval_id: eval.id.clone(),
+            priority: i64::from(eval.priority),
+            all_at_once: job.as_ref().is_some_and(|j| j.all_at_once),
+            job,
+            snapshot_index,
+            ..Plan::default()
+        }
+    }
+
+    /// Stops `alloc` (Nomad's `AppendStoppedAlloc`): a copy with desired status `stop`, the
+    /// description, and the client status and follow-up evaluation when given; a new client
+    /// status is also recorded in the allocation's states at `now`. A plan without a job (the
+    /// job was purged) takes the allocation's.
+    pub(crate) fn append_stopped_alloc(
+        &mut self,
+        alloc: &Allocation,
+        description: &str,
+        client_status: &str,
+        followup_eval_id: &str,
+        now: i64,
+    ) {
+        if self.job.is_none() {
+            self.job = alloc.job.clone();
+        }
+        let mut stopped = if client_status.is_empty() {
+            alloc.clone()
+        } else {
+            let mut stopped = alloc.with_client_state(client_status, now);
+            stopped.client_status = client_status.to_string();
+            stopped
+        };
+        stopped.desired_status = desired_status::STOP.to_string();
+        stopped.desired_description = description.to_string();
+        if !followup_eval_id.is_empty() {
+            stopped.followup_eval_id = followup_eval_id.to_string();
+        }
+        push(&mut self.node_update, stopped);
+    }
+
+    /// Takes back the stop of `alloc_id` on `node_id`, returning it.
+    pub(crate) fn remove_update(&mut self, node_id: &str, alloc_id: &str) -> Option<Allocation> {
+        remove(&mut self.node_update, node_id, alloc_id)
+    }
+
+    /// Places `alloc`, or updates it in place when it exists (Nomad's `AppendAlloc`).
+    pub(crate) fn append_alloc(&mut self, alloc: Allocation) {
+        push(&mut self.node_allocation, alloc);
+    }
+
+    /// The planned version of an allocation, stopped or updated, to amend it.
+    pub(crate) fn planned_mut(&mut self, node_id: &str, alloc_id: &str) -> Option<&mut Allocation> {
+        let planned = [&mut self.node_update, &mut self.node_allocation].into_iter();
+        planned
+            .filter_map(|by_node| by_node.get_mut(node_id))
+            .flat_map(|allocs| allocs.iter_mut())
+            .find(|a| a.id == alloc_id)
+    }
+
     /// Whether the plan changes nothing.
     pub fn is_no_op(&self) -> bool {
         self.node_update.is_empty()
@@ -43,6 +107,29 @@ impl Plan {
             && self.deployment.is_none()
             && self.deployment_updates.is_empty()
     }
+}
+
+fn push(by_node: &mut BTreeMap<String, Vec<Allocation>>, alloc: Allocation) {
+    match by_node.get_mut(&alloc.node_id) {
+        Some(allocs) => allocs.push(alloc),
+        None => {
+            by_node.insert(alloc.node_id.clone(), vec![alloc]);
+        }
+    }
+}
+
+fn remove(
+    by_node: &mut BTreeMap<String, Vec<Allocation>>,
+    node_id: &str,
+    alloc_id: &str,
+) -> Option<Allocation> {
+    let allocs = by_node.get_mut(node_id)?;
+    let at = allocs.iter().rposition(|a| a.id == alloc_id)?;
+    let removed = allocs.remove(at);
+    if allocs.is_empty() {
+        by_node.remove(node_id);
+    }
+    Some(removed)
 }
 
 /// What the applier committed of a plan (Nomad's `structs.PlanResult`).

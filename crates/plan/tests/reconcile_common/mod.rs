@@ -15,8 +15,8 @@ use drover_model::{
     Resources, SECOND, Task, TaskGroup, TaskState, UpdateStrategy,
 };
 use drover_plan::reconcile::{
-    NodeAllocTuple, NodeReconcileResults, PlaceResult, ReconcileInput, ReconcileResults,
-    TaintedNode, TaintedNodes, reconcile,
+    DeploymentStatusUpdate, NodeAllocTuple, NodeReconcileResults, PlaceResult, ReconcileInput,
+    ReconcileResults, TaintedNode, TaintedNodes, reconcile,
 };
 use serde_json::{Map, Value, json};
 
@@ -412,7 +412,7 @@ pub fn view(r: &ReconcileResults) -> Value {
         .collect();
     json!({
         "Deployment": r.deployment,
-        "DeploymentUpdates": r.deployment_updates,
+        "DeploymentUpdates": deployment_updates(&r.deployment_updates),
         "Place": r.place.iter().map(place_view).collect::<Vec<_>>(),
         "DestructiveUpdate": destructive,
         "InplaceUpdate": r.inplace_update.iter().map(|a| alloc_ref(a)).collect::<Vec<_>>(),
@@ -445,6 +445,21 @@ fn tuple_view(tuples: &[NodeAllocTuple]) -> Value {
     Value::Array(view)
 }
 
+/// Deployment status updates under Nomad's field names.
+fn deployment_updates(updates: &[DeploymentStatusUpdate]) -> Value {
+    let view: Vec<Value> = updates
+        .iter()
+        .map(|u| {
+            json!({
+                "DeploymentID": u.deployment_id,
+                "Status": u.status,
+                "StatusDescription": u.status_description,
+            })
+        })
+        .collect();
+    Value::Array(view)
+}
+
 /// The node reconciler's results as a compact JSON document.
 pub fn node_view(r: &NodeReconcileResults) -> Value {
     json!({
@@ -457,7 +472,7 @@ pub fn node_view(r: &NodeReconcileResults) -> Value {
         "Disconnecting": tuple_view(&r.disconnecting),
         "Reconnecting": tuple_view(&r.reconnecting),
         "Deployment": r.deployment,
-        "DeploymentUpdates": r.deployment_updates,
+        "DeploymentUpdates": deployment_updates(&r.deployment_updates),
     })
 }
 

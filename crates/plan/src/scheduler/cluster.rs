@@ -1,0 +1,94 @@
+//! The cluster as one scheduling attempt sees it: every node of the snapshot and the
+//! allocations that hold resources on them, laid out as a feasibility [`ClusterView`] that the
+//! scheduler keeps current as its plan grows, and the node rules the schedulers share.
+
+use std::sync::Arc;
+
+use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL};
+use drover_model::{Allocation, Job, Node};
+use drover_state::Snapshot;
+
+use super::Plan;
+use crate::feasible::ClusterView;
+
+/// Every node, with the allocations that are not terminal (Nomad's proposed allocations start
+/// from those).
+pub(super) fn cluster_view(snapshot: &Snapshot) -> ClusterView {
+    let nodes: Vec<Arc<Node>> = snapshot.nodes("").cloned().collect();
+    let allocs: Vec<Arc<Allocation>> = nodes
+        .iter()
+        .flat_map(|node| snapshot.allocs_by_node_terminal(&node.id, false))
+        .collect();
+    ClusterView::new(&nodes, allocs.iter().map(|a| &**a))
+}
+
+/// Stops `alloc` in the plan and frees its room in the view.
+pub(super) fn stop_alloc(
+    plan: &mut Plan,
+    view: &mut ClusterView,
+    alloc: &Allocation,
+    description: &str,
+    client_status: &str,
+    followup_eval_id: &str,
+    now: i64,
+) {
+    plan.append_stopped_alloc(alloc, description, client_status, followup_eval_id, now);
+    view.remove_alloc(&alloc.id);
+}
+
+/// Whether the node is in one of the job's datacenters (`*` globs; none listed means all).
+pub(super) fn in_any_datacenter(node: &Node, job: &Job) -> bool {
+    job.datacenters.is_empty() || job.datacenters.iter().any(|p| glob(p, &node.datacenter))
+}
+
+/// Whether the node is in the job's node pool (`all` or none: every pool).
+pub(super) fn in_pool(node: &Node, job: &Job) -> bool {
+    let pool = job.node_pool.as_str();
+    let node_pool = match node.node_pool.as_str() {
+        "" => DEFAULT_NODE_POOL,
+        p => p,
+    };
+    pool.is_empty() || pool == ALL_NODE_POOLS || pool == node_pool
+}
+
+/// ryanuber/go-glob, as Nomad matches datacenters: `*` matches any run of characters.
+fn glob(pattern: &str, subject: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let first = parts.next().unwrap_or_default();
+    let Some(mut rest) = subject.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(at) => rest = &rest[at + part.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn glob_matches_like_go_glob() {
+        for (pattern, subject, matches) in [
+            ("dc1", "dc1", true),
+            ("dc1", "dc10", false),
+            ("*", "anything", true),
+            ("dc*", "dc2", true),
+            ("*-east", "us-east", true),
+            ("us-*-1", "us-west-1", true),
+            ("us-*-1", "us-west-2", false),
+            ("a*b*c", "axxbyyc", true),
+            ("a*b*c", "acb", false),
+        ] {
+            assert_eq!(glob(pattern, subject), matches, "{pattern} ~ {subject}");
+        }
+    }
+}

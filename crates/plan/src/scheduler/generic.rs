@@ -1,0 +1,637 @@
+//! The generic scheduler for service and batch jobs (Nomad's `GenericScheduler`).
+//!
+//! An attempt loads the job (and, for service jobs, its latest deployment), reconciles it with
+//! its allocations (an in-place candidate is re-ranked alone on its own node), puts the
+//! reconciler's stops and updates in the plan, then places: destructive updates first (the
+//! allocation they replace is stopped first, so its room counts), new allocations after, one
+//! `select` each. Only the first failed placement of a group is tried; later ones coalesce into
+//! its metrics. Failed placements leave a blocked evaluation behind.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use drover_model::allocation::client_status;
+use drover_model::{
+    AllocDeploymentStatus, AllocMetric, Allocation, Deployment, EvalStatus, Evaluation, Job,
+    RescheduleTracker, TaskGroup, trigger,
+};
+use drover_state::Snapshot;
+
+use super::allocation::{NewAllocation, updated_in_place};
+use super::cluster::{cluster_view, in_any_datacenter, in_pool, stop_alloc};
+use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
+use super::submit::{Step, retry_max, submit};
+use super::{Plan, PlanResult, Planner, SchedulerContext, SchedulerError};
+use crate::annotations::PlanAnnotations;
+use crate::feasible::{ClusterView, GenericStack, SelectOptions};
+use crate::reconcile::reschedule::new_reschedule_tracker;
+use crate::reconcile::{
+    AllocNameIndex, DestructiveResult, PlaceResult, ReconcileInput, ReconcileResults, alloc_index,
+    reconcile, stopped_allocs_to_mark_lost, tainted_nodes,
+};
+
+const MAX_SERVICE_ATTEMPTS: usize = 5;
+const MAX_BATCH_ATTEMPTS: usize = 2;
+
+/// The triggers the generic scheduler handles.
+const TRIGGERS: [&str; 17] = [
+    trigger::JOB_REGISTER,
+    trigger::JOB_DEREGISTER,
+    trigger::NODE_DRAIN,
+    trigger::NODE_UPDATE,
+    trigger::ALLOC_STOP,
+    trigger::ALLOC_RESCHEDULE,
+    trigger::ROLLING_UPDATE,
+    trigger::QUEUED_ALLOCS,
+    trigger::PERIODIC_JOB,
+    trigger::MAX_PLAN_ATTEMPTS,
+    trigger::DEPLOYMENT_WATCHER,
+    trigger::ALLOC_FAILURE,
+    trigger::FAILED_FOLLOW_UP,
+    trigger::PREEMPTION,
+    trigger::JOB_SCALING,
+    trigger::MAX_DISCONNECT_TIMEOUT,
+    trigger::RECONNECT,
+];
+
+/// What a failed allocation's reschedule tracker says about the last attempt to replace it.
+mod last_reschedule {
+    pub const OK: &str = "ok";
+    pub const NO_PLACEMENT: &str = "no placement";
+}
+
+pub(super) fn process(
+    eval: &Evaluation,
+    batch: bool,
+    snapshot: Snapshot,
+    planner: &mut dyn Planner,
+    ctx: &mut SchedulerContext<'_>,
+) -> Result<Option<PlanResult>, SchedulerError> {
+    GenericScheduler {
+        eval,
+        batch,
+        snapshot,
+        planner,
+        ctx,
+        deployment: None,
+        blocked: None,
+        next_eval: String::new(),
+        failed: BTreeMap::new(),
+        queued: None,
+        result: None,
+        placer: None,
+    }
+    .process()
+}
+
+/// The view of the cluster an attempt keeps current, and the stack that ranks nodes on it.
+#[derive(Debug)]
+struct Placer {
+    view: ClusterView,
+    stack: GenericStack,
+}
+
+impl Placer {
+    /// Nomad's in-place check: the node must still be in the job's datacenters and pool, and
+    /// the new version of the group must fit there once the old one is gone. The updated
+    /// allocation is counted at once and kept in `updated`.
+    fn update_in_place(
+        &mut self,
+        existing: &Allocation,
+        job: &Arc<Job>,
+        tg: &TaskGroup,
+        eval_id: &str,
+        updated: &mut HashMap<String, Allocation>,
+    ) -> bool {
+        let Some(node) = self.view.node_position(&existing.node_id) else {
+            return false;
+        };
+        let on_node = self.view.node(node);
+        if !in_any_datacenter(on_node, job) || !in_pool(on_node, job) {
+            return false;
+        }
+        let counted = self.view.remove_alloc(&existing.id);
+        let options = SelectOptions {
+            alloc_name: &existing.name,
+            ..SelectOptions::default()
+        };
+        let Some(ranked) = self.stack.select_on(&self.view, tg, node, &options) else {
+            if counted {
+                self.view.add_alloc(existing);
+            }
+            return false;
+        };
+        let alloc = updated_in_place(existing, job, eval_id, ranked.resources);
+        self.view.add_alloc(&alloc);
+        updated.insert(existing.id.clone(), alloc);
+        true
+    }
+}
+
+/// A placement to make: a destructive update or a reconciler placement.
+#[derive(Debug)]
+struct Missing {
+    name: String,
+    task_group: String,
+    previous: Option<Arc<Allocation>>,
+    /// A destructive update stops the allocation it replaces, with this description.
+    stop_previous: Option<String>,
+    canary: bool,
+    reschedule: bool,
+    downgrade: bool,
+    min_job_version: u64,
+}
+
+impl From<DestructiveResult> for Missing {
+    fn from(d: DestructiveResult) -> Self {
+        Missing {
+            name: d.name,
+            task_group: d.task_group,
+            previous: Some(d.stop_alloc),
+            stop_previous: Some(d.stop_description),
+            canary: false,
+            reschedule: false,
+            downgrade: false,
+            min_job_version: 0,
+        }
+    }
+}
+
+impl From<PlaceResult> for Missing {
+    fn from(p: PlaceResult) -> Self {
+        Missing {
+            name: p.name,
+            task_group: p.task_group,
+            previous: p.previous_alloc,
+            stop_previous: None,
+            canary: p.canary,
+            reschedule: p.reschedule,
+            downgrade: p.downgrade_non_canary,
+            min_job_version: p.min_job_version,
+        }
+    }
+}
+
+struct GenericScheduler<'a, 'c> {
+    eval: &'a Evaluation,
+    batch: bool,
+    snapshot: Snapshot,
+    planner: &'a mut dyn Planner,
+    ctx: &'a mut SchedulerContext<'c>,
+    /// The job's latest deployment (service jobs), or the one the reconciler created.
+    deployment: Option<Deployment>,
+    blocked: Option<Evaluation>,
+    next_eval: String,
+    failed: BTreeMap<String, AllocMetric>,
+    queued: Option<BTreeMap<String, u32>>,
+    result: Option<PlanResult>,
+    /// The last attempt's view and stack, for the class eligibility of blocked evaluations.
+    placer: Option<Placer>,
+}
+
+impl GenericScheduler<'_, '_> {
+    fn process(mut self) -> Result<Option<PlanResult>, SchedulerError> {
+        if !TRIGGERS.contains(&self.eval.triggered_by.as_str()) {
+            self.set_status(EvalStatus::Failed, &cannot_handle(self.eval))?;
+            return Ok(None);
+        }
+        let limit = if self.batch {
+            MAX_BATCH_ATTEMPTS
+        } else {
+            MAX_SERVICE_ATTEMPTS
+        };
+        if !retry_max(limit, || self.attempt())? {
+            let blocked = self.create_blocked_eval(true);
+            let description = format!("maximum attempts reached ({limit})");
+            let status = self.set_status(EvalStatus::Failed, &description);
+            blocked.and(status)?;
+            return Ok(self.result);
+        }
+        if self.eval.status == EvalStatus::Blocked && !self.failed.is_empty() {
+            // Still blocked: back to the blocked set with what this attempt learned.
+            let (classes, escaped) = self.eligibility();
+            let mut reblocked = self.eval.clone();
+            reblocked.class_eligibility = Some(classes);
+            reblocked.escaped_computed_class = escaped;
+            self.planner.reblock_eval(reblocked)?;
+        } else {
+            self.set_status(EvalStatus::Complete, "")?;
+        }
+        Ok(self.result)
+    }
+
+    fn attempt(&mut self) -> Result<Step, SchedulerError> {
+        let eval = self.eval;
+        let job = self.snapshot.job(&eval.namespace, &eval.job_id);
+        self.queued = Some(BTreeMap::new());
+        self.failed.clear();
+        if !self.batch {
+            let latest = self
+                .snapshot
+                .latest_deployment(&eval.namespace, &eval.job_id);
+            self.deployment = latest.map(Arc::unwrap_or_clone);
+        }
+        let index = self.snapshot.latest_index();
+        let mut plan = Plan::for_eval(eval, job.clone(), index);
+        let mut placer = Placer {
+            view: cluster_view(&self.snapshot),
+            stack: GenericStack::new(self.ctx.config.stack.clone(), self.ctx.seed ^ index),
+        };
+        if let Some(job) = job.as_ref().filter(|j| !j.stop) {
+            placer.stack.set_job(&placer.view, job);
+        }
+        let followups = self.compute_job_allocs(job.as_ref(), &mut plan, &mut placer);
+        self.placer = Some(placer);
+
+        // An evaluation waiting for delayed reschedules leaves the retry to them.
+        let waiting = !followups.is_empty() && self.ctx.now <= eval.wait_until;
+        if eval.status != EvalStatus::Blocked
+            && !self.failed.is_empty()
+            && self.blocked.is_none()
+            && !waiting
+        {
+            self.create_blocked_eval(false)?;
+        }
+        if plan.is_no_op() && !eval.annotate_plan {
+            return Ok(Step::Done);
+        }
+        // An evaluation that was itself delayed does not delay again.
+        if eval.wait_until == 0 {
+            for mut followup in followups {
+                followup.previous_eval = eval.id.clone();
+                followup.create_time = self.ctx.now;
+                followup.modify_time = self.ctx.now;
+                self.next_eval = followup.id.clone();
+                self.planner.create_eval(followup)?;
+            }
+        }
+
+        let queued = self.queued.get_or_insert_default();
+        let submitted = submit(&mut *self.planner, plan, queued)?;
+        let progress = submitted.progress();
+        let full = submitted.full;
+        self.result = Some(submitted.result);
+        if let Some(snapshot) = submitted.refreshed {
+            self.snapshot = snapshot;
+            self.deployment = None;
+            return Ok(Step::Retry { progress });
+        }
+        if !full {
+            return Err(SchedulerError::MissingRefresh);
+        }
+        Ok(Step::Done)
+    }
+
+    /// Reconciles the job with its allocations and puts the outcome in the plan; returns the
+    /// delayed follow-up evaluations the reconciler asks for.
+    fn compute_job_allocs(
+        &mut self,
+        job: Option<&Arc<Job>>,
+        plan: &mut Plan,
+        placer: &mut Placer,
+    ) -> Vec<Evaluation> {
+        let eval = self.eval;
+        let now = self.ctx.now;
+        let allocs = self
+            .snapshot
+            .allocs_by_job(&eval.namespace, &eval.job_id, true);
+        let tainted = tainted_nodes(&allocs, |id| self.snapshot.node(id));
+        for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
+            let (alloc, description) = (&lost.alloc, &lost.status_description);
+            let view = &mut placer.view;
+            stop_alloc(plan, view, alloc, description, &lost.client_status, "", now);
+        }
+
+        let mut in_place = HashMap::new();
+        let results = {
+            let input = ReconcileInput {
+                job_id: &eval.job_id,
+                job: job.map(|j| &**j),
+                batch: self.batch,
+                allocs: &allocs,
+                deployment: self.deployment.as_ref(),
+                tainted_nodes: &tainted,
+                eval_id: &eval.id,
+                eval_priority: eval.priority,
+                now,
+            };
+            let mut check = |existing: &Allocation, _: &Job, tg: &TaskGroup| {
+                job.is_some_and(|job| {
+                    placer.update_in_place(existing, job, tg, &eval.id, &mut in_place)
+                })
+            };
+            reconcile(&input, &mut check, &mut *self.ctx.new_id)
+        };
+        let ReconcileResults {
+            deployment,
+            deployment_updates,
+            place,
+            destructive_update,
+            inplace_update,
+            stop,
+            attribute_updates,
+            disconnect_updates,
+            reconnect_updates,
+            desired_tg_updates,
+            desired_followup_evals,
+            name_indexes,
+        } = results;
+
+        if eval.annotate_plan {
+            plan.annotations = Some(PlanAnnotations {
+                desired_tg_updates,
+                preempted_allocs: None,
+            });
+        }
+        plan.deployment.clone_from(&deployment);
+        plan.deployment_updates = deployment_updates;
+        if deployment.is_some() {
+            self.deployment = deployment;
+        }
+        for s in &stop {
+            let (description, status) = (&s.status_description, &s.client_status);
+            let followup = &s.followup_eval_id;
+            stop_alloc(
+                plan,
+                &mut placer.view,
+                &s.alloc,
+                description,
+                status,
+                followup,
+                now,
+            );
+        }
+        for update in disconnect_updates
+            .into_values()
+            .chain(reconnect_updates.into_values())
+        {
+            plan.append_alloc(Arc::unwrap_or_clone(update));
+        }
+        let deployment_id = self.deployment.as_ref().map_or("", |d| d.id.as_str());
+        for alloc in &inplace_update {
+            let Some(mut updated) = in_place.remove(&alloc.id) else {
+                continue;
+            };
+            if updated.deployment_id != deployment_id {
+                updated.deployment_id = deployment_id.to_string();
+                updated.deployment_status = None;
+            }
+            plan.append_alloc(updated);
+        }
+        for update in attribute_updates.into_values() {
+            plan.append_alloc(Arc::unwrap_or_clone(update));
+        }
+        let followups = desired_followup_evals.into_values().flatten().collect();
+
+        let queued = self.queued.get_or_insert_default();
+        let Some(job) = job.filter(|_| !place.is_empty() || !destructive_update.is_empty()) else {
+            for tg in job.iter().flat_map(|j| &j.task_groups) {
+                queued.insert(tg.name.clone(), 0);
+            }
+            return followups;
+        };
+        for group in place.iter().map(|p| &p.task_group) {
+            *queued.entry(group.clone()).or_default() += 1;
+        }
+        for group in destructive_update.iter().map(|d| &d.task_group) {
+            *queued.entry(group.clone()).or_default() += 1;
+        }
+        let missing = destructive_update
+            .into_iter()
+            .map(Missing::from)
+            .chain(place.into_iter().map(Missing::from));
+        let mut name_indexes = name_indexes;
+        for m in missing {
+            self.place(job, plan, placer, m, &mut name_indexes);
+        }
+        followups
+    }
+
+    /// Finds a node for one missing allocation and adds it to the plan, or records the failure.
+    fn place(
+        &mut self,
+        job: &Arc<Job>,
+        plan: &mut Plan,
+        placer: &mut Placer,
+        missing: Missing,
+        name_indexes: &mut BTreeMap<String, AllocNameIndex>,
+    ) {
+        let now = self.ctx.now;
+        let downgraded = if missing.downgrade {
+            self.downgraded_job(job, &missing)
+        } else {
+            None
+        };
+        let active = self.deployment.as_ref().filter(|d| d.active());
+        let (place_job, deployment_id) = match &downgraded {
+            Some((id, older)) => (older, id.as_str()),
+            None => (job, active.map_or("", |d| d.id.as_str())),
+        };
+        let Some(tg) = place_job.lookup_task_group(&missing.task_group) else {
+            return;
+        };
+        if let Some(metric) = self.failed.get_mut(&tg.name) {
+            metric.coalesced_failures += 1;
+            return;
+        }
+
+        if downgraded.is_some() {
+            placer.stack.set_job(&placer.view, place_job);
+        }
+        let preferred = preferred_node(&placer.view, &missing, tg, job);
+        let previous = missing.previous.as_deref();
+        if let (Some(prev), Some(description)) = (previous, &missing.stop_previous) {
+            stop_alloc(plan, &mut placer.view, prev, description, "", "", now);
+        }
+        let penalty = penalty_nodes(&placer.view, previous);
+        let options = SelectOptions {
+            penalty_nodes: &penalty,
+            preferred_node: preferred,
+            alloc_name: &missing.name,
+        };
+        let ranked = placer.stack.select(&placer.view, tg, &options);
+        let metrics = placer.stack.metrics(&placer.view);
+        if downgraded.is_some() {
+            placer.stack.set_job(&placer.view, job);
+        }
+
+        let Some(ranked) = ranked else {
+            self.failed.insert(tg.name.clone(), metrics);
+            if let (Some(prev), Some(_)) = (previous, &missing.stop_previous) {
+                plan.remove_update(&prev.node_id, &prev.id);
+                placer.view.add_alloc(prev);
+            }
+            if let Some(prev) = previous.filter(|_| missing.reschedule) {
+                failed_to_reschedule(plan, prev);
+            }
+            return;
+        };
+
+        let mut name = missing.name;
+        if let Some(names) = name_indexes.get_mut(&tg.name) {
+            let index = alloc_index(&name, &job.id, &tg.name);
+            if names.is_duplicate(index) {
+                name = names.next(1).pop().unwrap_or(name);
+                names.unset_index(index);
+            }
+        }
+        let mut alloc = NewAllocation {
+            id: (self.ctx.new_id)(),
+            eval: self.eval,
+            job: place_job,
+            task_group: &tg.name,
+            name,
+            node: placer.view.node(ranked.node),
+            resources: ranked.resources,
+            metrics,
+            deployment_id,
+            now,
+        }
+        .build();
+        if let Some(prev) = previous {
+            alloc.previous_allocation = prev.id.clone();
+            if missing.reschedule {
+                alloc.reschedule_tracker = Some(new_reschedule_tracker(prev, now));
+                if let Some(planned) = plan.planned_mut(&prev.node_id, &prev.id) {
+                    annotate_reschedule(planned, last_reschedule::OK);
+                }
+            }
+        }
+        if missing.canary && self.deployment.is_some() {
+            alloc.deployment_status = Some(AllocDeploymentStatus {
+                canary: true,
+                ..AllocDeploymentStatus::default()
+            });
+        }
+        placer.view.add_alloc(&alloc);
+        plan.append_alloc(alloc);
+    }
+
+    /// The job version a non-canary placement keeps while canaries are unpromoted: the
+    /// version of the newest deployment whose group was promoted or had no canaries, else the
+    /// version being replaced if it had no update strategy. With that deployment's ID.
+    fn downgraded_job(&self, job: &Job, missing: &Missing) -> Option<(String, Arc<Job>)> {
+        let (ns, id) = (&job.namespace, &job.id);
+        let mut deployments = self.snapshot.deployments_by_job(ns, id, false);
+        deployments.sort_by(|a, b| b.job_version.cmp(&a.job_version));
+        let settled = deployments.iter().find(|d| {
+            let state = d.task_groups.get(&missing.task_group);
+            state.is_some_and(|s| s.promoted || s.desired_canaries == 0)
+        });
+        let (deployment_id, older) = match settled {
+            Some(d) => (
+                d.id.clone(),
+                self.snapshot.job_version(ns, id, d.job_version)?,
+            ),
+            None => {
+                let older = self.snapshot.job_version(ns, id, missing.min_job_version)?;
+                let rolling = older.update.as_ref().and_then(|u| u.max_parallel);
+                if rolling.unwrap_or(0) != 0 {
+                    return None;
+                }
+                (String::new(), older)
+            }
+        };
+        let usable = older.version >= missing.min_job_version
+            && older.lookup_task_group(&missing.task_group).is_some();
+        usable.then_some((deployment_id, older))
+    }
+
+    /// Computed classes the job can or cannot run on, and whether a constraint escaped them.
+    fn eligibility(&self) -> (BTreeMap<String, bool>, bool) {
+        match &self.placer {
+            Some(p) => (
+                p.stack.class_eligibility(&p.view),
+                p.stack.escaped_computed_class(),
+            ),
+            None => (BTreeMap::new(), false),
+        }
+    }
+
+    fn create_blocked_eval(&mut self, plan_failure: bool) -> Result<(), SchedulerError> {
+        let (classes, escaped) = self.eligibility();
+        let id = (self.ctx.new_id)();
+        let classes = (!escaped).then_some(classes);
+        let mut blocked = blocked_eval(self.eval, id, classes, escaped, &self.failed, self.ctx.now);
+        if plan_failure {
+            blocked.triggered_by = trigger::MAX_PLAN_ATTEMPTS.to_string();
+            blocked.status_description = blocked_description::MAX_PLAN_ATTEMPTS.to_string();
+        } else {
+            blocked.status_description = blocked_description::FAILED_PLACEMENTS.to_string();
+        }
+        self.planner.create_eval(blocked.clone())?;
+        self.blocked = Some(blocked);
+        Ok(())
+    }
+
+    fn set_status(&mut self, status: EvalStatus, description: &str) -> Result<(), SchedulerError> {
+        let outcome = Outcome {
+            failed_tg_allocs: &self.failed,
+            queued: self.queued.as_ref(),
+            blocked_eval: self.blocked.as_ref(),
+            deployment_id: self.deployment.as_ref().map_or("", |d| d.id.as_str()),
+            next_eval: &self.next_eval,
+        };
+        let updated = updated_eval(self.eval, status, description, &outcome);
+        Ok(self.planner.update_eval(updated)?)
+    }
+}
+
+/// The node of the allocation being replaced, tried first when the group's ephemeral disk is
+/// sticky or migrates, the job still places on the same datacenters and pool, and the node is
+/// ready.
+fn preferred_node(
+    view: &ClusterView,
+    missing: &Missing,
+    tg: &TaskGroup,
+    job: &Job,
+) -> Option<usize> {
+    let prev = missing.previous.as_ref()?;
+    let prev_job = prev.job.as_ref()?;
+    if prev_job.node_pool != job.node_pool || prev_job.datacenters != job.datacenters {
+        return None;
+    }
+    let disk = tg.ephemeral_disk.as_ref()?;
+    if !disk.sticky && !disk.migrate {
+        return None;
+    }
+    let node = view.node_position(&prev.node_id)?;
+    view.node(node).is_schedulable().then_some(node)
+}
+
+/// The nodes a replacement is penalized on: where the allocation failed, and where the
+/// allocations it replaced failed before.
+fn penalty_nodes(view: &ClusterView, previous: Option<&Allocation>) -> Vec<usize> {
+    let Some(prev) = previous else {
+        return Vec::new();
+    };
+    let failed_on = (prev.client_status == client_status::FAILED).then_some(&prev.node_id);
+    let earlier = prev.reschedule_tracker.iter().flat_map(|t| &t.events);
+    let mut nodes: Vec<usize> = failed_on
+        .into_iter()
+        .chain(earlier.map(|e| &e.prev_node_id))
+        .filter_map(|id| view.node_position(id))
+        .collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    nodes
+}
+
+fn annotate_reschedule(alloc: &mut Allocation, note: &str) {
+    let tracker = alloc
+        .reschedule_tracker
+        .get_or_insert_with(RescheduleTracker::default);
+    tracker.last_reschedule = note.to_string();
+}
+
+/// A failed allocation whose replacement found no place: not stopped after all, but marked,
+/// so that the blocked evaluation reschedules it later with its history intact.
+fn failed_to_reschedule(plan: &mut Plan, prev: &Allocation) {
+    plan.remove_update(&prev.node_id, &prev.id);
+    let mut marked = prev.clone();
+    annotate_reschedule(&mut marked, last_reschedule::NO_PLACEMENT);
+    match plan.planned_mut(&prev.node_id, &prev.id) {
+        Some(planned) => *planned = marked,
+        None => plan.append_alloc(marked),
+    }
+}

@@ -1,0 +1,788 @@
+//! The node schedulers for system and sysbatch jobs (Nomad's `SystemScheduler` and
+//! `SysBatchScheduler`): one allocation of each group on every ready node of the job's
+//! datacenters and pool that passes feasibility.
+//!
+//! An attempt reconciles node by node, stops what no longer belongs, tries updates in place on
+//! their own node, stops and re-places the rest within `max_parallel`, then ranks each missing
+//! allocation on its node alone. A node filtered by constraints is not a failure (the group just
+//! does not run there); running out of resources is, and leaves a blocked evaluation tied to
+//! that node. System jobs (not sysbatch) also keep a deployment: its desired total is the
+//! number of nodes the group could be placed on, and canaries are a percentage of the updates.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+
+use drover_model::allocation::client_status;
+use drover_model::deployment::{deployment_description, deployment_status};
+use drover_model::{
+    AllocDeploymentStatus, AllocMetric, Allocation, Deployment, EvalStatus, Evaluation, Job,
+    TaskGroup, trigger,
+};
+use drover_state::{DeploymentStatusUpdate, Snapshot};
+
+use super::allocation::{NewAllocation, updated_in_place};
+use super::cluster::{cluster_view, in_any_datacenter, in_pool, stop_alloc};
+use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
+use super::submit::{Step, retry_max, submit};
+use super::{Plan, PlanResult, Planner, SchedulerContext, SchedulerError};
+use crate::annotations::{DesiredUpdates, PlanAnnotations};
+use crate::feasible::{ClusterView, SelectOptions, SystemStack};
+use crate::reconcile::{
+    AllocExt, NodeAllocTuple, NodeReconcileInput, reconcile_nodes, status_description,
+    stopped_allocs_to_mark_lost, tainted_nodes, tasks_updated,
+};
+
+const MAX_SYSTEM_ATTEMPTS: usize = 5;
+const MAX_SYSBATCH_ATTEMPTS: usize = 2;
+
+/// The triggers both node schedulers handle; sysbatch also handles `periodic-job`.
+const TRIGGERS: [&str; 12] = [
+    trigger::JOB_REGISTER,
+    trigger::NODE_UPDATE,
+    trigger::FAILED_FOLLOW_UP,
+    trigger::JOB_DEREGISTER,
+    trigger::ROLLING_UPDATE,
+    trigger::PREEMPTION,
+    trigger::DEPLOYMENT_WATCHER,
+    trigger::NODE_DRAIN,
+    trigger::ALLOC_STOP,
+    trigger::QUEUED_ALLOCS,
+    trigger::JOB_SCALING,
+    trigger::RECONNECT,
+];
+
+pub(super) fn process(
+    eval: &Evaluation,
+    sysbatch: bool,
+    snapshot: Snapshot,
+    planner: &mut dyn Planner,
+    ctx: &mut SchedulerContext<'_>,
+) -> Result<Option<PlanResult>, SchedulerError> {
+    NodeScheduler {
+        eval,
+        sysbatch,
+        snapshot,
+        planner,
+        ctx,
+        deployment: None,
+        failed: BTreeMap::new(),
+        queued: None,
+        result: None,
+    }
+    .process()
+}
+
+struct NodeScheduler<'a, 'c> {
+    eval: &'a Evaluation,
+    sysbatch: bool,
+    snapshot: Snapshot,
+    planner: &'a mut dyn Planner,
+    ctx: &'a mut SchedulerContext<'c>,
+    /// System jobs only.
+    deployment: Option<Deployment>,
+    failed: BTreeMap<String, AllocMetric>,
+    queued: Option<BTreeMap<String, u32>>,
+    result: Option<PlanResult>,
+}
+
+/// One attempt's working state.
+struct Attempt<'j> {
+    job: &'j Arc<Job>,
+    view: ClusterView,
+    stack: SystemStack,
+    plan: Plan,
+    /// Ready nodes in the job's datacenters and pool: where every group should run.
+    eligible: BTreeSet<String>,
+    /// Nodes of the job's pool that are not ready.
+    not_ready: BTreeSet<String>,
+    desired: BTreeMap<String, DesiredUpdates>,
+    /// Per group: nodes the group runs or could run on, updates that need new allocations,
+    /// canaries already running (system deployments).
+    candidates: BTreeMap<String, i64>,
+    destructive: BTreeMap<String, i64>,
+    canaries: BTreeMap<String, i64>,
+    /// Groups that keep allocations somewhere (ignored or updated in place).
+    existing: HashSet<String>,
+    /// Per group, the filtering counts of the nodes it was filtered on.
+    filtered: BTreeMap<String, AllocMetric>,
+}
+
+impl NodeScheduler<'_, '_> {
+    fn process(mut self) -> Result<Option<PlanResult>, SchedulerError> {
+        let handled = TRIGGERS.contains(&self.eval.triggered_by.as_str())
+            || (self.sysbatch && self.eval.triggered_by == trigger::PERIODIC_JOB);
+        if !handled {
+            self.set_status(EvalStatus::Failed, &cannot_handle(self.eval))?;
+            return Ok(None);
+        }
+        let limit = if self.sysbatch {
+            MAX_SYSBATCH_ATTEMPTS
+        } else {
+            MAX_SYSTEM_ATTEMPTS
+        };
+        if !retry_max(limit, || self.attempt())? {
+            let description = format!("maximum attempts reached ({limit})");
+            self.set_status(EvalStatus::Failed, &description)?;
+        } else {
+            self.set_status(EvalStatus::Complete, "")?;
+        }
+        Ok(self.result)
+    }
+
+    fn attempt(&mut self) -> Result<Step, SchedulerError> {
+        let eval = self.eval;
+        let job = self.snapshot.job(&eval.namespace, &eval.job_id);
+        self.queued = Some(BTreeMap::new());
+        self.failed.clear();
+        if !self.sysbatch {
+            let latest = self
+                .snapshot
+                .latest_deployment(&eval.namespace, &eval.job_id);
+            self.deployment = latest.map(Arc::unwrap_or_clone);
+        }
+        let index = self.snapshot.latest_index();
+        let plan = Plan::for_eval(eval, job.clone(), index);
+        let view = cluster_view(&self.snapshot);
+        let stack = SystemStack::new(self.ctx.config.stack.clone(), self.ctx.seed ^ index);
+        let plan = match job.as_ref() {
+            Some(job) => {
+                let mut attempt = Attempt::new(job, view, stack, plan);
+                self.compute_job_allocs(&mut attempt);
+                attempt.plan
+            }
+            None => self.stop_purged(plan),
+        };
+        if plan.is_no_op() && !eval.annotate_plan {
+            return Ok(Step::Done);
+        }
+        let queued = self.queued.get_or_insert_default();
+        let submitted = submit(&mut *self.planner, plan, queued)?;
+        let progress = submitted.progress();
+        let full = submitted.full;
+        self.result = Some(submitted.result);
+        if let Some(snapshot) = submitted.refreshed {
+            self.snapshot = snapshot;
+            return Ok(Step::Retry { progress });
+        }
+        Ok(if full {
+            Step::Done
+        } else {
+            Step::Retry { progress }
+        })
+    }
+
+    /// A purged job: everything of it stops.
+    fn stop_purged(&mut self, mut plan: Plan) -> Plan {
+        let eval = self.eval;
+        let now = self.ctx.now;
+        let allocs = self
+            .snapshot
+            .allocs_by_job(&eval.namespace, &eval.job_id, true);
+        let tainted = tainted_nodes(&allocs, |id| self.snapshot.node(id));
+        for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
+            let description = &lost.status_description;
+            plan.append_stopped_alloc(&lost.alloc, description, &lost.client_status, "", now);
+        }
+        let (eligible, not_ready) = (BTreeSet::new(), BTreeSet::new());
+        let input = NodeReconcileInput {
+            job: None,
+            eligible_nodes: &eligible,
+            not_ready_nodes: &not_ready,
+            tainted_nodes: &tainted,
+            allocs: &allocs,
+            deployment: self.deployment.as_ref(),
+            now,
+        };
+        let results = reconcile_nodes(&input, &mut *self.ctx.new_id);
+        let mut desired: BTreeMap<String, DesiredUpdates> = BTreeMap::new();
+        for t in &results.stop {
+            if let Some(alloc) = &t.alloc {
+                plan.append_stopped_alloc(alloc, status_description::NOT_NEEDED, "", "", now);
+                desired.entry(t.task_group.clone()).or_default().stop += 1;
+            }
+        }
+        if !self.sysbatch {
+            self.deployment = results.deployment;
+            plan.deployment.clone_from(&self.deployment);
+            plan.deployment_updates = results.deployment_updates;
+        }
+        if eval.annotate_plan {
+            plan.annotations = Some(PlanAnnotations {
+                desired_tg_updates: desired,
+                preempted_allocs: None,
+            });
+        }
+        plan
+    }
+
+    fn compute_job_allocs(&mut self, a: &mut Attempt<'_>) {
+        let eval = self.eval;
+        let now = self.ctx.now;
+        let job = a.job;
+        let allocs = self
+            .snapshot
+            .allocs_by_job(&eval.namespace, &eval.job_id, true);
+        let tainted = tainted_nodes(&allocs, |id| self.snapshot.node(id));
+        for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
+            a.stop(
+                &lost.alloc,
+                &lost.status_description,
+                &lost.client_status,
+                now,
+            );
+        }
+        let input = NodeReconcileInput {
+            job: Some(job),
+            eligible_nodes: &a.eligible,
+            not_ready_nodes: &a.not_ready,
+            tainted_nodes: &tainted,
+            allocs: &allocs,
+            deployment: self.deployment.as_ref(),
+            now,
+        };
+        let mut results = reconcile_nodes(&input, &mut *self.ctx.new_id);
+        if !self.sysbatch {
+            self.deployment = results.deployment.take();
+        }
+
+        for (tuples, description, client) in [
+            (&results.stop, status_description::NOT_NEEDED, ""),
+            (&results.migrate, status_description::NODE_TAINTED, ""),
+            (&results.lost, status_description::LOST, client_status::LOST),
+        ] {
+            for alloc in tuples.iter().filter_map(|t| t.alloc.as_deref()) {
+                a.stop(alloc, description, client, now);
+            }
+        }
+        for alloc in results
+            .disconnecting
+            .iter()
+            .filter_map(|t| t.alloc.as_deref())
+        {
+            a.plan.append_alloc(alloc.clone());
+        }
+
+        let updates = std::mem::take(&mut results.update)
+            .into_iter()
+            .chain(std::mem::take(&mut results.reconnecting));
+        let deployment_id = self.deployment.as_ref().map_or("", |d| d.id.as_str());
+        let (destructive, in_place) = a.update_in_place(updates, &eval.id, deployment_id);
+
+        let count = |desired: &mut BTreeMap<String, DesiredUpdates>,
+                     tuples: &[NodeAllocTuple],
+                     bump: fn(&mut DesiredUpdates)| {
+            for t in tuples {
+                bump(desired.entry(t.task_group.clone()).or_default());
+            }
+        };
+        count(&mut a.desired, &results.stop, |d| d.stop += 1);
+        count(&mut a.desired, &results.place, |d| d.place += 1);
+        count(&mut a.desired, &results.ignore, |d| d.ignore += 1);
+        count(&mut a.desired, &results.migrate, |d| d.migrate += 1);
+        count(&mut a.desired, &in_place, |d| d.in_place_update += 1);
+        count(&mut a.desired, &destructive, |d| d.destructive_update += 1);
+        count(&mut a.desired, &results.disconnecting, |d| {
+            d.disconnect += 1
+        });
+        count(&mut a.desired, &results.reconnecting, |d| d.reconnect += 1);
+
+        let bump = |m: &mut BTreeMap<String, i64>, group: &str| {
+            *m.entry(group.to_string()).or_default() += 1;
+        };
+        for t in results.place.iter().chain(&in_place).chain(&results.ignore) {
+            bump(&mut a.candidates, &t.task_group);
+        }
+        for t in &destructive {
+            bump(&mut a.candidates, &t.task_group);
+            bump(&mut a.destructive, &t.task_group);
+        }
+        for t in results.ignore.iter().filter(|t| is_canary(t)) {
+            bump(&mut a.canaries, &t.task_group);
+        }
+        for t in in_place.iter().chain(&results.ignore) {
+            a.existing.insert(t.task_group.clone());
+        }
+
+        let mut place = results.place;
+        self.evict_and_place(a, destructive, &results.ignore, &mut place);
+
+        let queued = self.queued.get_or_insert_default();
+        for tg in job.task_groups.iter().filter(|_| !job.stop) {
+            queued.insert(tg.name.clone(), 0);
+        }
+        for t in &place {
+            *queued.entry(t.task_group.clone()).or_default() += 1;
+        }
+        for t in &place {
+            self.place(a, t);
+        }
+
+        if !self.sysbatch {
+            for (group, &n) in &a.candidates {
+                a.desired.entry(group.clone()).or_default().place = n.max(0) as u64;
+            }
+            self.update_deployment(a, &place, &results.ignore, results.deployment_updates);
+        }
+        if eval.annotate_plan {
+            a.plan.annotations = Some(PlanAnnotations {
+                desired_tg_updates: std::mem::take(&mut a.desired),
+                preempted_allocs: None,
+            });
+        }
+    }
+
+    /// Stops the allocations that need new ones, group by group within `max_parallel`, and
+    /// queues their replacements. In a system deployment, allocations placed by it that are
+    /// not healthy yet take from the limit.
+    fn evict_and_place(
+        &self,
+        a: &mut Attempt<'_>,
+        destructive: Vec<NodeAllocTuple>,
+        ignore: &[NodeAllocTuple],
+        place: &mut Vec<NodeAllocTuple>,
+    ) {
+        let job = a.job;
+        let job_limit = match job.update.as_ref().and_then(|u| u.max_parallel) {
+            Some(n) if n > 0 => n,
+            _ => destructive.len() as i64,
+        };
+        let mut limits: BTreeMap<&str, i64> = job
+            .task_groups
+            .iter()
+            .map(|tg| {
+                let own = tg.update.as_ref().and_then(|u| u.max_parallel);
+                (
+                    tg.name.as_str(),
+                    own.filter(|n| *n > 0).unwrap_or(job_limit),
+                )
+            })
+            .collect();
+        if let Some(d) = &self.deployment {
+            for alloc in ignore.iter().filter_map(|t| t.alloc.as_deref()) {
+                if alloc.deployment_id == d.id && !alloc.is_unhealthy() && !alloc.is_healthy() {
+                    if let Some(limit) = limits.get_mut(alloc.task_group.as_str()) {
+                        *limit -= 1;
+                    }
+                }
+            }
+        }
+        for t in destructive {
+            let Some(alloc) = t.alloc.as_deref() else {
+                continue;
+            };
+            let Some(limit) = limits
+                .get_mut(alloc.task_group.as_str())
+                .filter(|l| **l > 0)
+            else {
+                continue;
+            };
+            // Canaries are limited later, once the feasible nodes are known.
+            if !t.canary {
+                *limit -= 1;
+            }
+            a.stop(alloc, status_description::UPDATING, "", self.ctx.now);
+            place.push(t);
+        }
+    }
+
+    /// Ranks one missing allocation on its node and places it, or records why not.
+    fn place(&mut self, a: &mut Attempt<'_>, missing: &NodeAllocTuple) {
+        let group = &missing.task_group;
+        let Some(node) = a
+            .view
+            .node_position(&missing.node_id)
+            .filter(|_| a.eligible.contains(&missing.node_id))
+        else {
+            return;
+        };
+        let Some(tg) = a.job.lookup_task_group(group) else {
+            return;
+        };
+        let options = SelectOptions {
+            alloc_name: &missing.name,
+            ..SelectOptions::default()
+        };
+        let ranked = a.stack.select(&a.view, tg, node, &options);
+        let metrics = a.stack.metrics(&a.view);
+        let Some(ranked) = ranked else {
+            self.placement_failed(a, missing, tg, node, metrics);
+            return;
+        };
+        let active = self.deployment.as_ref().filter(|d| d.active());
+        let mut alloc = NewAllocation {
+            id: (self.ctx.new_id)(),
+            eval: self.eval,
+            job: a.job,
+            task_group: group,
+            name: missing.name.clone(),
+            node: a.view.node(ranked.node),
+            resources: ranked.resources,
+            metrics,
+            deployment_id: active.map_or("", |d| d.id.as_str()),
+            now: self.ctx.now,
+        }
+        .build();
+        if let Some(prev) = &missing.alloc {
+            alloc.previous_allocation = prev.id.clone();
+        }
+        if missing.canary && self.deployment.is_some() {
+            alloc.deployment_status = Some(AllocDeploymentStatus {
+                canary: true,
+                ..AllocDeploymentStatus::default()
+            });
+        }
+        a.view.add_alloc(&alloc);
+        a.plan.append_alloc(alloc);
+    }
+
+    fn placement_failed(
+        &mut self,
+        a: &mut Attempt<'_>,
+        missing: &NodeAllocTuple,
+        tg: &TaskGroup,
+        node: usize,
+        metrics: AllocMetric,
+    ) {
+        let group = &tg.name;
+        if !self.sysbatch {
+            *a.candidates.entry(group.clone()).or_default() -= 1;
+            if missing.alloc.is_some() {
+                *a.destructive.entry(group.clone()).or_default() -= 1;
+            }
+        }
+        if metrics.nodes_filtered > 0 {
+            // The group just does not run there; only when it runs nowhere is that a failure.
+            let queued = self.queued.get_or_insert_default();
+            let left = queued.entry(group.clone()).or_default();
+            *left = left.saturating_sub(1);
+            let nowhere = *left == 0 && !a.existing.contains(group);
+            let merged = match a.filtered.get_mut(group) {
+                Some(merged) => {
+                    merge_filtered(merged, &metrics);
+                    merged
+                }
+                None => a.filtered.entry(group.clone()).or_insert(metrics),
+            };
+            if nowhere {
+                self.failed.insert(group.clone(), merged.clone());
+            }
+            if self.sysbatch {
+                let desired = a.desired.entry(group.clone()).or_default();
+                desired.place = desired.place.saturating_sub(1);
+            }
+            return;
+        }
+        if let Some(metric) = self.failed.get_mut(group) {
+            metric.coalesced_failures += 1;
+            return;
+        }
+        self.failed.insert(group.clone(), metrics);
+        let mut blocked = blocked_eval(
+            self.eval,
+            (self.ctx.new_id)(),
+            Some(BTreeMap::new()),
+            false,
+            &self.failed,
+            self.ctx.now,
+        );
+        blocked.status_description = blocked_description::FAILED_PLACEMENTS.to_string();
+        blocked.node_id = a.view.node(node).id.clone();
+        // A failure to create it is not fatal: the node's next update evaluates the job again.
+        let _ = self.planner.create_eval(blocked);
+    }
+
+    /// Completes a system deployment now that the feasible nodes are known: each group's
+    /// desired total is the nodes it could be placed on, canaries are the group's percentage
+    /// of its updates (at most `max_parallel`), and the deployment succeeds once every group
+    /// is healthy.
+    fn update_deployment(
+        &mut self,
+        a: &mut Attempt<'_>,
+        place: &[NodeAllocTuple],
+        ignore: &[NodeAllocTuple],
+        mut updates: Vec<DeploymentStatusUpdate>,
+    ) {
+        let Some(mut d) = self.deployment.take() else {
+            a.plan.deployment_updates = updates;
+            return;
+        };
+        let job = a.job;
+        let mut complete = true;
+        for tg in &job.task_groups {
+            let candidates = a.candidates.get(&tg.name).copied().unwrap_or(0);
+            if candidates < 1 {
+                // Placed nowhere: a finished deployment forgets the group.
+                if d.status == deployment_status::SUCCESSFUL {
+                    d.task_groups.remove(&tg.name);
+                }
+                continue;
+            }
+            let Some(state) = d.task_groups.get_mut(&tg.name) else {
+                continue;
+            };
+            let update = tg.update.as_ref();
+            let max_parallel = update.and_then(|u| u.max_parallel).unwrap_or(0);
+            let canary = update.and_then(|u| u.canary).unwrap_or(0);
+            let destructive = a.destructive.get(&tg.name).copied().unwrap_or(0);
+            let canarying = max_parallel > 0
+                && canary > 0
+                && !state.promoted
+                && job.version != 0
+                && destructive > 0;
+            state.desired_total = candidates;
+            if canarying {
+                let updating = destructive + a.canaries.get(&tg.name).copied().unwrap_or(0);
+                let required = (canary * updating + 99) / 100;
+                let required = required.min(max_parallel);
+                state.desired_canaries = required;
+                let placed = a.keep_canaries(required, &tg.name, place, ignore);
+                a.desired.entry(tg.name.clone()).or_default().canary = placed.len() as u64;
+                state.placed_canaries = placed;
+            }
+            complete &= !canarying && state.healthy_allocs >= state.desired_total;
+        }
+        if d.task_groups.is_empty() {
+            return;
+        }
+        updates.extend(status_updates(&mut d, complete, job));
+        a.plan.deployment = Some(d.clone());
+        a.plan.deployment_updates = updates;
+        self.deployment = Some(d);
+    }
+
+    fn set_status(&mut self, status: EvalStatus, description: &str) -> Result<(), SchedulerError> {
+        let outcome = Outcome {
+            failed_tg_allocs: &self.failed,
+            queued: self.queued.as_ref(),
+            blocked_eval: None,
+            deployment_id: self.deployment.as_ref().map_or("", |d| d.id.as_str()),
+            next_eval: "",
+        };
+        let updated = updated_eval(self.eval, status, description, &outcome);
+        Ok(self.planner.update_eval(updated)?)
+    }
+}
+
+impl<'j> Attempt<'j> {
+    fn new(job: &'j Arc<Job>, view: ClusterView, mut stack: SystemStack, plan: Plan) -> Self {
+        let live = !job.stop;
+        if live {
+            stack.set_job(&view, job);
+        }
+        let eligible = stack.nodes().map(|n| view.node(n).id.clone()).collect();
+        let not_ready = view
+            .nodes()
+            .iter()
+            .filter(|n| live && !n.is_schedulable() && in_pool(n, job))
+            .map(|n| n.id.clone())
+            .collect();
+        Attempt {
+            job,
+            view,
+            stack,
+            plan,
+            eligible,
+            not_ready,
+            desired: BTreeMap::new(),
+            candidates: BTreeMap::new(),
+            destructive: BTreeMap::new(),
+            canaries: BTreeMap::new(),
+            existing: HashSet::new(),
+            filtered: BTreeMap::new(),
+        }
+    }
+
+    fn stop(&mut self, alloc: &Allocation, description: &str, client_status: &str, now: i64) {
+        let (plan, view) = (&mut self.plan, &mut self.view);
+        stop_alloc(plan, view, alloc, description, client_status, "", now);
+    }
+
+    /// Splits updates into those that need new allocations and those done in place (added to
+    /// the plan with the metrics of their node's ranking, in the current deployment).
+    fn update_in_place(
+        &mut self,
+        updates: impl Iterator<Item = NodeAllocTuple>,
+        eval_id: &str,
+        deployment_id: &str,
+    ) -> (Vec<NodeAllocTuple>, Vec<NodeAllocTuple>) {
+        let (mut destructive, mut in_place) = (Vec::new(), Vec::new());
+        for t in updates {
+            let done = t.alloc.as_deref().is_some_and(|alloc| {
+                self.try_in_place(alloc, &t.task_group, eval_id, deployment_id)
+            });
+            if done {
+                in_place.push(t);
+            } else {
+                destructive.push(t);
+            }
+        }
+        (destructive, in_place)
+    }
+
+    fn try_in_place(
+        &mut self,
+        alloc: &Allocation,
+        group: &str,
+        eval_id: &str,
+        deployment_id: &str,
+    ) -> bool {
+        let job = self.job;
+        let Some(tg) = job.lookup_task_group(group) else {
+            return false;
+        };
+        if alloc
+            .job
+            .as_ref()
+            .is_none_or(|own| tasks_updated(job, own, group))
+        {
+            return false;
+        }
+        // Finished work stays as it is.
+        if alloc.terminal() {
+            return true;
+        }
+        let Some(node) = self.view.node_position(&alloc.node_id) else {
+            return false;
+        };
+        let on_node = self.view.node(node);
+        if !in_any_datacenter(on_node, job) || !in_pool(on_node, job) {
+            return false;
+        }
+        let counted = self.view.remove_alloc(&alloc.id);
+        let options = SelectOptions {
+            alloc_name: &alloc.name,
+            ..SelectOptions::default()
+        };
+        let Some(ranked) = self.stack.select(&self.view, tg, node, &options) else {
+            if counted {
+                self.view.add_alloc(alloc);
+            }
+            return false;
+        };
+        let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources);
+        updated.metrics = Some(self.stack.metrics(&self.view));
+        updated.deployment_id = deployment_id.to_string();
+        updated.deployment_status = None;
+        self.view.add_alloc(&updated);
+        self.plan.append_alloc(updated);
+        true
+    }
+
+    /// Keeps `required` canaries of `group` among the placed ones (replacements of failed
+    /// canaries first, then canaries already running, then placements in node order) and
+    /// takes the others out of the plan with the stops of the allocations they replaced.
+    /// Returns the canaries kept.
+    fn keep_canaries(
+        &mut self,
+        required: i64,
+        group: &str,
+        place: &[NodeAllocTuple],
+        ignore: &[NodeAllocTuple],
+    ) -> Vec<String> {
+        if required == 0 {
+            return Vec::new();
+        }
+        let failed: HashSet<&str> = place
+            .iter()
+            .filter(|t| is_canary(t))
+            .filter_map(|t| t.alloc.as_deref())
+            .map(|a| a.id.as_str())
+            .collect();
+        let preferred: HashSet<String> = self
+            .plan
+            .node_allocation
+            .values()
+            .flatten()
+            .filter(|a| failed.contains(a.previous_allocation.as_str()))
+            .map(|a| a.id.clone())
+            .collect();
+        let mut left = required - preferred.len() as i64;
+        let mut kept: Vec<String> = ignore
+            .iter()
+            .filter(|t| t.task_group == group && is_canary(t))
+            .filter_map(|t| t.alloc.as_ref().map(|a| a.id.clone()))
+            .collect();
+        left -= kept.len() as i64;
+
+        let not_ready = &self.not_ready;
+        let mut unplaced = Vec::new();
+        for allocs in self.plan.node_allocation.values_mut() {
+            allocs.retain(|a| {
+                if a.task_group != group || !a.is_canary() {
+                    return true;
+                }
+                if not_ready.contains(&a.node_id) {
+                    return false;
+                }
+                if left > 0 || preferred.contains(&a.id) {
+                    left -= 1;
+                    kept.push(a.id.clone());
+                    return true;
+                }
+                unplaced.push((a.node_id.clone(), a.previous_allocation.clone()));
+                false
+            });
+        }
+        self.plan
+            .node_allocation
+            .retain(|_, allocs| !allocs.is_empty());
+        for (node_id, previous) in unplaced {
+            self.plan.remove_update(&node_id, &previous);
+        }
+        kept
+    }
+}
+
+fn is_canary(t: &NodeAllocTuple) -> bool {
+    t.alloc.as_ref().is_some_and(|a| a.is_canary())
+}
+
+/// Nomad's `mergeNodeFiltered`: the filtering counts of another node's ranking.
+fn merge_filtered(acc: &mut AllocMetric, metrics: &AllocMetric) {
+    acc.nodes_evaluated += metrics.nodes_evaluated;
+    acc.nodes_filtered += metrics.nodes_filtered;
+    for (class, n) in &metrics.class_filtered {
+        *acc.class_filtered.entry(class.clone()).or_default() += n;
+    }
+    for (reason, n) in &metrics.constraint_filtered {
+        *acc.constraint_filtered.entry(reason.clone()).or_default() += n;
+    }
+    acc.allocation_time += metrics.allocation_time;
+}
+
+/// The status updates of a system deployment after this evaluation.
+fn status_updates(d: &mut Deployment, complete: bool, job: &Job) -> Vec<DeploymentStatusUpdate> {
+    let running = d.status == deployment_status::RUNNING;
+    let with_canaries = || d.task_groups.values().filter(|s| s.desired_canaries > 0);
+    if running && with_canaries().any(|s| !s.promoted) {
+        d.status_description = if with_canaries().all(|s| s.auto_promote) {
+            deployment_description::RUNNING_AUTO_PROMOTION
+        } else {
+            deployment_description::RUNNING_NEEDS_PROMOTION
+        }
+        .to_string();
+        return Vec::new();
+    }
+    let update = |status: &str, description: &str| DeploymentStatusUpdate {
+        deployment_id: d.id.clone(),
+        status: status.to_string(),
+        status_description: description.to_string(),
+    };
+    let mut updates = Vec::new();
+    if complete {
+        if !job.is_multiregion() {
+            let successful = deployment_description::SUCCESSFUL;
+            updates.push(update(deployment_status::SUCCESSFUL, successful));
+        } else if d.status != deployment_status::UNBLOCKING
+            && d.status != deployment_status::SUCCESSFUL
+        {
+            let blocked = deployment_description::BLOCKED;
+            updates.push(update(deployment_status::BLOCKED, blocked));
+        }
+    }
+    if d.status == deployment_status::INITIALIZING {
+        let pending = deployment_description::PENDING_FOR_PEER;
+        updates.push(update(deployment_status::PENDING, pending));
+    }
+    updates
+}
