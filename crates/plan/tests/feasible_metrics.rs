@@ -242,11 +242,6 @@ fn each_group_check() {
 
 #[test]
 fn distinct_hosts_and_property() {
-    let racked = |id: &str, rack: &str| {
-        with(node(id, "dc1"), |n| {
-            n.meta.insert("rack".to_owned(), rack.to_owned());
-        })
-    };
     let nodes = vec![
         racked("a", "r1"),
         racked("b", "r1"),

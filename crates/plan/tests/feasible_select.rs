@@ -230,16 +230,11 @@ fn spread_targets_split_placements() {
 
 #[test]
 fn even_spread_without_targets() {
-    let rack = |id: &str, rack: &str| {
-        with(node(id, "dc1"), |n| {
-            n.meta.insert("rack".to_owned(), rack.to_owned());
-        })
-    };
     let nodes = vec![
-        rack("a1", "r1"),
-        rack("a2", "r1"),
-        rack("a3", "r1"),
-        rack("b1", "r2"),
+        racked("a1", "r1"),
+        racked("a2", "r1"),
+        racked("a3", "r1"),
+        racked("b1", "r2"),
     ];
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
@@ -267,12 +262,7 @@ fn distinct_hosts_places_one_per_node() {
 
 #[test]
 fn distinct_property_allows_its_count_per_value() {
-    let rack = |id: &str, rack: &str| {
-        with(node(id, "dc1"), |n| {
-            n.meta.insert("rack".to_owned(), rack.to_owned());
-        })
-    };
-    let nodes = vec![rack("a", "r1"), rack("b", "r1"), rack("c", "r2")];
+    let nodes = vec![racked("a", "r1"), racked("b", "r1"), racked("c", "r2")];
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
     job.constraints = vec![constraint("${meta.rack}", "distinct_property", "2")];

@@ -2,11 +2,11 @@
 //! node: counters keyed by dense ids (node classes from the view, reasons from a per-stack
 //! interner). [`Metrics::to_alloc_metric`] turns it into the model type on demand.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use drover_model::{AllocMetric, NodeScoreMeta};
 
-use super::table::NO_NODE_CLASS;
+use super::table::{Interner, NO_NODE_CLASS};
 use super::view::ClusterView;
 
 /// How many of the best-scoring nodes `ScoreMetaData` keeps (Nomad's `MaxRetainedNodeScores`).
@@ -14,10 +14,7 @@ const RETAINED_SCORES: usize = 5;
 
 /// Reasons and dimensions by id, so hot paths count a `u32` instead of hashing a string.
 #[derive(Debug, Clone)]
-pub(crate) struct Reasons {
-    names: Vec<String>,
-    ids: HashMap<String, u32>,
-}
+pub(crate) struct Reasons(Interner);
 
 /// Reasons every stack knows, interned in this order at construction.
 pub(crate) mod reason {
@@ -54,30 +51,21 @@ pub(crate) mod reason {
 
 impl Default for Reasons {
     fn default() -> Self {
-        let mut reasons = Self {
-            names: Vec::new(),
-            ids: HashMap::new(),
-        };
+        let mut reasons = Interner::default();
         for name in reason::NAMES {
             reasons.intern(name);
         }
-        reasons
+        Self(reasons)
     }
 }
 
 impl Reasons {
     pub(crate) fn intern(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.to_owned());
-        self.ids.insert(name.to_owned(), id);
-        id
+        self.0.intern(name)
     }
 
     fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
+        self.0.name(id)
     }
 }
 

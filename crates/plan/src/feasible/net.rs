@@ -1,5 +1,6 @@
-//! Ports and bandwidth on a node: what is taken (the node's reserved host ports and the ports of
-//! its allocations), and assigning the static and dynamic ports a placement asks for.
+//! Ports and bandwidth on a node: what its allocations hold (on top of the host ports the node
+//! reserves, kept in the node table), and assigning the static and dynamic ports a placement
+//! asks for.
 //!
 //! Nodes in drover's model list their networks (`NodeResources.Networks`) but no named host
 //! networks, so every node has one host network, `default`, whose addresses are the IPs of its
@@ -19,7 +20,7 @@ const RANDOM_PORT_ATTEMPTS: usize = 20;
 const PORT_LIMIT: i64 = 65536;
 
 /// The name of the host network every node has.
-pub(crate) const DEFAULT_HOST_NETWORK: &str = "default";
+const DEFAULT_HOST_NETWORK: &str = "default";
 
 /// A port an allocation holds on an address.
 #[derive(Debug, Clone)]
@@ -158,7 +159,7 @@ pub(crate) fn parse_port_ranges(spec: &str) -> Option<Vec<u16>> {
 }
 
 /// The addresses of a node's host network; only `default` exists (see the module documentation).
-pub(crate) fn host_addresses<'a>(node: &'a Node, host_network: &str) -> Vec<&'a str> {
+fn host_addresses<'a>(node: &'a Node, host_network: &str) -> Vec<&'a str> {
     if !(host_network.is_empty() || host_network == DEFAULT_HOST_NETWORK) {
         return Vec::new();
     }
@@ -170,7 +171,7 @@ pub(crate) fn has_host_network(node: &Node, host_network: &str) -> bool {
     !host_addresses(node, host_network).is_empty()
 }
 
-pub(crate) fn host_mode_networks(node: &Node) -> impl Iterator<Item = &NetworkResource> {
+fn host_mode_networks(node: &Node) -> impl Iterator<Item = &NetworkResource> {
     node.node_resources
         .iter()
         .flat_map(|r| &r.networks)

@@ -5,12 +5,10 @@
 //! placements, minus the plan's stops). They are recounted from the job's allocations at every
 //! `select`; a node's property value is resolved once per evaluation and remembered.
 
-use std::collections::HashMap;
-
 use drover_model::{Constraint, Spread};
 
 use super::constraint::NodeTarget;
-use super::table::NodeTable;
+use super::table::{Interner, NodeTable};
 use super::view::ClusterView;
 
 const UNRESOLVED: u32 = u32::MAX;
@@ -27,8 +25,7 @@ pub(crate) struct PropertySet {
     group: Option<String>,
     /// With targets (a spread that lists values), other values count as [`WILDCARD`].
     targeted: bool,
-    values: Vec<String>,
-    value_ids: HashMap<String, u32>,
+    values: Interner,
     node_values: Vec<u32>,
     counts: Vec<u64>,
 }
@@ -47,8 +44,7 @@ impl PropertySet {
             target: (!attribute.is_empty()).then(|| NodeTarget::new(attribute, table, region)),
             group: group.map(str::to_owned),
             targeted: !targets.is_empty(),
-            values: Vec::new(),
-            value_ids: HashMap::new(),
+            values: Interner::default(),
             node_values: vec![UNRESOLVED; table.len()],
             counts: Vec::new(),
         };
@@ -63,13 +59,10 @@ impl PropertySet {
     }
 
     fn intern(&mut self, value: &str) -> u32 {
-        if let Some(&id) = self.value_ids.get(value) {
-            return id;
+        let id = self.values.intern(value);
+        if id as usize == self.counts.len() {
+            self.counts.push(0);
         }
-        let id = self.values.len() as u32;
-        self.values.push(value.to_owned());
-        self.value_ids.insert(value.to_owned(), id);
-        self.counts.push(0);
         id
     }
 
@@ -85,10 +78,10 @@ impl PropertySet {
                 .map(str::to_owned);
             let id = match raw {
                 None => MISSING,
-                Some(value) if !self.targeted || self.value_ids.contains_key(&value) => {
+                Some(value) if !self.targeted || self.values.get(&value).is_some() => {
                     self.intern(&value)
                 }
-                Some(_) => self.value_ids[WILDCARD],
+                Some(_) => self.intern(WILDCARD),
             };
             self.node_values[node as usize] = id;
         }
@@ -99,7 +92,7 @@ impl PropertySet {
     }
 
     pub(crate) fn value_name(&self, id: u32) -> &str {
-        &self.values[id as usize]
+        self.values.name(id)
     }
 
     pub(crate) fn count(&self, id: u32) -> u64 {
@@ -215,16 +208,16 @@ impl SpreadPlan {
             .iter()
             .map(|t| t.value.as_str())
             .collect();
-        let set = PropertySet::new(&spread.attribute, Some(group), &targets, table, region);
+        let mut set = PropertySet::new(&spread.attribute, Some(group), &targets, table, region);
         let mut desired = vec![None; set.values.len()];
         let mut sum = 0.0;
         for target in &spread.spread_target {
             let want = f64::from(target.percent) / 100.0 * count as f64;
-            desired[set.value_ids[&target.value] as usize] = Some(want);
+            desired[set.intern(&target.value) as usize] = Some(want);
             sum += want;
         }
         if sum > 0.0 && sum < count as f64 {
-            desired[set.value_ids[WILDCARD] as usize] = Some(count as f64 - sum);
+            desired[set.intern(WILDCARD) as usize] = Some(count as f64 - sum);
         }
         Self {
             set,

@@ -69,6 +69,13 @@ pub fn with(mut node: Node, f: impl FnOnce(&mut Node)) -> Node {
     node
 }
 
+/// A ready node in dc1 with `meta.rack` set.
+pub fn racked(id: &str, rack: &str) -> Node {
+    with(node(id, "dc1"), |n| {
+        n.meta.insert("rack".to_owned(), rack.to_owned());
+    })
+}
+
 pub fn arcs(nodes: Vec<Node>) -> Vec<Arc<Node>> {
     nodes.into_iter().map(Arc::new).collect()
 }
