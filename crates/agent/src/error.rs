@@ -1,6 +1,7 @@
 //! `AgentError`: why the agent could not start or stopped.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 use drover_core::ApiError;
 
@@ -18,4 +19,14 @@ pub enum AgentError {
     Serve(std::io::Error),
     #[error("failed to register the simulated nodes: {0}")]
     SimulatedNodes(ApiError),
+    /// A file of the data directory could not be read or written.
+    #[error("{what} {}: {source}", path.display())]
+    Storage {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The data directory holds something recovery cannot use.
+    #[error("cannot recover from {}: {reason}", path.display())]
+    Recovery { path: PathBuf, reason: String },
 }

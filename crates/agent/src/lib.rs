@@ -13,6 +13,7 @@ pub mod duration;
 mod error;
 pub mod http;
 pub mod sim;
+pub mod wal;
 
 pub use agent::{Agent, run};
 pub use clock::SystemClock;
