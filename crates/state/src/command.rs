@@ -50,6 +50,8 @@ pub enum Command {
     DeleteAclPolicies(AclPolicyDeletes),
     UpsertAclTokens(AclTokens),
     DeleteAclTokens(AclTokenDeletes),
+    /// Several commands applied in order as one transaction at one index: all or nothing.
+    Batch(Vec<Command>),
 }
 
 /// Register or update a job (Nomad's `JobRegisterRequest` as the FSM applies it). The job is

@@ -32,7 +32,7 @@ pub use encode::{
     snapshot_from_bytes, snapshot_to_bytes, write_snapshot,
 };
 pub use error::StateError;
-pub use paginate::{Listed, NamespaceSelector, Page, PageRequest};
+pub use paginate::{NamespaceSelector, Page, PageRequest};
 pub use records::{JobScalingEvents, PeriodicLaunch};
 pub use snapshot::Snapshot;
 pub use store::{CommitHook, StateStore};

@@ -116,7 +116,7 @@ pub(crate) fn compare_create_token(create_index: u64, id: &str, token: &str) -> 
 }
 
 /// Rows listed by ID or by creation: evaluations, allocations and deployments.
-pub trait Listed {
+pub(crate) trait Listed {
     fn id(&self) -> &str;
     fn namespace(&self) -> &str;
     fn create_index(&self) -> u64;

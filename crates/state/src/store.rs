@@ -13,8 +13,9 @@ use crate::snapshot::Snapshot;
 use crate::table::Table;
 use crate::tables::Tables;
 
-/// Called after every commit with the index just applied; keep it short (it runs while the
-/// next writer waits). An async frontend bridges it into its own notification.
+/// Called after every commit with the index just applied, in index order. It runs while the
+/// next writer waits, so keep it short, and it must not apply a command itself (that would
+/// deadlock). An async frontend bridges it into its own notification.
 pub type CommitHook = Box<dyn Fn(u64) + Send + Sync>;
 
 /// The store. Share it across threads (`Arc<StateStore>`): every method takes `&self`.
@@ -89,28 +90,20 @@ impl StateStore {
     /// and returns the greatest index of those tables then. With no tables it waits on the
     /// applied index (a worker waiting for the store to catch up with the log).
     pub fn wait_for_index(&self, tables: &[Table], min_index: u64, deadline: Instant) -> u64 {
-        let mut current = self.current.lock();
-        loop {
-            let index = if tables.is_empty() {
-                current.applied_index()
+        let index_of = |snapshot: &Snapshot| {
+            if tables.is_empty() {
+                snapshot.applied_index()
             } else {
-                current.tables.indexes.max_of(tables)
-            };
-            if index > min_index {
-                return index;
+                snapshot.tables.indexes.max_of(tables)
             }
-            if self
-                .committed
-                .wait_until(&mut current, deadline)
-                .timed_out()
-            {
-                return if tables.is_empty() {
-                    current.applied_index()
-                } else {
-                    current.tables.indexes.max_of(tables)
-                };
+        };
+        let mut current = self.current.lock();
+        while index_of(&current) <= min_index {
+            if self.committed.wait_until(&mut current, deadline).timed_out() {
+                break;
             }
         }
+        index_of(&current)
     }
 
     /// Registers a hook called after every commit, in index order.

@@ -173,6 +173,14 @@ impl Tables {
         }
     }
 
+    /// A job with its key (a new key when the job is absent), found with one lookup.
+    pub fn job_entry(&self, namespace: &str, job_id: &str) -> (NsKey, Option<Arc<Job>>) {
+        match self.jobs.get_key_value(&Q2(namespace, job_id)) {
+            Some((key, job)) => (key.clone(), Some(job.clone())),
+            None => ((id(namespace), id(job_id)), None),
+        }
+    }
+
     pub fn put_job(&mut self, job: Arc<Job>) {
         let key = self.job_key(&job.namespace, &job.id);
         self.jobs.insert(key, job);

@@ -66,7 +66,7 @@ impl Txn {
         if job.node_pool.is_empty() {
             job.node_pool = drover_model::job::DEFAULT_NODE_POOL.to_string();
         }
-        let existing = self.t.job(&job.namespace, &job.id).cloned();
+        let (key, existing) = self.t.job_entry(&job.namespace, &job.id);
         if let Some(expected) = write.enforce_index {
             enforce_index(existing.as_deref(), expected)?;
         }
@@ -113,7 +113,7 @@ impl Txn {
         self.update_summary_with_job(&job);
         self.upsert_job_version(job.clone());
         self.update_job_submission(submission, &job);
-        self.t.put_job(job.clone());
+        self.t.jobs.insert(key, job.clone());
         self.touch(Table::Jobs);
         Ok(job)
     }
@@ -126,21 +126,22 @@ impl Txn {
             .job_versions
             .insert((key.0, key.1, job.version), job.clone());
         self.touch(Table::JobVersion);
-        let mut untagged: Vec<(u64, bool)> = self
+        let max = JOB_TRACKED_VERSIONS;
+        let mut newest: Vec<(u64, bool)> = self
             .t
             .job_versions(&job.namespace, &job.id)
             .rev()
             .filter(|v| v.version_tag.is_none())
             .map(|v| (v.version, v.stable))
+            .take(max + 1)
             .collect();
-        if untagged.len() <= JOB_TRACKED_VERSIONS {
+        if newest.len() <= max {
             return;
         }
-        let max = JOB_TRACKED_VERSIONS;
-        if untagged.iter().position(|(_, stable)| *stable) == Some(max) {
-            untagged.swap(max - 1, max);
+        if newest.iter().position(|(_, stable)| *stable) == Some(max) {
+            newest.swap(max - 1, max);
         }
-        let (version, _) = untagged[max];
+        let (version, _) = newest[max];
         self.t
             .job_versions
             .remove(&QVersion(&job.namespace, &job.id, version));

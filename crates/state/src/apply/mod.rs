@@ -100,6 +100,7 @@ impl Txn {
                 self.delete_acl_tokens(&c.accessor_ids);
                 Ok(())
             }
+            Command::Batch(commands) => commands.iter().try_for_each(|c| self.dispatch(c)),
         }
     }
 }

@@ -13,29 +13,23 @@ impl Txn {
     /// left the job stay in the summary, as in Nomad.
     pub(super) fn update_summary_with_job(&mut self, job: &Job) {
         let existing = self.t.summary(&job.namespace, &job.id);
-        let mut changed = existing.is_none();
-        let mut summary = existing
-            .map(|s| (**s).clone())
-            .unwrap_or_else(|| JobSummary {
-                job_id: job.id.clone(),
-                namespace: job.namespace.clone(),
-                children: Some(JobChildrenSummary::default()),
-                create_index: self.index,
-                ..JobSummary::default()
-            });
+        let has_group = |name: &str| existing.is_some_and(|s| s.summary.contains_key(name));
+        if existing.is_some() && job.task_groups.iter().all(|g| has_group(&g.name)) {
+            return;
+        }
+        let mut summary = existing.map(|s| (**s).clone()).unwrap_or_else(|| JobSummary {
+            job_id: job.id.clone(),
+            namespace: job.namespace.clone(),
+            children: Some(JobChildrenSummary::default()),
+            create_index: self.index,
+            ..JobSummary::default()
+        });
         for group in &job.task_groups {
-            if !summary.summary.contains_key(&group.name) {
-                summary
-                    .summary
-                    .insert(group.name.clone(), Default::default());
-                changed = true;
-            }
+            summary.summary.entry(group.name.clone()).or_default();
         }
-        if changed {
-            summary.modify_index = self.index;
-            self.t.put_summary(summary);
-            self.touch(Table::JobSummary);
-        }
+        summary.modify_index = self.index;
+        self.t.put_summary(summary);
+        self.touch(Table::JobSummary);
     }
 
     /// Counts a new allocation or a client status transition. Failed and Complete never go
