@@ -1,0 +1,157 @@
+//! drover-state benchmarks, perf-anchors.md B5, B6 and B8: job commits with 100k jobs
+//! resident (one per transaction with a snapshot each, and batches of 1,000), paging by
+//! prefix, and snapshots with 100k jobs and 1M allocations.
+
+use std::cell::Cell;
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use drover::model::allocation::{client_status, desired_status};
+use drover::model::{Allocation, Job, TaskGroup};
+use drover::state::{
+    Command, NamespaceSelector, PageRequest, PlanResults, StateStore, UpsertJob,
+};
+
+const JOBS: usize = 100_000;
+const ALLOCS_PER_JOB: usize = 10;
+
+fn job(n: usize, count: i64) -> Job {
+    Job {
+        id: format!("job-{n:06}"),
+        name: format!("job-{n:06}"),
+        namespace: "default".to_string(),
+        region: "global".to_string(),
+        job_type: "service".to_string(),
+        priority: 50,
+        datacenters: vec!["dc1".to_string()],
+        task_groups: vec![TaskGroup {
+            name: "web".to_string(),
+            count,
+            ..TaskGroup::default()
+        }],
+        ..Job::default()
+    }
+}
+
+fn upsert(job: Job) -> Command {
+    Command::UpsertJob(UpsertJob {
+        job: Arc::new(job),
+        ..UpsertJob::default()
+    })
+}
+
+/// A store with `JOBS` jobs, registered in batches of 1,000; returns the next free index.
+fn resident_jobs() -> (StateStore, u64) {
+    let store = StateStore::new();
+    let mut index = 0;
+    for chunk in (0..JOBS).collect::<Vec<_>>().chunks(1000) {
+        index += 1;
+        let batch = Command::Batch(chunk.iter().map(|n| upsert(job(*n, 1))).collect());
+        store.apply(index, &batch).expect("register");
+    }
+    (store, index + 1)
+}
+
+fn commits(c: &mut Criterion) {
+    let (store, first_index) = resident_jobs();
+    // Every commit needs the next index; the setup closure reads it too.
+    let index = Cell::new(first_index);
+    let commit = |command: &Command| {
+        store.apply(index.get(), command).expect("apply");
+        index.set(index.get() + 1);
+    };
+    let mut group = c.benchmark_group("B5 job commits, 100k jobs resident");
+    let mut n = 0usize;
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("one job per commit + snapshot", |b| {
+        b.iter_batched(
+            || {
+                // A different job each time, with a count that changes its spec.
+                n = (n + 7919) % JOBS;
+                upsert(job(n, 2 + (index.get() % 5) as i64))
+            },
+            |command| {
+                commit(&command);
+                black_box(store.snapshot())
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    group.throughput(Throughput::Elements(1000));
+    let mut first = 0usize;
+    group.bench_function("1,000 jobs per commit", |b| {
+        b.iter_batched(
+            || {
+                first = (first + 1000) % JOBS;
+                let count = 2 + (index.get() % 5) as i64;
+                Command::Batch((first..first + 1000).map(|n| upsert(job(n, count))).collect())
+            },
+            |command| commit(&command),
+            BatchSize::LargeInput,
+        );
+    });
+    group.finish();
+
+    let snap = store.snapshot();
+    let ns = NamespaceSelector::one("default");
+    let mut group = c.benchmark_group("B6 list jobs, 100k jobs");
+    let first_page = PageRequest {
+        prefix: "job-04".to_string(),
+        per_page: 100,
+        ..PageRequest::default()
+    };
+    group.bench_function("first page of 100 by prefix", |b| {
+        b.iter(|| black_box(snap.list_jobs(&ns, &first_page, &|_| true)));
+    });
+    let token = snap.list_jobs(&ns, &first_page, &|_| true).next_token;
+    let next_page = PageRequest {
+        next_token: token,
+        ..first_page.clone()
+    };
+    group.bench_function("next page of 100 by token", |b| {
+        b.iter(|| black_box(snap.list_jobs(&ns, &next_page, &|_| true)));
+    });
+    group.bench_function("full list", |b| {
+        b.iter(|| black_box(snap.list_jobs(&ns, &PageRequest::default(), &|_| true)));
+    });
+    group.finish();
+}
+
+fn snapshots(c: &mut Criterion) {
+    let (store, mut index) = resident_jobs();
+    let snap = store.snapshot();
+    for chunk in (0..JOBS).collect::<Vec<_>>().chunks(100) {
+        let allocs = chunk
+            .iter()
+            .flat_map(|n| {
+                let job = snap.job("default", &format!("job-{n:06}")).expect("job");
+                (0..ALLOCS_PER_JOB).map(move |k| Allocation {
+                    id: format!("{n:06}-{k:02}-0000-0000-000000000000"),
+                    namespace: "default".to_string(),
+                    eval_id: format!("eval-{n:06}"),
+                    name: format!("{}.web[{k}]", job.id),
+                    node_id: format!("node-{:04}", (n * ALLOCS_PER_JOB + k) % 5000),
+                    job_id: job.id.clone(),
+                    job: Some(job.clone()),
+                    task_group: "web".to_string(),
+                    desired_status: desired_status::RUN.to_string(),
+                    client_status: client_status::PENDING.to_string(),
+                    ..Allocation::default()
+                })
+            })
+            .collect();
+        let plan = Command::ApplyPlanResults(PlanResults {
+            allocs_updated: allocs,
+            ..PlanResults::default()
+        });
+        store.apply(index, &plan).expect("place");
+        index += 1;
+    }
+    let mut group = c.benchmark_group("B8 snapshot, 100k jobs + 1M allocs");
+    group.bench_function("take a snapshot", |b| b.iter(|| black_box(store.snapshot())));
+    group.finish();
+}
+
+criterion_group!(benches, commits, snapshots);
+criterion_main!(benches);
