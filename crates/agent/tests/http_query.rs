@@ -6,13 +6,19 @@ mod common;
 use std::thread;
 use std::time::Duration;
 
-use common::{check, check_error, check_json, job_body, start, start_with};
+use common::{TestAgent, check, check_error, check_json, job_body, start, start_with};
 use serde_json::json;
+
+/// An agent without nodes: nothing is placed, so a job changes only when it is written.
+fn quiet_agent() -> TestAgent {
+    start_with(|config| config.sim.nodes = 0)
+}
 
 #[test]
 fn a_blocking_query_answers_when_the_job_changes() {
-    let agent = start();
-    let index = agent.post("/v1/jobs", &job_body("web")).index();
+    let agent = quiet_agent();
+    agent.post("/v1/jobs", &job_body("web"));
+    let index = agent.get("/v1/job/web").index();
     thread::scope(|scope| {
         let waiting = scope.spawn(|| agent.get(&format!("/v1/job/web?index={index}&wait=20s")));
         // Give the query time to start waiting; if it starts late it answers at once, which
@@ -24,14 +30,15 @@ fn a_blocking_query_answers_when_the_job_changes() {
         let response = waiting.join().unwrap();
         let job = check_json(&response);
         assert_eq!(job["Meta"]["changed"], "yes");
-        assert_eq!(response.index(), update);
+        assert!(response.index() >= update);
     });
 }
 
 #[test]
 fn a_blocking_query_on_a_missing_job_answers_when_it_appears() {
-    let agent = start();
-    let index = agent.post("/v1/jobs", &job_body("web")).index();
+    let agent = quiet_agent();
+    agent.post("/v1/jobs", &job_body("web"));
+    let index = agent.get("/v1/job/later").index();
     thread::scope(|scope| {
         let waiting = scope.spawn(|| agent.get(&format!("/v1/job/later?index={index}&wait=20s")));
         thread::sleep(Duration::from_millis(200));
@@ -43,8 +50,9 @@ fn a_blocking_query_on_a_missing_job_answers_when_it_appears() {
 
 #[test]
 fn a_blocking_query_times_out_with_the_last_answer() {
-    let agent = start();
-    let index = agent.post("/v1/jobs", &job_body("web")).index();
+    let agent = quiet_agent();
+    agent.post("/v1/jobs", &job_body("web"));
+    let index = agent.get("/v1/job/web").index();
     let response = agent.get(&format!("/v1/job/web?index={index}&wait=50ms"));
     let job = check_json(&response);
     assert_eq!(job["ID"], "web");

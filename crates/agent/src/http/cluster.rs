@@ -142,13 +142,15 @@ async fn list<T: Serialize>(
     call.read(result)
 }
 
-/// A read of one object: its ModifyIndex, or the table's index with a 404.
+/// A read of one object, answered at the index `index_of` picks (its ModifyIndex), or a 404
+/// at the table's index.
 async fn one<T: Serialize>(
     app: &App,
     call: &Call,
     table: Table,
     not_found: &str,
-    find: impl Fn(&Snapshot) -> Option<(T, u64)>,
+    find: impl Fn(&Snapshot) -> Option<T>,
+    index_of: impl Fn(&T) -> u64,
 ) -> Response {
     let options = match QueryOptions::parse(call) {
         Ok(options) => options,
@@ -158,9 +160,9 @@ async fn one<T: Serialize>(
         .query(&options, &[table], |engine| {
             let snapshot = engine.snapshot();
             match find(&snapshot) {
-                Some((value, index)) => Ok(Read {
+                Some(value) => Ok(Read {
+                    index: index_of(&value),
                     value,
-                    index,
                     next_token: String::new(),
                 }),
                 None => Err(ApiError::not_found(not_found).at_index(snapshot.table_index(table))),
@@ -195,12 +197,14 @@ pub async fn evaluation(app: App, call: Call) -> Response {
     }
     match segments(&call, "/v1/evaluation/")[..] {
         [id] => {
-            one(&app, &call, Table::Evals, "eval not found", |s| {
-                s.eval(id).map(|e| {
-                    let index = e.modify_index;
-                    (e, index)
-                })
-            })
+            one(
+                &app,
+                &call,
+                Table::Evals,
+                "eval not found",
+                |s| s.eval(id),
+                |o| o.modify_index,
+            )
             .await
         }
         [id, "allocations"] => {
@@ -238,12 +242,14 @@ pub async fn allocations(app: App, call: Call) -> Response {
 pub async fn allocation(app: App, call: Call) -> Response {
     match (&segments(&call, "/v1/allocation/")[..], &call.method) {
         ([id], &Method::GET) => {
-            one(&app, &call, Table::Allocs, "alloc not found", |s| {
-                s.alloc(id).map(|a| {
-                    let index = a.modify_index;
-                    (a, index)
-                })
-            })
+            one(
+                &app,
+                &call,
+                Table::Allocs,
+                "alloc not found",
+                |s| s.alloc(id),
+                |o| o.modify_index,
+            )
             .await
         }
         ([_, "stop"], _) if call.is_write() => not_implemented("allocation stop"),
@@ -297,12 +303,8 @@ pub async fn deployment(app: App, call: Call) -> Response {
                 &call,
                 Table::Deployment,
                 "deployment not found",
-                |s| {
-                    s.deployment(id).map(|d| {
-                        let index = d.modify_index;
-                        (d, index)
-                    })
-                },
+                |s| s.deployment(id),
+                |d| d.modify_index,
             )
             .await
         }
@@ -334,12 +336,14 @@ pub async fn node(app: App, call: Call) -> Response {
     }
     match segments(&call, "/v1/node/")[..] {
         [id] => {
-            one(&app, &call, Table::Nodes, "node not found", |s| {
-                s.node(id).map(|n| {
-                    let index = n.modify_index;
-                    (n, index)
-                })
-            })
+            one(
+                &app,
+                &call,
+                Table::Nodes,
+                "node not found",
+                |s| s.node(id),
+                |o| o.modify_index,
+            )
             .await
         }
         [id, "allocations"] => {
@@ -373,12 +377,14 @@ pub async fn namespaces(app: App, call: Call) -> Response {
 pub async fn namespace(app: App, call: Call) -> Response {
     match (&segments(&call, "/v1/namespace/")[..], &call.method) {
         ([name], &Method::GET) => {
-            one(&app, &call, Table::Namespaces, "namespace not found", |s| {
-                s.namespace(name).map(|n| {
-                    let index = n.modify_index;
-                    (n, index)
-                })
-            })
+            one(
+                &app,
+                &call,
+                Table::Namespaces,
+                "namespace not found",
+                |s| s.namespace(name),
+                |o| o.modify_index,
+            )
             .await
         }
         ([_], &Method::DELETE) => not_implemented("namespace delete"),
