@@ -17,6 +17,7 @@ use crate::config::AgentConfig;
 use crate::error::AgentError;
 use crate::http::{AgentInfo, App, router};
 use crate::sim::{HostResources, SimulatedNodes};
+use crate::wal::{self, Storage};
 
 /// A started agent. Stop it with [`Agent::shutdown`].
 #[derive(Debug)]
@@ -28,6 +29,8 @@ pub struct Agent {
     server: JoinHandle<std::io::Result<()>>,
     ticker: JoinHandle<()>,
     workers: Vec<std::thread::JoinHandle<()>>,
+    /// Durable mode's data directory; `None` in memory.
+    storage: Option<Storage>,
 }
 
 /// Dev mode's log: the store holds the state and nothing replays it, so entries are not kept
@@ -50,7 +53,16 @@ impl Agent {
             seed: random_u64(),
             ..EngineConfig::default()
         };
-        let engine = Arc::new(Engine::new(engine_config, clock.clone(), Box::new(DevLog)));
+        let (engine, storage) = match &config.data_dir {
+            Some(dir) => {
+                let storage = wal::open(dir, engine_config, clock.clone(), config.wal)?;
+                (storage.engine().clone(), Some(storage))
+            }
+            None => {
+                let log = Box::new(DevLog);
+                (Arc::new(Engine::new(engine_config, clock.clone(), log)), None)
+            }
+        };
         let sim = Arc::new(SimulatedNodes::new(
             &config.sim,
             HostResources::detect(),
@@ -113,6 +125,7 @@ impl Agent {
             server,
             ticker,
             workers,
+            storage,
         })
     }
 
@@ -132,10 +145,13 @@ impl Agent {
         let served = self.server.await;
         self.ticker.await.ok();
         self.stop_workers.store(true, Ordering::SeqCst);
-        let workers = self.workers;
+        let (workers, storage) = (self.workers, self.storage);
         tokio::task::spawn_blocking(move || {
             for worker in workers {
                 worker.join().ok();
+            }
+            if let Some(storage) = storage {
+                storage.close();
             }
         })
         .await
@@ -149,8 +165,12 @@ impl Agent {
 
 /// Runs the agent until SIGINT or SIGTERM.
 pub async fn run(config: AgentConfig) -> Result<(), AgentError> {
+    let mode = match &config.data_dir {
+        Some(dir) => format!("durable, data in {}", dir.display()),
+        None => "dev mode, state in memory".to_string(),
+    };
     let agent = Agent::start(config).await?;
-    tracing::info!(addr = %agent.local_addr(), "drover agent started (dev mode)");
+    tracing::info!(addr = %agent.local_addr(), "drover agent started ({mode})");
     shutdown_signal().await;
     tracing::info!("shutting down");
     agent.shutdown().await

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::duration;
 use crate::error::AgentError;
+use crate::wal::WalOptions;
 
 /// `drover agent`: runs a server with simulated client nodes.
 #[derive(Debug, Clone, clap::Args)]
@@ -20,9 +21,13 @@ pub struct AgentArgs {
     /// The HTTP API port (Nomad's `ports.http`).
     #[arg(long = "http-port", default_value_t = 4646)]
     pub http_port: u16,
-    /// The data directory of durable mode.
+    /// The data directory of durable mode: a write-ahead log and snapshots of the state.
     #[arg(long = "data-dir")]
     pub data_dir: Option<PathBuf>,
+    /// Durable mode takes a snapshot after this many log entries (Nomad's
+    /// `server.raft_snapshot_threshold`).
+    #[arg(long = "raft-snapshot-threshold", default_value_t = 8192)]
+    pub raft_snapshot_threshold: u64,
     /// Enforce ACLs.
     #[arg(long = "acl-enabled")]
     pub acl_enabled: bool,
@@ -92,6 +97,10 @@ pub struct AgentConfig {
     /// mode: clients such as python-nomad read allocations right after a register).
     pub settle_writes: bool,
     pub sim: SimConfig,
+    /// Durable mode: the state lives in this directory (see [`crate::wal`]); `None` keeps it in
+    /// memory.
+    pub data_dir: Option<PathBuf>,
+    pub wal: WalOptions,
 }
 
 /// The simulated client nodes.
@@ -127,6 +136,8 @@ impl Default for AgentConfig {
             max_body_bytes: MAX_BODY_BYTES,
             settle_writes: true,
             sim: SimConfig::default(),
+            data_dir: None,
+            wal: WalOptions::default(),
         }
     }
 }
@@ -151,15 +162,10 @@ impl Default for SimConfig {
 impl AgentArgs {
     /// The configuration these flags ask for, or why they cannot be served yet.
     pub fn to_config(&self) -> Result<AgentConfig, AgentError> {
-        if let Some(dir) = &self.data_dir {
-            return Err(AgentError::Unsupported(format!(
-                "durable mode (-data-dir {}) is not built yet; run with -dev",
-                dir.display()
-            )));
-        }
-        if !self.dev {
+        if !self.dev && self.data_dir.is_none() {
             return Err(AgentError::Unsupported(
-                "only dev mode is built yet; run `drover agent -dev`".to_string(),
+                "run `drover agent -dev` (state in memory) or `drover agent -data-dir DIR` (durable)"
+                    .to_string(),
             ));
         }
         if self.acl_enabled {
@@ -187,6 +193,11 @@ impl AgentArgs {
             tick: self.tick,
             max_body_bytes: MAX_BODY_BYTES,
             settle_writes: true,
+            data_dir: self.data_dir.clone(),
+            wal: WalOptions {
+                snapshot_threshold: self.raft_snapshot_threshold.max(1),
+                ..WalOptions::default()
+            },
             sim: SimConfig {
                 nodes: self.sim_nodes,
                 node_name: self.node_name.clone().unwrap_or_else(host_name),

@@ -151,10 +151,23 @@ mod tests {
     }
 
     #[test]
-    fn durable_mode_is_refused_clearly() {
-        let cli = Cli::parse_from(["drover", "agent", "--data-dir", "/tmp/x"]);
+    fn durable_mode_takes_the_data_dir() {
+        let cli = Cli::parse_from(go_style_flags(
+            ["drover", "agent", "-data-dir=/tmp/x", "-raft-snapshot-threshold=10"]
+                .map(OsString::from)
+                .into_iter(),
+        ));
+        let Command::Agent(args) = cli.command;
+        let config = args.to_config().unwrap();
+        assert_eq!(config.data_dir, Some("/tmp/x".into()));
+        assert_eq!(config.wal.snapshot_threshold, 10);
+    }
+
+    #[test]
+    fn an_agent_needs_dev_mode_or_a_data_dir() {
+        let cli = Cli::parse_from(["drover", "agent"]);
         let Command::Agent(args) = cli.command;
         let error = args.to_config().unwrap_err().to_string();
-        assert!(error.contains("durable mode"), "{error}");
+        assert!(error.contains("-data-dir DIR"), "{error}");
     }
 }
