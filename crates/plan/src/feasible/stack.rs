@@ -366,7 +366,8 @@ impl GenericStack {
     }
 
     /// Sets the job to place (a no-op for the same namespace, ID and version). A version with
-    /// other datacenters or node pool gets a fresh shuffle of its candidate nodes.
+    /// other datacenters or node pool gets a fresh shuffle of its candidate nodes. Every view
+    /// passed to this stack must be over the same [`super::NodeTable`].
     pub fn set_job(&mut self, view: &ClusterView, job: &Job) {
         if let Some(mut candidates) = self.core.set_job(view, job) {
             self.core.rng.shuffle(&mut candidates);
