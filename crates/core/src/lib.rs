@@ -33,6 +33,8 @@ pub use ids::IdSource;
 pub use log::{Log, MemoryLog};
 
 // Embedders (the agent) build nodes and client updates and read snapshots with these types; they
-// depend on this crate alone.
+// depend on this crate alone. The CLI parses jobspecs locally and prints plan diffs.
+pub use drover_jobspec as jobspec;
 pub use drover_model as model;
+pub use drover_plan as plan;
 pub use drover_state as state;
