@@ -2,8 +2,9 @@
 
 use drover_broker::{BlockedConfig, BrokerConfig};
 use drover_model::ValidationConfig;
+use drover_plan::scheduler::SchedulerConfig;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// This server's region: jobs submitted for `global` (or no region) land here.
     pub region: String,
@@ -13,6 +14,8 @@ pub struct EngineConfig {
     pub job_max_source_size: usize,
     pub broker: BrokerConfig,
     pub blocked: BlockedConfig,
+    /// Bin packing or spread, and the scheduler's other knobs.
+    pub scheduler: SchedulerConfig,
     /// Seeds every ID and every scheduler shuffle: one seed replays a run exactly.
     pub seed: u64,
 }
@@ -25,6 +28,7 @@ impl Default for EngineConfig {
             job_max_source_size: 1_000_000,
             broker: BrokerConfig::default(),
             blocked: BlockedConfig::default(),
+            scheduler: SchedulerConfig::default(),
             seed: 0,
         }
     }

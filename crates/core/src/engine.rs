@@ -26,7 +26,8 @@ use std::time::Instant;
 use drover_broker::{BlockedEvals, EvalBroker, FAILED_QUEUE, Released, SharedBroker, Time, Token};
 use drover_model::allocation::client_status;
 use drover_model::node::{node_eligibility, node_status};
-use drover_model::{EvalStatus, Evaluation, MINUTE, trigger};
+use drover_model::{EvalStatus, Evaluation, MINUTE};
+use drover_plan::scheduler::failed_follow_up_eval;
 use drover_state::{
     Command, CommitHook, NamespaceSelector, PageRequest, Snapshot, StateStore, Table, UpsertEvals,
 };
@@ -296,21 +297,7 @@ impl Engine {
             let mut evals = Vec::new();
             if self.snapshot().job(&eval.namespace, &eval.job_id).is_some() {
                 let wait = MINUTE + (self.next_random() % (5 * MINUTE as u64)) as i64;
-                let follow_up = Evaluation {
-                    id: self.new_id(),
-                    namespace: eval.namespace.clone(),
-                    priority: eval.priority,
-                    eval_type: eval.eval_type.clone(),
-                    triggered_by: trigger::FAILED_FOLLOW_UP.to_string(),
-                    job_id: eval.job_id.clone(),
-                    job_modify_index: eval.job_modify_index,
-                    status: EvalStatus::Pending,
-                    wait,
-                    previous_eval: eval.id.clone(),
-                    create_time: now,
-                    modify_time: now,
-                    ..Evaluation::default()
-                };
+                let follow_up = failed_follow_up_eval(&eval, self.new_id(), wait, now);
                 failed.next_eval = follow_up.id.clone();
                 evals.push(follow_up);
             }

@@ -19,11 +19,13 @@ mod config;
 mod engine;
 pub mod error;
 mod ids;
+mod job_plan;
 mod jobs;
 mod log;
 mod nodes;
 pub mod periodic;
 pub mod tables;
+mod worker;
 
 pub use clock::{Clock, ManualClock};
 pub use config::EngineConfig;
