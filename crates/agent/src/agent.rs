@@ -60,7 +60,10 @@ impl Agent {
             }
             None => {
                 let log = Box::new(DevLog);
-                (Arc::new(Engine::new(engine_config, clock.clone(), log)), None)
+                (
+                    Arc::new(Engine::new(engine_config, clock.clone(), log)),
+                    None,
+                )
             }
         };
         let sim = Arc::new(SimulatedNodes::new(
@@ -85,16 +88,11 @@ impl Agent {
             node_name: config.sim.node_name.clone(),
             http_addr: addr,
         };
-        let settle: Arc<dyn Fn(&Engine) + Send + Sync> = if config.settle_writes {
-            Arc::new(settle)
-        } else {
-            Arc::new(|_: &Engine| {})
-        };
         let app = App::new(
             engine.clone(),
             info,
             stopping.clone(),
-            settle,
+            config.settle_writes,
             config.max_body_bytes,
         );
         let mut server_stop = stopping.clone();
@@ -227,8 +225,5 @@ async fn tick(
     }
 }
 
-/// A scheduler worker's loop until `stop`.
+/// A scheduler worker's loop until `stop` (waits for the engine's worker loop).
 fn run_worker(_engine: &Engine, _stop: &AtomicBool) {}
-
-/// Dev mode: schedules what a write left in the broker before it is answered.
-fn settle(_engine: &Engine) {}

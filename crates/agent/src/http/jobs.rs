@@ -91,8 +91,11 @@ pub async fn jobs(app: App, call: Call) -> Response {
             let result = match JobRegisterRequest::from_json(&call.body) {
                 Ok(request) => {
                     let ctx = call.context();
-                    app.write(move |engine| engine.register_job(&ctx, request))
-                        .await
+                    app.write(
+                        move |engine| engine.register_job(&ctx, request),
+                        |r| &r.eval_id,
+                    )
+                    .await
                 }
                 Err(e) => Err(e),
             };
@@ -169,8 +172,11 @@ pub async fn job(app: App, call: Call) -> Response {
                 let result = match JobRegisterRequest::from_json(&call.body) {
                     Ok(request) => {
                         let ctx = call.context();
-                        app.write(move |engine| engine.update_job(&ctx, &id, request))
-                            .await
+                        app.write(
+                            move |engine| engine.update_job(&ctx, &id, request),
+                            |r| &r.eval_id,
+                        )
+                        .await
                     }
                     Err(e) => Err(e),
                 };
@@ -237,7 +243,10 @@ pub async fn job(app: App, call: Call) -> Response {
             };
             let ctx = call.context();
             let result = app
-                .write(move |engine| engine.evaluate_job(&ctx, &id, request))
+                .write(
+                    move |engine| engine.evaluate_job(&ctx, &id, request),
+                    |r| &r.eval_id,
+                )
                 .await;
             call.reply(result, |r| Meta::Index(r.index))
         }
@@ -313,7 +322,10 @@ async fn deregister(app: &App, call: &Call, id: String) -> Response {
     };
     let ctx = call.context();
     let result = app
-        .write(move |engine| engine.deregister_job(&ctx, &id, &options))
+        .write(
+            move |engine| engine.deregister_job(&ctx, &id, &options),
+            |r| &r.eval_id,
+        )
         .await;
     call.reply(result, |r| Meta::Index(r.index))
 }

@@ -17,6 +17,7 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use axum::routing::{MethodRouter, any};
 use drover_core::api::Read;
+use drover_core::model::EvalStatus;
 use drover_core::state::{Snapshot, Table};
 use drover_core::{ApiError, ApiResult, Engine};
 use tokio::sync::watch;
@@ -42,7 +43,8 @@ struct Shared {
     commits: watch::Receiver<u64>,
     /// Turns true when the agent shuts down: blocking queries answer at once then.
     shutdown: watch::Receiver<bool>,
-    settle: Arc<dyn Fn(&Engine) + Send + Sync>,
+    /// Dev mode: a write that made an evaluation is answered once it has been scheduled.
+    settle_writes: bool,
     max_body_bytes: usize,
 }
 
@@ -80,14 +82,18 @@ impl AgentInfo {
 /// when `?wait` is absent or zero.
 pub const MAX_QUERY_TIME: Duration = Duration::from_secs(300);
 
+/// The longest a dev-mode write waits for its evaluation to be scheduled (python-nomad's
+/// requests time out after 5 seconds).
+pub const SETTLE_TIME: Duration = Duration::from_secs(3);
+
 impl App {
-    /// `settle` runs after every successful write, before it is answered (dev mode: until the
-    /// evaluations the write created are scheduled).
+    /// With `settle_writes`, writes that make an evaluation wait for it to be scheduled
+    /// before they answer (see [`App::write`]).
     pub fn new(
         engine: Arc<Engine>,
         info: AgentInfo,
         shutdown: watch::Receiver<bool>,
-        settle: Arc<dyn Fn(&Engine) + Send + Sync>,
+        settle_writes: bool,
         max_body_bytes: usize,
     ) -> Self {
         let (sender, commits) = watch::channel(engine.snapshot().latest_index());
@@ -100,7 +106,7 @@ impl App {
                 info,
                 commits,
                 shutdown,
-                settle,
+                settle_writes,
                 max_body_bytes,
             }),
         }
@@ -114,27 +120,57 @@ impl App {
         &self.shared.info
     }
 
-    /// Runs a write on a blocking thread, then lets it settle.
+    /// Runs a write on a blocking thread. In dev mode, when it made an evaluation (`eval_id`
+    /// of the answer), it answers once a worker has scheduled that evaluation, so that its
+    /// allocations and deployment are there for clients that read right after a write
+    /// (python-nomad does not poll). That wait is bounded by [`SETTLE_TIME`].
     pub async fn write<T: Send + 'static>(
         &self,
         write: impl FnOnce(&Engine) -> ApiResult<T> + Send + 'static,
+        eval_id: impl Fn(&T) -> &str,
     ) -> ApiResult<T> {
-        let shared = self.shared.clone();
-        tokio::task::spawn_blocking(move || {
-            let result = write(&shared.engine);
-            if result.is_ok() {
-                (shared.settle)(&shared.engine);
+        let engine = self.shared.engine.clone();
+        let answer = tokio::task::spawn_blocking(move || write(&engine))
+            .await
+            .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))?;
+        if self.shared.settle_writes && !eval_id(&answer).is_empty() {
+            self.settle(eval_id(&answer)).await;
+        }
+        Ok(answer)
+    }
+
+    /// Waits until the evaluation is no longer pending, the deadline passes, or the agent stops.
+    async fn settle(&self, eval_id: &str) {
+        let deadline = Instant::now() + SETTLE_TIME;
+        let mut commits = self.shared.commits.clone();
+        loop {
+            commits.borrow_and_update();
+            let pending = self
+                .engine()
+                .snapshot()
+                .eval(eval_id)
+                .is_some_and(|eval| eval.status == EvalStatus::Pending);
+            if !pending || !self.next_commit(&mut commits, deadline).await {
+                return;
             }
-            result
-        })
-        .await
-        .unwrap_or_else(|e| Err(ApiError::internal(e.to_string())))
+        }
+    }
+
+    /// Waits for the next commit; false when the deadline passes or the agent stops first.
+    async fn next_commit(&self, commits: &mut watch::Receiver<u64>, deadline: Instant) -> bool {
+        let mut shutdown = self.shared.shutdown.clone();
+        tokio::select! {
+            changed = tokio::time::timeout_at(deadline, commits.changed()) => {
+                matches!(changed, Ok(Ok(())))
+            }
+            _ = shutdown.wait_for(|stopping| *stopping) => false,
+        }
     }
 
     /// Nomad's blocking query: runs `query` until its index exceeds `?index` or the wait (at
     /// most 5 minutes, plus up to 1/16 of jitter) runs out, then answers with the last result.
     /// A 404 that carries an index waits like an answer; other errors return at once. `tables`
-    /// are those `query` reads: only their commits wake it.
+    /// are those `query` reads: only commits to them run it again.
     pub async fn query<T>(
         &self,
         options: &QueryOptions,
@@ -147,7 +183,6 @@ impl App {
         }
         let deadline = Instant::now() + with_jitter(options.wait);
         let mut commits = self.shared.commits.clone();
-        let mut shutdown = self.shared.shutdown.clone();
         loop {
             commits.borrow_and_update();
             // Read the tables' index before the query: a commit in between shows as a change.
@@ -163,14 +198,10 @@ impl App {
             if index > options.min_index {
                 return answer;
             }
+            // Commits to other tables wake this loop but do not rerun the query.
             loop {
-                tokio::select! {
-                    changed = tokio::time::timeout_at(deadline, commits.changed()) => {
-                        if !matches!(changed, Ok(Ok(()))) {
-                            return answer;
-                        }
-                    }
-                    _ = shutdown.wait_for(|stopping| *stopping) => return answer,
+                if !self.next_commit(&mut commits, deadline).await {
+                    return answer;
                 }
                 if tables_index(&engine.snapshot(), tables) > seen {
                     break;
@@ -255,4 +286,25 @@ pub fn router(app: App) -> Router {
 /// 501 for an endpoint whose engine call does not exist yet.
 fn not_implemented(what: &str) -> Response {
     call::error(&ApiError::new(501, format!("not implemented yet: {what}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wait a blocking query gets for `?wait`, checked against its jitter range.
+    fn check(wait: Duration, base: Duration) {
+        for _ in 0..100 {
+            let got = with_jitter(wait);
+            assert!(got >= base && got < base + base / 16, "{wait:?} gave {got:?}");
+        }
+    }
+
+    #[test]
+    fn waits_are_capped_and_jittered() {
+        check(Duration::ZERO, MAX_QUERY_TIME);
+        check(Duration::from_secs(3600), MAX_QUERY_TIME);
+        check(Duration::from_secs(16), Duration::from_secs(16));
+        assert_eq!(with_jitter(Duration::from_nanos(10)), Duration::from_nanos(10));
+    }
 }
