@@ -300,3 +300,62 @@ fn plan_errors() {
         "1 error occurred:\n\t* job priority must be between [1, 100]\n\n",
     );
 }
+
+#[test]
+fn failed_allocations_are_evaluated_and_can_be_forced_to_reschedule() {
+    let f = fixture();
+    f.engine.upsert_node(node("n1", "ready")).unwrap();
+    // A batch job: no deployment, whose failed allocations would otherwise wait 5s.
+    let mut job = sample_job("work");
+    job.job_type = "batch".to_string();
+    f.engine.register_job(&ctx(), register(job)).unwrap();
+    f.engine.process_until_idle().unwrap();
+    let placed = allocs(&f, "work", false).pop().unwrap();
+
+    report(&f, &placed.id, "failed");
+    let failure = evals(&f, "work").pop().unwrap();
+    assert_eq!(
+        (failure.triggered_by.as_str(), failure.status),
+        ("alloc-failure", EvalStatus::Pending)
+    );
+    let summary = f.engine.job_summary(&ctx(), "work").unwrap().value;
+    assert_eq!(summary.summary["cache"].failed, 1);
+    f.engine.process_until_idle().unwrap();
+    let delayed = evals(&f, "work").pop().unwrap();
+    assert_eq!(delayed.wait_until, START + 5_000_000_000);
+    assert_eq!(delayed.status, EvalStatus::Pending);
+    assert_eq!(allocs(&f, "work", false).len(), 1);
+
+    let forced = f
+        .engine
+        .evaluate_job(
+            &ctx(),
+            "work",
+            Some(drover::core::api::JobEvaluateRequest {
+                job_id: "work".to_string(),
+                eval_options: drover::core::api::EvalOptions {
+                    force_reschedule: true,
+                },
+            }),
+        )
+        .unwrap();
+    let alloc = f.engine.snapshot().alloc(&placed.id).unwrap();
+    assert_eq!(alloc.desired_transition.force_reschedule, Some(true));
+    assert_eq!(alloc.modify_index, forced.eval_create_index);
+
+    // The forced evaluation replaces the allocation now, not after the delay.
+    f.engine.process_until_idle().unwrap();
+    let replaced = f.engine.snapshot().alloc(&placed.id).unwrap();
+    let replacement = f
+        .engine
+        .snapshot()
+        .alloc(&replaced.next_allocation)
+        .unwrap();
+    assert_eq!(
+        (
+            replacement.desired_status.as_str(),
+            replacement.previous_allocation.as_str()
+        ),
+        ("run", placed.id.as_str())
+    );
+}

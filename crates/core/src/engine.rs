@@ -396,6 +396,7 @@ fn collect_eval_ids(command: &Command, out: &mut Vec<String>) {
         Command::UpdateAllocDesiredTransitions(c) => {
             out.extend(c.evals.iter().map(|e| e.id.clone()))
         }
+        Command::Batch(commands) => commands.iter().for_each(|c| collect_eval_ids(c, out)),
         _ => {}
     }
 }
@@ -434,6 +435,9 @@ fn capacity_changes(before: &Snapshot, after: &Snapshot, command: &Command, out:
                 }
             }
         }
+        Command::Batch(commands) => commands
+            .iter()
+            .for_each(|c| capacity_changes(before, after, c, out)),
         _ => {}
     }
 }
