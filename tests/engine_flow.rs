@@ -76,6 +76,20 @@ fn register_place_update_stop_and_purge() {
         (1, 0)
     );
 
+    // A service job with an update block rolls out in a deployment.
+    let deployment = f
+        .engine
+        .job_latest_deployment(&ctx(), "cache")
+        .unwrap()
+        .value
+        .expect("a deployment");
+    assert_eq!(
+        (deployment.status.as_str(), deployment.job_version),
+        ("running", 0)
+    );
+    let alloc = f.engine.snapshot().alloc(&placed[0].id).unwrap();
+    assert_eq!(alloc.deployment_id, deployment.id);
+
     // The client reports: running, and the job with it.
     report(&f, &placed[0].id, "running");
     let summary = f.engine.job_summary(&ctx(), "cache").unwrap().value;
@@ -136,6 +150,20 @@ fn register_place_update_stop_and_purge() {
         .unwrap()
         .value;
     golden("flow_versions_diffs", &versions.diffs);
+    let deployments = f.engine.job_deployments(&ctx(), "cache", false).unwrap();
+    let latest = f.engine.job_latest_deployment(&ctx(), "cache").unwrap();
+    assert_eq!(deployments.index, latest.index);
+    let latest = latest.value.expect("a deployment");
+    assert_eq!((deployments.value.len(), latest.job_version), (2, 1));
+    let first = deployments
+        .value
+        .iter()
+        .find(|d| d.id == deployment.id)
+        .unwrap();
+    assert_eq!(
+        (first.status.as_str(), first.status_description.as_str()),
+        ("cancelled", "Cancelled due to newer version of job")
+    );
 
     // Stop: a new version, and the allocation is stopped.
     report(&f, &old.id, "complete");
