@@ -17,16 +17,18 @@ fn allocs(f: &Fixture, job_id: &str, all: bool) -> Vec<AllocListStub> {
 }
 
 fn evals(f: &Fixture, job_id: &str) -> Vec<Evaluation> {
-    let mut evals: Vec<Evaluation> = f
-        .engine
-        .job_evaluations(&ctx(), job_id)
-        .unwrap()
-        .value
-        .iter()
-        .map(|e| (**e).clone())
-        .collect();
-    evals.sort_by_key(|e| e.create_index);
-    evals
+    job_evals(&f.engine, job_id)
+}
+
+/// Three allocations of 1500 MHz: two fit on one node.
+fn big_job() -> drover::model::Job {
+    let mut job = sample_job("big");
+    job.task_groups[0].count = 3;
+    job.task_groups[0].tasks[0]
+        .resources
+        .get_or_insert_default()
+        .cpu = 1500;
+    job
 }
 
 fn report(f: &Fixture, alloc_id: &str, status: &str) {
@@ -230,12 +232,7 @@ fn register_place_update_stop_and_purge() {
 fn blocked_placements_wait_for_capacity() {
     let f = fixture();
     f.engine.upsert_node(node("n1", "ready")).unwrap();
-    let mut job = sample_job("big");
-    job.task_groups[0].count = 3;
-    job.task_groups[0].tasks[0]
-        .resources
-        .get_or_insert_default()
-        .cpu = 1500;
+    let job = big_job();
     f.engine.register_job(&ctx(), register(job)).unwrap();
     f.engine.process_until_idle().unwrap();
     assert_eq!(allocs(&f, "big", false).len(), 2);
@@ -265,12 +262,7 @@ fn blocked_placements_wait_for_capacity() {
 fn plan_of_a_new_job_that_does_not_fit() {
     let f = fixture();
     f.engine.upsert_node(node("n1", "ready")).unwrap();
-    let mut job = sample_job("big");
-    job.task_groups[0].count = 3;
-    job.task_groups[0].tasks[0]
-        .resources
-        .get_or_insert_default()
-        .cpu = 1500;
+    let job = big_job();
     let plan = f
         .engine
         .plan_job(

@@ -12,21 +12,9 @@ use drover::core::Engine;
 use drover::core::{
     Clock, EngineConfig, EngineError, Log, LogError, ManualClock, MemoryLog, tables,
 };
-use drover::model::{EvalStatus, Evaluation};
+use drover::model::EvalStatus;
 use drover::state::Command;
 use engine_common::*;
-
-fn evals(engine: &Engine, job_id: &str) -> Vec<Evaluation> {
-    let mut evals: Vec<Evaluation> = engine
-        .job_evaluations(&ctx(), job_id)
-        .unwrap()
-        .value
-        .iter()
-        .map(|e| (**e).clone())
-        .collect();
-    evals.sort_by_key(|e| e.create_index);
-    evals
-}
 
 #[test]
 fn a_worker_thread_places_what_is_registered() {
@@ -70,7 +58,7 @@ fn queued_evaluations_of_one_job_coalesce() {
     // The first runs; of the two queued behind it only the newest is processed.
     assert_eq!(f.engine.process_until_idle().unwrap(), 2);
     let by_id = |id: &str| {
-        evals(&f.engine, "cache")
+        job_evals(&f.engine, "cache")
             .into_iter()
             .find(|e| e.id == id)
             .unwrap()
@@ -138,7 +126,7 @@ fn failing_evaluations_are_retried_then_failed_with_a_follow_up() {
     failing.store(false, Ordering::SeqCst);
     engine.tick(clock.now()).unwrap();
 
-    let all = evals(&engine, "cache");
+    let all = job_evals(&engine, "cache");
     assert_eq!(all.len(), 2);
     let (failed, follow_up) = (&all[0], &all[1]);
     assert_eq!(

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use drover::core::api::{JobRegisterRequest, RequestContext};
 use drover::core::{ApiError, ApiResult, Engine, EngineConfig, ManualClock, MemoryLog};
-use drover::model::{Job, Node};
+use drover::model::{Evaluation, Job, Node};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -117,4 +117,17 @@ pub fn node(id: &str, status: &str) -> Node {
                           "Networks": [{"Mode": "host", "Device": "eth0", "IP": "10.0.0.1", "MBits": 1000}]}
     }))
     .unwrap()
+}
+
+/// The evaluations of a job in the default namespace, oldest first.
+pub fn job_evals(engine: &Engine, job_id: &str) -> Vec<Evaluation> {
+    let mut evals: Vec<Evaluation> = engine
+        .job_evaluations(&ctx(), job_id)
+        .unwrap()
+        .value
+        .iter()
+        .map(|e| (**e).clone())
+        .collect();
+    evals.sort_by_key(|e| e.create_index);
+    evals
 }
