@@ -2,6 +2,7 @@
 //! The scheduler, HTTP reads and the engine read through it; a plan dry-run applies commands
 //! to its own copy.
 
+use std::fmt;
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -23,9 +24,24 @@ use crate::{JobScalingEvents, PeriodicLaunch, StateError};
 
 /// A read-only view of the store at one index. It never changes: writes to the store after
 /// it was taken are not seen. Clone it freely (one counter bump).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Snapshot {
     pub(crate) tables: Arc<Tables>,
+}
+
+impl fmt::Debug for Snapshot {
+    /// Sizes only: a snapshot can hold millions of rows.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = &self.tables;
+        f.debug_struct("Snapshot")
+            .field("applied_index", &t.applied_index)
+            .field("jobs", &t.jobs.len())
+            .field("evals", &t.evals.len())
+            .field("allocs", &t.allocs.len())
+            .field("deployments", &t.deployments.len())
+            .field("nodes", &t.nodes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Snapshot {

@@ -99,7 +99,11 @@ impl StateStore {
         };
         let mut current = self.current.lock();
         while index_of(&current) <= min_index {
-            if self.committed.wait_until(&mut current, deadline).timed_out() {
+            if self
+                .committed
+                .wait_until(&mut current, deadline)
+                .timed_out()
+            {
                 break;
             }
         }

@@ -165,11 +165,19 @@ impl Tables {
         self.jobs.get(&Q2(namespace, job_id))
     }
 
+    /// A namespace name shared with the namespaces table: keys of one namespace then point at
+    /// one string, which keeps scans within a namespace in cache.
+    pub fn namespace_id(&self, namespace: &str) -> Id {
+        self.namespaces
+            .get_key_value(namespace)
+            .map_or_else(|| id(namespace), |(key, _)| key.clone())
+    }
+
     /// The shared key of a job, so index entries of its rows reuse the same strings.
     pub fn job_key(&self, namespace: &str, job_id: &str) -> NsKey {
         match self.jobs.get_key_value(&Q2(namespace, job_id)) {
             Some((key, _)) => key.clone(),
-            None => (id(namespace), id(job_id)),
+            None => (self.namespace_id(namespace), id(job_id)),
         }
     }
 
@@ -177,7 +185,7 @@ impl Tables {
     pub fn job_entry(&self, namespace: &str, job_id: &str) -> (NsKey, Option<Arc<Job>>) {
         match self.jobs.get_key_value(&Q2(namespace, job_id)) {
             Some((key, job)) => (key.clone(), Some(job.clone())),
-            None => ((id(namespace), id(job_id)), None),
+            None => ((self.namespace_id(namespace), id(job_id)), None),
         }
     }
 
@@ -226,16 +234,19 @@ impl Tables {
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
         let eval_id = id(&eval.id);
         let old = self.evals.get(&*eval.id).cloned();
-        let job_key = |e: &Evaluation| (id(&e.namespace), id(&e.job_id), eval_id.clone());
         let by_job_changed = old
             .as_ref()
             .is_none_or(|o| o.namespace != eval.namespace || o.job_id != eval.job_id);
         if by_job_changed {
-            reindex(
-                &mut self.evals_by_job,
-                old.as_deref().map(job_key),
-                Some(job_key(&eval)),
+            let new_key = (
+                self.namespace_id(&eval.namespace),
+                id(&eval.job_id),
+                eval_id.clone(),
             );
+            let old_key = old
+                .as_deref()
+                .map(|o| (id(&o.namespace), id(&o.job_id), eval_id.clone()));
+            reindex(&mut self.evals_by_job, old_key, Some(new_key));
         }
         reindex(
             &mut self.evals_by_create,

@@ -17,13 +17,15 @@ impl Txn {
         if existing.is_some() && job.task_groups.iter().all(|g| has_group(&g.name)) {
             return;
         }
-        let mut summary = existing.map(|s| (**s).clone()).unwrap_or_else(|| JobSummary {
-            job_id: job.id.clone(),
-            namespace: job.namespace.clone(),
-            children: Some(JobChildrenSummary::default()),
-            create_index: self.index,
-            ..JobSummary::default()
-        });
+        let mut summary = existing
+            .map(|s| (**s).clone())
+            .unwrap_or_else(|| JobSummary {
+                job_id: job.id.clone(),
+                namespace: job.namespace.clone(),
+                children: Some(JobChildrenSummary::default()),
+                create_index: self.index,
+                ..JobSummary::default()
+            });
         for group in &job.task_groups {
             summary.summary.entry(group.name.clone()).or_default();
         }
