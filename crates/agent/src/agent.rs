@@ -111,7 +111,11 @@ impl Agent {
                 let stop = stop_workers.clone();
                 std::thread::Builder::new()
                     .name(format!("worker-{i}"))
-                    .spawn(move || run_worker(&engine, &stop))
+                    .spawn(move || {
+                        if let Err(e) = engine.run_worker(&stop) {
+                            tracing::error!(error = %e, "scheduler worker stopped");
+                        }
+                    })
                     .map_err(AgentError::Serve)
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -224,6 +228,3 @@ async fn tick(
         }
     }
 }
-
-/// A scheduler worker's loop until `stop` (waits for the engine's worker loop).
-fn run_worker(_engine: &Engine, _stop: &AtomicBool) {}

@@ -7,8 +7,8 @@
 use axum::http::Method;
 use axum::response::Response;
 use drover_core::api::{
-    JobDeregisterOptions, JobEvaluateRequest, JobRegisterRequest, JobValidateRequest,
-    JobVersionsOptions, ListJobsOptions,
+    JobDeregisterOptions, JobEvaluateRequest, JobPlanRequest, JobRegisterRequest,
+    JobValidateRequest, JobVersionsOptions, ListJobsOptions,
 };
 use drover_core::{ApiError, ApiResult, tables};
 
@@ -250,7 +250,17 @@ pub async fn job(app: App, call: Call) -> Response {
                 .await;
             call.reply(result, |r| Meta::Index(r.index))
         }
-        JobRoute::Plan if write => not_implemented("job plan"),
+        JobRoute::Plan if write => {
+            let result = match JobPlanRequest::from_json(&call.body) {
+                Ok(request) => {
+                    let ctx = call.context();
+                    app.write(move |engine| engine.plan_job(&ctx, &id, request), |_| "")
+                        .await
+                }
+                Err(e) => Err(e),
+            };
+            call.reply(result, |r| Meta::Index(r.index))
+        }
         JobRoute::PeriodicForce if write => not_implemented("periodic force"),
         JobRoute::Dispatch | JobRoute::DispatchPayload if write => not_implemented("job dispatch"),
         JobRoute::Revert if write => not_implemented("job revert"),
