@@ -22,18 +22,12 @@ DESELECTED = {
 
 # Tests that need an engine endpoint drover does not have yet: they run, and a failure is
 # reported as xfail with the issue that brings the endpoint. Remove an entry when it lands
-# (non-strict, so a test that starts passing shows as XPASS without failing the run).
+# (non-strict, so a test that starts passing shows as XPASS without failing the run). Upstream
+# marks test_dispatch_job @flaky(max_runs=5), so its expected failure is counted five times.
 XFAIL = {
-    # Allocations and deployments come from the scheduler workers, which the agent starts once
-    # drover-core has its worker loop (issue 8; deployments by the schedulers of issue 6).
-    "tests/test_job.py::test_get_allocations": "issue 8: scheduler workers place allocations",
-    "tests/test_job.py::test_get_job_deployments": "issue 8: the scheduler creates deployments",
-    "tests/test_job.py::test_get_job_deployment": "issue 8: the scheduler creates deployments",
-    "tests/test_job.py::test_plan_job": "issue 8: the plan endpoint (Engine::plan_job)",
     "tests/test_job.py::test_dispatch_job": "issue 9: the dispatch endpoint",
-    # Both read the latest deployment's JobVersion first.
-    "tests/test_job.py::test_revert_job": "issue 9: the revert endpoint (and issue 8: deployments)",
-    "tests/test_job.py::test_stable_job": "issue 9: the stable endpoint (and issue 8: deployments)",
+    "tests/test_job.py::test_revert_job": "issue 9: the revert endpoint",
+    "tests/test_job.py::test_stable_job": "issue 9: the stable endpoint",
     "tests/test_jobs.py::test_parse_job": "issue 12: the parse endpoint (HCL jobspecs)",
 }
 
