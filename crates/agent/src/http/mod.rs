@@ -24,9 +24,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 use tower_http::compression::CompressionLayer;
 
-pub use call::{Call, Meta, Query, parse_go_bool, percent_decode};
-pub use jobs::{JobRoute, route_job_path};
-pub use options::QueryOptions;
+use call::Call;
+use options::QueryOptions;
 
 use crate::clock::random_u64;
 
@@ -296,7 +295,10 @@ mod tests {
     fn check(wait: Duration, base: Duration) {
         for _ in 0..100 {
             let got = with_jitter(wait);
-            assert!(got >= base && got < base + base / 16, "{wait:?} gave {got:?}");
+            assert!(
+                got >= base && got < base + base / 16,
+                "{wait:?} gave {got:?}"
+            );
         }
     }
 
@@ -305,6 +307,9 @@ mod tests {
         check(Duration::ZERO, MAX_QUERY_TIME);
         check(Duration::from_secs(3600), MAX_QUERY_TIME);
         check(Duration::from_secs(16), Duration::from_secs(16));
-        assert_eq!(with_jitter(Duration::from_nanos(10)), Duration::from_nanos(10));
+        assert_eq!(
+            with_jitter(Duration::from_nanos(10)),
+            Duration::from_nanos(10)
+        );
     }
 }
