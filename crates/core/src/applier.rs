@@ -59,7 +59,7 @@ impl Engine {
                 ineligible_nodes: Vec::new(),
                 updated_at: now,
             });
-            let (index, _) = writer.commit(&command, None)?;
+            let index = writer.commit(&command, None)?;
             result.alloc_index = index;
             if result.refresh_index != 0 {
                 // The scheduler must at least see what was just placed.

@@ -190,7 +190,6 @@ impl Engine {
     pub(crate) fn commit(&self, command: &Command) -> Result<u64, EngineError> {
         let mut log = self.log.lock();
         self.commit_locked(log.as_mut(), command, None)
-            .map(|(index, _)| index)
     }
 
     /// Runs `f` while holding the writer lock, so that what it reads from the snapshot it is
@@ -205,13 +204,13 @@ impl Engine {
     }
 
     /// The commit path, with the writer lock held. `reblock` is the delivery of a worker
-    /// that re-blocks the evaluation it holds. Returns the index and the committed state.
+    /// that re-blocks the evaluation it holds. Returns the index.
     fn commit_locked(
         &self,
         log: &mut dyn Log,
         command: &Command,
         reblock: Option<Token>,
-    ) -> Result<(u64, Snapshot), EngineError> {
+    ) -> Result<u64, EngineError> {
         let before = self.store.snapshot();
         let index = before.applied_index() + 1;
         let mut after = before.clone();
@@ -219,7 +218,7 @@ impl Engine {
         log.append(index, command)?;
         self.store.apply(index, command)?;
         self.leader_effects(&before, &after, index, command, reblock);
-        Ok((index, after))
+        Ok(index)
     }
 
     fn leader_effects(
@@ -376,7 +375,7 @@ impl Committer<'_> {
         &mut self,
         command: &Command,
         reblock: Option<Token>,
-    ) -> Result<(u64, Snapshot), EngineError> {
+    ) -> Result<u64, EngineError> {
         self.engine.commit_locked(self.log, command, reblock)
     }
 }

@@ -1,6 +1,6 @@
 //! The Jobs API endpoints of the engine (nomad-core section 6): list, register and update,
 //! read, submissions, versions, allocations, evaluations, deployments, summary, evaluate,
-//! stop and purge, validate. The plan endpoint lives in [`crate::plan`].
+//! stop and purge, validate. The plan endpoint has its own module (`job_plan`).
 //!
 //! Each read answers from one snapshot with the index Nomad picks for that endpoint (section
 //! 2.11); each write commits one command.
@@ -12,8 +12,7 @@ use std::sync::Arc;
 use drover_filter::Filter;
 use drover_model::allocation::client_status;
 use drover_model::gotext::{multierror, quote};
-use drover_model::job::ALL_NAMESPACES;
-use drover_model::job::{JOB_DEFAULT_PRIORITY, job_type};
+use drover_model::job::{ALL_NAMESPACES, JOB_DEFAULT_PRIORITY, job_type};
 use drover_model::{
     AllocListStub, Deployment, DesiredTransition, Evaluation, Job, JobListStub, JobSubmission,
     JobSummary, format_warnings, trigger,
@@ -204,7 +203,7 @@ impl Engine {
                     };
                     eval.job_modify_index = old.job_modify_index;
                     let command = Command::UpsertEvals(UpsertEvals { evals: vec![eval] });
-                    let (index, _) = writer.commit(&command, None)?;
+                    let index = writer.commit(&command, None)?;
                     response.eval_create_index = index;
                     response.index = index;
                 }
@@ -218,7 +217,7 @@ impl Engine {
                         now,
                         ..UpsertJob::default()
                     });
-                    let (index, _) = writer.commit(&command, None)?;
+                    let index = writer.commit(&command, None)?;
                     response.job_modify_index = index;
                     response.index = index;
                     if has_eval {

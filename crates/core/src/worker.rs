@@ -59,7 +59,8 @@ impl<'a> EnginePlanner<'a> {
     fn write(&self, eval: Evaluation, reblock: Option<Token>) -> Result<(), PlannerError> {
         let command = Command::UpsertEvals(UpsertEvals { evals: vec![eval] });
         self.engine
-            .with_writer(|writer| writer.commit(&command, reblock).map(|_| ()))
+            .with_writer(|writer| writer.commit(&command, reblock))
+            .map(|_| ())
             .map_err(planner_error)
     }
 }
