@@ -29,4 +29,20 @@ pub enum AgentError {
     /// The data directory holds something recovery cannot use.
     #[error("cannot recover from {}: {reason}", path.display())]
     Recovery { path: PathBuf, reason: String },
+    /// A CLI command was given arguments it cannot use.
+    #[error("{0}")]
+    Usage(String),
+    /// The CLI could not reach the agent (Go's client error text).
+    #[error("{method} {url:?}: {source}")]
+    Http {
+        method: String,
+        url: String,
+        source: std::io::Error,
+    },
+    /// The agent answered the CLI with an error status (Nomad's client error text).
+    #[error("Unexpected response code: {status} ({body})")]
+    Api { status: u16, body: String },
+    /// The agent's answer is not the JSON the CLI expects.
+    #[error("failed to decode the answer to {path}: {reason}")]
+    Decode { path: String, reason: String },
 }

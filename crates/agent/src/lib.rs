@@ -7,6 +7,7 @@
 //! calls the engine and encodes the answer with Nomad's status codes and headers.
 
 mod agent;
+pub mod cli;
 mod clock;
 pub mod config;
 pub mod duration;

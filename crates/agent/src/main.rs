@@ -20,14 +20,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Runs a server with simulated client nodes (only `-dev` is built yet).
+    /// Runs a server with simulated client nodes (`-dev` in memory, `-data-dir DIR` durable).
     Agent(AgentArgs),
+    /// Job commands against a running agent (`run`, `plan`, `status`, ...).
+    Job(drover_agent::cli::JobArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse_from(go_style_flags(std::env::args_os()));
     match cli.command {
         Command::Agent(args) => run_agent(&args),
+        Command::Job(args) => drover_agent::cli::run(&args),
     }
 }
 
@@ -142,7 +145,9 @@ mod tests {
             .map(OsString::from)
             .into_iter(),
         ));
-        let Command::Agent(args) = cli.command;
+        let Command::Agent(args) = cli.command else {
+            panic!("not the agent command")
+        };
         let config = args.to_config().unwrap();
         assert_eq!(config.sim.nodes, 3);
         assert_eq!(config.sim.datacenters, ["dc1", "dc2"]);
@@ -157,7 +162,9 @@ mod tests {
                 .map(OsString::from)
                 .into_iter(),
         ));
-        let Command::Agent(args) = cli.command;
+        let Command::Agent(args) = cli.command else {
+            panic!("not the agent command")
+        };
         let config = args.to_config().unwrap();
         assert_eq!(config.data_dir, Some("/tmp/x".into()));
         assert_eq!(config.wal.snapshot_threshold, 10);
@@ -166,7 +173,9 @@ mod tests {
     #[test]
     fn an_agent_needs_dev_mode_or_a_data_dir() {
         let cli = Cli::parse_from(["drover", "agent"]);
-        let Command::Agent(args) = cli.command;
+        let Command::Agent(args) = cli.command else {
+            panic!("not the agent command")
+        };
         let error = args.to_config().unwrap_err().to_string();
         assert!(error.contains("-data-dir DIR"), "{error}");
     }
