@@ -20,7 +20,6 @@ use drover_core::model::{
 use drover_core::state::ClientAllocUpdate;
 use drover_core::{ApiResult, Engine};
 
-use crate::clock::random_u64;
 use crate::config::SimConfig;
 
 /// The drivers every simulated node offers.
@@ -74,18 +73,11 @@ pub struct SimulatedNodes {
 }
 
 impl SimulatedNodes {
-    /// Builds the nodes `config` asks for, with fresh random IDs.
+    /// Builds the nodes `config` asks for. A node's ID follows from its name, so an agent that
+    /// restarts on its data directory finds its nodes again instead of adding new ones.
     pub fn new(config: &SimConfig, host: HostResources, now: i64) -> Self {
         let nodes = (0..config.nodes)
-            .map(|index| {
-                node(
-                    config,
-                    host,
-                    index,
-                    uuid_from(random_u64(), random_u64()),
-                    now,
-                )
-            })
+            .map(|index| node(config, host, index, now))
             .collect();
         Self {
             nodes,
@@ -122,7 +114,7 @@ impl SimulatedNodes {
 }
 
 /// The `index`th node.
-fn node(config: &SimConfig, host: HostResources, index: usize, id: String, now: i64) -> Node {
+fn node(config: &SimConfig, host: HostResources, index: usize, now: i64) -> Node {
     let pick = |list: &[String]| {
         list.get(index % list.len().max(1))
             .cloned()
@@ -174,7 +166,7 @@ fn node(config: &SimConfig, host: HostResources, index: usize, id: String, now: 
         );
     }
     Node {
-        id,
+        id: node_id(&name),
         datacenter: pick(&config.datacenters),
         name,
         http_addr: "127.0.0.1:4646".to_string(),
@@ -353,10 +345,17 @@ fn parse_rfc3339(text: &str) -> Option<i64> {
         .and_then(|t| t.timestamp_nanos_opt())
 }
 
-/// A UUID-shaped ID (version 4 layout) from two random words.
-fn uuid_from(high: u64, low: u64) -> String {
-    let high = (high & !0xF000) | 0x4000;
-    let low = (low & !(0xC << 60)) | (0x8 << 60);
+/// A UUID-shaped ID (version 4 layout) derived from a node name (FNV-1a, twice salted).
+fn node_id(name: &str) -> String {
+    let hash = |salt: u8| {
+        name.bytes()
+            .chain([0, salt])
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+            })
+    };
+    let high = (hash(1) & !0xF000) | 0x4000;
+    let low = (hash(2) & !(0xC << 60)) | (0x8 << 60);
     let hex = format!("{high:016x}{low:016x}");
     format!(
         "{}-{}-{}-{}-{}",
@@ -538,8 +537,13 @@ mod tests {
     }
 
     #[test]
-    fn uuids_have_the_v4_layout() {
-        let id = uuid_from(u64::MAX, 0);
-        assert_eq!(id, "ffffffff-ffff-4fff-8000-000000000000");
+    fn node_ids_follow_from_names() {
+        let id = node_id("sim");
+        assert_eq!(id, node_id("sim"));
+        assert_ne!(id, node_id("sim-2"));
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert_eq!(&id[14..15], "4");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "{id}");
     }
 }
