@@ -49,8 +49,7 @@ impl Call {
         self.method == Method::PUT || self.method == Method::POST
     }
 
-    /// Who is asking and where, for writes (Nomad's `parseWriteRequest`): `?namespace`,
-    /// `?region` and the token.
+    /// Who is asking and where: `?namespace`, `?region` and the token.
     pub fn context(&self) -> RequestContext {
         let non_empty = |key: &str| Some(self.query.get(key).to_string()).filter(|v| !v.is_empty());
         RequestContext {
@@ -71,10 +70,7 @@ impl Call {
 
     /// `?pretty` (any value but `0`).
     fn pretty(&self) -> bool {
-        self.query
-            .values("pretty")
-            .next()
-            .is_some_and(|v| v.is_empty() || v != "0")
+        self.query.values("pretty").next().is_some_and(|v| v != "0")
     }
 
     /// A 200 JSON answer.
