@@ -158,9 +158,14 @@ mod tests {
     #[test]
     fn durable_mode_takes_the_data_dir() {
         let cli = Cli::parse_from(go_style_flags(
-            ["drover", "agent", "-data-dir=/tmp/x", "-raft-snapshot-threshold=10"]
-                .map(OsString::from)
-                .into_iter(),
+            [
+                "drover",
+                "agent",
+                "-data-dir=/tmp/x",
+                "-raft-snapshot-threshold=10",
+            ]
+            .map(OsString::from)
+            .into_iter(),
         ));
         let Command::Agent(args) = cli.command else {
             panic!("not the agent command")

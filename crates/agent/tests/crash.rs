@@ -4,17 +4,14 @@
 
 mod wal_common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use drover_agent::cli::Client;
 use drover_core::api::JobRegisterResponse;
 use serde_json::{Value, json};
-use wal_common::{TempDir, sample_job};
+use wal_common::{AgentProcess, TempDir, sample_job};
 
 /// Jobs written in turn; each gets a new version (a higher count) every round.
 const JOBS: usize = 10;
@@ -23,59 +20,10 @@ const WRITES: usize = 60;
 /// The agent is killed once this many writes were acknowledged.
 const KILL_AFTER: usize = 35;
 
-/// A `drover agent` process, killed when dropped.
-struct AgentProcess {
-    child: Child,
-    client: Client,
-}
-
-impl AgentProcess {
-    fn start(data_dir: &Path) -> AgentProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_drover"))
-            .args(["agent", "-data-dir"])
-            .arg(data_dir)
-            .args(["-bind", "127.0.0.1", "-http-port", "0"])
-            .args(["-raft-snapshot-threshold", "16", "-tick", "50ms"])
-            .args(["-sim-cpu", "100000", "-sim-memory", "100000"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("drover starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let (lines, incoming) = mpsc::channel();
-        // Keep reading, so that the agent never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                lines.send(line).ok();
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(120);
-        let addr = loop {
-            let wait = deadline.saturating_duration_since(Instant::now());
-            let line = incoming
-                .recv_timeout(wait)
-                .expect("the agent logs its address");
-            if line.contains("drover agent started")
-                && let Some(addr) = line.split_whitespace().find_map(|w| w.strip_prefix("addr="))
-            {
-                break addr.to_string();
-            }
-        };
-        let client = Client::new(&format!("http://{addr}")).expect("address");
-        AgentProcess { child, client }
-    }
-
-    /// SIGKILL.
-    fn kill(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-impl Drop for AgentProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
+/// The agent in durable mode, with a snapshot every 16 log entries.
+fn start(data_dir: &Path) -> AgentProcess {
+    let data_dir = data_dir.to_str().expect("a UTF-8 path");
+    AgentProcess::start(&["-data-dir", data_dir, "-raft-snapshot-threshold", "16"])
 }
 
 /// A write the agent acknowledged.
@@ -96,7 +44,7 @@ fn register(client: &Client, job_id: &str, count: i64) -> Result<JobRegisterResp
 #[test]
 fn every_acknowledged_write_survives_kill_9() {
     let dir = TempDir::new("crash");
-    let mut agent = AgentProcess::start(dir.path());
+    let mut agent = start(dir.path());
 
     let acked = Arc::new(Mutex::new(Vec::<Acked>::new()));
     let writer = {
@@ -130,7 +78,7 @@ fn every_acknowledged_write_survives_kill_9() {
         "the agent was killed after the loop ended"
     );
 
-    let agent = AgentProcess::start(dir.path());
+    let agent = start(dir.path());
     let client = &agent.client;
     for write in &acked {
         let job_path = format!("/v1/job/{}", write.job_id);

@@ -164,7 +164,9 @@ fn a_torn_last_frame_is_cut_at_every_byte_offset() {
         fs::write(&segment, &bytes[..cut as usize]).expect("torn segment");
         let (state, report) = recover(dir.path());
         assert_eq!(state, before, "cut at byte {cut}");
-        let damage = report.damage.map(|d| (d.segment, d.offset, d.dropped_bytes));
+        let damage = report
+            .damage
+            .map(|d| (d.segment, d.offset, d.dropped_bytes));
         let expected = (cut > complete).then(|| (segment.clone(), complete, cut - complete));
         assert_eq!(damage, expected, "cut at byte {cut}");
         assert_eq!(len(&segment), complete, "cut at byte {cut}");
@@ -313,7 +315,10 @@ fn a_directory_in_use_is_refused() {
     let storage = open(dir.path(), WalOptions::default());
     match wal::recover(dir.path(), WalOptions::default()) {
         Err(AgentError::Recovery { reason, .. }) => {
-            assert_eq!(reason, "the data directory is in use by another drover agent")
+            assert_eq!(
+                reason,
+                "the data directory is in use by another drover agent"
+            )
         }
         other => panic!("expected the lock to refuse, got {other:?}"),
     }

@@ -58,12 +58,9 @@ fn print_history(client: &Client, args: &HistoryArgs) -> Result<(), String> {
     let selected: Vec<_> = match &args.version {
         None => versions,
         Some(text) => {
-            let version: u64 = text.parse().map_err(|e| {
-                format!(
-                    "Error parsing version value {}: {e}",
-                    gotext::quote(text)
-                )
-            })?;
+            let version: u64 = text
+                .parse()
+                .map_err(|e| format!("Error parsing version value {}: {e}", gotext::quote(text)))?;
             let found: Vec<_> = versions
                 .into_iter()
                 .filter(|(job, _)| job.version == version)

@@ -50,9 +50,10 @@ impl Client {
         if authority.is_empty() || authority.contains('/') {
             return Err(AgentError::Usage(format!("invalid address {address:?}")));
         }
-        let authority = if authority.rsplit_once(':').is_some_and(|(_, port)| {
-            !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit())
-        }) {
+        let authority = if authority
+            .rsplit_once(':')
+            .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+        {
             authority.to_string()
         } else {
             format!("{authority}:80")

@@ -39,7 +39,8 @@ pub struct JobFile {
 impl JobFileArgs {
     /// Reads and parses `path` (`-` is standard input).
     pub fn load(&self, path: &str) -> Result<JobFile, AgentError> {
-        let failed = |reason: String| AgentError::Usage(format!("Error getting job struct: {reason}"));
+        let failed =
+            |reason: String| AgentError::Usage(format!("Error getting job struct: {reason}"));
         if self.json && !(self.vars.is_empty() && self.var_files.is_empty()) {
             return Err(AgentError::Usage(
                 "Invalid job options: cannot use variables with JSON files.".to_string(),
@@ -81,9 +82,8 @@ impl JobFileArgs {
             strict: true,
             random_seed: Some(random_u64()),
         };
-        let parse_error = |e: &dyn std::fmt::Display| {
-            failed(format!("Error parsing job file from {path}:\n{e}"))
-        };
+        let parse_error =
+            |e: &dyn std::fmt::Display| failed(format!("Error parsing job file from {path}:\n{e}"));
         let job_json = jobspec::parse_to_json(&source, &options).map_err(|e| parse_error(&e))?;
         let job: Job = serde_json::from_value(job_json.clone()).map_err(|e| parse_error(&e))?;
         let is_json = self.json || source.trim_start().starts_with('{');

@@ -210,7 +210,10 @@ pub fn dispatch(client: &Client, args: &DispatchArgs) -> u8 {
     let length = id_length(args.verbose);
     let mut rows = vec![format!("Dispatched Job ID|{}", response.dispatched_job_id)];
     if !response.eval_id.is_empty() {
-        rows.push(format!("Evaluation ID|{}", limit(&response.eval_id, length)));
+        rows.push(format!(
+            "Evaluation ID|{}",
+            limit(&response.eval_id, length)
+        ));
     }
     out(&format::kv(&rows));
     if args.detach || response.eval_id.is_empty() {

@@ -43,7 +43,12 @@ pub struct JobArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub struct GeneralArgs {
     /// The address of the agent.
-    #[arg(long, global = true, env = "NOMAD_ADDR", default_value = "http://127.0.0.1:4646")]
+    #[arg(
+        long,
+        global = true,
+        env = "NOMAD_ADDR",
+        default_value = "http://127.0.0.1:4646"
+    )]
     pub address: String,
     /// The namespace of the job (`*` lists all namespaces).
     #[arg(long, global = true, env = "NOMAD_NAMESPACE")]

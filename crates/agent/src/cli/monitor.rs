@@ -271,10 +271,7 @@ impl<'a> Monitor<'a> {
                     }
                     // The rollback starts its own deployment.
                     std::thread::sleep(POLL);
-                    let latest = format!(
-                        "/v1/job/{}/deployment",
-                        escape(&deployment.job_id)
-                    );
+                    let latest = format!("/v1/job/{}/deployment", escape(&deployment.job_id));
                     out("");
                     return match self.client.get::<Option<Deployment>>(&latest) {
                         Ok(Some(rollback)) if rollback.id != deployment.id => {

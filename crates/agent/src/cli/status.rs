@@ -215,12 +215,19 @@ fn detail(client: &Client, args: &StatusArgs, prefix: &str) -> Result<(), String
         out(&text);
     }
     out("\nAllocations");
-    out(&alloc_list(&allocs, args.verbose, length, format::now_nanos()));
+    out(&alloc_list(
+        &allocs,
+        args.verbose,
+        length,
+        format::now_nanos(),
+    ));
     Ok(())
 }
 
 fn has_failures(eval: &Evaluation) -> bool {
-    eval.failed_tg_allocs.as_ref().is_some_and(|f| !f.is_empty())
+    eval.failed_tg_allocs
+        .as_ref()
+        .is_some_and(|f| !f.is_empty())
 }
 
 fn job_summary(summary: &JobSummary, periodic_or_parameterized: bool, parameterized: bool) {
@@ -326,7 +333,10 @@ pub fn alloc_list(allocs: &[AllocListStub], verbose: bool, length: usize, now: i
     }
     for alloc in allocs {
         let (created, modified) = if verbose {
-            (format::time(alloc.create_time), format::time(alloc.modify_time))
+            (
+                format::time(alloc.create_time),
+                format::time(alloc.modify_time),
+            )
         } else {
             (
                 format::time_diff(alloc.create_time, now),
@@ -385,9 +395,10 @@ pub fn inspect(client: &Client, args: &InspectArgs) -> u8 {
 fn inspected(client: &Client, args: &InspectArgs) -> Result<Job, String> {
     let version = match &args.version {
         None => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|e| {
-            format!("Error parsing version value {}: {e}", gotext::quote(text))
-        })?),
+        Some(text) => Some(
+            text.parse::<u64>()
+                .map_err(|e| format!("Error parsing version value {}: {e}", gotext::quote(text)))?,
+        ),
     };
     let (job_id, namespace) = super::job_by_prefix(client, args.job.trim())?;
     let client = client.clone().with_namespace(Some(namespace));

@@ -16,8 +16,8 @@ use std::sync::mpsc::SyncSender;
 use drover_core::state::Command;
 use drover_core::{Log, LogError};
 
-use super::{Request, WalOptions};
 use super::segments::{self, ActiveSegment};
+use super::{Request, WalOptions};
 use crate::error::AgentError;
 
 /// See the module documentation.

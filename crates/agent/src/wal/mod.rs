@@ -235,7 +235,10 @@ struct SnapshotWriter {
 
 impl SnapshotWriter {
     fn write(&self, snapshot: &Snapshot) -> Result<(), AgentError> {
-        let dir = self.dir.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let dir = self
+            .dir
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let through = snapshots::write(&dir, snapshot)?;
         self.compaction.fetch_max(through, Ordering::AcqRel);
         tracing::info!(index = snapshot.applied_index(), "wrote a snapshot");
@@ -251,9 +254,7 @@ pub fn open(
     clock: Arc<dyn Clock>,
     options: WalOptions,
 ) -> Result<Storage, AgentError> {
-    let Recovered {
-        state, mut log, ..
-    } = recover(data_dir, options)?;
+    let Recovered { state, mut log, .. } = recover(data_dir, options)?;
     let (requests, incoming) = mpsc::sync_channel(1);
     log.request_snapshots(requests.clone());
     let snapshots = Arc::new(SnapshotWriter {
@@ -316,7 +317,9 @@ fn list_numbered(dir: &Path, extension: &str) -> Result<Vec<(u64, PathBuf)>, Age
     let suffix = format!(".{extension}");
     let mut found = Vec::new();
     for entry in fs::read_dir(dir).map_err(|e| io_error("failed to list", dir, e))? {
-        let path = entry.map_err(|e| io_error("failed to list", dir, e))?.path();
+        let path = entry
+            .map_err(|e| io_error("failed to list", dir, e))?
+            .path();
         let number = path
             .file_name()
             .and_then(|name| name.to_str())
