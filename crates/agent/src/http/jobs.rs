@@ -8,9 +8,11 @@ use axum::http::Method;
 use axum::response::Response;
 use drover_core::api::{
     JobDeregisterOptions, JobEvaluateRequest, JobPlanRequest, JobRegisterRequest,
-    JobValidateRequest, JobVersionsOptions, ListJobsOptions,
+    JobValidateRequest, JobVersionsOptions, ListJobsOptions, Read, RequestContext,
 };
-use drover_core::{ApiError, ApiResult, tables};
+use drover_core::state::Table;
+use drover_core::{ApiError, ApiResult, Engine, tables};
+use serde::Serialize;
 
 use super::call::{Call, Meta, error, invalid_method, parse_go_bool};
 use super::options::QueryOptions;
@@ -278,14 +280,11 @@ pub async fn job(app: App, call: Call) -> Response {
 }
 
 /// A read with the query options, as a blocking query.
-async fn read<T: serde::Serialize>(
+async fn read<T: Serialize>(
     app: &App,
     call: &Call,
-    tables: &[drover_core::state::Table],
-    query: impl Fn(
-        &drover_core::Engine,
-        &drover_core::api::RequestContext,
-    ) -> ApiResult<drover_core::api::Read<T>>,
+    tables: &[Table],
+    query: impl Fn(&Engine, &RequestContext) -> ApiResult<Read<T>>,
 ) -> Response {
     let options = match QueryOptions::parse(call) {
         Ok(options) => options,
