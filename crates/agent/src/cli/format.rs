@@ -8,6 +8,11 @@ use drover_core::model::gotext;
 pub const SHORT_ID: usize = 8;
 pub const FULL_ID: usize = 36;
 
+/// How much of each ID a command shows.
+pub fn id_length(verbose: bool) -> usize {
+    if verbose { FULL_ID } else { SHORT_ID }
+}
+
 /// `key|value` rows as aligned `key = value` lines; empty values read `<none>`.
 pub fn kv(rows: &[String]) -> String {
     columnize(rows, " = ", Some("<none>"))

@@ -6,7 +6,7 @@ use drover_core::model::{Job, gotext};
 use drover_core::plan::diff::{DiffType, JobDiff};
 use serde_json::json;
 
-use super::format::{self, FULL_ID, SHORT_ID};
+use super::format;
 use super::http::{Client, escape};
 use super::monitor::Monitor;
 use super::plan::job_diff;
@@ -42,8 +42,7 @@ pub fn history(client: &Client, args: &HistoryArgs) -> u8 {
 }
 
 fn print_history(client: &Client, args: &HistoryArgs) -> Result<(), String> {
-    let (job_id, namespace) = super::job_by_prefix(client, args.job.trim())?;
-    let client = client.clone().with_namespace(Some(namespace));
+    let (job_id, client) = super::job_by_prefix(client, &args.job)?;
     let path = format!("/v1/job/{}/versions?diffs={}", escape(&job_id), args.diffs);
     let response: JobVersionsResponse = client
         .get(&path)
@@ -126,14 +125,9 @@ pub struct RevertArgs {
 }
 
 pub fn revert(client: &Client, args: &RevertArgs) -> u8 {
-    let (job_id, namespace) = match super::job_by_prefix(client, args.job.trim()) {
-        Ok(found) => found,
-        Err(message) => {
-            err(&message);
-            return 1;
-        }
+    let Some((job_id, client)) = super::find_job(client, &args.job) else {
+        return 1;
     };
-    let client = client.clone().with_namespace(Some(namespace));
     let version = match version_of(&client, &job_id, &args.version) {
         Ok(version) => version,
         Err(message) => {
@@ -157,8 +151,7 @@ pub fn revert(client: &Client, args: &RevertArgs) -> u8 {
         out(&format!("Evaluation ID: {}", response.eval_id));
         return 0;
     }
-    let length = if args.verbose { FULL_ID } else { SHORT_ID };
-    Monitor::new(&client, length).monitor(&response.eval_id)
+    Monitor::new(&client, format::id_length(args.verbose)).monitor(&response.eval_id)
 }
 
 /// A version number, or the version carrying the tag of that name.

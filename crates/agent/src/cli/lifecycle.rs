@@ -11,14 +11,10 @@ use drover_core::api::{
 use drover_core::model::{Job, gotext};
 use serde_json::json;
 
-use super::format::{self, FULL_ID, SHORT_ID, limit};
+use super::format::{self, id_length, limit};
 use super::http::{Client, escape};
 use super::monitor::Monitor;
 use super::{err, out};
-
-fn id_length(verbose: bool) -> usize {
-    if verbose { FULL_ID } else { SHORT_ID }
-}
 
 /// `job stop` flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -58,12 +54,8 @@ pub fn stop(client: &Client, args: &StopArgs) -> u8 {
 }
 
 fn stop_one(client: &Client, args: &StopArgs, prefix: &str) -> u8 {
-    let (job_id, namespace) = match super::job_by_prefix(client, prefix) {
-        Ok(found) => found,
-        Err(message) => {
-            err(&message);
-            return 1;
-        }
+    let Some((job_id, client)) = super::find_job(client, prefix) else {
+        return 1;
     };
     if args.jobs.len() == 1 && job_id != prefix && !args.yes {
         let question = format!(
@@ -74,7 +66,6 @@ fn stop_one(client: &Client, args: &StopArgs, prefix: &str) -> u8 {
             return code;
         }
     }
-    let client = client.clone().with_namespace(Some(namespace));
     let path = format!(
         "/v1/job/{}?purge={}&global={}&eval_priority={}&no_shutdown_delay={}",
         escape(&job_id),
@@ -181,14 +172,9 @@ pub fn dispatch(client: &Client, args: &DispatchArgs) -> u8 {
         };
         meta.insert(key.to_string(), value.to_string());
     }
-    let (job_id, namespace) = match super::job_by_prefix(client, args.job.trim()) {
-        Ok(found) => found,
-        Err(message) => {
-            err(&message);
-            return 1;
-        }
+    let Some((job_id, client)) = super::find_job(client, &args.job) else {
+        return 1;
     };
-    let client = client.clone().with_namespace(Some(namespace));
     let mut path = format!("/v1/job/{}/dispatch", escape(&job_id));
     if let Some(token) = &args.idempotency_token {
         path.push_str(&format!("?idempotency_token={}", escape(token)));
@@ -259,14 +245,9 @@ pub fn scale(client: &Client, args: &ScaleArgs) -> u8 {
             return 1;
         }
     };
-    let (job_id, namespace) = match super::job_by_prefix(client, prefix.trim()) {
-        Ok(found) => found,
-        Err(message) => {
-            err(&message);
-            return 1;
-        }
+    let Some((job_id, client)) = super::find_job(client, prefix) else {
+        return 1;
     };
-    let client = client.clone().with_namespace(Some(namespace));
     let job_path = format!("/v1/job/{}", escape(&job_id));
     let job: Job = match client.get(&job_path) {
         Ok(job) => job,
@@ -333,14 +314,9 @@ pub struct ForceArgs {
 }
 
 pub fn periodic_force(client: &Client, args: &ForceArgs) -> u8 {
-    let (job_id, namespace) = match super::job_by_prefix(client, args.job.trim()) {
-        Ok(found) => found,
-        Err(message) => {
-            err(&message);
-            return 1;
-        }
+    let Some((job_id, client)) = super::find_job(client, &args.job) else {
+        return 1;
     };
-    let client = client.clone().with_namespace(Some(namespace));
     let path = format!("/v1/job/{}/periodic/force", escape(&job_id));
     let response: PeriodicForceResponse = match client.put(&path, &json!({})) {
         Ok(response) => response,

@@ -17,7 +17,7 @@ mod status;
 use std::io::Write;
 use std::process::ExitCode;
 
-use drover_core::model::JobListStub;
+use drover_core::model::{JobListStub, gotext};
 use serde_json::Value;
 
 pub use history::{HistoryArgs, RevertArgs};
@@ -158,9 +158,17 @@ fn client_for_job(client: &Client, job: &Value) -> Client {
     client
 }
 
+/// The job a prefix names and a client in that job's namespace, or `None` after printing why.
+fn find_job(client: &Client, prefix: &str) -> Option<(String, Client)> {
+    job_by_prefix(client, prefix)
+        .map_err(|message| err(&message))
+        .ok()
+}
+
 /// Nomad's job lookup by ID prefix: the only match, or an exact match among several; returns
-/// the ID and the job's namespace. The error text is what the command prints.
-fn job_by_prefix(client: &Client, prefix: &str) -> Result<(String, String), String> {
+/// the ID and a client in the job's namespace. The error text is what the command prints.
+fn job_by_prefix(client: &Client, prefix: &str) -> Result<(String, Client), String> {
+    let prefix = prefix.trim();
     const MAX_RESULTS: usize = 20;
     let path = format!(
         "/v1/jobs?prefix={}&per_page={MAX_RESULTS}",
@@ -170,12 +178,12 @@ fn job_by_prefix(client: &Client, prefix: &str) -> Result<(String, String), Stri
         Ok(jobs) => jobs,
         // Without the right to list jobs, the prefix is taken as the ID.
         Err(AgentError::Api { status: 403, .. }) => {
-            return Ok((prefix.to_string(), client.namespace().to_string()));
+            return Ok((prefix.to_string(), client.clone()));
         }
         Err(e) => {
             return Err(format!(
                 "Error querying job prefix {}: {e}",
-                drover_core::model::gotext::quote(prefix)
+                gotext::quote(prefix)
             ));
         }
     };
@@ -183,7 +191,7 @@ fn job_by_prefix(client: &Client, prefix: &str) -> Result<(String, String), Stri
     match jobs.as_slice() {
         [] => Err(format!(
             "No job(s) with prefix or ID {} found",
-            drover_core::model::gotext::quote(prefix)
+            gotext::quote(prefix)
         )),
         [first, second, ..] if first.id != prefix || (all_namespaces && first.id == second.id) => {
             let truncated = if jobs.len() >= MAX_RESULTS {
@@ -193,10 +201,13 @@ fn job_by_prefix(client: &Client, prefix: &str) -> Result<(String, String), Stri
             };
             Err(format!(
                 "Prefix {} matched multiple jobs\n\n{}{truncated}",
-                drover_core::model::gotext::quote(prefix),
+                gotext::quote(prefix),
                 status::job_list(&jobs, all_namespaces)
             ))
         }
-        [first, ..] => Ok((first.id.clone(), first.namespace.clone())),
+        [first, ..] => Ok((
+            first.id.clone(),
+            client.clone().with_namespace(Some(first.namespace.clone())),
+        )),
     }
 }

@@ -6,7 +6,7 @@ use drover_core::api::JobRegisterResponse;
 use drover_core::model::{Job, gotext};
 use serde_json::json;
 
-use super::format::{self, FULL_ID, SHORT_ID};
+use super::format;
 use super::http::Client;
 use super::jobfile::JobFileArgs;
 use super::monitor::Monitor;
@@ -108,8 +108,7 @@ pub fn run(client: &Client, args: &RunArgs) -> u8 {
         }
         return 0;
     }
-    let length = if args.verbose { FULL_ID } else { SHORT_ID };
-    Monitor::new(&client, length).monitor(&response.eval_id)
+    Monitor::new(&client, format::id_length(args.verbose)).monitor(&response.eval_id)
 }
 
 /// "Approximate next launch time: ..." for a periodic job.

@@ -5,7 +5,7 @@ use drover_core::model::{
     AllocListStub, Deployment, EvalStatus, Evaluation, Job, JobListStub, JobSummary, gotext,
 };
 
-use super::format::{self, FULL_ID, SHORT_ID, limit};
+use super::format::{self, limit};
 use super::http::{Client, escape};
 use super::{err, out};
 
@@ -34,7 +34,7 @@ pub struct StatusArgs {
 pub fn run(client: &Client, args: &StatusArgs) -> u8 {
     match &args.job {
         None => list(client),
-        Some(prefix) => match detail(client, args, prefix.trim()) {
+        Some(prefix) => match detail(client, args, prefix) {
             Ok(()) => 0,
             Err(message) => {
                 err(&message);
@@ -96,8 +96,7 @@ fn status_text(status: &str, stop: bool) -> String {
 }
 
 fn detail(client: &Client, args: &StatusArgs, prefix: &str) -> Result<(), String> {
-    let (job_id, namespace) = super::job_by_prefix(client, prefix)?;
-    let client = client.clone().with_namespace(Some(namespace));
+    let (job_id, client) = super::job_by_prefix(client, prefix)?;
     let job_path = format!("/v1/job/{}", escape(&job_id));
     let job: Job = client
         .get(&job_path)
@@ -163,7 +162,7 @@ fn detail(client: &Client, args: &StatusArgs, prefix: &str) -> Result<(), String
         return children(&client, &job);
     }
 
-    let length = if args.verbose { FULL_ID } else { SHORT_ID };
+    let length = format::id_length(args.verbose);
     let allocs: Vec<AllocListStub> = client
         .get(&format!("{job_path}/allocations?all={}", args.all_allocs))
         .map_err(|e| format!("Error querying job allocations: {e}"))?;
@@ -400,8 +399,7 @@ fn inspected(client: &Client, args: &InspectArgs) -> Result<Job, String> {
                 .map_err(|e| format!("Error parsing version value {}: {e}", gotext::quote(text)))?,
         ),
     };
-    let (job_id, namespace) = super::job_by_prefix(client, args.job.trim())?;
-    let client = client.clone().with_namespace(Some(namespace));
+    let (job_id, client) = super::job_by_prefix(client, &args.job)?;
     let path = format!("/v1/job/{}", escape(&job_id));
     let inspect_error = |e: crate::AgentError| format!("Error inspecting job: {e}");
     let Some(version) = version else {
