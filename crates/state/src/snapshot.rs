@@ -134,12 +134,12 @@ impl Snapshot {
 
     /// A page of jobs (`GET /v1/jobs`): `prefix` on the ID, tokens `<namespace>.<id>`, and
     /// `filter` over the full job before counting.
-    pub fn list_jobs(
-        &self,
+    pub fn list_jobs<'s>(
+        &'s self,
         namespaces: &NamespaceSelector,
         req: &PageRequest,
         filter: &dyn Fn(&Job) -> bool,
-    ) -> Page<Arc<Job>> {
+    ) -> Page<&'s Arc<Job>> {
         let start = (!req.next_token.is_empty()).then(|| split_ns_token(&req.next_token));
         let items = self.job_iter(namespaces, &req.prefix, start, req.reverse);
         page(
@@ -149,18 +149,17 @@ impl Snapshot {
             |job| format!("{}.{}", job.namespace, job.id),
             |job| filter(job),
         )
-        .map(Arc::clone)
     }
 
     /// Jobs in listing order, starting near `start` (a position to seek to; items before it
     /// may still come and are skipped by the paginator).
-    fn job_iter<'a>(
-        &'a self,
+    fn job_iter<'s: 'a, 'a>(
+        &'s self,
         namespaces: &'a NamespaceSelector,
         prefix: &'a str,
         start: Option<(&'a str, &'a str)>,
         reverse: bool,
-    ) -> Box<dyn Iterator<Item = &'a Arc<Job>> + 'a> {
+    ) -> Box<dyn Iterator<Item = &'s Arc<Job>> + 'a> {
         let jobs = &self.tables.jobs;
         let matches = move |k: &(Id, Id)| k.1.starts_with(prefix);
         match namespaces {
@@ -218,7 +217,7 @@ impl Snapshot {
         namespaces: &NamespaceSelector,
         req: &PageRequest,
         filter: &dyn Fn(&Evaluation) -> bool,
-    ) -> Page<Arc<Evaluation>> {
+    ) -> Page<&Arc<Evaluation>> {
         list_listed(
             &self.tables.evals,
             &self.tables.evals_by_create,
@@ -277,7 +276,7 @@ impl Snapshot {
         namespaces: &NamespaceSelector,
         req: &PageRequest,
         filter: &dyn Fn(&Allocation) -> bool,
-    ) -> Page<Arc<Allocation>> {
+    ) -> Page<&Arc<Allocation>> {
         list_listed(
             &self.tables.allocs,
             &self.tables.allocs_by_create,
@@ -322,7 +321,7 @@ impl Snapshot {
         namespaces: &NamespaceSelector,
         req: &PageRequest,
         filter: &dyn Fn(&Deployment) -> bool,
-    ) -> Page<Arc<Deployment>> {
+    ) -> Page<&Arc<Deployment>> {
         list_listed(
             &self.tables.deployments,
             &self.tables.deployments_by_create,
@@ -438,15 +437,6 @@ impl Snapshot {
     }
 }
 
-impl<T> Page<T> {
-    fn map<U>(self, f: impl Fn(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_token: self.next_token,
-        }
-    }
-}
-
 /// Lists evaluations, allocations or deployments: by ID (token: the ID) when a prefix is
 /// given, else by (CreateIndex, ID) (token: `<create index>.<id>`).
 fn list_listed<'a, V: Listed>(
@@ -455,10 +445,10 @@ fn list_listed<'a, V: Listed>(
     namespaces: &NamespaceSelector,
     req: &PageRequest,
     filter: &dyn Fn(&V) -> bool,
-) -> Page<Arc<V>> {
+) -> Page<&'a Arc<V>> {
     let keep = |row: &&Arc<V>| namespaces.contains(row.namespace()) && filter(row);
     let token = &req.next_token;
-    let page = if req.prefix.is_empty() {
+    if req.prefix.is_empty() {
         let start = split_create_token(token);
         let keys: Box<dyn Iterator<Item = &CreateKey>> = match (start, req.reverse) {
             (Some((ci, id)), false) => Box::new(by_create.range(QCreate(ci, id)..)),
@@ -497,6 +487,5 @@ fn list_listed<'a, V: Listed>(
             |row| row.id().to_string(),
             keep,
         )
-    };
-    page.map(Arc::clone)
+    }
 }

@@ -306,7 +306,7 @@ fn paging_tokens_walk_every_job_once() {
         }
     }
     let snap = h.snap();
-    let name = |j: &std::sync::Arc<Job>| format!("{}.{}", j.namespace, j.id);
+    let name = |j: &&std::sync::Arc<Job>| format!("{}.{}", j.namespace, j.id);
     let all = NamespaceSelector::All;
     let mut walks = Vec::new();
     for (title, selector, prefix, per_page, reverse) in [
