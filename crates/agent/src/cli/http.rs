@@ -98,6 +98,11 @@ impl Client {
         decode(path, &self.send("PUT", path, Some(&body))?)
     }
 
+    /// A `PUT` without a body (Nomad's client sends none to `periodic/force`).
+    pub fn put_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, AgentError> {
+        decode(path, &self.send("PUT", path, None)?)
+    }
+
     pub fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, AgentError> {
         decode(path, &self.send("DELETE", path, None)?)
     }

@@ -318,7 +318,7 @@ pub fn periodic_force(client: &Client, args: &ForceArgs) -> u8 {
         return 1;
     };
     let path = format!("/v1/job/{}/periodic/force", escape(&job_id));
-    let response: PeriodicForceResponse = match client.put(&path, &json!({})) {
+    let response: PeriodicForceResponse = match client.put_empty(&path) {
         Ok(response) => response,
         Err(e) => {
             err(&format!(
