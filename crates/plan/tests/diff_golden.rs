@@ -221,7 +221,7 @@ const CASES: &[Case] = &[
         edit(|j| {
             j.ui = Some(from(json!({
                 "Description": "The **web** tier",
-                "Links": [{"Label": "Docs", "Url": "https://docs.example.com"}]
+                "Links": [{"Label": "Docs", "URL": "https://docs.example.com"}]
             })))
         })
     }),
@@ -230,15 +230,15 @@ const CASES: &[Case] = &[
             |j| {
                 j.ui = Some(from(json!({
                     "Description": "web",
-                    "Links": [{"Label": "Docs", "Url": "https://a.example.com"}]
+                    "Links": [{"Label": "Docs", "URL": "https://a.example.com"}]
                 })))
             },
             |j| {
                 j.ui = Some(from(json!({
                     "Description": "web",
                     "Links": [
-                        {"Label": "Docs", "Url": "https://b.example.com"},
-                        {"Label": "Runbook", "Url": "https://c.example.com"}
+                        {"Label": "Docs", "URL": "https://b.example.com"},
+                        {"Label": "Runbook", "URL": "https://c.example.com"}
                     ]
                 })))
             },

@@ -5,46 +5,211 @@
 //! Explicit listings rather than a walk over `serde_json::to_value`: JSON cannot tell a struct
 //! (skipped in primitive mode) from a string map (expanded as `Name[key]`), nor a nil pointer
 //! from an empty list, and building a JSON tree per block would cost more than the diff itself.
+//! A flattening borrows the job's strings and prints numbers and `Name[key]` paths only for the
+//! fields that reach the output, so a large diff allocates little besides its result.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::fmt::Display;
 
 use serde_json::Value;
 
 use super::types::{DiffType, FieldDiff};
 
-/// A flattened object: field path to printed value, ordered by path.
-#[derive(Debug, Default)]
-pub(crate) struct Flat(BTreeMap<Cow<'static, str>, String>);
+/// A field path: a plain name, a map entry `Name[key]`, or a path built at run time.
+#[derive(Debug)]
+pub(crate) enum Key<'a> {
+    Name(&'static str),
+    Entry(&'static str, &'a str),
+    Path(String),
+}
 
-impl Flat {
-    pub(crate) fn put(&mut self, name: impl Into<Cow<'static, str>>, value: impl Display) {
-        self.0.insert(name.into(), value.to_string());
+impl Key<'_> {
+    fn parts(&self) -> [&str; 4] {
+        match self {
+            Key::Name(n) => [n, "", "", ""],
+            Key::Entry(n, k) => [n, "[", k, "]"],
+            Key::Path(p) => [p, "", "", ""],
+        }
     }
 
-    pub(crate) fn str(&mut self, name: &'static str, value: &str) {
-        self.0.insert(Cow::Borrowed(name), value.to_owned());
+    /// The order of the printed paths, without printing them.
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            // Both sides of a diff list the same names: most comparisons are of one literal.
+            (Key::Name(a), Key::Name(b)) if std::ptr::eq(*a, *b) => Ordering::Equal,
+            (Key::Name(a), Key::Name(b)) => a.cmp(b),
+            (Key::Entry(a, x), Key::Entry(b, y)) if std::ptr::eq(*a, *b) => x.cmp(y),
+            _ => cmp_concatenated(&self.parts(), &other.parts()),
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Key::Name(n) => n.to_owned(),
+            Key::Path(p) => p,
+            Key::Entry(..) => self.parts().concat(),
+        }
+    }
+}
+
+impl From<&'static str> for Key<'_> {
+    fn from(name: &'static str) -> Self {
+        Key::Name(name)
+    }
+}
+
+impl From<String> for Key<'_> {
+    fn from(path: String) -> Self {
+        Key::Path(path)
+    }
+}
+
+/// Compares the concatenations of two lists of parts, a chunk at a time.
+fn cmp_concatenated(a: &[&str], b: &[&str]) -> Ordering {
+    let (mut a, mut b) = (
+        a.iter().map(|s| s.as_bytes()),
+        b.iter().map(|s| s.as_bytes()),
+    );
+    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
+    loop {
+        while x.is_empty() {
+            match a.next() {
+                Some(part) => x = part,
+                None => break,
+            }
+        }
+        while y.is_empty() {
+            match b.next() {
+                Some(part) => y = part,
+                None => break,
+            }
+        }
+        if x.is_empty() || y.is_empty() {
+            return x.len().cmp(&y.len());
+        }
+        let n = x.len().min(y.len());
+        match x[..n].cmp(&y[..n]) {
+            Ordering::Equal => (x, y) = (&x[n..], &y[n..]),
+            unequal => return unequal,
+        }
+    }
+}
+
+/// A primitive value, printed only when it reaches the output.
+#[derive(Debug)]
+pub(crate) enum Val<'a> {
+    Str(&'a str),
+    Owned(String),
+    Int(i64),
+    Uint(u64),
+    Bool(bool),
+}
+
+impl Val<'_> {
+    fn text(&self) -> Cow<'_, str> {
+        match self {
+            Val::Str(s) => Cow::Borrowed(s),
+            Val::Owned(s) => Cow::Borrowed(s),
+            Val::Int(i) => Cow::Owned(i.to_string()),
+            Val::Uint(u) => Cow::Owned(u.to_string()),
+            Val::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            Val::Owned(s) => s,
+            other => other.text().into_owned(),
+        }
+    }
+
+    /// Equal as printed.
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Val::Str(a), Val::Str(b)) => a == b,
+            (Val::Int(a), Val::Int(b)) => a == b,
+            (Val::Uint(a), Val::Uint(b)) => a == b,
+            (Val::Bool(a), Val::Bool(b)) => a == b,
+            _ => self.text() == other.text(),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Val<'a> {
+    fn from(s: &'a str) -> Self {
+        Val::Str(s)
+    }
+}
+
+impl<'a> From<&'a String> for Val<'a> {
+    fn from(s: &'a String) -> Self {
+        Val::Str(s)
+    }
+}
+
+impl From<String> for Val<'_> {
+    fn from(s: String) -> Self {
+        Val::Owned(s)
+    }
+}
+
+impl From<i64> for Val<'_> {
+    fn from(i: i64) -> Self {
+        Val::Int(i)
+    }
+}
+
+impl From<i8> for Val<'_> {
+    fn from(i: i8) -> Self {
+        Val::Int(i.into())
+    }
+}
+
+impl From<u64> for Val<'_> {
+    fn from(u: u64) -> Self {
+        Val::Uint(u)
+    }
+}
+
+impl From<bool> for Val<'_> {
+    fn from(b: bool) -> Self {
+        Val::Bool(b)
+    }
+}
+
+/// A flattened object: field paths and their values. The model listings put their fields in
+/// path order already (checked in debug builds); paths built at run time are sorted when diffed.
+#[derive(Debug, Default)]
+pub(crate) struct Flat<'a> {
+    entries: Vec<(Key<'a>, Val<'a>)>,
+    unordered: bool,
+}
+
+impl<'a> Flat<'a> {
+    pub(crate) fn put(&mut self, name: impl Into<Key<'a>>, value: impl Into<Val<'a>>) {
+        let name = name.into();
+        self.unordered |= matches!(name, Key::Path(_));
+        self.entries.push((name, value.into()));
     }
 
     /// A Go pointer field that Nomad prints explicitly: "" when nil.
-    pub(crate) fn opt(&mut self, name: &'static str, value: Option<impl Display>) {
+    pub(crate) fn opt(&mut self, name: &'static str, value: Option<i64>) {
         match value {
             Some(v) => self.put(name, v),
-            None => self.str(name, ""),
+            None => self.put(name, ""),
         }
     }
 
     /// A string map, one entry per key as `Name[key]`.
-    pub(crate) fn map(&mut self, name: &str, map: &BTreeMap<String, String>) {
-        for (k, v) in map {
-            self.0.insert(Cow::Owned(format!("{name}[{k}]")), v.clone());
-        }
+    pub(crate) fn map(&mut self, name: &'static str, map: &'a BTreeMap<String, String>) {
+        self.entries
+            .extend(map.iter().map(|(k, v)| (Key::Entry(name, k), Val::Str(v))));
     }
 
     /// Nomad's full (non-primitive) flattening of an opaque value, as for a task's `Config`:
     /// maps become `prefix[key]` (bare `key` at the top), lists `prefix[i]`, null "nil".
-    pub(crate) fn value(&mut self, prefix: String, value: &Value) {
+    pub(crate) fn value(&mut self, prefix: String, value: &'a Value) {
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
@@ -61,14 +226,12 @@ impl Flat {
                     self.value(format!("{prefix}[{i}]"), v);
                 }
             }
-            scalar => {
-                self.0.insert(Cow::Owned(prefix), scalar_string(scalar));
-            }
+            scalar => self.put(prefix, scalar_val(scalar)),
         }
     }
 
     /// A map of opaque values, flattened fully under `name` (bare keys when `name` is empty).
-    pub(crate) fn value_map(&mut self, name: &str, map: &BTreeMap<String, Value>) {
+    pub(crate) fn value_map(&mut self, name: &str, map: &'a BTreeMap<String, Value>) {
         for (k, v) in map {
             let path = if name.is_empty() {
                 k.clone()
@@ -77,6 +240,22 @@ impl Flat {
             };
             self.value(path, v);
         }
+    }
+
+    /// Sorted by path; of equal paths the first is kept.
+    fn sorted(mut self) -> Vec<(Key<'a>, Val<'a>)> {
+        if self.unordered {
+            self.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            self.entries
+                .dedup_by(|later, earlier| later.0.cmp(&earlier.0).is_eq());
+        } else {
+            debug_assert!(
+                self.entries.is_sorted_by(|a, b| a.0.cmp(&b.0).is_lt()),
+                "a primitive listing is out of path order: {:?}",
+                self.entries
+            );
+        }
+        self.entries
     }
 }
 
@@ -89,14 +268,22 @@ pub(crate) fn scalar_string(value: &Value) -> String {
     }
 }
 
+pub(crate) fn scalar_val(value: &Value) -> Val<'_> {
+    match value {
+        Value::String(s) => Val::Str(s),
+        Value::Bool(b) => Val::Bool(*b),
+        other => Val::Owned(scalar_string(other)),
+    }
+}
+
 /// Model structs that Nomad's primitive flattening sees: their primitive fields and string maps,
 /// without nested blocks, lists or pointers.
 pub(crate) trait Primitives {
-    fn primitives(&self, flat: &mut Flat);
+    fn primitives<'a>(&'a self, flat: &mut Flat<'a>);
 }
 
 /// The primitive flattening of an optional block; an absent block flattens to nothing.
-pub(crate) fn flat<T: Primitives>(value: Option<&T>) -> Flat {
+pub(crate) fn flat<T: Primitives>(value: Option<&T>) -> Flat<'_> {
     let mut flat = Flat::default();
     if let Some(v) = value {
         v.primitives(&mut flat);
@@ -107,18 +294,7 @@ pub(crate) fn flat<T: Primitives>(value: Option<&T>) -> Flat {
 /// One field's change, or `None` when unchanged and not contextual. "" means absent, so a value
 /// going from "" to "x" is Added.
 pub(crate) fn field_diff(name: &str, old: &str, new: &str, contextual: bool) -> Option<FieldDiff> {
-    let diff_type = if old == new {
-        if !contextual {
-            return None;
-        }
-        DiffType::None
-    } else if old.is_empty() {
-        DiffType::Added
-    } else if new.is_empty() {
-        DiffType::Deleted
-    } else {
-        DiffType::Edited
-    };
+    let diff_type = change(old == new, old.is_empty(), new.is_empty(), contextual)?;
     Some(FieldDiff {
         diff_type,
         name: name.to_owned(),
@@ -128,34 +304,69 @@ pub(crate) fn field_diff(name: &str, old: &str, new: &str, contextual: bool) -> 
     })
 }
 
-/// The field diffs of two flattened objects, in name order; a path on one side only is compared
-/// with "".
-pub(crate) fn field_diffs(old: &Flat, new: &Flat, contextual: bool) -> Vec<FieldDiff> {
-    let mut out = Vec::new();
-    let mut old_iter = old.0.iter().peekable();
-    let mut new_iter = new.0.iter().peekable();
+fn change(same: bool, old_empty: bool, new_empty: bool, contextual: bool) -> Option<DiffType> {
+    if same {
+        contextual.then_some(DiffType::None)
+    } else if old_empty {
+        Some(DiffType::Added)
+    } else if new_empty {
+        Some(DiffType::Deleted)
+    } else {
+        Some(DiffType::Edited)
+    }
+}
+
+/// The field diffs of two flattened objects, in path order; a path on one side only is compared
+/// with "". Consumes both sides so that printed paths and values move into the output.
+pub(crate) fn field_diffs(old: Flat<'_>, new: Flat<'_>, contextual: bool) -> Vec<FieldDiff> {
+    let (old, new) = (old.sorted(), new.sorted());
+    let mut out = Vec::with_capacity(old.len().max(new.len()));
+    let (mut old, mut new) = (old.into_iter().peekable(), new.into_iter().peekable());
     loop {
-        let (name, o, n) = match (old_iter.peek().copied(), new_iter.peek().copied()) {
+        let order = match (old.peek(), new.peek()) {
+            (Some((ko, _)), Some((kn, _))) => ko.cmp(kn),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
             (None, None) => break,
-            (Some((ko, vo)), Some((kn, vn))) if ko == kn => {
-                old_iter.next();
-                new_iter.next();
-                (ko, vo.as_str(), vn.as_str())
+        };
+        let (key, o, n) = match order {
+            Ordering::Equal => {
+                let ((key, o), (_, n)) = (old.next().expect("peeked"), new.next().expect("peeked"));
+                (key, Some(o), Some(n))
             }
-            (Some((ko, vo)), Some((kn, _))) if ko < kn => {
-                old_iter.next();
-                (ko, vo.as_str(), "")
+            Ordering::Less => {
+                let (key, o) = old.next().expect("peeked");
+                (key, Some(o), None)
             }
-            (Some((ko, vo)), None) => {
-                old_iter.next();
-                (ko, vo.as_str(), "")
-            }
-            (_, Some((kn, vn))) => {
-                new_iter.next();
-                (kn, "", vn.as_str())
+            Ordering::Greater => {
+                let (key, n) = new.next().expect("peeked");
+                (key, None, Some(n))
             }
         };
-        out.extend(field_diff(name, o, n, contextual));
+        let same = match (&o, &n) {
+            (Some(o), Some(n)) => o.same(n),
+            _ => false,
+        };
+        if same && !contextual {
+            continue;
+        }
+        let (o, n) = (text(o), text(n));
+        // A value printed as "" counts as absent.
+        let same = same || o == n;
+        if let Some(diff_type) = change(same, o.is_empty(), n.is_empty(), contextual) {
+            out.push(FieldDiff {
+                diff_type,
+                name: key.into_string(),
+                old: o,
+                new: n,
+                annotations: Vec::new(),
+            });
+        }
     }
     out
+}
+
+/// A value as printed; "" when absent.
+fn text(value: Option<Val<'_>>) -> String {
+    value.map_or_else(String::new, Val::into_string)
 }

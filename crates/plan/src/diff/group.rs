@@ -8,7 +8,7 @@ use super::flat::{field_diffs, flat};
 use super::network::network_diffs;
 use super::objects::{
     affinity_diffs, block_diff, constraint_diffs, list, opaque_map_diff, pair_by_key,
-    primitive_object_diff,
+    primitive_block_diff,
 };
 use super::service::service_diffs;
 use super::task::{task_diffs, unchanged_tasks};
@@ -50,7 +50,7 @@ fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>, contextual: bool
         new_flat.opt("ShutdownDelay", n.shutdown_delay);
     }
     // Group fields are never contextual, as in Nomad.
-    let fields = field_diffs(&old_flat, &new_flat, false);
+    let fields = field_diffs(old_flat, new_flat, false);
 
     let mut objects = constraint_diffs(
         list(old, |g| &g.constraints),
@@ -62,36 +62,41 @@ fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>, contextual: bool
         list(new, |g| &g.affinities),
         contextual,
     ));
-    let block = |name: &str, o, n| primitive_object_diff(name, &o, &n, contextual);
-    objects.extend(block(
+    objects.extend(primitive_block_diff(
         "RestartPolicy",
-        flat(old.and_then(|g| g.restart_policy.as_ref())),
-        flat(new.and_then(|g| g.restart_policy.as_ref())),
+        old.and_then(|g| g.restart_policy.as_ref()),
+        new.and_then(|g| g.restart_policy.as_ref()),
+        contextual,
     ));
-    objects.extend(block(
+    objects.extend(primitive_block_diff(
         "Migrate",
-        flat(old.and_then(|g| g.migrate.as_ref())),
-        flat(new.and_then(|g| g.migrate.as_ref())),
+        old.and_then(|g| g.migrate.as_ref()),
+        new.and_then(|g| g.migrate.as_ref()),
+        contextual,
     ));
-    objects.extend(block(
+    objects.extend(primitive_block_diff(
         "ReschedulePolicy",
-        flat(old.and_then(|g| g.reschedule_policy.as_ref())),
-        flat(new.and_then(|g| g.reschedule_policy.as_ref())),
+        old.and_then(|g| g.reschedule_policy.as_ref()),
+        new.and_then(|g| g.reschedule_policy.as_ref()),
+        contextual,
     ));
-    objects.extend(block(
+    objects.extend(primitive_block_diff(
         "EphemeralDisk",
-        flat(old.and_then(|g| g.ephemeral_disk.as_ref())),
-        flat(new.and_then(|g| g.ephemeral_disk.as_ref())),
+        old.and_then(|g| g.ephemeral_disk.as_ref()),
+        new.and_then(|g| g.ephemeral_disk.as_ref()),
+        contextual,
     ));
-    objects.extend(block(
+    objects.extend(primitive_block_diff(
         "Consul",
-        flat(old.and_then(|g| g.consul.as_ref())),
-        flat(new.and_then(|g| g.consul.as_ref())),
+        old.and_then(|g| g.consul.as_ref()),
+        new.and_then(|g| g.consul.as_ref()),
+        contextual,
     ));
-    objects.extend(block(
+    objects.extend(primitive_block_diff(
         "Update",
-        flat(old.and_then(|g| g.update.as_ref())),
-        flat(new.and_then(|g| g.update.as_ref())),
+        old.and_then(|g| g.update.as_ref()),
+        new.and_then(|g| g.update.as_ref()),
+        contextual,
     ));
     objects.extend(block_diff(
         "Disconnect",

@@ -31,7 +31,7 @@ pub(crate) fn job_diff(
         (Some(_), Some(n)) => (&n.id, DiffType::None),
     };
     // Job fields are never contextual, as in Nomad.
-    let fields = field_diffs(&flat(old), &flat(new), false);
+    let fields = field_diffs(flat(old), flat(new), false);
     let mut objects = Vec::new();
     objects.extend(changed_string_set_diff(
         "Datacenters",
@@ -138,11 +138,10 @@ fn multiregion_diff(
 ) -> Option<ObjectDiff> {
     let diff_type = presence(old, new)?;
     let mut diff = object("Multiregion", diff_type, Vec::new());
-    let strategy = |m: Option<&'_ Multiregion>| flat(m.and_then(|m| m.strategy.as_ref()));
     diff.objects.extend(primitive_object_diff(
         "Strategy",
-        &strategy(old),
-        &strategy(new),
+        flat(old.and_then(|m| m.strategy.as_ref())),
+        flat(new.and_then(|m| m.strategy.as_ref())),
         contextual,
     ));
     let (old_regions, new_regions) = (list(old, |m| &m.regions), list(new, |m| &m.regions));
@@ -150,7 +149,7 @@ fn multiregion_diff(
         if presence(o, n).is_none() {
             continue;
         }
-        let fields = field_diffs(&flat(o), &flat(n), contextual);
+        let fields = field_diffs(flat(o), flat(n), contextual);
         let Some(region_type) = type_from_fields(&fields) else {
             continue;
         };

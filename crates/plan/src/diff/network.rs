@@ -3,7 +3,7 @@
 use drover_model::{Dns, NetworkResource, Port};
 use serde_json::Value;
 
-use super::flat::{Flat, field_diffs, scalar_string};
+use super::flat::{Flat, field_diffs, scalar_val};
 use super::objects::{block_diff, keyed_diffs, list, object, presence, primitive_object_diff};
 use super::types::{ObjectDiff, sort_objects};
 
@@ -80,23 +80,25 @@ fn port_diffs(old: &[Port], new: &[Port], dynamic: bool, contextual: bool) -> Ve
         |o, n| {
             primitive_object_diff(
                 name,
-                &port_flat(o, dynamic),
-                &port_flat(n, dynamic),
+                port_flat(o, dynamic),
+                port_flat(n, dynamic),
                 contextual,
             )
         },
     )
 }
 
-fn port_flat(port: Option<&Port>, dynamic: bool) -> Flat {
+fn port_flat(port: Option<&Port>, dynamic: bool) -> Flat<'_> {
     let mut f = Flat::default();
     if let Some(p) = port {
-        f.str("Label", &p.label);
+        f.put("HostNetwork", &p.host_network);
+        if !dynamic {
+            f.put("IgnoreCollision", p.ignore_collision);
+        }
+        f.put("Label", &p.label);
         f.put("To", p.to);
-        f.str("HostNetwork", &p.host_network);
         if !dynamic {
             f.put("Value", p.value);
-            f.put("IgnoreCollision", p.ignore_collision);
         }
     }
     f
@@ -105,37 +107,39 @@ fn port_flat(port: Option<&Port>, dynamic: bool) -> Flat {
 /// Each DNS list is one field, comma-joined, present only when non-empty.
 fn dns_diff(old: Option<&Dns>, new: Option<&Dns>, contextual: bool) -> Option<ObjectDiff> {
     let diff_type = presence(old, new)?;
-    let dns_flat = |dns: Option<&Dns>| {
-        let mut f = Flat::default();
-        if let Some(d) = dns {
-            for (name, list) in [
-                ("Servers", &d.servers),
-                ("Searches", &d.searches),
-                ("Options", &d.options),
-            ] {
-                if !list.is_empty() {
-                    f.put(name, list.join(","));
-                }
-            }
-        }
-        f
-    };
     Some(object(
         "DNS",
         diff_type,
-        field_diffs(&dns_flat(old), &dns_flat(new), contextual),
+        field_diffs(dns_flat(old), dns_flat(new), contextual),
     ))
+}
+
+fn dns_flat(dns: Option<&Dns>) -> Flat<'_> {
+    let mut f = Flat::default();
+    if let Some(d) = dns {
+        for (name, list) in [
+            ("Options", &d.options),
+            ("Searches", &d.searches),
+            ("Servers", &d.servers),
+        ] {
+            if !list.is_empty() {
+                f.put(name, list.join(","));
+            }
+        }
+    }
+    f
 }
 
 /// The CNI args, one field per key, typed by its fields.
 fn cni_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
-    let args_flat = |cni: Option<&Value>| {
-        let mut f = Flat::default();
-        let args = cni.and_then(|c| c.get("Args")).and_then(Value::as_object);
-        for (k, v) in args.into_iter().flatten() {
-            f.put(k.clone(), scalar_string(v));
-        }
-        f
-    };
-    primitive_object_diff("CNIConfig", &args_flat(old), &args_flat(new), contextual)
+    primitive_object_diff("CNIConfig", cni_args(old), cni_args(new), contextual)
+}
+
+fn cni_args(cni: Option<&Value>) -> Flat<'_> {
+    let mut f = Flat::default();
+    let args = cni.and_then(|c| c.get("Args")).and_then(Value::as_object);
+    for (k, v) in args.into_iter().flatten() {
+        f.put(k.clone(), scalar_val(v));
+    }
+    f
 }

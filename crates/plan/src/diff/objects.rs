@@ -44,7 +44,7 @@ pub(crate) fn block_diff<T: Primitives + PartialEq>(
     Some(object(
         name,
         diff_type,
-        field_diffs(&flat(old), &flat(new), contextual),
+        field_diffs(flat(old), flat(new), contextual),
     ))
 }
 
@@ -53,13 +53,26 @@ pub(crate) fn block_diff<T: Primitives + PartialEq>(
 /// only Deleted fields, Deleted; no changed field, no object at all.
 pub(crate) fn primitive_object_diff(
     name: &str,
-    old: &Flat,
-    new: &Flat,
+    old: Flat<'_>,
+    new: Flat<'_>,
     contextual: bool,
 ) -> Option<ObjectDiff> {
     let fields = field_diffs(old, new, contextual);
     let diff_type = type_from_fields(&fields)?;
     Some(object(name, diff_type, fields))
+}
+
+/// [`primitive_object_diff`] of two optional blocks; equal blocks are not flattened at all.
+pub(crate) fn primitive_block_diff<T: Primitives + PartialEq>(
+    name: &str,
+    old: Option<&T>,
+    new: Option<&T>,
+    contextual: bool,
+) -> Option<ObjectDiff> {
+    if old == new {
+        return None;
+    }
+    primitive_object_diff(name, flat(old), flat(new), contextual)
 }
 
 pub(crate) fn type_from_fields(fields: &[FieldDiff]) -> Option<DiffType> {
@@ -122,7 +135,7 @@ pub(crate) fn primitive_set_diff<'a, T: Primitives + PartialEq>(
         return Vec::new();
     }
     keyed_diffs(old, new, key, |o, n| {
-        primitive_object_diff(name, &flat(o), &flat(n), contextual)
+        primitive_object_diff(name, flat(o), flat(n), contextual)
     })
 }
 
@@ -248,6 +261,6 @@ pub(crate) fn opaque_map_diff(
     Some(object(
         name,
         diff_type,
-        field_diffs(&old_flat, &new_flat, contextual),
+        field_diffs(old_flat, new_flat, contextual),
     ))
 }

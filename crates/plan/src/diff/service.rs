@@ -132,38 +132,40 @@ fn header_diff(
     } else {
         DiffType::Edited
     };
-    let header_flat = |headers: &BTreeMap<String, Vec<String>>| {
-        let mut f = Flat::default();
-        for (name, values) in headers {
-            for (i, v) in values.iter().enumerate() {
-                f.put(format!("{name}[{i}]"), v);
-            }
-        }
-        f
-    };
     Some(object(
         "Header",
         diff_type,
-        field_diffs(&header_flat(old), &header_flat(new), contextual),
+        field_diffs(header_flat(old), header_flat(new), contextual),
     ))
+}
+
+fn header_flat(headers: &BTreeMap<String, Vec<String>>) -> Flat<'_> {
+    let mut f = Flat::default();
+    for (name, values) in headers {
+        for (i, v) in values.iter().enumerate() {
+            f.put(format!("{name}[{i}]"), v);
+        }
+    }
+    f
 }
 
 /// DNS SRV weights; Nomad shows each only when positive.
 fn weights_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
     let diff_type = presence(old, new)?;
-    let weights_flat = |weights: Option<&Value>| {
-        let mut f = Flat::default();
-        for name in ["Passing", "Warning"] {
-            let value = weights.and_then(|w| w.get(name)).and_then(Value::as_i64);
-            if let Some(v) = value.filter(|v| *v > 0) {
-                f.put(name, v);
-            }
-        }
-        f
-    };
     Some(object(
         "Weights",
         diff_type,
-        field_diffs(&weights_flat(old), &weights_flat(new), contextual),
+        field_diffs(weights_flat(old), weights_flat(new), contextual),
     ))
+}
+
+fn weights_flat(weights: Option<&Value>) -> Flat<'_> {
+    let mut f = Flat::default();
+    for name in ["Passing", "Warning"] {
+        let value = weights.and_then(|w| w.get(name)).and_then(Value::as_i64);
+        if let Some(v) = value.filter(|v| *v > 0) {
+            f.put(name, v);
+        }
+    }
+    f
 }

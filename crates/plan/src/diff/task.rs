@@ -7,7 +7,8 @@ use super::flat::{field_diffs, flat};
 use super::network::network_diffs;
 use super::objects::{
     affinity_diffs, block_diff, constraint_diffs, keyed_diffs, list, opaque_map_diff, pair_by_key,
-    positional_diffs, primitive_object_diff, primitive_set_diff, string_set_diff, strings,
+    positional_diffs, primitive_block_diff, primitive_object_diff, primitive_set_diff,
+    string_set_diff, strings,
 };
 use super::service::service_diffs;
 use super::types::{DiffType, ObjectDiff, TaskDiff, sort_objects};
@@ -21,13 +22,15 @@ pub(crate) fn task_diffs(old: &[Task], new: &[Task], contextual: bool) -> Vec<Ta
         .collect()
 }
 
-/// The task diffs of a group that did not change: every task, None.
+/// The task diffs of a group that did not change: every task name once, in order, None.
 pub(crate) fn unchanged_tasks(tasks: &[Task]) -> Vec<TaskDiff> {
-    pair_by_key(tasks, &[], |t| t.name.as_str())
+    let mut names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
         .into_iter()
-        .flat_map(|(t, _)| t)
-        .map(|t| TaskDiff {
-            name: t.name.clone(),
+        .map(|name| TaskDiff {
+            name: name.to_owned(),
             ..TaskDiff::default()
         })
         .collect()
@@ -47,7 +50,7 @@ fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDi
         _ => DiffType::Edited,
     };
     // Task fields are never contextual, as in Nomad.
-    let fields = field_diffs(&flat(old), &flat(new), false);
+    let fields = field_diffs(flat(old), flat(new), false);
 
     let mut objects = constraint_diffs(
         list(old, |t| &t.constraints),
@@ -71,16 +74,16 @@ fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDi
         new.and_then(|t| t.resources.as_ref()),
         contextual,
     ));
-    objects.extend(primitive_object_diff(
+    objects.extend(primitive_block_diff(
         "LogConfig",
-        &flat(old.and_then(|t| t.log_config.as_ref())),
-        &flat(new.and_then(|t| t.log_config.as_ref())),
+        old.and_then(|t| t.log_config.as_ref()),
+        new.and_then(|t| t.log_config.as_ref()),
         contextual,
     ));
-    objects.extend(primitive_object_diff(
+    objects.extend(primitive_block_diff(
         "DispatchPayload",
-        &flat(old.and_then(|t| t.dispatch_payload.as_ref())),
-        &flat(new.and_then(|t| t.dispatch_payload.as_ref())),
+        old.and_then(|t| t.dispatch_payload.as_ref()),
+        new.and_then(|t| t.dispatch_payload.as_ref()),
         contextual,
     ));
     objects.extend(primitive_set_diff(
@@ -107,10 +110,10 @@ fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDi
         |s| s.name.as_str(),
         |o, n| block_diff("Secret", o, n, contextual),
     ));
-    objects.extend(primitive_object_diff(
+    objects.extend(primitive_block_diff(
         "Consul",
-        &flat(old.and_then(|t| t.consul.as_ref())),
-        &flat(new.and_then(|t| t.consul.as_ref())),
+        old.and_then(|t| t.consul.as_ref()),
+        new.and_then(|t| t.consul.as_ref()),
         contextual,
     ));
     objects.extend(template_diffs(
@@ -252,6 +255,10 @@ fn schedule_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> 
     if old == new {
         return None;
     }
-    let cron = |s: Option<&Value>| scalar_members(s.and_then(|s| s.get("Cron")));
-    primitive_object_diff("Schedule", &cron(old), &cron(new), contextual)
+    primitive_object_diff(
+        "Schedule",
+        scalar_members(old.and_then(|s| s.get("Cron"))),
+        scalar_members(new.and_then(|s| s.get("Cron"))),
+        contextual,
+    )
 }

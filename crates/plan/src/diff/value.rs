@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::flat::{Flat, field_diffs, scalar_string};
+use super::flat::{Flat, field_diffs, scalar_string, scalar_val};
 use super::objects::{object, positional_diffs, presence, string_set_diff};
 use super::types::ObjectDiff;
 
@@ -26,7 +26,7 @@ pub(crate) fn value_diff(
     let mut diff = object(
         name,
         diff_type,
-        field_diffs(&scalar_fields(old), &scalar_fields(new), contextual),
+        field_diffs(scalar_fields(old), scalar_fields(new), contextual),
     );
     let empty = Map::new();
     let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
@@ -75,15 +75,15 @@ fn array(value: Option<&Value>) -> &[Value] {
 }
 
 /// The scalar members of an opaque object, as fields.
-pub(crate) fn scalar_members(value: Option<&Value>) -> Flat {
+pub(crate) fn scalar_members(value: Option<&Value>) -> Flat<'_> {
     scalar_fields(as_object(value))
 }
 
-fn scalar_fields(value: Option<&Map<String, Value>>) -> Flat {
+fn scalar_fields(value: Option<&Map<String, Value>>) -> Flat<'_> {
     let mut flat = Flat::default();
     for (k, v) in value.into_iter().flatten() {
         if !(v.is_null() || v.is_object() || v.is_array()) {
-            flat.put(k.clone(), scalar_string(v));
+            flat.put(k.clone(), scalar_val(v));
         }
     }
     flat
