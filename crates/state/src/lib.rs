@@ -14,7 +14,7 @@
 //! submission tables; see docs/compat.md).
 
 mod apply;
-pub mod command;
+mod command;
 mod encode;
 mod error;
 mod invariants;

@@ -15,10 +15,7 @@ use crate::{JobScalingEvents, PeriodicLaunch, StateError};
 
 impl Txn {
     /// Prepends the event to its group's list and keeps the newest ones.
-    pub(super) fn upsert_scaling_event(
-        &mut self,
-        c: &ScalingEventUpsert,
-    ) -> Result<(), StateError> {
+    pub(super) fn upsert_scaling_event(&mut self, c: &ScalingEventUpsert) {
         let key = self.t.job_key(&c.namespace, &c.job_id);
         let mut events = self
             .t
@@ -41,7 +38,6 @@ impl Txn {
         list.truncate(JOB_TRACKED_SCALING_EVENTS);
         self.t.scaling_events.insert(key, Arc::new(events));
         self.touch(Table::ScalingEvent);
-        Ok(())
     }
 
     pub(super) fn upsert_periodic_launch(&mut self, mut launch: PeriodicLaunch) {
@@ -70,11 +66,10 @@ impl Txn {
         self.touch(Table::ServiceRegistrations);
     }
 
-    pub(super) fn delete_service(&mut self, namespace: &str, id: &str) -> Result<(), StateError> {
+    pub(super) fn delete_service(&mut self, namespace: &str, id: &str) {
         if self.t.remove_service(namespace, id).is_some() {
             self.touch(Table::ServiceRegistrations);
         }
-        Ok(())
     }
 
     /// Services of an allocation that stopped for good are deregistered.

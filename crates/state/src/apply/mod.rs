@@ -48,59 +48,46 @@ impl Txn {
 
     fn dispatch(&mut self, command: &Command) -> Result<(), StateError> {
         match command {
-            Command::UpsertJob(c) => self.upsert_job(c),
-            Command::DeregisterJob(c) => self.deregister_job(c),
-            Command::UpsertEvals(c) => self.upsert_evals(c.evals.iter().cloned()),
-            Command::DeleteEvals(c) => self.delete_evals(c),
-            Command::ApplyPlanResults(c) => self.apply_plan_results(c),
-            Command::UpdateAllocsFromClient(c) => self.update_allocs_from_client(c),
-            Command::UpdateAllocDesiredTransitions(c) => self.update_desired_transitions(c),
-            Command::UpsertNode(c) => self.upsert_node(c),
-            Command::DeleteNodes(c) => self.delete_nodes(c),
-            Command::UpdateNodeStatus(c) => self.update_node_status(c),
+            Command::UpsertJob(c) => return self.upsert_job(c),
+            Command::DeregisterJob(c) => return self.deregister_job(c),
+            Command::UpsertEvals(c) => return self.upsert_evals(c.evals.iter().cloned()),
+            Command::DeleteEvals(c) => return self.delete_evals(c),
+            Command::ApplyPlanResults(c) => return self.apply_plan_results(c),
+            Command::UpdateAllocsFromClient(c) => return self.update_allocs_from_client(c),
+            Command::UpdateAllocDesiredTransitions(c) => {
+                return self.update_desired_transitions(c);
+            }
+            Command::UpsertNode(c) => return self.upsert_node(c),
+            Command::DeleteNodes(c) => return self.delete_nodes(c),
+            Command::UpdateNodeStatus(c) => return self.update_node_status(c),
             Command::UpdateNodeEligibility(c) => {
-                self.update_node_eligibility(&c.node_id, &c.eligibility, c.updated_at)
+                return self.update_node_eligibility(&c.node_id, &c.eligibility, c.updated_at);
             }
-            Command::UpdateNodeDrain(c) => self.update_node_drain(c),
+            Command::UpdateNodeDrain(c) => return self.update_node_drain(c),
             Command::UpdateJobStability(c) => {
-                self.update_job_stability(&c.namespace, &c.job_id, c.version, c.stable)
+                return self.update_job_stability(&c.namespace, &c.job_id, c.version, c.stable);
             }
-            Command::UpdateJobVersionTag(c) => self.update_job_version_tag(c),
-            Command::UpdateDeploymentStatus(c) => self.update_deployment_status(c),
-            Command::PromoteDeployment(c) => self.promote_deployment(c),
-            Command::UpdateDeploymentAllocHealth(c) => self.update_deployment_alloc_health(c),
+            Command::UpdateJobVersionTag(c) => return self.update_job_version_tag(c),
+            Command::UpdateDeploymentStatus(c) => return self.update_deployment_status(c),
+            Command::PromoteDeployment(c) => return self.promote_deployment(c),
+            Command::UpdateDeploymentAllocHealth(c) => {
+                return self.update_deployment_alloc_health(c);
+            }
+            Command::DeleteNamespaces(c) => return self.delete_namespaces(&c.names),
+            Command::Batch(commands) => {
+                return commands.iter().try_for_each(|c| self.dispatch(c));
+            }
+            // The writes below cannot fail.
             Command::UpsertScalingEvent(c) => self.upsert_scaling_event(c),
-            Command::UpsertPeriodicLaunch(c) => {
-                self.upsert_periodic_launch(c.clone());
-                Ok(())
-            }
-            Command::UpsertServiceRegistrations(c) => {
-                self.upsert_services(&c.services);
-                Ok(())
-            }
+            Command::UpsertPeriodicLaunch(c) => self.upsert_periodic_launch(c.clone()),
+            Command::UpsertServiceRegistrations(c) => self.upsert_services(&c.services),
             Command::DeleteServiceRegistration(c) => self.delete_service(&c.namespace, &c.id),
-            Command::UpsertNamespaces(c) => {
-                self.upsert_namespaces(&c.namespaces);
-                Ok(())
-            }
-            Command::DeleteNamespaces(c) => self.delete_namespaces(&c.names),
-            Command::UpsertAclPolicies(c) => {
-                self.upsert_acl_policies(&c.policies);
-                Ok(())
-            }
-            Command::DeleteAclPolicies(c) => {
-                self.delete_acl_policies(&c.names);
-                Ok(())
-            }
-            Command::UpsertAclTokens(c) => {
-                self.upsert_acl_tokens(&c.tokens);
-                Ok(())
-            }
-            Command::DeleteAclTokens(c) => {
-                self.delete_acl_tokens(&c.accessor_ids);
-                Ok(())
-            }
-            Command::Batch(commands) => commands.iter().try_for_each(|c| self.dispatch(c)),
+            Command::UpsertNamespaces(c) => self.upsert_namespaces(&c.namespaces),
+            Command::UpsertAclPolicies(c) => self.upsert_acl_policies(&c.policies),
+            Command::DeleteAclPolicies(c) => self.delete_acl_policies(&c.names),
+            Command::UpsertAclTokens(c) => self.upsert_acl_tokens(&c.tokens),
+            Command::DeleteAclTokens(c) => self.delete_acl_tokens(&c.accessor_ids),
         }
+        Ok(())
     }
 }
