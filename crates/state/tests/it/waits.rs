@@ -46,3 +46,14 @@ fn a_commit_wakes_a_waiter_and_calls_the_hooks_in_order() {
     assert_eq!(*seen.lock().expect("lock"), vec![1, 2, 3]);
     assert_eq!(store.wait_for_index(&[], 2, Instant::now()), 3);
 }
+
+#[test]
+fn the_store_and_its_snapshots_cross_threads() {
+    fn shared<T: Send + Sync + 'static>(_: &T) {}
+    let store = StateStore::new();
+    shared(&store);
+    shared(&store.snapshot());
+    let snapshot = store.snapshot();
+    let reader = thread::spawn(move || snapshot.namespace("default").is_some());
+    assert!(reader.join().expect("reader"));
+}
