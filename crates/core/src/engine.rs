@@ -102,13 +102,13 @@ impl Engine {
         let mut blocked = engine.blocked.lock();
         for eval in &evals {
             if eval.status == EvalStatus::Blocked {
-                released.extend(blocked.block(eval.clone(), None));
+                released.extend(blocked.block(Arc::clone(eval), None));
             }
         }
         drop(blocked);
         engine.broker.with(|b| {
             for eval in evals.iter().filter(|e| e.status == EvalStatus::Pending) {
-                b.enqueue(eval.clone(), now);
+                b.enqueue(Arc::clone(eval), now);
             }
             b.enqueue_all(released, now);
         });

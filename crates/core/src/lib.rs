@@ -19,6 +19,8 @@ mod config;
 mod engine;
 pub mod error;
 mod ids;
+mod job_dispatch;
+mod job_history;
 mod job_plan;
 mod jobs;
 mod log;
