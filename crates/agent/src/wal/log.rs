@@ -96,7 +96,8 @@ impl WalLog {
 
     /// Starts a new segment whose first entry is `index`.
     fn rotate(&mut self, index: u64) -> Result<(), LogError> {
-        let next = ActiveSegment::create(&self.dir, index).map_err(|e| self.fail("failed to start the segment after", e))?;
+        let next = ActiveSegment::create(&self.dir, index)
+            .map_err(|e| self.fail("failed to start the segment after", e))?;
         let previous = std::mem::replace(&mut self.active, next);
         self.closed.push(previous.first_index);
         self.rotate = false;
