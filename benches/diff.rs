@@ -1,0 +1,83 @@
+//! B7 of perf-anchors.md section 8: the job diff of two large jobs, contextual as the plan and
+//! versions endpoints ask for it. The job has 100 task groups of 10 tasks, each task with about
+//! 50 flattened fields (an env map, meta, driver config, resources, logs, an artifact and a
+//! template).
+//!
+//! - `diff/one_field_changed`: one env value of one task differs. Goal: at most 200 µs.
+//! - `diff/every_field_changed`: every value of every group and task differs (names match, so
+//!   everything pairs up and is Edited). Goal: at most 5 ms.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use drover::model::{Job, decode_value};
+use drover::plan::diff::{DiffType, job_diff};
+use serde_json::{Value, json};
+
+const GROUPS: usize = 100;
+const TASKS: usize = 10;
+
+/// One task; `v` varies every value while keeping the names.
+fn task(name: String, v: u64) -> Value {
+    let env: serde_json::Map<String, Value> = (0..15)
+        .map(|i| (format!("VAR_{i}"), json!(format!("value-{i}-{v}"))))
+        .collect();
+    json!({
+        "Name": name,
+        "Driver": if v == 0 { "docker" } else { "podman" },
+        "User": format!("user-{v}"),
+        "Env": env,
+        "Meta": {"a": format!("{v}"), "b": format!("b{v}"), "c": format!("c{v}"), "d": "x", "e": format!("e{v}")},
+        "KillTimeout": 5_000_000_000_u64 + v,
+        "KillSignal": format!("SIG{v}"),
+        "Config": {"image": format!("app:{v}"), "args": ["-p", format!("{v}")], "ports": [format!("http{v}")]},
+        "Resources": {"CPU": 100 + v, "MemoryMB": 256 + v, "MemoryMaxMB": 512 + v},
+        "LogConfig": {"MaxFiles": 10 + v, "MaxFileSizeMB": 10 + v},
+        "Artifacts": [{"GetterSource": format!("https://example.com/{v}.tgz"), "RelativeDest": "local/app",
+                       "GetterOptions": {"checksum": format!("sha256:{v}")}}],
+        "Templates": [{"DestPath": "local/conf", "EmbeddedTmpl": format!("x={v}"), "ChangeMode": "restart",
+                       "Splay": 5_000_000_000_u64 + v, "Perms": "0644"}],
+    })
+}
+
+fn job(v: u64) -> Job {
+    let groups: Vec<Value> = (0..GROUPS)
+        .map(|g| {
+            json!({
+                "Name": format!("group-{g}"),
+                "Count": 3 + v,
+                "Meta": {"team": format!("t{v}")},
+                "RestartPolicy": {"Attempts": 2 + v, "Interval": 1_800_000_000_000_u64, "Delay": 15_000_000_000_u64 + v, "Mode": "fail"},
+                "EphemeralDisk": {"SizeMB": 300 + v},
+                "Tasks": (0..TASKS).map(|t| task(format!("task-{t}"), v)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let value = json!({
+        "ID": "big", "Name": "big", "Type": "service", "Priority": 50 + v,
+        "Datacenters": ["dc1"], "TaskGroups": groups,
+    });
+    decode_value(value, "Job").expect("job decodes")
+}
+
+fn bench(c: &mut Criterion) {
+    let old = job(0);
+
+    let mut one = old.clone();
+    one.task_groups[57].tasks[3]
+        .env
+        .insert("VAR_7".to_owned(), "changed".to_owned());
+    let diff = job_diff(Some(&old), Some(&one), true).expect("diff");
+    assert_eq!(diff.diff_type, DiffType::Edited);
+    c.bench_function("diff/one_field_changed", |b| {
+        b.iter(|| job_diff(black_box(Some(&old)), black_box(Some(&one)), true))
+    });
+
+    let every = job(1);
+    c.bench_function("diff/every_field_changed", |b| {
+        b.iter(|| job_diff(black_box(Some(&old)), black_box(Some(&every)), true))
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
