@@ -185,7 +185,7 @@ fn segments<'a>(call: &'a Call, prefix: &str) -> Vec<&'a str> {
 pub async fn evaluations(app: App, call: Call) -> Response {
     list(&app, &call, Table::Evals, "/v1/evaluations", |s, o| {
         let page = s.list_evals(&o.namespaces(), &o.page(), &|_| true);
-        (page.items, page.next_token)
+        (page.items.into_iter().cloned().collect(), page.next_token)
     })
     .await
 }
@@ -262,7 +262,7 @@ pub async fn allocation(app: App, call: Call) -> Response {
 pub async fn deployments(app: App, call: Call) -> Response {
     list(&app, &call, Table::Deployment, "/v1/deployments", |s, o| {
         let page = s.list_deployments(&o.namespaces(), &o.page(), &|_| true);
-        (page.items, page.next_token)
+        (page.items.into_iter().cloned().collect(), page.next_token)
     })
     .await
 }
