@@ -441,10 +441,6 @@ fn endpoints_not_built_yet() {
     let agent = start();
     let cases = [
         ("POST", "/v1/jobs/parse", "job parse (HCL jobspecs)"),
-        ("POST", "/v1/job/web/dispatch", "job dispatch"),
-        ("PUT", "/v1/job/web/dispatch/payload", "job dispatch"),
-        ("POST", "/v1/job/web/revert", "job revert"),
-        ("POST", "/v1/job/web/stable", "job stability"),
         ("POST", "/v1/job/web/periodic/force", "periodic force"),
         ("GET", "/v1/job/web/scale", "job scale status"),
         ("POST", "/v1/job/web/scale", "job scale"),
@@ -463,4 +459,168 @@ fn endpoints_not_built_yet() {
         let response = agent.send(method, path, &[], Some(b"{}"));
         check_error(&response, 501, &format!("not implemented yet: {what}"));
     }
+}
+
+#[test]
+fn revert_and_stable() {
+    let agent = start();
+    register(&agent, "web");
+    let mut body: serde_json::Value = serde_json::from_str(&job_body("web")).unwrap();
+    body["Job"]["TaskGroups"][0]["Count"] = json!(2);
+    check_json(&agent.post("/v1/jobs", &body.to_string()));
+
+    let revert = json!({"JobID": "web", "JobVersion": 0, "EnforcePriorVersion": 1});
+    let response = agent.post("/v1/job/web/revert", &revert.to_string());
+    let body = check_json(&response);
+    // Nomad sends the query meta here, with the leader unknown.
+    assert_eq!(
+        response.nomad_headers(),
+        [
+            format!("x-nomad-index={}", body["Index"]),
+            "x-nomad-knownleader=false".to_string(),
+            "x-nomad-lastcontact=0".to_string(),
+        ]
+    );
+    let job = check_json(&agent.get("/v1/job/web"));
+    assert_eq!(
+        (
+            job["Version"].as_u64(),
+            job["TaskGroups"][0]["Count"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    check_error(
+        &agent.put("/v1/job/web/revert", r#"{"JobID": "web", "JobVersion": 2}"#),
+        500,
+        "can't revert to current version",
+    );
+    check_error(
+        &agent.put(
+            "/v1/job/web/revert",
+            r#"{"JobID": "web", "JobVersion": 0, "EnforcePriorVersion": 5}"#,
+        ),
+        500,
+        "Current job has version 2; enforcing version 5",
+    );
+    check_error(
+        &agent.post("/v1/job/web/revert", r#"{"JobVersion": 0}"#),
+        400,
+        "JobID must be specified",
+    );
+    check_error(
+        &agent.post("/v1/job/web/revert", r#"{"JobID": "x"}"#),
+        400,
+        "Job ID does not match",
+    );
+    check_error(
+        &agent.post("/v1/job/web/revert", ""),
+        400,
+        "Request body is empty",
+    );
+    check_error(
+        &agent.post("/v1/job/nope/revert", r#"{"JobID": "nope"}"#),
+        500,
+        "job \"nope\" not found",
+    );
+
+    let response = agent.post(
+        "/v1/job/web/stable",
+        r#"{"JobID": "web", "JobVersion": 0, "Stable": true}"#,
+    );
+    let body = check_json(&response);
+    assert_eq!(
+        response.nomad_headers(),
+        [format!("x-nomad-index={}", body["Index"])]
+    );
+    let versions = check_json(&agent.get("/v1/job/web/versions"));
+    let stable: Vec<(u64, bool)> = versions["Versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["Version"].as_u64().unwrap(),
+                v["Stable"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(stable.contains(&(0, true)), "{stable:?}");
+    check_error(
+        &agent.post(
+            "/v1/job/web/stable",
+            r#"{"JobID": "web", "JobVersion": 9, "Stable": true}"#,
+        ),
+        500,
+        "job \"web\" in namespace \"default\" at version 9 not found",
+    );
+    check_error(
+        &agent.post("/v1/job/web/stable", r#"{"JobVersion": 0}"#),
+        400,
+        "JobID must be specified",
+    );
+}
+
+#[test]
+fn dispatch() {
+    let agent = start();
+    let mut body: serde_json::Value = serde_json::from_str(&job_body("params")).unwrap();
+    body["Job"]["Type"] = json!("batch");
+    body["Job"]["ParameterizedJob"] = json!({"Payload": "optional", "MetaRequired": ["time"]});
+    let parent = check_json(&agent.post("/v1/jobs", &body.to_string()));
+    assert_eq!(parent["EvalID"], "");
+
+    // python-nomad's body: a null payload, and the token where Nomad does not read it.
+    let request = json!({"Meta": {"time": "5"}, "Payload": null, "IdPrefixTemplate": "run1", "idempotency_token": null});
+    let response = agent.post("/v1/job/params/dispatch", &request.to_string());
+    let dispatched = check_json(&response);
+    assert_eq!(
+        response.nomad_headers(),
+        [format!("x-nomad-index={}", dispatched["Index"])]
+    );
+    let child = dispatched["DispatchedJobID"].as_str().unwrap();
+    assert!(child.starts_with("params/dispatch-run1-"), "{child}");
+    assert!(!dispatched["EvalID"].as_str().unwrap().is_empty());
+    let job = check_json(&agent.get(&format!("/v1/job/{child}")));
+    assert_eq!(
+        (job["ParentID"].as_str(), job["Meta"]["time"].as_str()),
+        (Some("params"), Some("5"))
+    );
+
+    // The idempotency token is a query parameter: the second dispatch returns the first child.
+    let path = "/v1/job/params/dispatch?idempotency_token=abc";
+    let first = check_json(&agent.put(path, r#"{"Meta": {"time": "1"}}"#));
+    let again = check_json(&agent.put(path, r#"{"Meta": {"time": "1"}}"#));
+    assert_eq!(again["DispatchedJobID"], first["DispatchedJobID"]);
+    assert_eq!(again["EvalID"], "");
+
+    // /dispatch/payload sends the raw body as the payload.
+    body["Job"]["ID"] = json!("raw");
+    body["Job"]["ParameterizedJob"] = json!({"Payload": "required"});
+    check_json(&agent.post("/v1/jobs", &body.to_string()));
+    let response = agent.send("POST", "/v1/job/raw/dispatch/payload", &[], Some(b"hello"));
+    let dispatched = check_json(&response);
+    let child = dispatched["DispatchedJobID"].as_str().unwrap();
+    let job = check_json(&agent.get(&format!("/v1/job/{}", child.replace('/', "%2F"))));
+    assert_eq!(job["Payload"], "aGVsbG8=");
+
+    check_error(
+        &agent.post("/v1/job/params/dispatch", r#"{"Meta": {}}"#),
+        500,
+        "Dispatch did not provide required meta keys: [time]",
+    );
+    check_error(
+        &agent.post("/v1/job/params/dispatch", r#"{"JobID": "other"}"#),
+        400,
+        "Job ID does not match",
+    );
+    check_error(
+        &agent.post("/v1/job/params/dispatch", ""),
+        400,
+        "Request body is empty",
+    );
+    check_error(
+        &agent.post("/v1/job/nope/dispatch", "{}"),
+        500,
+        "parameterized job not found",
+    );
 }

@@ -7,8 +7,9 @@
 use axum::http::Method;
 use axum::response::Response;
 use drover_core::api::{
-    JobDeregisterOptions, JobEvaluateRequest, JobPlanRequest, JobRegisterRequest,
-    JobValidateRequest, JobVersionsOptions, ListJobsOptions, Read, RequestContext,
+    JobDeregisterOptions, JobDispatchRequest, JobEvaluateRequest, JobPlanRequest,
+    JobRegisterRequest, JobRevertRequest, JobStabilityRequest, JobValidateRequest,
+    JobVersionsOptions, ListJobsOptions, Read, RequestContext,
 };
 use drover_core::state::Table;
 use drover_core::{ApiError, ApiResult, Engine, tables};
@@ -264,9 +265,63 @@ pub async fn job(app: App, call: Call) -> Response {
             call.reply(result, |r| Meta::Index(r.index))
         }
         JobRoute::PeriodicForce if write => not_implemented("periodic force"),
-        JobRoute::Dispatch | JobRoute::DispatchPayload if write => not_implemented("job dispatch"),
-        JobRoute::Revert if write => not_implemented("job revert"),
-        JobRoute::Stable if write => not_implemented("job stability"),
+        JobRoute::Dispatch | JobRoute::DispatchPayload if write => {
+            let request = if route == JobRoute::DispatchPayload {
+                Ok(JobDispatchRequest {
+                    payload: call.body.to_vec(),
+                    ..JobDispatchRequest::default()
+                })
+            } else {
+                call.decode::<JobDispatchRequest>()
+            };
+            let result = match request {
+                Ok(request) => {
+                    let ctx = call.context();
+                    let token = call.query.get("idempotency_token").to_string();
+                    app.write(
+                        move |engine| engine.dispatch_job(&ctx, &id, request, &token),
+                        |r| &r.eval_id,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            call.reply(result, |r| Meta::Index(r.index))
+        }
+        JobRoute::Revert if write => {
+            let result = match call.decode::<JobRevertRequest>() {
+                Ok(request) => {
+                    let ctx = call.context();
+                    app.write(
+                        move |engine| engine.revert_job(&ctx, &id, &request),
+                        |r| &r.eval_id,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            // Nomad sets the query meta here, which the register path never fills in: the
+            // leader is reported unknown.
+            call.reply(result, |r| Meta::Query {
+                index: r.index,
+                known_leader: false,
+                next_token: String::new(),
+            })
+        }
+        JobRoute::Stable if write => {
+            let result = match call.decode::<JobStabilityRequest>() {
+                Ok(request) => {
+                    let ctx = call.context();
+                    app.write(
+                        move |engine| engine.set_job_stability(&ctx, &id, &request),
+                        |_| "",
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            call.reply(result, |r| Meta::Index(r.index))
+        }
         JobRoute::Scale if get => not_implemented("job scale status"),
         JobRoute::Scale if write => not_implemented("job scale"),
         JobRoute::Services if get => not_implemented("job services"),
