@@ -22,12 +22,8 @@ DESELECTED = {
 
 # Tests that need an engine endpoint drover does not have yet: they run, and a failure is
 # reported as xfail with the issue that brings the endpoint. Remove an entry when it lands
-# (non-strict, so a test that starts passing shows as XPASS without failing the run). Upstream
-# marks test_dispatch_job @flaky(max_runs=5), so its expected failure is counted five times.
+# (non-strict, so a test that starts passing shows as XPASS without failing the run).
 XFAIL = {
-    "tests/test_job.py::test_dispatch_job": "issue 9: the dispatch endpoint",
-    "tests/test_job.py::test_revert_job": "issue 9: the revert endpoint",
-    "tests/test_job.py::test_stable_job": "issue 9: the stable endpoint",
     "tests/test_jobs.py::test_parse_job": "issue 12: the parse endpoint (HCL jobspecs)",
 }
 
