@@ -213,12 +213,7 @@ impl<'a> Flat<'a> {
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
-                    let path = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}[{k}]")
-                    };
-                    self.value(path, v);
+                    self.value(sub_path(&prefix, k), v);
                 }
             }
             Value::Array(items) => {
@@ -233,12 +228,7 @@ impl<'a> Flat<'a> {
     /// A map of opaque values, flattened fully under `name` (bare keys when `name` is empty).
     pub(crate) fn value_map(&mut self, name: &str, map: &'a BTreeMap<String, Value>) {
         for (k, v) in map {
-            let path = if name.is_empty() {
-                k.clone()
-            } else {
-                format!("{name}[{k}]")
-            };
-            self.value(path, v);
+            self.value(sub_path(name, k), v);
         }
     }
 
@@ -256,6 +246,15 @@ impl<'a> Flat<'a> {
             );
         }
         self.entries
+    }
+}
+
+/// A map entry's path under `prefix`: `prefix[key]`, or the bare key at the top.
+fn sub_path(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{prefix}[{key}]")
     }
 }
 

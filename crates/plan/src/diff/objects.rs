@@ -139,6 +139,38 @@ pub(crate) fn primitive_set_diff<'a, T: Primitives + PartialEq>(
     })
 }
 
+/// Nomad's matching of lists without an identity (services, templates): one old and one new
+/// element are diffed directly; otherwise each old element, in order, pairs with the unmatched
+/// new element `find` picks (`find(old_index, old, new, taken)`), and what stays unmatched was
+/// deleted or added. Sorted in Nomad's object order.
+pub(crate) fn matched_diffs<'a, T: PartialEq>(
+    old: &'a [T],
+    new: &'a [T],
+    find: impl Fn(usize, &T, &[T], &[bool]) -> Option<usize>,
+    diff: impl Fn(Option<&'a T>, Option<&'a T>) -> Option<ObjectDiff>,
+) -> Vec<ObjectDiff> {
+    if old == new {
+        return Vec::new();
+    }
+    if let ([o], [n]) = (old, new) {
+        return diff(Some(o), Some(n)).into_iter().collect();
+    }
+    let mut taken = vec![false; new.len()];
+    let mut out = Vec::new();
+    for (i, o) in old.iter().enumerate() {
+        let matched = find(i, o, new, &taken);
+        if let Some(j) = matched {
+            taken[j] = true;
+        }
+        out.extend(diff(Some(o), matched.map(|j| &new[j])));
+    }
+    for (n, _) in new.iter().zip(&taken).filter(|(_, taken)| !**taken) {
+        out.extend(diff(None, Some(n)));
+    }
+    sort_objects(&mut out);
+    out
+}
+
 /// Diffs of two lists matched by position: the common prefix pairwise, then the old tail as
 /// deletions and the new tail as additions; sorted in Nomad's object order.
 pub(crate) fn positional_diffs<'a, T>(
@@ -238,6 +270,23 @@ pub(crate) fn list<'a, P, T>(
     parent.map_or(&[], |p| field(p))
 }
 
+/// The type Nomad gives the diff of a map: nothing when equal, Added from an empty map, Deleted
+/// to an empty one, Edited otherwise.
+pub(crate) fn map_type<V: PartialEq>(
+    old: &BTreeMap<String, V>,
+    new: &BTreeMap<String, V>,
+) -> Option<DiffType> {
+    if old == new {
+        None
+    } else if old.is_empty() {
+        Some(DiffType::Added)
+    } else if new.is_empty() {
+        Some(DiffType::Deleted)
+    } else {
+        Some(DiffType::Edited)
+    }
+}
+
 /// Nomad's diff of an opaque map (a task's `Config`, a scaling policy): typed Added when the old
 /// map is empty, Deleted when the new one is, Edited otherwise; fields from the full flattening.
 pub(crate) fn opaque_map_diff(
@@ -246,15 +295,7 @@ pub(crate) fn opaque_map_diff(
     new: &BTreeMap<String, Value>,
     contextual: bool,
 ) -> Option<ObjectDiff> {
-    let diff_type = if old == new {
-        return None;
-    } else if old.is_empty() {
-        DiffType::Added
-    } else if new.is_empty() {
-        DiffType::Deleted
-    } else {
-        DiffType::Edited
-    };
+    let diff_type = map_type(old, new)?;
     let (mut old_flat, mut new_flat) = (Flat::default(), Flat::default());
     old_flat.value_map("", old);
     new_flat.value_map("", new);

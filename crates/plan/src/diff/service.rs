@@ -6,40 +6,22 @@ use drover_model::{Service, ServiceCheck};
 use serde_json::Value;
 
 use super::flat::{Flat, field_diffs};
-use super::objects::{block_diff, keyed_diffs, list, object, presence, string_set_diff, strings};
-use super::types::{DiffType, ObjectDiff, sort_objects};
+use super::objects::{
+    block_diff, keyed_diffs, list, map_type, matched_diffs, object, presence, string_set_diff,
+    strings,
+};
+use super::types::ObjectDiff;
 use super::value::value_diff;
 
 /// Services have no identity. One old and one new service are diffed directly; otherwise each old
 /// service takes the best-scoring unmatched new one (same position +1, same port label +2, same
 /// name +3, a match needs more than 2), and what stays unmatched was deleted or added.
 pub(crate) fn service_diffs(old: &[Service], new: &[Service], contextual: bool) -> Vec<ObjectDiff> {
-    if old == new {
-        return Vec::new();
-    }
-    if let ([o], [n]) = (old, new) {
-        return service_diff(Some(o), Some(n), contextual)
-            .into_iter()
-            .collect();
-    }
-    let mut taken = vec![false; new.len()];
-    let mut out = Vec::new();
-    for (i, o) in old.iter().enumerate() {
-        let matched = best_match(o, i, new, &taken);
-        if let Some(j) = matched {
-            taken[j] = true;
-        }
-        out.extend(service_diff(Some(o), matched.map(|j| &new[j]), contextual));
-    }
-    for (n, _) in new.iter().zip(&taken).filter(|(_, taken)| !**taken) {
-        out.extend(service_diff(None, Some(n), contextual));
-    }
-    sort_objects(&mut out);
-    out
+    matched_diffs(old, new, best_match, |o, n| service_diff(o, n, contextual))
 }
 
 /// The first unmatched new service with the highest score above the threshold.
-fn best_match(service: &Service, index: usize, new: &[Service], taken: &[bool]) -> Option<usize> {
+fn best_match(index: usize, service: &Service, new: &[Service], taken: &[bool]) -> Option<usize> {
     let mut best: Option<(usize, u8)> = None;
     for (i, candidate) in new.iter().enumerate().filter(|(i, _)| !taken[*i]) {
         let score = u8::from(i == index)
@@ -123,15 +105,7 @@ fn header_diff(
     new: &BTreeMap<String, Vec<String>>,
     contextual: bool,
 ) -> Option<ObjectDiff> {
-    let diff_type = if old == new {
-        return None;
-    } else if old.is_empty() {
-        DiffType::Added
-    } else if new.is_empty() {
-        DiffType::Deleted
-    } else {
-        DiffType::Edited
-    };
+    let diff_type = map_type(old, new)?;
     Some(object(
         "Header",
         diff_type,

@@ -6,12 +6,12 @@ use serde_json::Value;
 use super::flat::{field_diffs, flat};
 use super::network::network_diffs;
 use super::objects::{
-    affinity_diffs, block_diff, constraint_diffs, keyed_diffs, list, opaque_map_diff, pair_by_key,
-    positional_diffs, primitive_block_diff, primitive_object_diff, primitive_set_diff,
-    string_set_diff, strings,
+    affinity_diffs, block_diff, constraint_diffs, keyed_diffs, list, matched_diffs,
+    opaque_map_diff, pair_by_key, positional_diffs, primitive_block_diff, primitive_object_diff,
+    primitive_set_diff, string_set_diff, strings,
 };
 use super::service::service_diffs;
-use super::types::{DiffType, ObjectDiff, TaskDiff, sort_objects};
+use super::types::{DiffType, ObjectDiff, TaskDiff};
 use super::value::{scalar_members, value_diff};
 
 /// One diff per task name on either side, in name order.
@@ -197,28 +197,12 @@ fn resources_diff(
 /// One old and one new template are diffed directly; otherwise each old template pairs with the
 /// first unmatched new one that has the same destination, and the rest were deleted or added.
 fn template_diffs(old: &[Template], new: &[Template], contextual: bool) -> Vec<ObjectDiff> {
-    if old == new {
-        return Vec::new();
-    }
-    if let ([o], [n]) = (old, new) {
-        return template_diff(Some(o), Some(n), contextual)
-            .into_iter()
-            .collect();
-    }
-    let mut taken = vec![false; new.len()];
-    let mut out = Vec::new();
-    for o in old {
-        let matched = (0..new.len()).find(|&j| !taken[j] && new[j].dest_path == o.dest_path);
-        if let Some(j) = matched {
-            taken[j] = true;
-        }
-        out.extend(template_diff(Some(o), matched.map(|j| &new[j]), contextual));
-    }
-    for (n, _) in new.iter().zip(&taken).filter(|(_, taken)| !**taken) {
-        out.extend(template_diff(None, Some(n), contextual));
-    }
-    sort_objects(&mut out);
-    out
+    let same_destination = |_: usize, t: &Template, new: &[Template], taken: &[bool]| {
+        (0..new.len()).find(|&j| !taken[j] && new[j].dest_path == t.dest_path)
+    };
+    matched_diffs(old, new, same_destination, |o, n| {
+        template_diff(o, n, contextual)
+    })
 }
 
 /// The wait block's object is named "Wait" (Nomad names it "Template" too, like its parent).
