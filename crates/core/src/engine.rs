@@ -39,6 +39,7 @@ use crate::config::EngineConfig;
 use crate::error::{ApiResult, EngineError};
 use crate::ids::IdSource;
 use crate::log::Log;
+use crate::periodic::{Launch, PeriodicDispatcher};
 
 /// How many cancelled evaluations one reaping commit writes (Nomad's batch size).
 const CANCEL_BATCH: usize = 728;
@@ -54,6 +55,9 @@ pub struct Engine {
     pub(crate) broker: SharedBroker,
     blocked: Mutex<BlockedEvals>,
     ids: Mutex<IdSource>,
+    pub(crate) periodic: Mutex<PeriodicDispatcher>,
+    /// Catch-up launches found on start-up, carried out by the first tick.
+    pub(crate) missed_launches: Mutex<Vec<Launch>>,
 }
 
 impl fmt::Debug for Engine {
@@ -92,8 +96,17 @@ impl Engine {
             log: Mutex::new(log),
             broker: SharedBroker::new(broker),
             blocked: Mutex::new(blocked),
+            periodic: Mutex::new(PeriodicDispatcher::new()),
+            missed_launches: Mutex::new(Vec::new()),
         };
         let snapshot = engine.store.snapshot();
+        let now = engine.now();
+        let missed = engine.periodic.lock().restore(
+            snapshot.jobs(&NamespaceSelector::All, "").map(|j| &**j),
+            now,
+            &snapshot,
+        );
+        *engine.missed_launches.lock() = missed;
         let evals = snapshot
             .list_evals(&NamespaceSelector::All, &PageRequest::default(), &|_| true)
             .items;
@@ -229,6 +242,7 @@ impl Engine {
         command: &Command,
         reblock: Option<Token>,
     ) {
+        self.track_periodic_jobs(after, command, self.now());
         let now = self.time();
         let mut ready = Vec::new();
         let mut released: Vec<Released> = Vec::new();
@@ -278,7 +292,8 @@ impl Engine {
             self.broker.with(|b| b.enqueue_all(released, time));
         }
         self.fail_undeliverable(now)?;
-        self.cancel_redundant(now)
+        self.cancel_redundant(now)?;
+        self.launch_due_children(now)
     }
 
     /// Nomad's `reapFailedEvaluations`: an evaluation nacked `delivery_limit` times is

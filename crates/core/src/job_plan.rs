@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, SecondsFormat};
 use drover_model::{Job, format_warnings, trigger};
 use drover_plan::diff::{annotate, job_diff};
 use drover_plan::scheduler::{SchedulerContext, dry_run};
@@ -16,6 +17,7 @@ use crate::api::{JobPlanRequest, JobPlanResponse, RequestContext};
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult, EngineError};
 use crate::jobs::diff_error;
+use crate::periodic::next_launch;
 
 /// Go's zero `time.Time`, which Nomad sends when there is no next launch.
 const NO_LAUNCH: &str = "0001-01-01T00:00:00Z";
@@ -114,8 +116,16 @@ impl Engine {
     }
 }
 
-/// `NextPeriodicLaunch` of a plan answer: the zero time for a job that is not periodic. The
-/// next launch of a periodic job is not computed yet either (see docs/compat.md).
-pub(crate) fn next_periodic_launch(_job: &Job, _now: i64) -> String {
-    NO_LAUNCH.to_string()
+/// `NextPeriodicLaunch` of a plan answer: the next launch after `now` of an enabled periodic
+/// job, in UTC (see docs/compat.md); the zero time for any other job or a spec with no next
+/// launch.
+pub(crate) fn next_periodic_launch(job: &Job, now: i64) -> String {
+    job.periodic
+        .as_ref()
+        .filter(|p| p.enabled)
+        .and_then(|p| next_launch(p, now).ok().flatten())
+        .map_or_else(
+            || NO_LAUNCH.to_string(),
+            |at| DateTime::from_timestamp_nanos(at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        )
 }
