@@ -441,7 +441,6 @@ fn endpoints_not_built_yet() {
     let agent = start();
     let cases = [
         ("POST", "/v1/jobs/parse", "job parse (HCL jobspecs)"),
-        ("POST", "/v1/job/web/periodic/force", "periodic force"),
         ("GET", "/v1/job/web/scale", "job scale status"),
         ("POST", "/v1/job/web/scale", "job scale"),
         ("GET", "/v1/job/web/services", "job services"),
@@ -622,5 +621,45 @@ fn dispatch() {
         &agent.post("/v1/job/nope/dispatch", "{}"),
         500,
         "parameterized job not found",
+    );
+}
+
+#[test]
+fn periodic_force() {
+    let agent = start();
+    let mut body: serde_json::Value = serde_json::from_str(&job_body("nightly")).unwrap();
+    body["Job"]["Type"] = json!("batch");
+    body["Job"]["Periodic"] = json!({"Enabled": true, "SpecType": "cron", "Spec": "0 3 * * *"});
+    let registered = check_json(&agent.post("/v1/jobs", &body.to_string()));
+    assert_eq!(registered["EvalID"], "");
+
+    let response = agent.post("/v1/job/nightly/periodic/force", "");
+    let forced = check_json(&response);
+    assert_eq!(
+        response.nomad_headers(),
+        [format!("x-nomad-index={}", forced["Index"])]
+    );
+    let eval_id = forced["EvalID"].as_str().unwrap();
+    let eval = check_json(&agent.get(&format!("/v1/evaluation/{eval_id}")));
+    assert!(
+        eval["JobID"]
+            .as_str()
+            .unwrap()
+            .starts_with("nightly/periodic-"),
+        "{eval}"
+    );
+    let children = check_json(&agent.get("/v1/jobs?prefix=nightly/periodic-"));
+    assert_eq!(children.as_array().unwrap().len(), 1);
+
+    register(&agent, "web");
+    check_error(
+        &agent.put("/v1/job/web/periodic/force", ""),
+        500,
+        "can't force launch non-periodic job",
+    );
+    check_error(
+        &agent.post("/v1/job/nope/periodic/force", ""),
+        500,
+        "job not found",
     );
 }

@@ -264,7 +264,16 @@ pub async fn job(app: App, call: Call) -> Response {
             };
             call.reply(result, |r| Meta::Index(r.index))
         }
-        JobRoute::PeriodicForce if write => not_implemented("periodic force"),
+        JobRoute::PeriodicForce if write => {
+            let ctx = call.context();
+            let result = app
+                .write(
+                    move |engine| engine.force_periodic_launch(&ctx, &id),
+                    |r| &r.eval_id,
+                )
+                .await;
+            call.reply(result, |r| Meta::Index(r.index))
+        }
         JobRoute::Dispatch | JobRoute::DispatchPayload if write => {
             let request = if route == JobRoute::DispatchPayload {
                 Ok(JobDispatchRequest {
