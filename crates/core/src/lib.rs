@@ -23,6 +23,7 @@ mod job_dispatch;
 mod job_history;
 mod job_periodic;
 mod job_plan;
+mod job_scale;
 mod jobs;
 mod log;
 mod nodes;
