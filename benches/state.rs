@@ -9,9 +9,7 @@ use std::sync::Arc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use drover::model::allocation::{client_status, desired_status};
 use drover::model::{Allocation, Job, TaskGroup};
-use drover::state::{
-    Command, NamespaceSelector, PageRequest, PlanResults, StateStore, UpsertJob,
-};
+use drover::state::{Command, NamespaceSelector, PageRequest, PlanResults, StateStore, UpsertJob};
 
 const JOBS: usize = 100_000;
 const ALLOCS_PER_JOB: usize = 10;
@@ -85,7 +83,11 @@ fn commits(c: &mut Criterion) {
             || {
                 first = (first + 1000) % JOBS;
                 let count = 2 + (index.get() % 5) as i64;
-                Command::Batch((first..first + 1000).map(|n| upsert(job(n, count))).collect())
+                Command::Batch(
+                    (first..first + 1000)
+                        .map(|n| upsert(job(n, count)))
+                        .collect(),
+                )
             },
             |command| commit(&command),
             BatchSize::LargeInput,
@@ -149,7 +151,9 @@ fn snapshots(c: &mut Criterion) {
         index += 1;
     }
     let mut group = c.benchmark_group("B8 snapshot, 100k jobs + 1M allocs");
-    group.bench_function("take a snapshot", |b| b.iter(|| black_box(store.snapshot())));
+    group.bench_function("take a snapshot", |b| {
+        b.iter(|| black_box(store.snapshot()))
+    });
     group.finish();
 }
 
