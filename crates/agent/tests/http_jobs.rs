@@ -441,7 +441,6 @@ fn endpoints_not_built_yet() {
     let agent = start();
     let cases = [
         ("POST", "/v1/jobs/parse", "job parse (HCL jobspecs)"),
-        ("GET", "/v1/job/web/scale", "job scale status"),
         ("POST", "/v1/job/web/scale", "job scale"),
         ("GET", "/v1/job/web/services", "job services"),
         ("PUT", "/v1/job/web/versions/v1/tag", "job version tags"),
@@ -662,4 +661,16 @@ fn periodic_force() {
         500,
         "job not found",
     );
+}
+
+#[test]
+fn scale_status() {
+    let agent = start();
+    register(&agent, "web");
+    let response = agent.get("/v1/job/web/scale");
+    let status = check_json(&response);
+    assert_eq!(status["JobID"], "web");
+    assert_eq!(status["TaskGroups"]["web"]["Desired"], 1);
+    assert_eq!(response.header("X-Nomad-KnownLeader"), Some("true"));
+    check_error(&agent.get("/v1/job/nope/scale"), 404, "job not found");
 }

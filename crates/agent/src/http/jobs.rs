@@ -19,6 +19,9 @@ use super::call::{Call, Meta, error, invalid_method, parse_go_bool};
 use super::options::QueryOptions;
 use super::{App, not_implemented};
 
+/// The tables `GET /v1/job/:id/scale` reads.
+const SCALE_STATUS: &[Table] = &[Table::Jobs, Table::Allocs, Table::ScalingEvent];
+
 /// What a `/v1/job/...` path asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobRoute {
@@ -331,7 +334,12 @@ pub async fn job(app: App, call: Call) -> Response {
             };
             call.reply(result, |r| Meta::Index(r.index))
         }
-        JobRoute::Scale if get => not_implemented("job scale status"),
+        JobRoute::Scale if get => {
+            read(&app, &call, SCALE_STATUS, |e, ctx| {
+                e.job_scale_status(ctx, &id)
+            })
+            .await
+        }
         JobRoute::Scale if write => not_implemented("job scale"),
         JobRoute::Services if get => not_implemented("job services"),
         JobRoute::Tag if write || call.method == Method::DELETE => {
