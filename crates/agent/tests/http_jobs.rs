@@ -441,7 +441,6 @@ fn endpoints_not_built_yet() {
     let agent = start();
     let cases = [
         ("POST", "/v1/jobs/parse", "job parse (HCL jobspecs)"),
-        ("POST", "/v1/job/web/scale", "job scale"),
         ("GET", "/v1/job/web/services", "job services"),
         ("PUT", "/v1/job/web/versions/v1/tag", "job version tags"),
         ("DELETE", "/v1/job/web/versions/v1/tag", "job version tags"),
@@ -664,13 +663,59 @@ fn periodic_force() {
 }
 
 #[test]
-fn scale_status() {
+fn scale() {
     let agent = start();
-    register(&agent, "web");
+    // A batch job: a service job would have an active deployment, which blocks scaling.
+    let mut body: serde_json::Value = serde_json::from_str(&job_body("web")).unwrap();
+    body["Job"]["Type"] = json!("batch");
+    check_json(&agent.post("/v1/jobs", &body.to_string()));
     let response = agent.get("/v1/job/web/scale");
     let status = check_json(&response);
     assert_eq!(status["JobID"], "web");
     assert_eq!(status["TaskGroups"]["web"]["Desired"], 1);
     assert_eq!(response.header("X-Nomad-KnownLeader"), Some("true"));
+
+    let request = json!({"Count": 2, "Target": {"Group": "web"}, "Message": "more", "Meta": null});
+    let response = agent.post("/v1/job/web/scale", &request.to_string());
+    let scaled = check_json(&response);
+    assert_eq!(
+        response.nomad_headers(),
+        [format!("x-nomad-index={}", scaled["Index"])]
+    );
+    assert!(!scaled["EvalID"].as_str().unwrap().is_empty());
+    let status = check_json(&agent.get("/v1/job/web/scale"));
+    assert_eq!(status["TaskGroups"]["web"]["Desired"], 2);
+    assert_eq!(status["TaskGroups"]["web"]["Events"][0]["Message"], "more");
+    // An event without a count changes nothing but the events.
+    let event = json!({"Target": {"Group": "web"}, "Message": "note", "Error": true});
+    let noted = check_json(&agent.put("/v1/job/web/scale", &event.to_string()));
+    assert_eq!(noted["EvalID"], "");
+
     check_error(&agent.get("/v1/job/nope/scale"), 404, "job not found");
+    check_error(
+        &agent.post("/v1/job/web/scale", r#"{"Count": 1, "Target": {}}"#),
+        400,
+        "missing task group name for scaling action",
+    );
+    check_error(
+        &agent.post(
+            "/v1/job/web/scale",
+            r#"{"Count": 1, "Target": {"Group": "web", "Job": "x"}}"#,
+        ),
+        400,
+        "job ID in payload did not match URL",
+    );
+    check_error(
+        &agent.post(
+            "/v1/job/nope/scale",
+            r#"{"Count": 1, "Target": {"Group": "web"}}"#,
+        ),
+        404,
+        "job \"nope\" not found",
+    );
+    check_error(
+        &agent.post("/v1/job/web/scale", ""),
+        400,
+        "Request body is empty",
+    );
 }
