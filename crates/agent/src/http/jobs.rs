@@ -9,7 +9,7 @@ use axum::response::Response;
 use drover_core::api::{
     JobDeregisterOptions, JobDispatchRequest, JobEvaluateRequest, JobPlanRequest,
     JobRegisterRequest, JobRevertRequest, JobStabilityRequest, JobValidateRequest,
-    JobVersionsOptions, ListJobsOptions, Read, RequestContext,
+    JobVersionsOptions, ListJobsOptions, Read, RequestContext, ScalingRequest,
 };
 use drover_core::state::Table;
 use drover_core::{ApiError, ApiResult, Engine, tables};
@@ -340,7 +340,20 @@ pub async fn job(app: App, call: Call) -> Response {
             })
             .await
         }
-        JobRoute::Scale if write => not_implemented("job scale"),
+        JobRoute::Scale if write => {
+            let result = match call.decode::<ScalingRequest>() {
+                Ok(request) => {
+                    let ctx = call.context();
+                    app.write(
+                        move |engine| engine.scale_job(&ctx, &id, request),
+                        |r| &r.eval_id,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            call.reply(result, |r| Meta::Index(r.index))
+        }
         JobRoute::Services if get => not_implemented("job services"),
         JobRoute::Tag if write || call.method == Method::DELETE => {
             not_implemented("job version tags")
