@@ -718,4 +718,13 @@ fn scale() {
         400,
         "Request body is empty",
     );
+    register(&agent, "svc");
+    check_error(
+        &agent.post(
+            "/v1/job/svc/scale",
+            r#"{"Count": 3, "Target": {"Group": "web"}}"#,
+        ),
+        400,
+        "job scaling blocked due to active deployment",
+    );
 }
