@@ -440,7 +440,6 @@ fn tag_paths_and_methods() {
 fn endpoints_not_built_yet() {
     let agent = start();
     let cases = [
-        ("POST", "/v1/jobs/parse", "job parse (HCL jobspecs)"),
         ("GET", "/v1/job/web/services", "job services"),
         ("PUT", "/v1/job/web/versions/v1/tag", "job version tags"),
         ("DELETE", "/v1/job/web/versions/v1/tag", "job version tags"),
@@ -456,6 +455,38 @@ fn endpoints_not_built_yet() {
         let response = agent.send(method, path, &[], Some(b"{}"));
         check_error(&response, 501, &format!("not implemented yet: {what}"));
     }
+}
+
+#[test]
+fn parse_jobspecs() {
+    let agent = start();
+    let hcl = "job \"example\" {\n type = \"service\"\n group \"cache\" {}\n}";
+    let body = json!({"JobHCL": hcl, "Canonicalize": true});
+    let job = check_json(&agent.post("/v1/jobs/parse", &body.to_string()));
+    assert_eq!(job["ID"], "example");
+    assert_eq!(job["Name"], "example");
+    assert_eq!(job["Type"], "service");
+    assert_eq!(job["Priority"], 50);
+    assert_eq!(job["TaskGroups"][0]["Name"], "cache");
+    assert_eq!(job["TaskGroups"][0]["Count"], 1);
+
+    let raw = check_json(&agent.post("/v1/jobs/parse", &json!({"JobHCL": hcl}).to_string()));
+    assert_eq!(raw["ID"], "example");
+
+    check_error(
+        &agent.post("/v1/jobs/parse", r#"{"JobHCL": ""}"#),
+        400,
+        "Job spec is empty",
+    );
+    let broken = agent.post("/v1/jobs/parse", r#"{"JobHCL": "job \"x\" {"}"#);
+    assert_eq!(broken.status, 400);
+    assert!(
+        broken
+            .text()
+            .starts_with("Failed to parse job: input.hcl:1,"),
+        "{}",
+        broken.text()
+    );
 }
 
 #[test]

@@ -21,6 +21,7 @@ pub mod error;
 mod ids;
 mod job_dispatch;
 mod job_history;
+mod job_parse;
 mod job_periodic;
 mod job_plan;
 mod job_scale;

@@ -9,7 +9,7 @@ use axum::response::Response;
 use drover_core::api::{
     JobDeregisterOptions, JobDispatchRequest, JobEvaluateRequest, JobPlanRequest,
     JobRegisterRequest, JobRevertRequest, JobStabilityRequest, JobValidateRequest,
-    JobVersionsOptions, ListJobsOptions, Read, RequestContext, ScalingRequest,
+    JobVersionsOptions, JobsParseRequest, ListJobsOptions, Read, RequestContext, ScalingRequest,
 };
 use drover_core::state::Table;
 use drover_core::{ApiError, ApiResult, Engine, tables};
@@ -137,11 +137,15 @@ async fn list(app: &App, call: &Call) -> Response {
 }
 
 /// `PUT/POST /v1/jobs/parse`.
-pub async fn parse(_app: App, call: Call) -> Response {
+pub async fn parse(app: App, call: Call) -> Response {
     if !call.is_write() {
         return invalid_method();
     }
-    not_implemented("job parse (HCL jobspecs)")
+    let result = match call.decode::<JobsParseRequest>() {
+        Ok(request) => app.engine().parse_job(&call.context(), request),
+        Err(e) => Err(e),
+    };
+    call.reply(result, |_| Meta::None)
 }
 
 /// `PUT/POST /v1/validate/job`.
