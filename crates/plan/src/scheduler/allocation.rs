@@ -16,7 +16,7 @@ pub(super) struct NewAllocation<'a> {
     pub name: String,
     pub node: &'a Node,
     pub resources: AllocatedResources,
-    pub metrics: AllocMetric,
+    pub metrics: Option<AllocMetric>,
     /// The active deployment, if any.
     pub deployment_id: &'a str,
     /// Unix nanoseconds: the creation time until the applier commits it.
@@ -37,7 +37,7 @@ impl NewAllocation<'_> {
             job: Some(Arc::clone(self.job)),
             task_group: self.task_group.to_string(),
             allocated_resources: Some(self.resources),
-            metrics: Some(self.metrics),
+            metrics: self.metrics,
             desired_status: desired_status::RUN.to_string(),
             client_status: client_status::PENDING.to_string(),
             deployment_id: self.deployment_id.to_string(),
@@ -49,26 +49,90 @@ impl NewAllocation<'_> {
 }
 
 /// `existing` updated in place to `job` with the resources the stack found on its node,
-/// keeping the networks, ports and reserved cores it holds (they cannot change in place).
+/// keeping the networks, ports and reserved cores it holds (they cannot change in place), and
+/// its metrics when `metrics` (Nomad keeps those of the original placement).
 pub(super) fn updated_in_place(
     existing: &Allocation,
     job: &Arc<Job>,
     eval_id: &str,
     mut resources: AllocatedResources,
+    metrics: bool,
 ) -> Allocation {
     let old = existing.allocated_resources.as_ref();
     for (task, new) in &mut resources.tasks {
         let kept = old.and_then(|r| r.tasks.get(task));
         new.networks = kept.map(|t| t.networks.clone()).unwrap_or_default();
-        new.cpu.reserved_cores = kept
-            .map(|t| t.cpu.reserved_cores.clone())
-            .unwrap_or_default();
+        new.cpu.reserved_cores = kept.map(|t| t.cpu.reserved_cores.clone()).unwrap_or_default();
     }
     let shared = old.map(|r| (r.shared.networks.clone(), r.shared.ports.clone()));
     (resources.shared.networks, resources.shared.ports) = shared.unwrap_or_default();
-    let mut updated = existing.clone();
-    updated.eval_id = eval_id.to_string();
-    updated.job = Some(Arc::clone(job));
-    updated.allocated_resources = Some(resources);
-    updated
+
+    // Every field is named, so that one added later is not silently dropped; the replaced
+    // ones are not copied first.
+    let Allocation {
+        id,
+        namespace,
+        eval_id: _,
+        name,
+        node_id,
+        node_name,
+        job_id,
+        job: _,
+        task_group,
+        allocated_resources: _,
+        metrics: old_metrics,
+        desired_status,
+        desired_description,
+        desired_transition,
+        client_status,
+        client_description,
+        task_states,
+        alloc_states,
+        previous_allocation,
+        next_allocation,
+        deployment_id,
+        deployment_status,
+        reschedule_tracker,
+        followup_eval_id,
+        preempted_allocations,
+        preempted_by_allocation,
+        create_index,
+        modify_index,
+        alloc_modify_index,
+        create_time,
+        modify_time,
+    } = existing;
+    Allocation {
+        id: id.clone(),
+        namespace: namespace.clone(),
+        eval_id: eval_id.to_string(),
+        name: name.clone(),
+        node_id: node_id.clone(),
+        node_name: node_name.clone(),
+        job_id: job_id.clone(),
+        job: Some(Arc::clone(job)),
+        task_group: task_group.clone(),
+        allocated_resources: Some(resources),
+        metrics: if metrics { old_metrics.clone() } else { None },
+        desired_status: desired_status.clone(),
+        desired_description: desired_description.clone(),
+        desired_transition: desired_transition.clone(),
+        client_status: client_status.clone(),
+        client_description: client_description.clone(),
+        task_states: task_states.clone(),
+        alloc_states: alloc_states.clone(),
+        previous_allocation: previous_allocation.clone(),
+        next_allocation: next_allocation.clone(),
+        deployment_id: deployment_id.clone(),
+        deployment_status: deployment_status.clone(),
+        reschedule_tracker: reschedule_tracker.clone(),
+        followup_eval_id: followup_eval_id.clone(),
+        preempted_allocations: preempted_allocations.clone(),
+        preempted_by_allocation: preempted_by_allocation.clone(),
+        create_index: *create_index,
+        modify_index: *modify_index,
+        alloc_modify_index: *alloc_modify_index,
+        create_time: *create_time,
+        modify_time: *modify_time,
+    }
 }

@@ -2,24 +2,55 @@
 //! allocations that hold resources on them, laid out as a feasibility [`ClusterView`] that the
 //! scheduler keeps current as its plan grows, and the node rules the schedulers share.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL};
 use drover_model::{Allocation, Job, Node};
-use drover_state::Snapshot;
+use drover_state::{NamespaceSelector, PageRequest, Snapshot};
 
 use super::Plan;
-use crate::feasible::ClusterView;
+use crate::feasible::{ClusterView, NodeTable};
+
+/// The [`NodeTable`] of the last node set seen, shared by the evaluations scheduled with clones
+/// of one [`super::SchedulerConfig`]. Indexing the nodes of a large cluster takes milliseconds;
+/// checking that the snapshot still holds the very same node records takes microseconds, so a
+/// table is rebuilt only after a node changed.
+#[derive(Debug, Clone, Default)]
+pub struct NodeTableCache(Arc<Mutex<Option<Arc<NodeTable>>>>);
+
+impl NodeTableCache {
+    fn table(&self, snapshot: &Snapshot) -> Arc<NodeTable> {
+        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(table) = cached.as_ref().filter(|t| same_nodes(t, snapshot)) {
+            return Arc::clone(table);
+        }
+        let nodes: Vec<Arc<Node>> = snapshot.nodes("").cloned().collect();
+        let table = Arc::new(NodeTable::new(&nodes));
+        *cached = Some(Arc::clone(&table));
+        table
+    }
+}
+
+/// Whether the table was built from exactly the snapshot's node records (a changed node is a
+/// new record).
+fn same_nodes(table: &NodeTable, snapshot: &Snapshot) -> bool {
+    let mut indexed = table.nodes().iter();
+    let same = snapshot
+        .nodes("")
+        .all(|node| indexed.next().is_some_and(|n| Arc::ptr_eq(n, node)));
+    same && indexed.next().is_none()
+}
 
 /// Every node, with the allocations that are not terminal (Nomad's proposed allocations start
 /// from those).
-pub(super) fn cluster_view(snapshot: &Snapshot) -> ClusterView {
-    let nodes: Vec<Arc<Node>> = snapshot.nodes("").cloned().collect();
-    let allocs: Vec<Arc<Allocation>> = nodes
-        .iter()
-        .flat_map(|node| snapshot.allocs_by_node_terminal(&node.id, false))
-        .collect();
-    ClusterView::new(&nodes, allocs.iter().map(|a| &**a))
+pub(super) fn cluster_view(snapshot: &Snapshot, tables: &NodeTableCache) -> ClusterView {
+    let live = snapshot.list_allocs(
+        &NamespaceSelector::All,
+        &PageRequest::default(),
+        &|a: &Allocation| !a.terminal(),
+    );
+    let allocs = live.items.into_iter().map(|a| &**a);
+    ClusterView::with_table(tables.table(snapshot), allocs)
 }
 
 /// Stops `alloc` in the plan and frees its room in the view.

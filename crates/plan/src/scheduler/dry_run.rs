@@ -5,7 +5,7 @@
 use drover_model::{EvalStatus, Evaluation};
 use drover_state::Snapshot;
 
-use super::{Plan, PlanResult, Planner, PlannerError, SchedulerContext, SchedulerError};
+use super::{Plan, PlanResult, Planner, PlannerError, Run, SchedulerContext, SchedulerError};
 
 /// What the scheduler would do (`POST /v1/job/:id/plan`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -25,7 +25,8 @@ pub struct DryRun {
 ///
 /// The plan is reported as fully committed but not applied to the snapshot: the scheduler
 /// reads no state after its one submission, so writing the plan there would change nothing
-/// but the time taken.
+/// but the time taken. For the same reason its placements carry no `Metrics` (the endpoint
+/// reports `FailedTGAllocs`, never placements), which saves most of a placement's cost.
 pub fn dry_run(
     eval: &Evaluation,
     snapshot: Snapshot,
@@ -37,7 +38,10 @@ pub fn dry_run(
         evals: Vec::new(),
         created_evals: Vec::new(),
     };
-    let result = super::run(eval, snapshot, &mut recorder, ctx)?;
+    let run = Run {
+        placement_metrics: false,
+    };
+    let result = run.process(eval, snapshot, &mut recorder, ctx)?;
     if recorder.plans.len() != 1 {
         return Err(SchedulerError::UnexpectedPlans(recorder.plans.len()));
     }

@@ -7,7 +7,7 @@
 //! `select` each. Only the first failed placement of a group is tried; later ones coalesce into
 //! its metrics. Failed placements leave a blocked evaluation behind.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use drover_model::allocation::client_status;
@@ -21,7 +21,7 @@ use super::allocation::{NewAllocation, updated_in_place};
 use super::cluster::{cluster_view, in_any_datacenter, in_pool, stop_alloc};
 use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
 use super::submit::{Step, retry_max, submit};
-use super::{Plan, PlanResult, Planner, SchedulerContext, SchedulerError};
+use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
 use crate::annotations::PlanAnnotations;
 use crate::feasible::{ClusterView, GenericStack, SelectOptions};
 use crate::reconcile::reschedule::new_reschedule_tracker;
@@ -61,6 +61,7 @@ mod last_reschedule {
 }
 
 pub(super) fn process(
+    run: Run,
     eval: &Evaluation,
     batch: bool,
     snapshot: Snapshot,
@@ -68,6 +69,7 @@ pub(super) fn process(
     ctx: &mut SchedulerContext<'_>,
 ) -> Result<Option<PlanResult>, SchedulerError> {
     GenericScheduler {
+        run,
         eval,
         batch,
         snapshot,
@@ -94,15 +96,15 @@ struct Placer {
 impl Placer {
     /// Nomad's in-place check: the node must still be in the job's datacenters and pool, and
     /// the new version of the group must fit there once the old one is gone. The updated
-    /// allocation is counted at once and kept in `updated`.
+    /// allocation is counted at once and added to `updated`.
     fn update_in_place(
         &mut self,
         existing: &Allocation,
-        job: &Arc<Job>,
+        update: &InPlace<'_>,
         tg: &TaskGroup,
-        eval_id: &str,
-        updated: &mut HashMap<String, Allocation>,
+        updated: &mut Vec<Allocation>,
     ) -> bool {
+        let job = update.job;
         let Some(node) = self.view.node_position(&existing.node_id) else {
             return false;
         };
@@ -121,11 +123,21 @@ impl Placer {
             }
             return false;
         };
-        let alloc = updated_in_place(existing, job, eval_id, ranked.resources);
+        let resources = ranked.resources;
+        let alloc = updated_in_place(existing, job, update.eval_id, resources, update.metrics);
         self.view.add_alloc(&alloc);
-        updated.insert(existing.id.clone(), alloc);
+        updated.push(alloc);
         true
     }
+}
+
+/// What an in-place update is made with.
+#[derive(Debug)]
+struct InPlace<'a> {
+    job: &'a Arc<Job>,
+    eval_id: &'a str,
+    /// Keep the metrics of the original placement.
+    metrics: bool,
 }
 
 /// A placement to make: a destructive update or a reconciler placement.
@@ -173,6 +185,7 @@ impl From<PlaceResult> for Missing {
 }
 
 struct GenericScheduler<'a, 'c> {
+    run: Run,
     eval: &'a Evaluation,
     batch: bool,
     snapshot: Snapshot,
@@ -234,7 +247,7 @@ impl GenericScheduler<'_, '_> {
         let index = self.snapshot.latest_index();
         let mut plan = Plan::for_eval(eval, job.clone(), index);
         let mut placer = Placer {
-            view: cluster_view(&self.snapshot),
+            view: cluster_view(&self.snapshot, &self.ctx.config.node_tables),
             stack: GenericStack::new(self.ctx.config.stack.clone(), self.ctx.seed ^ index),
         };
         if let Some(job) = job.as_ref().filter(|j| !j.stop) {
@@ -295,14 +308,15 @@ impl GenericScheduler<'_, '_> {
         let allocs = self
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
-        let tainted = tainted_nodes(&allocs, |id| self.snapshot.node(id));
+        let view = &placer.view;
+        let tainted = tainted_nodes(&allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             let (alloc, description) = (&lost.alloc, &lost.status_description);
             let view = &mut placer.view;
             stop_alloc(plan, view, alloc, description, &lost.client_status, "", now);
         }
 
-        let mut in_place = HashMap::new();
+        let mut in_place = Vec::new();
         let results = {
             let input = ReconcileInput {
                 job_id: &eval.job_id,
@@ -315,9 +329,15 @@ impl GenericScheduler<'_, '_> {
                 eval_priority: eval.priority,
                 now,
             };
+            let metrics = self.run.placement_metrics;
             let mut check = |existing: &Allocation, _: &Job, tg: &TaskGroup| {
                 job.is_some_and(|job| {
-                    placer.update_in_place(existing, job, tg, &eval.id, &mut in_place)
+                    let update = InPlace {
+                        job,
+                        eval_id: &eval.id,
+                        metrics,
+                    };
+                    placer.update_in_place(existing, &update, tg, &mut in_place)
                 })
             };
             reconcile(&input, &mut check, &mut *self.ctx.new_id)
@@ -367,11 +387,10 @@ impl GenericScheduler<'_, '_> {
         {
             plan.append_alloc(Arc::unwrap_or_clone(update));
         }
+        // The reconciler takes every update the check accepted, in the order it asked.
+        debug_assert!(in_place.iter().map(|a| &a.id).eq(inplace_update.iter().map(|a| &a.id)));
         let deployment_id = self.deployment.as_ref().map_or("", |d| d.id.as_str());
-        for alloc in &inplace_update {
-            let Some(mut updated) = in_place.remove(&alloc.id) else {
-                continue;
-            };
+        for mut updated in in_place {
             if updated.deployment_id != deployment_id {
                 updated.deployment_id = deployment_id.to_string();
                 updated.deployment_status = None;
@@ -450,13 +469,15 @@ impl GenericScheduler<'_, '_> {
             alloc_name: &missing.name,
         };
         let ranked = placer.stack.select(&placer.view, tg, &options);
-        let metrics = placer.stack.metrics(&placer.view);
+        let recorded = ranked.is_none() || self.run.placement_metrics;
+        let metrics = recorded.then(|| placer.stack.metrics(&placer.view));
         if downgraded.is_some() {
             placer.stack.set_job(&placer.view, job);
         }
 
         let Some(ranked) = ranked else {
-            self.failed.insert(tg.name.clone(), metrics);
+            self.failed
+                .insert(tg.name.clone(), metrics.unwrap_or_default());
             if let (Some(prev), Some(_)) = (previous, &missing.stop_previous) {
                 plan.remove_update(&prev.node_id, &prev.id);
                 placer.view.add_alloc(prev);

@@ -30,17 +30,20 @@ use drover_state::Snapshot;
 
 use crate::feasible::StackConfig;
 
+pub use cluster::NodeTableCache;
 pub use dry_run::{DryRun, dry_run};
 pub use evals::{blocked_eval, failed_follow_up_eval};
 pub use plan::{Plan, PlanResult, Planner, PlannerError};
 
 /// The scheduler configuration (the parts of Nomad's `SchedulerConfiguration` drover honours);
-/// the default is Nomad's default.
+/// the default is Nomad's default. Keep one and hand clones of it to every evaluation: the
+/// clones share the indexed nodes, which are rebuilt only when a node changes.
 #[derive(Debug, Clone, Default)]
 pub struct SchedulerConfig {
     /// Bin packing or spread, memory oversubscription, and how many nodes to rank for groups
     /// with affinities or spreads.
     pub stack: StackConfig,
+    pub node_tables: NodeTableCache,
 }
 
 /// What a scheduler needs besides the evaluation and the snapshot: the time, a seed for the
@@ -92,21 +95,35 @@ pub fn process_eval(
     planner: &mut dyn Planner,
     ctx: &mut SchedulerContext<'_>,
 ) -> Result<(), SchedulerError> {
-    run(eval, snapshot, planner, ctx).map(|_| ())
+    let run = Run {
+        placement_metrics: true,
+    };
+    run.process(eval, snapshot, planner, ctx).map(|_| ())
 }
 
-/// [`process_eval`], returning the result of the last plan submitted.
-fn run(
-    eval: &Evaluation,
-    snapshot: Snapshot,
-    planner: &mut dyn Planner,
-    ctx: &mut SchedulerContext<'_>,
-) -> Result<Option<PlanResult>, SchedulerError> {
-    match eval.eval_type.as_str() {
-        job_type::SERVICE => generic::process(eval, false, snapshot, planner, ctx),
-        job_type::BATCH => generic::process(eval, true, snapshot, planner, ctx),
-        job_type::SYSTEM => system::process(eval, false, snapshot, planner, ctx),
-        job_type::SYSBATCH => system::process(eval, true, snapshot, planner, ctx),
-        other => Err(SchedulerError::UnknownScheduler(other.to_string())),
+/// How a scheduler runs.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// Record on each placement the metrics of the ranking that chose its node (stored with
+    /// the allocation; a dry-run's placements are never stored).
+    placement_metrics: bool,
+}
+
+impl Run {
+    /// [`process_eval`], returning the result of the last plan submitted.
+    fn process(
+        self,
+        eval: &Evaluation,
+        snapshot: Snapshot,
+        planner: &mut dyn Planner,
+        ctx: &mut SchedulerContext<'_>,
+    ) -> Result<Option<PlanResult>, SchedulerError> {
+        match eval.eval_type.as_str() {
+            job_type::SERVICE => generic::process(self, eval, false, snapshot, planner, ctx),
+            job_type::BATCH => generic::process(self, eval, true, snapshot, planner, ctx),
+            job_type::SYSTEM => system::process(self, eval, false, snapshot, planner, ctx),
+            job_type::SYSBATCH => system::process(self, eval, true, snapshot, planner, ctx),
+            other => Err(SchedulerError::UnknownScheduler(other.to_string())),
+        }
     }
 }

@@ -24,7 +24,7 @@ use super::allocation::{NewAllocation, updated_in_place};
 use super::cluster::{cluster_view, in_any_datacenter, in_pool, stop_alloc};
 use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
 use super::submit::{Step, retry_max, submit};
-use super::{Plan, PlanResult, Planner, SchedulerContext, SchedulerError};
+use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
 use crate::annotations::{DesiredUpdates, PlanAnnotations};
 use crate::feasible::{ClusterView, SelectOptions, SystemStack};
 use crate::reconcile::{
@@ -52,6 +52,7 @@ const TRIGGERS: [&str; 12] = [
 ];
 
 pub(super) fn process(
+    run: Run,
     eval: &Evaluation,
     sysbatch: bool,
     snapshot: Snapshot,
@@ -59,6 +60,7 @@ pub(super) fn process(
     ctx: &mut SchedulerContext<'_>,
 ) -> Result<Option<PlanResult>, SchedulerError> {
     NodeScheduler {
+        run,
         eval,
         sysbatch,
         snapshot,
@@ -73,6 +75,7 @@ pub(super) fn process(
 }
 
 struct NodeScheduler<'a, 'c> {
+    run: Run,
     eval: &'a Evaluation,
     sysbatch: bool,
     snapshot: Snapshot,
@@ -105,6 +108,8 @@ struct Attempt<'j> {
     existing: HashSet<String>,
     /// Per group, the filtering counts of the nodes it was filtered on.
     filtered: BTreeMap<String, AllocMetric>,
+    /// Record ranking metrics on allocations updated in place.
+    metrics: bool,
 }
 
 impl NodeScheduler<'_, '_> {
@@ -142,11 +147,12 @@ impl NodeScheduler<'_, '_> {
         }
         let index = self.snapshot.latest_index();
         let plan = Plan::for_eval(eval, job.clone(), index);
-        let view = cluster_view(&self.snapshot);
+        let view = cluster_view(&self.snapshot, &self.ctx.config.node_tables);
         let stack = SystemStack::new(self.ctx.config.stack.clone(), self.ctx.seed ^ index);
         let plan = match job.as_ref() {
             Some(job) => {
-                let mut attempt = Attempt::new(job, view, stack, plan);
+                let metrics = self.run.placement_metrics;
+                let mut attempt = Attempt::new(job, view, stack, plan, metrics);
                 self.compute_job_allocs(&mut attempt);
                 attempt.plan
             }
@@ -222,7 +228,8 @@ impl NodeScheduler<'_, '_> {
         let allocs = self
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
-        let tainted = tainted_nodes(&allocs, |id| self.snapshot.node(id));
+        let view = &a.view;
+        let tainted = tainted_nodes(&allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             a.stop(
                 &lost.alloc,
@@ -402,12 +409,12 @@ impl NodeScheduler<'_, '_> {
             alloc_name: &missing.name,
             ..SelectOptions::default()
         };
-        let ranked = a.stack.select(&a.view, tg, node, &options);
-        let metrics = a.stack.metrics(&a.view);
-        let Some(ranked) = ranked else {
+        let Some(ranked) = a.stack.select(&a.view, tg, node, &options) else {
+            let metrics = a.stack.metrics(&a.view);
             self.placement_failed(a, missing, tg, node, metrics);
             return;
         };
+        let metrics = self.run.placement_metrics.then(|| a.stack.metrics(&a.view));
         let active = self.deployment.as_ref().filter(|d| d.active());
         let mut alloc = NewAllocation {
             id: (self.ctx.new_id)(),
@@ -564,7 +571,13 @@ impl NodeScheduler<'_, '_> {
 }
 
 impl<'j> Attempt<'j> {
-    fn new(job: &'j Arc<Job>, view: ClusterView, mut stack: SystemStack, plan: Plan) -> Self {
+    fn new(
+        job: &'j Arc<Job>,
+        view: ClusterView,
+        mut stack: SystemStack,
+        plan: Plan,
+        metrics: bool,
+    ) -> Self {
         let live = !job.stop;
         if live {
             stack.set_job(&view, job);
@@ -589,6 +602,7 @@ impl<'j> Attempt<'j> {
             canaries: BTreeMap::new(),
             existing: HashSet::new(),
             filtered: BTreeMap::new(),
+            metrics,
         }
     }
 
@@ -659,8 +673,8 @@ impl<'j> Attempt<'j> {
             }
             return false;
         };
-        let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources);
-        updated.metrics = Some(self.stack.metrics(&self.view));
+        let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, false);
+        updated.metrics = self.metrics.then(|| self.stack.metrics(&self.view));
         updated.deployment_id = deployment_id.to_string();
         updated.deployment_status = None;
         self.view.add_alloc(&updated);
