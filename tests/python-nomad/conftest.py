@@ -24,7 +24,6 @@ DESELECTED = {
 # reported as xfail with the issue that brings the endpoint. Remove an entry when it lands
 # (non-strict, so a test that starts passing shows as XPASS without failing the run).
 XFAIL = {
-    "tests/test_jobs.py::test_parse_job": "issue 12: the parse endpoint (HCL jobspecs)",
 }
 
 
