@@ -534,7 +534,7 @@ impl GenericScheduler<'_, '_> {
     fn downgraded_job(&self, job: &Job, missing: &Missing) -> Option<(String, Arc<Job>)> {
         let (ns, id) = (&job.namespace, &job.id);
         let mut deployments = self.snapshot.deployments_by_job(ns, id, false);
-        deployments.sort_by(|a, b| b.job_version.cmp(&a.job_version));
+        deployments.sort_by_key(|d| std::cmp::Reverse(d.job_version));
         let settled = deployments.iter().find(|d| {
             let state = d.task_groups.get(&missing.task_group);
             state.is_some_and(|s| s.promoted || s.desired_canaries == 0)

@@ -366,10 +366,12 @@ impl NodeScheduler<'_, '_> {
             .collect();
         if let Some(d) = &self.deployment {
             for alloc in ignore.iter().filter_map(|t| t.alloc.as_deref()) {
-                if alloc.deployment_id == d.id && !alloc.is_unhealthy() && !alloc.is_healthy() {
-                    if let Some(limit) = limits.get_mut(alloc.task_group.as_str()) {
-                        *limit -= 1;
-                    }
+                if alloc.deployment_id == d.id
+                    && !alloc.is_unhealthy()
+                    && !alloc.is_healthy()
+                    && let Some(limit) = limits.get_mut(alloc.task_group.as_str())
+                {
+                    *limit -= 1;
                 }
             }
         }
