@@ -35,8 +35,8 @@ use drover::plan::scheduler::{
     process_eval,
 };
 use drover::state::{
-    ClientAllocUpdate, ClientAllocUpdates, Command, PlanResults, Snapshot, StateStore,
-    UpsertEvals, UpsertJob, UpsertNode,
+    ClientAllocUpdate, ClientAllocUpdates, Command, PlanResults, Snapshot, StateStore, UpsertEvals,
+    UpsertJob, UpsertNode,
 };
 
 const RACKS: usize = 50;
@@ -251,13 +251,14 @@ fn bench_new_job(c: &mut Criterion, name: &str, nodes: usize, count: i64, spread
     let eval = register(&store, &mut index, job(count, spread));
     let snapshot = store.snapshot();
     let config = SchedulerConfig::default();
-    assert_eq!(placed(&plan(&eval, &snapshot, None, &config)), count as usize);
+    assert_eq!(
+        placed(&plan(&eval, &snapshot, None, &config)),
+        count as usize
+    );
 
     let mut group = c.benchmark_group("plan_dry_run");
     group.sample_size(20);
-    group.bench_function(name, |b| {
-        b.iter(|| plan(&eval, &snapshot, None, &config))
-    });
+    group.bench_function(name, |b| b.iter(|| plan(&eval, &snapshot, None, &config)));
     group.finish();
 }
 

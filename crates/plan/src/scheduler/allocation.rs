@@ -62,7 +62,9 @@ pub(super) fn updated_in_place(
     for (task, new) in &mut resources.tasks {
         let kept = old.and_then(|r| r.tasks.get(task));
         new.networks = kept.map(|t| t.networks.clone()).unwrap_or_default();
-        new.cpu.reserved_cores = kept.map(|t| t.cpu.reserved_cores.clone()).unwrap_or_default();
+        new.cpu.reserved_cores = kept
+            .map(|t| t.cpu.reserved_cores.clone())
+            .unwrap_or_default();
     }
     let shared = old.map(|r| (r.shared.networks.clone(), r.shared.ports.clone()));
     (resources.shared.networks, resources.shared.ports) = shared.unwrap_or_default();

@@ -309,7 +309,9 @@ impl GenericScheduler<'_, '_> {
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
         let view = &placer.view;
-        let tainted = tainted_nodes(&allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
+        let tainted = tainted_nodes(&allocs, |id| {
+            view.node_position(id).map(|n| &**view.node(n))
+        });
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             let (alloc, description) = (&lost.alloc, &lost.status_description);
             let view = &mut placer.view;
@@ -388,7 +390,12 @@ impl GenericScheduler<'_, '_> {
             plan.append_alloc(Arc::unwrap_or_clone(update));
         }
         // The reconciler takes every update the check accepted, in the order it asked.
-        debug_assert!(in_place.iter().map(|a| &a.id).eq(inplace_update.iter().map(|a| &a.id)));
+        debug_assert!(
+            in_place
+                .iter()
+                .map(|a| &a.id)
+                .eq(inplace_update.iter().map(|a| &a.id))
+        );
         let deployment_id = self.deployment.as_ref().map_or("", |d| d.id.as_str());
         for mut updated in in_place {
             if updated.deployment_id != deployment_id {

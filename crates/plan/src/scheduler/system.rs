@@ -229,7 +229,9 @@ impl NodeScheduler<'_, '_> {
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
         let view = &a.view;
-        let tainted = tainted_nodes(&allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
+        let tainted = tainted_nodes(&allocs, |id| {
+            view.node_position(id).map(|n| &**view.node(n))
+        });
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             a.stop(
                 &lost.alloc,
