@@ -68,21 +68,33 @@ pub(super) fn updated_in_place(
     }
     let shared = old.map(|r| (r.shared.networks.clone(), r.shared.ports.clone()));
     (resources.shared.networks, resources.shared.ports) = shared.unwrap_or_default();
+    let mut updated = copy_of(existing, metrics, Some(resources));
+    updated.eval_id = eval_id.to_string();
+    updated.job = Some(Arc::clone(job));
+    updated
+}
 
-    // Every field is named, so that one added later is not silently dropped; the replaced
-    // ones are not copied first.
+/// A copy of `alloc` for the plan, with its metrics only when `metrics` (they are most of an
+/// allocation's size, and a dry-run's plan is never stored), and with `resources` instead of
+/// its own when given.
+pub(super) fn copy_of(
+    alloc: &Allocation,
+    metrics: bool,
+    resources: Option<AllocatedResources>,
+) -> Allocation {
+    // Every field is named, so that one added later is not silently dropped.
     let Allocation {
         id,
         namespace,
-        eval_id: _,
+        eval_id,
         name,
         node_id,
         node_name,
         job_id,
-        job: _,
+        job,
         task_group,
-        allocated_resources: _,
-        metrics: old_metrics,
+        allocated_resources,
+        metrics: alloc_metrics,
         desired_status,
         desired_description,
         desired_transition,
@@ -103,19 +115,19 @@ pub(super) fn updated_in_place(
         alloc_modify_index,
         create_time,
         modify_time,
-    } = existing;
+    } = alloc;
     Allocation {
         id: id.clone(),
         namespace: namespace.clone(),
-        eval_id: eval_id.to_string(),
+        eval_id: eval_id.clone(),
         name: name.clone(),
         node_id: node_id.clone(),
         node_name: node_name.clone(),
         job_id: job_id.clone(),
-        job: Some(Arc::clone(job)),
+        job: job.clone(),
         task_group: task_group.clone(),
-        allocated_resources: Some(resources),
-        metrics: if metrics { old_metrics.clone() } else { None },
+        allocated_resources: resources.or_else(|| allocated_resources.clone()),
+        metrics: if metrics { alloc_metrics.clone() } else { None },
         desired_status: desired_status.clone(),
         desired_description: desired_description.clone(),
         desired_transition: desired_transition.clone(),

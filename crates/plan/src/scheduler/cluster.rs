@@ -9,6 +9,7 @@ use drover_model::{Allocation, Job, Node};
 use drover_state::{NamespaceSelector, PageRequest, Snapshot};
 
 use super::Plan;
+use super::allocation::copy_of;
 use crate::feasible::{ClusterView, NodeTable};
 
 /// The [`NodeTable`] of the last node set seen, shared by the evaluations scheduled with clones
@@ -53,17 +54,42 @@ pub(super) fn cluster_view(snapshot: &Snapshot, tables: &NodeTableCache) -> Clus
     ClusterView::with_table(tables.table(snapshot), allocs)
 }
 
-/// Stops `alloc` in the plan and frees its room in the view.
+/// How an allocation is stopped: Nomad's description, the client status to record (`lost`)
+/// or none, and the follow-up evaluation that replaces it later, if any.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stop<'a> {
+    pub description: &'a str,
+    pub client_status: &'a str,
+    pub followup_eval_id: &'a str,
+}
+
+impl<'a> Stop<'a> {
+    pub fn new(description: &'a str) -> Self {
+        Stop {
+            description,
+            client_status: "",
+            followup_eval_id: "",
+        }
+    }
+}
+
+/// Stops `alloc` in the plan (a copy with its metrics when `metrics`) and frees its room in
+/// the view.
 pub(super) fn stop_alloc(
     plan: &mut Plan,
     view: &mut ClusterView,
     alloc: &Allocation,
-    description: &str,
-    client_status: &str,
-    followup_eval_id: &str,
+    stop: Stop<'_>,
+    metrics: bool,
     now: i64,
 ) {
-    plan.append_stopped_alloc(alloc, description, client_status, followup_eval_id, now);
+    let copy = copy_of(alloc, metrics, None);
+    let Stop {
+        description,
+        client_status,
+        followup_eval_id,
+    } = stop;
+    plan.append_stopped_alloc(copy, description, client_status, followup_eval_id, now);
     view.remove_alloc(&alloc.id);
 }
 

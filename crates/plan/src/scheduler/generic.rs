@@ -18,7 +18,7 @@ use drover_model::{
 use drover_state::Snapshot;
 
 use super::allocation::{NewAllocation, updated_in_place};
-use super::cluster::{cluster_view, in_any_datacenter, in_pool, stop_alloc};
+use super::cluster::{Stop, cluster_view, in_any_datacenter, in_pool, stop_alloc};
 use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
 use super::submit::{Step, retry_max, submit};
 use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
@@ -312,10 +312,13 @@ impl GenericScheduler<'_, '_> {
         let tainted = tainted_nodes(&allocs, |id| {
             view.node_position(id).map(|n| &**view.node(n))
         });
+        let metrics = self.run.placement_metrics;
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
-            let (alloc, description) = (&lost.alloc, &lost.status_description);
-            let view = &mut placer.view;
-            stop_alloc(plan, view, alloc, description, &lost.client_status, "", now);
+            let stop = Stop {
+                client_status: &lost.client_status,
+                ..Stop::new(&lost.status_description)
+            };
+            stop_alloc(plan, &mut placer.view, &lost.alloc, stop, metrics, now);
         }
 
         let mut in_place = Vec::new();
@@ -371,17 +374,12 @@ impl GenericScheduler<'_, '_> {
             self.deployment = deployment;
         }
         for s in &stop {
-            let (description, status) = (&s.status_description, &s.client_status);
-            let followup = &s.followup_eval_id;
-            stop_alloc(
-                plan,
-                &mut placer.view,
-                &s.alloc,
-                description,
-                status,
-                followup,
-                now,
-            );
+            let how = Stop {
+                description: &s.status_description,
+                client_status: &s.client_status,
+                followup_eval_id: &s.followup_eval_id,
+            };
+            stop_alloc(plan, &mut placer.view, &s.alloc, how, metrics, now);
         }
         for update in disconnect_updates
             .into_values()
@@ -467,7 +465,15 @@ impl GenericScheduler<'_, '_> {
         let preferred = preferred_node(&placer.view, &missing, tg, job);
         let previous = missing.previous.as_deref();
         if let (Some(prev), Some(description)) = (previous, &missing.stop_previous) {
-            stop_alloc(plan, &mut placer.view, prev, description, "", "", now);
+            let metrics = self.run.placement_metrics;
+            stop_alloc(
+                plan,
+                &mut placer.view,
+                prev,
+                Stop::new(description),
+                metrics,
+                now,
+            );
         }
         let penalty = penalty_nodes(&placer.view, previous);
         let options = SelectOptions {

@@ -50,28 +50,25 @@ impl Plan {
         }
     }
 
-    /// Stops `alloc` (Nomad's `AppendStoppedAlloc`): a copy with desired status `stop`, the
-    /// description, and the client status and follow-up evaluation when given; a new client
-    /// status is also recorded in the allocation's states at `now`. A plan without a job (the
-    /// job was purged) takes the allocation's.
+    /// Stops an allocation (Nomad's `AppendStoppedAlloc`), given a copy of it: desired status
+    /// `stop`, the description, and the client status and follow-up evaluation when given; a
+    /// new client status is also recorded in the allocation's states at `now`. A plan without
+    /// a job (the job was purged) takes the allocation's.
     pub(crate) fn append_stopped_alloc(
         &mut self,
-        alloc: &Allocation,
+        mut stopped: Allocation,
         description: &str,
         client_status: &str,
         followup_eval_id: &str,
         now: i64,
     ) {
         if self.job.is_none() {
-            self.job = alloc.job.clone();
+            self.job.clone_from(&stopped.job);
         }
-        let mut stopped = if client_status.is_empty() {
-            alloc.clone()
-        } else {
-            let mut stopped = alloc.with_client_state(client_status, now);
+        if !client_status.is_empty() {
+            stopped = stopped.with_client_state(client_status, now);
             stopped.client_status = client_status.to_string();
-            stopped
-        };
+        }
         stopped.desired_status = desired_status::STOP.to_string();
         stopped.desired_description = description.to_string();
         if !followup_eval_id.is_empty() {

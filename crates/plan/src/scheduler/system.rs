@@ -20,8 +20,8 @@ use drover_model::{
 };
 use drover_state::{DeploymentStatusUpdate, Snapshot};
 
-use super::allocation::{NewAllocation, updated_in_place};
-use super::cluster::{cluster_view, in_any_datacenter, in_pool, stop_alloc};
+use super::allocation::{NewAllocation, copy_of, updated_in_place};
+use super::cluster::{Stop, cluster_view, in_any_datacenter, in_pool, stop_alloc};
 use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
 use super::submit::{Step, retry_max, submit};
 use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
@@ -181,13 +181,15 @@ impl NodeScheduler<'_, '_> {
     fn stop_purged(&mut self, mut plan: Plan) -> Plan {
         let eval = self.eval;
         let now = self.ctx.now;
+        let metrics = self.run.placement_metrics;
         let allocs = self
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
         let tainted = tainted_nodes(&allocs, |id| self.snapshot.node(id));
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             let description = &lost.status_description;
-            plan.append_stopped_alloc(&lost.alloc, description, &lost.client_status, "", now);
+            let copy = copy_of(&lost.alloc, metrics, None);
+            plan.append_stopped_alloc(copy, description, &lost.client_status, "", now);
         }
         let (eligible, not_ready) = (BTreeSet::new(), BTreeSet::new());
         let input = NodeReconcileInput {
@@ -203,7 +205,8 @@ impl NodeScheduler<'_, '_> {
         let mut desired: BTreeMap<String, DesiredUpdates> = BTreeMap::new();
         for t in &results.stop {
             if let Some(alloc) = &t.alloc {
-                plan.append_stopped_alloc(alloc, status_description::NOT_NEEDED, "", "", now);
+                let copy = copy_of(alloc, metrics, None);
+                plan.append_stopped_alloc(copy, status_description::NOT_NEEDED, "", "", now);
                 desired.entry(t.task_group.clone()).or_default().stop += 1;
             }
         }
@@ -611,8 +614,18 @@ impl<'j> Attempt<'j> {
     }
 
     fn stop(&mut self, alloc: &Allocation, description: &str, client_status: &str, now: i64) {
-        let (plan, view) = (&mut self.plan, &mut self.view);
-        stop_alloc(plan, view, alloc, description, client_status, "", now);
+        let stop = Stop {
+            client_status,
+            ..Stop::new(description)
+        };
+        stop_alloc(
+            &mut self.plan,
+            &mut self.view,
+            alloc,
+            stop,
+            self.metrics,
+            now,
+        );
     }
 
     /// Splits updates into those that need new allocations and those done in place (added to

@@ -347,7 +347,8 @@ impl Cluster {
         out
     }
 
-    /// The allocations of the job that are not terminal, by name.
+    /// The allocations of the job that are not terminal, by name (one per name: not for
+    /// system jobs, whose allocations share it).
     pub fn live_allocs(&self, job_id: &str) -> BTreeMap<String, Arc<Allocation>> {
         let allocs = self.snapshot().allocs_by_job("default", job_id, true);
         allocs
@@ -357,11 +358,18 @@ impl Cluster {
             .collect()
     }
 
+    /// How many allocations of the job are not terminal.
+    pub fn live_count(&self, job_id: &str) -> usize {
+        let allocs = self.snapshot().allocs_by_job("default", job_id, true);
+        allocs.iter().filter(|a| !a.terminal()).count()
+    }
+
     /// The client reports the allocations running (healthy in their deployment, if any).
     pub fn run_all(&mut self, job_id: &str) {
-        let allocs = self.live_allocs(job_id);
+        let allocs = self.snapshot().allocs_by_job("default", job_id, true);
         let updates = allocs
-            .values()
+            .iter()
+            .filter(|a| !a.terminal())
             .map(|a| ClientAllocUpdate {
                 alloc_id: a.id.clone(),
                 client_status: client_status::RUNNING.into(),
