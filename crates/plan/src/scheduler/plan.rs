@@ -107,12 +107,9 @@ impl Plan {
 }
 
 fn push(by_node: &mut BTreeMap<String, Vec<Allocation>>, alloc: Allocation) {
-    match by_node.get_mut(&alloc.node_id) {
-        Some(allocs) => allocs.push(alloc),
-        None => {
-            by_node.insert(alloc.node_id.clone(), vec![alloc]);
-        }
-    }
+    // One search: most allocations of a plan go to a node the plan has not touched yet.
+    let allocs = by_node.entry(alloc.node_id.clone()).or_default();
+    allocs.push(alloc);
 }
 
 fn remove(
