@@ -5,7 +5,8 @@
 mod scheduler_support;
 
 use drover_model::{EvalStatus, SECOND, trigger};
-use drover_plan::scheduler::SchedulerError;
+use drover_plan::scheduler::{SchedulerConfig, SchedulerContext, SchedulerError, dry_run};
+use drover_state::{Command, DeregisterJob};
 use scheduler_support::*;
 
 fn three_nodes() -> Cluster {
@@ -329,4 +330,78 @@ fn stopped_job_stops_everything() {
     assert_eq!(desired.stop, 2);
     assert_eq!(plan.node_update.values().flatten().count(), 2);
     assert!(plan.node_allocation.is_empty());
+}
+
+/// A dry-run that submits no plan (a trigger the scheduler does not handle) is an error, as in
+/// Nomad's plan endpoint.
+#[test]
+fn dry_run_expects_one_plan() {
+    let mut cluster = three_nodes();
+    let mut eval = cluster.register(service_job(1));
+    eval.triggered_by = "scheduled".into();
+    let mut new_id = || "id".to_string();
+    let mut ctx = SchedulerContext {
+        now: NOW,
+        seed: 1,
+        new_id: &mut new_id,
+        config: SchedulerConfig::default(),
+    };
+    let err = dry_run(&eval, cluster.snapshot(), &mut ctx).unwrap_err();
+    assert_eq!(err, SchedulerError::UnexpectedPlans(0));
+    assert_eq!(
+        err.to_string(),
+        "scheduler resulted in an unexpected number of plans: 0"
+    );
+}
+
+/// A blocked evaluation that still cannot place goes back to the blocked set with its class
+/// eligibility; once a node fits, it completes.
+#[test]
+fn blocked_evaluation_reblocks_then_completes() {
+    let mut cluster = Cluster::new([node("node-1", "dc1")]);
+    let mut job = service_job(1);
+    job.constraints = vec![constraint("${meta.tier}", "=", "gold")];
+    let eval = cluster.register(job);
+    let first = cluster.schedule(&eval);
+    let blocked = first.created[0].clone();
+    assert_eq!(blocked.status, EvalStatus::Blocked);
+
+    let again = cluster.schedule(&blocked);
+    assert!(
+        again.updated.is_empty(),
+        "a blocked evaluation is not completed"
+    );
+    assert_eq!(again.reblocked.len(), 1);
+    let classes = again.reblocked[0].class_eligibility.as_ref().unwrap();
+    assert!(classes.values().all(|eligible| !eligible));
+
+    let mut gold = node("node-2", "dc1");
+    gold.meta.insert("tier".into(), "gold".into());
+    gold.computed_class = drover_plan::feasible::computed_class(&gold);
+    cluster.add_node(gold);
+    let done = cluster.schedule(&blocked);
+    assert_eq!(done.updated[0].status, EvalStatus::Complete);
+    assert_eq!(cluster.live_allocs("web")["web.app[0]"].node_id, "node-2");
+}
+
+/// A purged job: the store deleted it with its allocations, so its evaluation finds nothing
+/// to do and completes.
+#[test]
+fn purged_job_needs_nothing() {
+    let mut cluster = three_nodes();
+    let eval = cluster.register(service_job(2));
+    cluster.schedule(&eval);
+    cluster.apply(Command::DeregisterJob(DeregisterJob {
+        namespace: "default".into(),
+        job_id: "web".into(),
+        purge: true,
+        ..Default::default()
+    }));
+    let mut eval = eval;
+    eval.id = "eval-purge".into();
+    eval.triggered_by = trigger::JOB_DEREGISTER.into();
+    let run = cluster.schedule(&eval);
+    assert!(run.plans.is_empty());
+    assert_eq!(run.updated[0].status, EvalStatus::Complete);
+    assert!(run.updated[0].queued_allocations.is_empty());
 }

@@ -10,7 +10,7 @@ use drover_state::{NamespaceSelector, PageRequest, Snapshot};
 
 use super::Plan;
 use super::allocation::copy_of;
-use crate::feasible::{ClusterView, NodeTable};
+use crate::feasible::{ClusterView, NodeTable, RankedNode};
 
 /// The [`NodeTable`] of the last node set seen, shared by the evaluations scheduled with clones
 /// of one [`super::SchedulerConfig`]. Indexing the nodes of a large cluster takes milliseconds;
@@ -93,8 +93,31 @@ pub(super) fn stop_alloc(
     view.remove_alloc(&alloc.id);
 }
 
+/// Nomad's in-place check of `alloc` on its own node: the node must still be in the job's
+/// datacenters and pool, and `rank` (the new version of the group, on that node alone) must
+/// find room once the allocation's own is freed. When it does, the allocation stays out of the
+/// view for the caller to count its updated version; otherwise it is counted again.
+pub(super) fn rank_in_place(
+    view: &mut ClusterView,
+    alloc: &Allocation,
+    job: &Job,
+    rank: impl FnOnce(&ClusterView, usize) -> Option<RankedNode>,
+) -> Option<RankedNode> {
+    let node = view.node_position(&alloc.node_id)?;
+    let on_node = view.node(node);
+    if !in_any_datacenter(on_node, job) || !in_pool(on_node, job) {
+        return None;
+    }
+    let counted = view.remove_alloc(&alloc.id);
+    let ranked = rank(view, node);
+    if ranked.is_none() && counted {
+        view.add_alloc(alloc);
+    }
+    ranked
+}
+
 /// Whether the node is in one of the job's datacenters (`*` globs; none listed means all).
-pub(super) fn in_any_datacenter(node: &Node, job: &Job) -> bool {
+fn in_any_datacenter(node: &Node, job: &Job) -> bool {
     job.datacenters.is_empty() || job.datacenters.iter().any(|p| glob(p, &node.datacenter))
 }
 

@@ -12,15 +12,15 @@ use std::sync::Arc;
 
 use drover_model::allocation::client_status;
 use drover_model::{
-    AllocDeploymentStatus, AllocMetric, Allocation, Deployment, EvalStatus, Evaluation, Job,
-    RescheduleTracker, TaskGroup, trigger,
+    AllocDeploymentStatus, Allocation, EvalStatus, Evaluation, Job, RescheduleTracker, TaskGroup,
+    trigger,
 };
 use drover_state::Snapshot;
 
 use super::allocation::{NewAllocation, updated_in_place};
-use super::cluster::{Stop, cluster_view, in_any_datacenter, in_pool, stop_alloc};
-use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
-use super::submit::{Step, retry_max, submit};
+use super::attempt::{Scheduling, Start, Step, retry_max};
+use super::cluster::{Stop, rank_in_place, stop_alloc};
+use super::evals::{blocked_description, blocked_eval, cannot_handle};
 use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
 use crate::annotations::PlanAnnotations;
 use crate::feasible::{ClusterView, GenericStack, SelectOptions};
@@ -69,18 +69,10 @@ pub(super) fn process(
     ctx: &mut SchedulerContext<'_>,
 ) -> Result<Option<PlanResult>, SchedulerError> {
     GenericScheduler {
-        run,
-        eval,
+        s: Scheduling::new(run, eval, snapshot, planner, ctx),
         batch,
-        snapshot,
-        planner,
-        ctx,
-        deployment: None,
         blocked: None,
         next_eval: String::new(),
-        failed: BTreeMap::new(),
-        queued: None,
-        result: None,
         placer: None,
     }
     .process()
@@ -94,9 +86,8 @@ struct Placer {
 }
 
 impl Placer {
-    /// Nomad's in-place check: the node must still be in the job's datacenters and pool, and
-    /// the new version of the group must fit there once the old one is gone. The updated
-    /// allocation is counted at once and added to `updated`.
+    /// Whether `existing` can take the new version of its group where it runs; the updated
+    /// allocation is then counted at once and added to `updated`.
     fn update_in_place(
         &mut self,
         existing: &Allocation,
@@ -105,22 +96,13 @@ impl Placer {
         updated: &mut Vec<Allocation>,
     ) -> bool {
         let job = update.job;
-        let Some(node) = self.view.node_position(&existing.node_id) else {
-            return false;
-        };
-        let on_node = self.view.node(node);
-        if !in_any_datacenter(on_node, job) || !in_pool(on_node, job) {
-            return false;
-        }
-        let counted = self.view.remove_alloc(&existing.id);
         let options = SelectOptions {
             alloc_name: &existing.name,
             ..SelectOptions::default()
         };
-        let Some(ranked) = self.stack.select_on(&self.view, tg, node, &options) else {
-            if counted {
-                self.view.add_alloc(existing);
-            }
+        let stack = &mut self.stack;
+        let rank = |view: &ClusterView, node| stack.select_on(view, tg, node, &options);
+        let Some(ranked) = rank_in_place(&mut self.view, existing, job, rank) else {
             return false;
         };
         let resources = ranked.resources;
@@ -185,27 +167,18 @@ impl From<PlaceResult> for Missing {
 }
 
 struct GenericScheduler<'a, 'c> {
-    run: Run,
-    eval: &'a Evaluation,
+    s: Scheduling<'a, 'c>,
     batch: bool,
-    snapshot: Snapshot,
-    planner: &'a mut dyn Planner,
-    ctx: &'a mut SchedulerContext<'c>,
-    /// The job's latest deployment (service jobs), or the one the reconciler created.
-    deployment: Option<Deployment>,
     blocked: Option<Evaluation>,
     next_eval: String,
-    failed: BTreeMap<String, AllocMetric>,
-    queued: Option<BTreeMap<String, u32>>,
-    result: Option<PlanResult>,
     /// The last attempt's view and stack, for the class eligibility of blocked evaluations.
     placer: Option<Placer>,
 }
 
 impl GenericScheduler<'_, '_> {
     fn process(mut self) -> Result<Option<PlanResult>, SchedulerError> {
-        if !TRIGGERS.contains(&self.eval.triggered_by.as_str()) {
-            self.set_status(EvalStatus::Failed, &cannot_handle(self.eval))?;
+        if !TRIGGERS.contains(&self.s.eval.triggered_by.as_str()) {
+            self.set_status(EvalStatus::Failed, &cannot_handle(self.s.eval))?;
             return Ok(None);
         }
         let limit = if self.batch {
@@ -218,37 +191,32 @@ impl GenericScheduler<'_, '_> {
             let description = format!("maximum attempts reached ({limit})");
             let status = self.set_status(EvalStatus::Failed, &description);
             blocked.and(status)?;
-            return Ok(self.result);
+            return Ok(self.s.result);
         }
-        if self.eval.status == EvalStatus::Blocked && !self.failed.is_empty() {
+        if self.s.eval.status == EvalStatus::Blocked && !self.s.failed.is_empty() {
             // Still blocked: back to the blocked set with what this attempt learned.
             let (classes, escaped) = self.eligibility();
-            let mut reblocked = self.eval.clone();
+            let mut reblocked = self.s.eval.clone();
             reblocked.class_eligibility = Some(classes);
             reblocked.escaped_computed_class = escaped;
-            self.planner.reblock_eval(reblocked)?;
+            self.s.planner.reblock_eval(reblocked)?;
         } else {
             self.set_status(EvalStatus::Complete, "")?;
         }
-        Ok(self.result)
+        Ok(self.s.result)
     }
 
     fn attempt(&mut self) -> Result<Step, SchedulerError> {
-        let eval = self.eval;
-        let job = self.snapshot.job(&eval.namespace, &eval.job_id);
-        self.queued = Some(BTreeMap::new());
-        self.failed.clear();
-        if !self.batch {
-            let latest = self
-                .snapshot
-                .latest_deployment(&eval.namespace, &eval.job_id);
-            self.deployment = latest.map(Arc::unwrap_or_clone);
-        }
-        let index = self.snapshot.latest_index();
-        let mut plan = Plan::for_eval(eval, job.clone(), index);
+        let eval = self.s.eval;
+        let Start {
+            job,
+            mut plan,
+            view,
+            seed,
+        } = self.s.start(!self.batch);
         let mut placer = Placer {
-            view: cluster_view(&self.snapshot, &self.ctx.config.node_tables),
-            stack: GenericStack::new(self.ctx.config.stack.clone(), self.ctx.seed ^ index),
+            view,
+            stack: GenericStack::new(self.s.ctx.config.stack.clone(), seed),
         };
         if let Some(job) = job.as_ref().filter(|j| !j.stop) {
             placer.stack.set_job(&placer.view, job);
@@ -257,9 +225,9 @@ impl GenericScheduler<'_, '_> {
         self.placer = Some(placer);
 
         // An evaluation waiting for delayed reschedules leaves the retry to them.
-        let waiting = !followups.is_empty() && self.ctx.now <= eval.wait_until;
+        let waiting = !followups.is_empty() && self.s.ctx.now <= eval.wait_until;
         if eval.status != EvalStatus::Blocked
-            && !self.failed.is_empty()
+            && !self.s.failed.is_empty()
             && self.blocked.is_none()
             && !waiting
         {
@@ -272,24 +240,22 @@ impl GenericScheduler<'_, '_> {
         if eval.wait_until == 0 {
             for mut followup in followups {
                 followup.previous_eval = eval.id.clone();
-                followup.create_time = self.ctx.now;
-                followup.modify_time = self.ctx.now;
+                followup.create_time = self.s.ctx.now;
+                followup.modify_time = self.s.ctx.now;
                 self.next_eval = followup.id.clone();
-                self.planner.create_eval(followup)?;
+                self.s.planner.create_eval(followup)?;
             }
         }
 
-        let queued = self.queued.get_or_insert_default();
-        let submitted = submit(&mut *self.planner, plan, queued)?;
-        let progress = submitted.progress();
-        let full = submitted.full;
-        self.result = Some(submitted.result);
-        if let Some(snapshot) = submitted.refreshed {
-            self.snapshot = snapshot;
-            self.deployment = None;
-            return Ok(Step::Retry { progress });
+        let committed = self.s.submit(plan)?;
+        if committed.refreshed {
+            // Nothing of this attempt's deployment was necessarily kept: load it again.
+            self.s.deployment = None;
+            return Ok(Step::Retry {
+                progress: committed.progress,
+            });
         }
-        if !full {
+        if !committed.full {
             return Err(SchedulerError::MissingRefresh);
         }
         Ok(Step::Done)
@@ -303,16 +269,17 @@ impl GenericScheduler<'_, '_> {
         plan: &mut Plan,
         placer: &mut Placer,
     ) -> Vec<Evaluation> {
-        let eval = self.eval;
-        let now = self.ctx.now;
+        let eval = self.s.eval;
+        let now = self.s.ctx.now;
         let allocs = self
+            .s
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
         let view = &placer.view;
         let tainted = tainted_nodes(&allocs, |id| {
             view.node_position(id).map(|n| &**view.node(n))
         });
-        let metrics = self.run.placement_metrics;
+        let metrics = self.s.run.placement_metrics;
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             let stop = Stop {
                 client_status: &lost.client_status,
@@ -328,13 +295,13 @@ impl GenericScheduler<'_, '_> {
                 job: job.map(|j| &**j),
                 batch: self.batch,
                 allocs: &allocs,
-                deployment: self.deployment.as_ref(),
+                deployment: self.s.deployment.as_ref(),
                 tainted_nodes: &tainted,
                 eval_id: &eval.id,
                 eval_priority: eval.priority,
                 now,
             };
-            let metrics = self.run.placement_metrics;
+            let metrics = self.s.run.placement_metrics;
             let mut check = |existing: &Allocation, _: &Job, tg: &TaskGroup| {
                 job.is_some_and(|job| {
                     let update = InPlace {
@@ -345,7 +312,7 @@ impl GenericScheduler<'_, '_> {
                     placer.update_in_place(existing, &update, tg, &mut in_place)
                 })
             };
-            reconcile(&input, &mut check, &mut *self.ctx.new_id)
+            reconcile(&input, &mut check, &mut *self.s.ctx.new_id)
         };
         let ReconcileResults {
             deployment,
@@ -371,7 +338,7 @@ impl GenericScheduler<'_, '_> {
         plan.deployment.clone_from(&deployment);
         plan.deployment_updates = deployment_updates;
         if deployment.is_some() {
-            self.deployment = deployment;
+            self.s.deployment = deployment;
         }
         for s in &stop {
             let how = Stop {
@@ -394,7 +361,7 @@ impl GenericScheduler<'_, '_> {
                 .map(|a| &a.id)
                 .eq(inplace_update.iter().map(|a| &a.id))
         );
-        let deployment_id = self.deployment.as_ref().map_or("", |d| d.id.as_str());
+        let deployment_id = self.s.deployment.as_ref().map_or("", |d| d.id.as_str());
         for mut updated in in_place {
             if updated.deployment_id != deployment_id {
                 updated.deployment_id = deployment_id.to_string();
@@ -407,7 +374,7 @@ impl GenericScheduler<'_, '_> {
         }
         let followups = desired_followup_evals.into_values().flatten().collect();
 
-        let queued = self.queued.get_or_insert_default();
+        let queued = self.s.queued.get_or_insert_default();
         let Some(job) = job.filter(|_| !place.is_empty() || !destructive_update.is_empty()) else {
             for tg in job.iter().flat_map(|j| &j.task_groups) {
                 queued.insert(tg.name.clone(), 0);
@@ -440,13 +407,13 @@ impl GenericScheduler<'_, '_> {
         missing: Missing,
         name_indexes: &mut BTreeMap<String, AllocNameIndex>,
     ) {
-        let now = self.ctx.now;
+        let now = self.s.ctx.now;
         let downgraded = if missing.downgrade {
             self.downgraded_job(job, &missing)
         } else {
             None
         };
-        let active = self.deployment.as_ref().filter(|d| d.active());
+        let active = self.s.deployment.as_ref().filter(|d| d.active());
         let (place_job, deployment_id) = match &downgraded {
             Some((id, older)) => (older, id.as_str()),
             None => (job, active.map_or("", |d| d.id.as_str())),
@@ -454,7 +421,7 @@ impl GenericScheduler<'_, '_> {
         let Some(tg) = place_job.lookup_task_group(&missing.task_group) else {
             return;
         };
-        if let Some(metric) = self.failed.get_mut(&tg.name) {
+        if let Some(metric) = self.s.failed.get_mut(&tg.name) {
             metric.coalesced_failures += 1;
             return;
         }
@@ -465,7 +432,7 @@ impl GenericScheduler<'_, '_> {
         let preferred = preferred_node(&placer.view, &missing, tg, job);
         let previous = missing.previous.as_deref();
         if let (Some(prev), Some(description)) = (previous, &missing.stop_previous) {
-            let metrics = self.run.placement_metrics;
+            let metrics = self.s.run.placement_metrics;
             stop_alloc(
                 plan,
                 &mut placer.view,
@@ -482,14 +449,15 @@ impl GenericScheduler<'_, '_> {
             alloc_name: &missing.name,
         };
         let ranked = placer.stack.select(&placer.view, tg, &options);
-        let recorded = ranked.is_none() || self.run.placement_metrics;
+        let recorded = ranked.is_none() || self.s.run.placement_metrics;
         let metrics = recorded.then(|| placer.stack.metrics(&placer.view));
         if downgraded.is_some() {
             placer.stack.set_job(&placer.view, job);
         }
 
         let Some(ranked) = ranked else {
-            self.failed
+            self.s
+                .failed
                 .insert(tg.name.clone(), metrics.unwrap_or_default());
             if let (Some(prev), Some(_)) = (previous, &missing.stop_previous) {
                 plan.remove_update(&prev.node_id, &prev.id);
@@ -510,8 +478,8 @@ impl GenericScheduler<'_, '_> {
             }
         }
         let mut alloc = NewAllocation {
-            id: (self.ctx.new_id)(),
-            eval: self.eval,
+            id: (self.s.ctx.new_id)(),
+            eval: self.s.eval,
             job: place_job,
             task_group: &tg.name,
             name,
@@ -531,7 +499,7 @@ impl GenericScheduler<'_, '_> {
                 }
             }
         }
-        if missing.canary && self.deployment.is_some() {
+        if missing.canary && self.s.deployment.is_some() {
             alloc.deployment_status = Some(AllocDeploymentStatus {
                 canary: true,
                 ..AllocDeploymentStatus::default()
@@ -546,7 +514,7 @@ impl GenericScheduler<'_, '_> {
     /// version being replaced if it had no update strategy. With that deployment's ID.
     fn downgraded_job(&self, job: &Job, missing: &Missing) -> Option<(String, Arc<Job>)> {
         let (ns, id) = (&job.namespace, &job.id);
-        let mut deployments = self.snapshot.deployments_by_job(ns, id, false);
+        let mut deployments = self.s.snapshot.deployments_by_job(ns, id, false);
         deployments.sort_by_key(|d| std::cmp::Reverse(d.job_version));
         let settled = deployments.iter().find(|d| {
             let state = d.task_groups.get(&missing.task_group);
@@ -555,10 +523,13 @@ impl GenericScheduler<'_, '_> {
         let (deployment_id, older) = match settled {
             Some(d) => (
                 d.id.clone(),
-                self.snapshot.job_version(ns, id, d.job_version)?,
+                self.s.snapshot.job_version(ns, id, d.job_version)?,
             ),
             None => {
-                let older = self.snapshot.job_version(ns, id, missing.min_job_version)?;
+                let older = self
+                    .s
+                    .snapshot
+                    .job_version(ns, id, missing.min_job_version)?;
                 let rolling = older.update.as_ref().and_then(|u| u.max_parallel);
                 if rolling.unwrap_or(0) != 0 {
                     return None;
@@ -584,30 +555,30 @@ impl GenericScheduler<'_, '_> {
 
     fn create_blocked_eval(&mut self, plan_failure: bool) -> Result<(), SchedulerError> {
         let (classes, escaped) = self.eligibility();
-        let id = (self.ctx.new_id)();
+        let id = (self.s.ctx.new_id)();
         let classes = (!escaped).then_some(classes);
-        let mut blocked = blocked_eval(self.eval, id, classes, escaped, &self.failed, self.ctx.now);
+        let mut blocked = blocked_eval(
+            self.s.eval,
+            id,
+            classes,
+            escaped,
+            &self.s.failed,
+            self.s.ctx.now,
+        );
         if plan_failure {
             blocked.triggered_by = trigger::MAX_PLAN_ATTEMPTS.to_string();
             blocked.status_description = blocked_description::MAX_PLAN_ATTEMPTS.to_string();
         } else {
             blocked.status_description = blocked_description::FAILED_PLACEMENTS.to_string();
         }
-        self.planner.create_eval(blocked.clone())?;
+        self.s.planner.create_eval(blocked.clone())?;
         self.blocked = Some(blocked);
         Ok(())
     }
 
     fn set_status(&mut self, status: EvalStatus, description: &str) -> Result<(), SchedulerError> {
-        let outcome = Outcome {
-            failed_tg_allocs: &self.failed,
-            queued: self.queued.as_ref(),
-            blocked_eval: self.blocked.as_ref(),
-            deployment_id: self.deployment.as_ref().map_or("", |d| d.id.as_str()),
-            next_eval: &self.next_eval,
-        };
-        let updated = updated_eval(self.eval, status, description, &outcome);
-        Ok(self.planner.update_eval(updated)?)
+        let (blocked, next_eval) = (self.blocked.as_ref(), &self.next_eval);
+        self.s.set_status(status, description, blocked, next_eval)
     }
 }
 

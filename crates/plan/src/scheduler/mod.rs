@@ -16,12 +16,12 @@
 //! clock or OS randomness.
 
 mod allocation;
+mod attempt;
 mod cluster;
 mod dry_run;
 mod evals;
 mod generic;
 mod plan;
-mod submit;
 mod system;
 
 use drover_model::Evaluation;

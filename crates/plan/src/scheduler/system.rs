@@ -21,9 +21,9 @@ use drover_model::{
 use drover_state::{DeploymentStatusUpdate, Snapshot};
 
 use super::allocation::{NewAllocation, copy_of, updated_in_place};
-use super::cluster::{Stop, cluster_view, in_any_datacenter, in_pool, stop_alloc};
-use super::evals::{Outcome, blocked_description, blocked_eval, cannot_handle, updated_eval};
-use super::submit::{Step, retry_max, submit};
+use super::attempt::{Scheduling, Start, Step, retry_max};
+use super::cluster::{Stop, in_pool, rank_in_place, stop_alloc};
+use super::evals::{blocked_description, blocked_eval, cannot_handle};
 use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
 use crate::annotations::{DesiredUpdates, PlanAnnotations};
 use crate::feasible::{ClusterView, SelectOptions, SystemStack};
@@ -60,32 +60,15 @@ pub(super) fn process(
     ctx: &mut SchedulerContext<'_>,
 ) -> Result<Option<PlanResult>, SchedulerError> {
     NodeScheduler {
-        run,
-        eval,
+        s: Scheduling::new(run, eval, snapshot, planner, ctx),
         sysbatch,
-        snapshot,
-        planner,
-        ctx,
-        deployment: None,
-        failed: BTreeMap::new(),
-        queued: None,
-        result: None,
     }
     .process()
 }
 
 struct NodeScheduler<'a, 'c> {
-    run: Run,
-    eval: &'a Evaluation,
+    s: Scheduling<'a, 'c>,
     sysbatch: bool,
-    snapshot: Snapshot,
-    planner: &'a mut dyn Planner,
-    ctx: &'a mut SchedulerContext<'c>,
-    /// System jobs only.
-    deployment: Option<Deployment>,
-    failed: BTreeMap<String, AllocMetric>,
-    queued: Option<BTreeMap<String, u32>>,
-    result: Option<PlanResult>,
 }
 
 /// One attempt's working state.
@@ -114,10 +97,10 @@ struct Attempt<'j> {
 
 impl NodeScheduler<'_, '_> {
     fn process(mut self) -> Result<Option<PlanResult>, SchedulerError> {
-        let handled = TRIGGERS.contains(&self.eval.triggered_by.as_str())
-            || (self.sysbatch && self.eval.triggered_by == trigger::PERIODIC_JOB);
+        let handled = TRIGGERS.contains(&self.s.eval.triggered_by.as_str())
+            || (self.sysbatch && self.s.eval.triggered_by == trigger::PERIODIC_JOB);
         if !handled {
-            self.set_status(EvalStatus::Failed, &cannot_handle(self.eval))?;
+            self.set_status(EvalStatus::Failed, &cannot_handle(self.s.eval))?;
             return Ok(None);
         }
         let limit = if self.sysbatch {
@@ -131,61 +114,49 @@ impl NodeScheduler<'_, '_> {
         } else {
             self.set_status(EvalStatus::Complete, "")?;
         }
-        Ok(self.result)
+        Ok(self.s.result)
     }
 
     fn attempt(&mut self) -> Result<Step, SchedulerError> {
-        let eval = self.eval;
-        let job = self.snapshot.job(&eval.namespace, &eval.job_id);
-        self.queued = Some(BTreeMap::new());
-        self.failed.clear();
-        if !self.sysbatch {
-            let latest = self
-                .snapshot
-                .latest_deployment(&eval.namespace, &eval.job_id);
-            self.deployment = latest.map(Arc::unwrap_or_clone);
-        }
-        let index = self.snapshot.latest_index();
-        let plan = Plan::for_eval(eval, job.clone(), index);
-        let view = cluster_view(&self.snapshot, &self.ctx.config.node_tables);
-        let stack = SystemStack::new(self.ctx.config.stack.clone(), self.ctx.seed ^ index);
+        let Start {
+            job,
+            plan,
+            view,
+            seed,
+        } = self.s.start(!self.sysbatch);
+        let stack = SystemStack::new(self.s.ctx.config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
-                let metrics = self.run.placement_metrics;
+                let metrics = self.s.run.placement_metrics;
                 let mut attempt = Attempt::new(job, view, stack, plan, metrics);
                 self.compute_job_allocs(&mut attempt);
                 attempt.plan
             }
             None => self.stop_purged(plan),
         };
-        if plan.is_no_op() && !eval.annotate_plan {
+        if plan.is_no_op() && !self.s.eval.annotate_plan {
             return Ok(Step::Done);
         }
-        let queued = self.queued.get_or_insert_default();
-        let submitted = submit(&mut *self.planner, plan, queued)?;
-        let progress = submitted.progress();
-        let full = submitted.full;
-        self.result = Some(submitted.result);
-        if let Some(snapshot) = submitted.refreshed {
-            self.snapshot = snapshot;
-            return Ok(Step::Retry { progress });
-        }
-        Ok(if full {
+        let committed = self.s.submit(plan)?;
+        Ok(if committed.full && !committed.refreshed {
             Step::Done
         } else {
-            Step::Retry { progress }
+            Step::Retry {
+                progress: committed.progress,
+            }
         })
     }
 
     /// A purged job: everything of it stops.
     fn stop_purged(&mut self, mut plan: Plan) -> Plan {
-        let eval = self.eval;
-        let now = self.ctx.now;
-        let metrics = self.run.placement_metrics;
+        let eval = self.s.eval;
+        let now = self.s.ctx.now;
+        let metrics = self.s.run.placement_metrics;
         let allocs = self
+            .s
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
-        let tainted = tainted_nodes(&allocs, |id| self.snapshot.node(id));
+        let tainted = tainted_nodes(&allocs, |id| self.s.snapshot.node(id));
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             let description = &lost.status_description;
             let copy = copy_of(&lost.alloc, metrics, None);
@@ -198,10 +169,10 @@ impl NodeScheduler<'_, '_> {
             not_ready_nodes: &not_ready,
             tainted_nodes: &tainted,
             allocs: &allocs,
-            deployment: self.deployment.as_ref(),
+            deployment: self.s.deployment.as_ref(),
             now,
         };
-        let results = reconcile_nodes(&input, &mut *self.ctx.new_id);
+        let results = reconcile_nodes(&input, &mut *self.s.ctx.new_id);
         let mut desired: BTreeMap<String, DesiredUpdates> = BTreeMap::new();
         for t in &results.stop {
             if let Some(alloc) = &t.alloc {
@@ -211,8 +182,8 @@ impl NodeScheduler<'_, '_> {
             }
         }
         if !self.sysbatch {
-            self.deployment = results.deployment;
-            plan.deployment.clone_from(&self.deployment);
+            self.s.deployment = results.deployment;
+            plan.deployment.clone_from(&self.s.deployment);
             plan.deployment_updates = results.deployment_updates;
         }
         if eval.annotate_plan {
@@ -225,10 +196,11 @@ impl NodeScheduler<'_, '_> {
     }
 
     fn compute_job_allocs(&mut self, a: &mut Attempt<'_>) {
-        let eval = self.eval;
-        let now = self.ctx.now;
+        let eval = self.s.eval;
+        let now = self.s.ctx.now;
         let job = a.job;
         let allocs = self
+            .s
             .snapshot
             .allocs_by_job(&eval.namespace, &eval.job_id, true);
         let view = &a.view;
@@ -249,12 +221,12 @@ impl NodeScheduler<'_, '_> {
             not_ready_nodes: &a.not_ready,
             tainted_nodes: &tainted,
             allocs: &allocs,
-            deployment: self.deployment.as_ref(),
+            deployment: self.s.deployment.as_ref(),
             now,
         };
-        let mut results = reconcile_nodes(&input, &mut *self.ctx.new_id);
+        let mut results = reconcile_nodes(&input, &mut *self.s.ctx.new_id);
         if !self.sysbatch {
-            self.deployment = results.deployment.take();
+            self.s.deployment = results.deployment.take();
         }
 
         for (tuples, description, client) in [
@@ -277,7 +249,7 @@ impl NodeScheduler<'_, '_> {
         let updates = std::mem::take(&mut results.update)
             .into_iter()
             .chain(std::mem::take(&mut results.reconnecting));
-        let deployment_id = self.deployment.as_ref().map_or("", |d| d.id.as_str());
+        let deployment_id = self.s.deployment.as_ref().map_or("", |d| d.id.as_str());
         let (destructive, in_place) = a.update_in_place(updates, &eval.id, deployment_id);
 
         let count = |desired: &mut BTreeMap<String, DesiredUpdates>,
@@ -318,7 +290,7 @@ impl NodeScheduler<'_, '_> {
         let mut place = results.place;
         self.evict_and_place(a, destructive, &results.ignore, &mut place);
 
-        let queued = self.queued.get_or_insert_default();
+        let queued = self.s.queued.get_or_insert_default();
         for tg in job.task_groups.iter().filter(|_| !job.stop) {
             queued.insert(tg.name.clone(), 0);
         }
@@ -369,7 +341,7 @@ impl NodeScheduler<'_, '_> {
                 )
             })
             .collect();
-        if let Some(d) = &self.deployment {
+        if let Some(d) = &self.s.deployment {
             for alloc in ignore.iter().filter_map(|t| t.alloc.as_deref()) {
                 if alloc.deployment_id == d.id
                     && !alloc.is_unhealthy()
@@ -394,7 +366,7 @@ impl NodeScheduler<'_, '_> {
             if !t.canary {
                 *limit -= 1;
             }
-            a.stop(alloc, status_description::UPDATING, "", self.ctx.now);
+            a.stop(alloc, status_description::UPDATING, "", self.s.ctx.now);
             place.push(t);
         }
     }
@@ -421,11 +393,15 @@ impl NodeScheduler<'_, '_> {
             self.placement_failed(a, missing, tg, node, metrics);
             return;
         };
-        let metrics = self.run.placement_metrics.then(|| a.stack.metrics(&a.view));
-        let active = self.deployment.as_ref().filter(|d| d.active());
+        let metrics = self
+            .s
+            .run
+            .placement_metrics
+            .then(|| a.stack.metrics(&a.view));
+        let active = self.s.deployment.as_ref().filter(|d| d.active());
         let mut alloc = NewAllocation {
-            id: (self.ctx.new_id)(),
-            eval: self.eval,
+            id: (self.s.ctx.new_id)(),
+            eval: self.s.eval,
             job: a.job,
             task_group: group,
             name: missing.name.clone(),
@@ -433,13 +409,13 @@ impl NodeScheduler<'_, '_> {
             resources: ranked.resources,
             metrics,
             deployment_id: active.map_or("", |d| d.id.as_str()),
-            now: self.ctx.now,
+            now: self.s.ctx.now,
         }
         .build();
         if let Some(prev) = &missing.alloc {
             alloc.previous_allocation = prev.id.clone();
         }
-        if missing.canary && self.deployment.is_some() {
+        if missing.canary && self.s.deployment.is_some() {
             alloc.deployment_status = Some(AllocDeploymentStatus {
                 canary: true,
                 ..AllocDeploymentStatus::default()
@@ -466,7 +442,7 @@ impl NodeScheduler<'_, '_> {
         }
         if metrics.nodes_filtered > 0 {
             // The group just does not run there; only when it runs nowhere is that a failure.
-            let queued = self.queued.get_or_insert_default();
+            let queued = self.s.queued.get_or_insert_default();
             let left = queued.entry(group.clone()).or_default();
             *left = left.saturating_sub(1);
             let nowhere = *left == 0 && !a.existing.contains(group);
@@ -478,7 +454,7 @@ impl NodeScheduler<'_, '_> {
                 None => a.filtered.entry(group.clone()).or_insert(metrics),
             };
             if nowhere {
-                self.failed.insert(group.clone(), merged.clone());
+                self.s.failed.insert(group.clone(), merged.clone());
             }
             if self.sysbatch {
                 let desired = a.desired.entry(group.clone()).or_default();
@@ -486,23 +462,23 @@ impl NodeScheduler<'_, '_> {
             }
             return;
         }
-        if let Some(metric) = self.failed.get_mut(group) {
+        if let Some(metric) = self.s.failed.get_mut(group) {
             metric.coalesced_failures += 1;
             return;
         }
-        self.failed.insert(group.clone(), metrics);
+        self.s.failed.insert(group.clone(), metrics);
         let mut blocked = blocked_eval(
-            self.eval,
-            (self.ctx.new_id)(),
+            self.s.eval,
+            (self.s.ctx.new_id)(),
             Some(BTreeMap::new()),
             false,
-            &self.failed,
-            self.ctx.now,
+            &self.s.failed,
+            self.s.ctx.now,
         );
         blocked.status_description = blocked_description::FAILED_PLACEMENTS.to_string();
         blocked.node_id = a.view.node(node).id.clone();
         // A failure to create it is not fatal: the node's next update evaluates the job again.
-        let _ = self.planner.create_eval(blocked);
+        let _ = self.s.planner.create_eval(blocked);
     }
 
     /// Completes a system deployment now that the feasible nodes are known: each group's
@@ -516,7 +492,7 @@ impl NodeScheduler<'_, '_> {
         ignore: &[NodeAllocTuple],
         mut updates: Vec<DeploymentStatusUpdate>,
     ) {
-        let Some(mut d) = self.deployment.take() else {
+        let Some(mut d) = self.s.deployment.take() else {
             a.plan.deployment_updates = updates;
             return;
         };
@@ -561,19 +537,11 @@ impl NodeScheduler<'_, '_> {
         updates.extend(status_updates(&mut d, complete, job));
         a.plan.deployment = Some(d.clone());
         a.plan.deployment_updates = updates;
-        self.deployment = Some(d);
+        self.s.deployment = Some(d);
     }
 
     fn set_status(&mut self, status: EvalStatus, description: &str) -> Result<(), SchedulerError> {
-        let outcome = Outcome {
-            failed_tg_allocs: &self.failed,
-            queued: self.queued.as_ref(),
-            blocked_eval: None,
-            deployment_id: self.deployment.as_ref().map_or("", |d| d.id.as_str()),
-            next_eval: "",
-        };
-        let updated = updated_eval(self.eval, status, description, &outcome);
-        Ok(self.planner.update_eval(updated)?)
+        self.s.set_status(status, description, None, "")
     }
 }
 
@@ -672,22 +640,13 @@ impl<'j> Attempt<'j> {
         if alloc.terminal() {
             return true;
         }
-        let Some(node) = self.view.node_position(&alloc.node_id) else {
-            return false;
-        };
-        let on_node = self.view.node(node);
-        if !in_any_datacenter(on_node, job) || !in_pool(on_node, job) {
-            return false;
-        }
-        let counted = self.view.remove_alloc(&alloc.id);
         let options = SelectOptions {
             alloc_name: &alloc.name,
             ..SelectOptions::default()
         };
-        let Some(ranked) = self.stack.select(&self.view, tg, node, &options) else {
-            if counted {
-                self.view.add_alloc(alloc);
-            }
+        let stack = &mut self.stack;
+        let rank = |view: &ClusterView, node| stack.select(view, tg, node, &options);
+        let Some(ranked) = rank_in_place(&mut self.view, alloc, job, rank) else {
             return false;
         };
         let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, false);
