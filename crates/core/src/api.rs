@@ -303,3 +303,17 @@ fn decode_job_request<T: DeserializeOwned>(body: &[u8], missing_id: &str) -> Api
     }
     Ok(request)
 }
+
+/// The answer to the deployment writes: promote, fail, pause or resume, set allocation
+/// health (Nomad's `DeploymentUpdateResponse`). `EvalID` is empty when no evaluation was
+/// created (a pause); `RevertedJobVersion` is set when the job was rolled back.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DeploymentUpdateResponse {
+    #[serde(rename = "EvalID")]
+    pub eval_id: String,
+    pub eval_create_index: u64,
+    pub deployment_modify_index: u64,
+    pub reverted_job_version: Option<u64>,
+    pub index: u64,
+}

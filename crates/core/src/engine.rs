@@ -36,6 +36,7 @@ use parking_lot::Mutex;
 use crate::api::Read;
 use crate::clock::Clock;
 use crate::config::EngineConfig;
+use crate::deployments::DeploymentWatcher;
 use crate::error::{ApiResult, EngineError};
 use crate::ids::IdSource;
 use crate::log::Log;
@@ -58,6 +59,9 @@ pub struct Engine {
     pub(crate) periodic: Mutex<PeriodicDispatcher>,
     /// Catch-up launches found on start-up, carried out by the first tick.
     pub(crate) missed_launches: Mutex<Vec<Launch>>,
+    pub(crate) deployment_watcher: Mutex<DeploymentWatcher>,
+    /// Held while the deployment watcher works (see [`Engine::watch_deployments`]).
+    pub(crate) watching: Mutex<()>,
 }
 
 impl fmt::Debug for Engine {
@@ -98,6 +102,8 @@ impl Engine {
             blocked: Mutex::new(blocked),
             periodic: Mutex::new(PeriodicDispatcher::new()),
             missed_launches: Mutex::new(Vec::new()),
+            deployment_watcher: Mutex::new(DeploymentWatcher::default()),
+            watching: Mutex::new(()),
         };
         let snapshot = engine.store.snapshot();
         let now = engine.now();
@@ -201,19 +207,34 @@ impl Engine {
 
     /// Commits `command`; returns its index. See the module documentation.
     pub(crate) fn commit(&self, command: &Command) -> Result<u64, EngineError> {
-        let mut log = self.log.lock();
-        self.commit_locked(log.as_mut(), command, None)
+        let index = {
+            let mut log = self.log.lock();
+            self.commit_locked(log.as_mut(), command, None)?
+        };
+        self.after_writes();
+        Ok(index)
     }
 
     /// Runs `f` while holding the writer lock, so that what it reads from the snapshot it is
     /// given is still current when it commits through the `Committer`.
     pub(crate) fn with_writer<R>(&self, f: impl FnOnce(&mut Committer<'_>) -> R) -> R {
-        let mut log = self.log.lock();
-        let mut committer = Committer {
-            engine: self,
-            log: log.as_mut(),
+        let result = {
+            let mut log = self.log.lock();
+            let mut committer = Committer {
+                engine: self,
+                log: log.as_mut(),
+            };
+            f(&mut committer)
         };
-        f(&mut committer)
+        self.after_writes();
+        result
+    }
+
+    /// Leader work that commits in turn, run once the writer lock is released: the
+    /// deployment watcher. Its failure does not undo the caller's commit; the deployment stays
+    /// marked and the next [`Engine::tick`] reports the error.
+    fn after_writes(&self) {
+        let _kept_for_tick = self.watch_deployments(self.now());
     }
 
     /// The commit path, with the writer lock held. `reblock` is the delivery of a worker
@@ -243,6 +264,7 @@ impl Engine {
         reblock: Option<Token>,
     ) {
         self.track_periodic_jobs(after, command, self.now());
+        self.mark_deployments(after, command);
         let now = self.time();
         let mut ready = Vec::new();
         let mut released: Vec<Released> = Vec::new();
@@ -283,7 +305,8 @@ impl Engine {
 
     /// Moves time to `now` (unix nanoseconds): fires the broker's nack timeouts and delayed
     /// evaluations and the blocked tracker's periodic release, marks evaluations that reached
-    /// the delivery limit failed (with a follow-up), and cancels evaluations made redundant.
+    /// the delivery limit failed (with a follow-up), cancels evaluations made redundant,
+    /// launches periodic children, and checks deployments' progress deadlines.
     pub fn tick(&self, now: i64) -> Result<(), EngineError> {
         let time = Time::from_unix_nanos(now);
         self.broker.with(|b| b.tick(time));
@@ -293,7 +316,9 @@ impl Engine {
         }
         self.fail_undeliverable(now)?;
         self.cancel_redundant(now)?;
-        self.launch_due_children(now)
+        self.launch_due_children(now)?;
+        self.check_progress_deadlines(now)?;
+        self.watch_deployments(now)
     }
 
     /// Nomad's `reapFailedEvaluations`: an evaluation nacked `delivery_limit` times is

@@ -16,6 +16,7 @@ pub mod api;
 mod applier;
 mod clock;
 mod config;
+mod deployments;
 mod engine;
 pub mod error;
 mod ids;

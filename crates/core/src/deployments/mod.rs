@@ -1,0 +1,312 @@
+//! The deployment watcher (Nomad's `deploymentwatcher`): it moves active deployments along.
+//!
+//! Nomad runs one goroutine per deployment that blocks on its allocations and on a progress
+//! deadline timer. Here the watcher is driven by the engine instead: every commit marks the
+//! deployments it touched (allocation health reported by clients or set by hand, promotions,
+//! status changes, plans) and [`Engine::tick`] checks progress deadlines. After the commit the
+//! marked deployments are examined on a snapshot ([`decide`]) and the watcher commits what
+//! follows:
+//!
+//! - an allocation turned healthy after the scheduler last looked: a `deployment-watcher`
+//!   evaluation, so the scheduler places the next batch (and marks the deployment successful,
+//!   which marks the job version stable, once every group is done);
+//! - an unhealthy allocation fails the deployment when the group has no progress deadline or
+//!   the allocation cannot be rescheduled; otherwise it may be replaced (its
+//!   `DesiredTransition.Reschedule` is set, with an evaluation);
+//! - every canary healthy and every canary group `auto_promote`: the canaries are promoted;
+//! - the progress deadline passed with a group short of healthy allocations: the deployment
+//!   fails;
+//! - a failure with `auto_revert` registers the latest stable version again (a new version).
+//!
+//! Users promote, fail, pause and resume deployments and set allocation health through the
+//! calls in [`endpoints`].
+//!
+//! Nomad batches the watcher's evaluations for a second; here they are written at once.
+
+mod decide;
+mod endpoints;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use drover_model::deployment::deployment_status;
+use drover_model::{Deployment, DesiredTransition, Evaluation, Job, trigger};
+use drover_state::{
+    AllocDesiredTransitions, Command, DeploymentPromotion, DeploymentStatusChange,
+    DeploymentStatusUpdate, NamespaceSelector, PageRequest, Snapshot,
+};
+
+use crate::engine::{Committer, Engine};
+use crate::error::EngineError;
+use decide::Rollback;
+
+/// The watcher's memory between commits.
+#[derive(Debug, Default)]
+pub(crate) struct DeploymentWatcher {
+    /// Deployments a commit touched and the watcher has not examined since.
+    dirty: BTreeSet<String>,
+    /// Deployments whose progress deadline passed without failing them (canaries awaiting
+    /// promotion): a later failure is described as a progress deadline failure, as Nomad's.
+    deadline_hit: BTreeSet<String>,
+}
+
+impl Engine {
+    /// Leader effect of a commit: remembers the deployments `command` touched.
+    pub(crate) fn mark_deployments(&self, after: &Snapshot, command: &Command) {
+        let mut ids = Vec::new();
+        touched_deployments(after, command, &mut ids);
+        if !ids.is_empty() {
+            self.deployment_watcher.lock().dirty.extend(ids);
+        }
+    }
+
+    /// Examines the deployments commits touched, until none is left. Only one caller works at
+    /// a time: the watcher's own commits come back here and return at once, and the running
+    /// loop picks up what they marked. A deployment whose handling failed stays marked, so the
+    /// next tick tries again and reports the error.
+    pub(crate) fn watch_deployments(&self, now: i64) -> Result<(), EngineError> {
+        let Some(_running) = self.watching.try_lock() else {
+            return Ok(());
+        };
+        loop {
+            let Some(id) = self.deployment_watcher.lock().dirty.pop_first() else {
+                return Ok(());
+            };
+            if let Err(error) = self.watch_deployment(&id, now) {
+                self.deployment_watcher.lock().dirty.insert(id);
+                return Err(error);
+            }
+        }
+    }
+
+    /// The progress deadlines at `now`: every active deployment whose deadline passed is
+    /// failed, unless its groups have the healthy allocations they need.
+    pub(crate) fn check_progress_deadlines(&self, now: i64) -> Result<(), EngineError> {
+        let snapshot = self.snapshot();
+        let active: Vec<Arc<Deployment>> = snapshot
+            .list_deployments(&NamespaceSelector::All, &PageRequest::default(), &|d| {
+                d.active()
+            })
+            .items
+            .into_iter()
+            .cloned()
+            .collect();
+        self.deployment_watcher
+            .lock()
+            .deadline_hit
+            .retain(|id| active.iter().any(|d| &d.id == id));
+        for deployment in active {
+            let passed = decide::progress_cutoff(&snapshot, &deployment).is_some_and(|c| c <= now);
+            if passed {
+                self.deployment_watcher
+                    .lock()
+                    .deadline_hit
+                    .insert(deployment.id.clone());
+                self.with_writer(|writer| self.fail_at_deadline(writer, &deployment.id, now))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Nomad's deadline timer firing: fails the deployment if a group lacks healthy
+    /// allocations.
+    fn fail_at_deadline(
+        &self,
+        writer: &mut Committer<'_>,
+        id: &str,
+        now: i64,
+    ) -> Result<(), EngineError> {
+        let snapshot = writer.snapshot();
+        let Some((deployment, job)) = active_with_job(&snapshot, id) else {
+            return Ok(());
+        };
+        if let Some(rollback) = decide::deadline_failure(&deployment, &job) {
+            let description = decide::failure_description(true);
+            self.fail_by_watcher(
+                writer,
+                &snapshot,
+                &deployment,
+                &job,
+                rollback,
+                description,
+                now,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Nomad's reaction to a deployment's allocations changing.
+    fn watch_deployment(&self, id: &str, now: i64) -> Result<(), EngineError> {
+        self.with_writer(|writer| {
+            let snapshot = writer.snapshot();
+            let Some((deployment, job)) = active_with_job(&snapshot, id) else {
+                return Ok(());
+            };
+            let outcome = decide::alloc_outcome(&snapshot, &deployment, &job, now);
+            if outcome.fail {
+                let deadline_hit = self.deployment_watcher.lock().deadline_hit.contains(id);
+                let description = decide::failure_description(deadline_hit);
+                let rollback = outcome.rollback;
+                return self.fail_by_watcher(
+                    writer,
+                    &snapshot,
+                    &deployment,
+                    &job,
+                    rollback,
+                    description,
+                    now,
+                );
+            }
+            if decide::auto_promotable(&snapshot, &deployment) {
+                writer.commit(
+                    &Command::PromoteDeployment(DeploymentPromotion {
+                        deployment_id: deployment.id.clone(),
+                        all: true,
+                        groups: Vec::new(),
+                        promoted_at: now,
+                        eval: Some(self.deployment_eval(&deployment, &job, now)),
+                    }),
+                    None,
+                )?;
+                return Ok(());
+            }
+            if outcome.create_eval || !outcome.allow_replacements.is_empty() {
+                let reschedule = DesiredTransition {
+                    reschedule: Some(true),
+                    ..DesiredTransition::default()
+                };
+                let transitions = outcome
+                    .allow_replacements
+                    .into_iter()
+                    .map(|alloc_id| (alloc_id, reschedule.clone()))
+                    .collect();
+                writer.commit(
+                    &Command::UpdateAllocDesiredTransitions(AllocDesiredTransitions {
+                        transitions,
+                        evals: vec![self.deployment_eval(&deployment, &job, now)],
+                    }),
+                    None,
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Fails a deployment the watcher found failing, rolling back when asked and possible.
+    #[allow(clippy::too_many_arguments)]
+    fn fail_by_watcher(
+        &self,
+        writer: &mut Committer<'_>,
+        snapshot: &Snapshot,
+        deployment: &Deployment,
+        job: &Job,
+        rollback: bool,
+        description: &str,
+        now: i64,
+    ) -> Result<(), EngineError> {
+        let rollback = if rollback {
+            decide::rollback_or_none(snapshot, job, description)
+        } else {
+            Rollback {
+                job: None,
+                description: description.to_string(),
+            }
+        };
+        self.commit_failure(writer, deployment, job, rollback, now)?;
+        Ok(())
+    }
+
+    /// Commits a deployment's failure with its evaluation and the rolled-back job, if any;
+    /// returns the commit index, the evaluation's ID and the version rolled back to.
+    fn commit_failure(
+        &self,
+        writer: &mut Committer<'_>,
+        deployment: &Deployment,
+        job: &Job,
+        rollback: Rollback,
+        now: i64,
+    ) -> Result<(u64, String, Option<u64>), EngineError> {
+        let eval = self.deployment_eval(deployment, job, now);
+        let eval_id = eval.id.clone();
+        let reverted = rollback.job.as_ref().map(|j| j.version);
+        let index = writer.commit(
+            &Command::UpdateDeploymentStatus(DeploymentStatusChange {
+                update: DeploymentStatusUpdate {
+                    deployment_id: deployment.id.clone(),
+                    status: deployment_status::FAILED.to_string(),
+                    status_description: rollback.description,
+                },
+                job: rollback
+                    .job
+                    .map(|stable| Arc::new(reverted_job(&stable, now))),
+                eval: Some(eval),
+                updated_at: now,
+            }),
+            None,
+        )?;
+        Ok((index, eval_id, reverted))
+    }
+
+    /// Nomad's `getEval`: a `deployment-watcher` evaluation of the deployment's job, at the
+    /// priority the deployment was created with.
+    pub(crate) fn deployment_eval(
+        &self,
+        deployment: &Deployment,
+        job: &Job,
+        now: i64,
+    ) -> Evaluation {
+        let mut eval = self.job_eval(job, trigger::DEPLOYMENT_WATCHER, now);
+        if let Ok(priority) = i32::try_from(deployment.eval_priority)
+            && priority > 0
+        {
+            eval.priority = priority;
+        }
+        eval.deployment_id = deployment.id.clone();
+        eval
+    }
+}
+
+/// The deployment if it is still active, with its job.
+fn active_with_job(snapshot: &Snapshot, id: &str) -> Option<(Arc<Deployment>, Arc<Job>)> {
+    let deployment = snapshot.deployment(id).filter(|d| d.active())?;
+    let job = snapshot.job(&deployment.namespace, &deployment.job_id)?;
+    Some((deployment, job))
+}
+
+/// The stable version registered again by an auto-revert: a new version, not yet stable and
+/// without the old version's tag, as a revert by hand.
+fn reverted_job(stable: &Job, now: i64) -> Job {
+    let mut job = stable.clone();
+    job.stable = false;
+    job.version_tag = None;
+    job.submit_time = now;
+    job
+}
+
+/// The deployments whose allocations or status `command` changed.
+fn touched_deployments(after: &Snapshot, command: &Command, out: &mut Vec<String>) {
+    let of_alloc = |alloc_id: &str, out: &mut Vec<String>| {
+        if let Some(alloc) = after.alloc(alloc_id)
+            && !alloc.deployment_id.is_empty()
+        {
+            out.push(alloc.deployment_id.clone());
+        }
+    };
+    match command {
+        Command::UpdateAllocsFromClient(c) => {
+            c.allocs.iter().for_each(|u| of_alloc(&u.alloc_id, out));
+        }
+        Command::ApplyPlanResults(c) => {
+            out.extend(c.deployment.iter().map(|d| d.id.clone()));
+            out.extend(c.deployment_updates.iter().map(|u| u.deployment_id.clone()));
+            c.allocs_updated.iter().for_each(|a| of_alloc(&a.id, out));
+        }
+        Command::UpdateDeploymentStatus(c) => out.push(c.update.deployment_id.clone()),
+        Command::PromoteDeployment(c) => out.push(c.deployment_id.clone()),
+        Command::UpdateDeploymentAllocHealth(c) => out.push(c.deployment_id.clone()),
+        Command::Batch(commands) => commands
+            .iter()
+            .for_each(|c| touched_deployments(after, c, out)),
+        _ => {}
+    }
+}
