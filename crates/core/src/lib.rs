@@ -30,6 +30,7 @@ mod jobs;
 mod log;
 mod nodes;
 pub mod periodic;
+mod services;
 pub mod tables;
 mod worker;
 

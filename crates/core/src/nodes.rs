@@ -6,14 +6,15 @@
 
 use std::collections::BTreeSet;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::{client_status, desired_status};
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL, job_type};
 use drover_model::node::{node_eligibility, node_status};
 use drover_model::{DrainStrategy, EvalStatus, Evaluation, Job, Node, SECOND, trigger};
 use drover_plan::feasible::computed_class;
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, NamespaceSelector, NodeDrainUpdate,
-    NodeEligibilityUpdate, NodeStatusUpdate, Snapshot, UpsertEvals, UpsertNode,
+    NodeEligibilityUpdate, NodeStatusUpdate, ServiceRegistrations, Snapshot, UpsertEvals,
+    UpsertNode,
 };
 
 use crate::engine::Engine;
@@ -118,20 +119,28 @@ impl Engine {
 
     /// What clients report about their allocations (status, task states, deployment health).
     /// A failed allocation whose group may be rescheduled gets an `alloc-failure`
-    /// evaluation, written with the update. Updates for unknown allocations are skipped.
+    /// evaluation, written with the update. An allocation that starts running registers its
+    /// Nomad services (see [`crate::services`]). Updates for unknown allocations are skipped.
     pub fn update_allocs_from_client(&self, mut updates: Vec<ClientAllocUpdate>) -> ApiResult<u64> {
         let now = self.now();
         let snapshot = self.snapshot();
         let mut evals = Vec::new();
         let mut evaluated = BTreeSet::new();
+        let mut services = Vec::new();
         for update in &mut updates {
             update.modify_time = now;
-            if update.client_status != client_status::FAILED {
-                continue;
-            }
             let Some(alloc) = snapshot.alloc(&update.alloc_id) else {
                 continue;
             };
+            let starts = update.client_status == client_status::RUNNING
+                && alloc.client_status != client_status::RUNNING
+                && alloc.desired_status == desired_status::RUN;
+            if let Some(node) = snapshot.node(&alloc.node_id).filter(|_| starts) {
+                services.extend(crate::services::registrations(&alloc, &node));
+            }
+            if update.client_status != client_status::FAILED {
+                continue;
+            }
             let Some(job) = snapshot.job(&alloc.namespace, &alloc.job_id) else {
                 continue;
             };
@@ -146,12 +155,17 @@ impl Engine {
                 evals.push(self.job_eval(&job, trigger::ALLOC_FAILURE, now));
             }
         }
-        Ok(
-            self.commit(&Command::UpdateAllocsFromClient(ClientAllocUpdates {
-                allocs: updates,
-                evals,
-            }))?,
-        )
+        let update = Command::UpdateAllocsFromClient(ClientAllocUpdates {
+            allocs: updates,
+            evals,
+        });
+        let command = if services.is_empty() {
+            update
+        } else {
+            let services = Command::UpsertServiceRegistrations(ServiceRegistrations { services });
+            Command::Batch(vec![update, services])
+        };
+        Ok(self.commit(&command)?)
     }
 
     fn existing_node(&self, node_id: &str) -> ApiResult<std::sync::Arc<Node>> {
