@@ -113,6 +113,7 @@ impl Engine {
             &snapshot,
         );
         *engine.missed_launches.lock() = missed;
+        engine.mark_active_deployments(&snapshot);
         let evals = snapshot
             .list_evals(&NamespaceSelector::All, &PageRequest::default(), &|_| true)
             .items;
@@ -317,8 +318,8 @@ impl Engine {
         self.fail_undeliverable(now)?;
         self.cancel_redundant(now)?;
         self.launch_due_children(now)?;
-        self.check_progress_deadlines(now)?;
-        self.watch_deployments(now)
+        self.watch_deployments(now)?;
+        self.check_progress_deadlines(now)
     }
 
     /// Nomad's `reapFailedEvaluations`: an evaluation nacked `delivery_limit` times is

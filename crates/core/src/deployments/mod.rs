@@ -60,6 +60,15 @@ impl Engine {
         }
     }
 
+    /// On start-up every active deployment is examined, as a new leader's watchers do: health
+    /// reported before the restart may not have been acted on.
+    pub(crate) fn mark_active_deployments(&self, snapshot: &Snapshot) {
+        let active = active_deployments(snapshot)
+            .into_iter()
+            .map(|d| d.id.clone());
+        self.deployment_watcher.lock().dirty.extend(active);
+    }
+
     /// Examines the deployments commits touched, until none is left. Only one caller works at
     /// a time: the watcher's own commits come back here and return at once, and the running
     /// loop picks up what they marked. A deployment whose handling failed stays marked, so the
@@ -83,14 +92,7 @@ impl Engine {
     /// failed, unless its groups have the healthy allocations they need.
     pub(crate) fn check_progress_deadlines(&self, now: i64) -> Result<(), EngineError> {
         let snapshot = self.snapshot();
-        let active: Vec<Arc<Deployment>> = snapshot
-            .list_deployments(&NamespaceSelector::All, &PageRequest::default(), &|d| {
-                d.active()
-            })
-            .items
-            .into_iter()
-            .cloned()
-            .collect();
+        let active = active_deployments(&snapshot);
         self.deployment_watcher
             .lock()
             .deadline_hit
@@ -264,6 +266,17 @@ impl Engine {
         eval.deployment_id = deployment.id.clone();
         eval
     }
+}
+
+fn active_deployments(snapshot: &Snapshot) -> Vec<Arc<Deployment>> {
+    snapshot
+        .list_deployments(&NamespaceSelector::All, &PageRequest::default(), &|d| {
+            d.active()
+        })
+        .items
+        .into_iter()
+        .cloned()
+        .collect()
 }
 
 /// The deployment if it is still active, with its job.
