@@ -6,6 +6,10 @@
 //! batch allocation completes after the configured run time, an allocation the scheduler
 //! stopped is killed, and an allocation of a deployment turns healthy once it has run for the
 //! group's `min_healthy_time`. Time is the engine clock's reading passed to [`SimulatedNodes::tick`].
+//!
+//! The nodes register no services themselves: the engine writes an allocation's
+//! `provider = "nomad"` registrations when a node reports it running, and the deployment
+//! watcher acts on the health they report.
 
 use std::collections::BTreeMap;
 

@@ -23,7 +23,8 @@ const NODE_ADDRESS: &str = "unique.network.ip-address";
 
 impl Engine {
     /// `GET /v1/job/:id/services`: the job's registrations of Nomad services. A missing job
-    /// is 404 "job not found". Index: the service registrations table's.
+    /// is 404 "job not found". Index: the service registrations table's; blocking queries
+    /// watch [`crate::tables::SERVICES`].
     pub fn job_services(
         &self,
         ctx: &RequestContext,

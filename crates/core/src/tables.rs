@@ -16,3 +16,5 @@ pub const ALLOCS: &[Table] = &[Table::Allocs];
 pub const EVALS: &[Table] = &[Table::Evals];
 /// `GET /v1/job/:id/deployments` and `/deployment`.
 pub const DEPLOYMENTS: &[Table] = &[Table::Deployment];
+/// `GET /v1/job/:id/services` (a missing job is a 404 until it appears).
+pub const SERVICES: &[Table] = &[Table::ServiceRegistrations, Table::Jobs];
