@@ -12,6 +12,7 @@
 
 pub mod acl;
 mod admission;
+mod allocations;
 pub mod api;
 mod applier;
 mod clock;
@@ -20,13 +21,16 @@ mod deployments;
 mod engine;
 pub mod error;
 mod ids;
+mod job_actions;
 mod job_dispatch;
 mod job_history;
 mod job_parse;
 mod job_periodic;
 mod job_plan;
 mod job_scale;
+mod job_tags;
 mod jobs;
+mod list_filter;
 mod log;
 mod nodes;
 pub mod periodic;
@@ -34,11 +38,15 @@ mod services;
 pub mod tables;
 mod worker;
 
+pub use allocations::{AllocStopOptions, AllocStopResponse};
 pub use clock::{Clock, ManualClock};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{ApiError, ApiResult, EngineError, LogError};
 pub use ids::IdSource;
+pub use job_actions::JobAction;
+pub use job_tags::{JobTagRequest, JobTagResponse};
+pub use list_filter::ListFilter;
 pub use log::{Log, MemoryLog};
 
 // Embedders (the agent) build nodes and client updates and read snapshots with these types; they
