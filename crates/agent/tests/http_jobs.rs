@@ -434,29 +434,6 @@ fn tag_paths_and_methods() {
     check_error(&agent.get("/v1/jobs/parse"), 405, "Invalid method");
 }
 
-/// Routes whose engine calls do not exist yet answer 501 with what is missing; wiring one
-/// removes its row.
-#[test]
-fn endpoints_not_built_yet() {
-    let agent = start();
-    let cases = [
-        ("GET", "/v1/job/web/services", "job services"),
-        ("PUT", "/v1/job/web/versions/v1/tag", "job version tags"),
-        ("DELETE", "/v1/job/web/versions/v1/tag", "job version tags"),
-        ("GET", "/v1/job/web/actions", "job actions"),
-        ("POST", "/v1/allocation/a1/stop", "allocation stop"),
-        ("POST", "/v1/deployment/promote/d1", "deployment promote"),
-        ("POST", "/v1/deployment/fail/d1", "deployment fail"),
-        ("POST", "/v1/deployment/pause/d1", "deployment pause"),
-        ("PUT", "/v1/namespace/team", "namespace upsert"),
-        ("DELETE", "/v1/namespace/team", "namespace delete"),
-    ];
-    for (method, path, what) in cases {
-        let response = agent.send(method, path, &[], Some(b"{}"));
-        check_error(&response, 501, &format!("not implemented yet: {what}"));
-    }
-}
-
 #[test]
 fn parse_jobspecs() {
     let agent = start();

@@ -31,7 +31,8 @@ impl Engine {
         job_id: &str,
     ) -> ApiResult<Read<Vec<Arc<ServiceRegistration>>>> {
         let snapshot = self.snapshot();
-        let index = snapshot.table_index(Table::ServiceRegistrations);
+        // Nomad never answers this read at index 0.
+        let index = snapshot.table_index(Table::ServiceRegistrations).max(1);
         if snapshot.job(ctx.namespace(), job_id).is_none() {
             return Err(ApiError::not_found("job not found").at_index(index));
         }

@@ -4,7 +4,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONNECTION, CONTENT_TYPE, UPGRADE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use drover_core::api::{Read, RequestContext};
@@ -23,6 +23,8 @@ pub struct Call {
     pub query: Query,
     /// From `X-Nomad-Token`, else `Authorization: Bearer`.
     pub token: Option<String>,
+    /// The request asks to be upgraded to a websocket (Nomad's exec streams).
+    pub websocket: bool,
     pub body: Bytes,
 }
 
@@ -40,6 +42,7 @@ impl Call {
             path: percent_decode(parts.uri.path(), false),
             query: Query::parse(parts.uri.query().unwrap_or("")),
             token: token(&parts.headers),
+            websocket: is_websocket_upgrade(&parts.headers),
             method: parts.method,
             body,
         })
@@ -212,6 +215,20 @@ fn token(headers: &HeaderMap) -> Option<String> {
         .split(' ')
         .find(|word| !word.is_empty())
         .map(str::to_string)
+}
+
+/// gorilla/websocket's `IsWebSocketUpgrade`: `Connection` has the token `upgrade` and
+/// `Upgrade` the token `websocket`, in any case.
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    let has_token = |name, token: &str| {
+        headers.get_all(name).iter().any(|value| {
+            value.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|part| part.trim().eq_ignore_ascii_case(token))
+            })
+        })
+    };
+    has_token(CONNECTION, "upgrade") && has_token(UPGRADE, "websocket")
 }
 
 /// A query string, decoded (`+` is a space), in order.

@@ -1,16 +1,17 @@
-//! The routes around the Jobs API that real clients call: status, agent, regions, and reads of
-//! evaluations, allocations, deployments, nodes and namespaces. The reads answer from one
-//! snapshot with the index Nomad picks (the object's ModifyIndex, or its table's); writes that
-//! need engine calls which do not exist yet answer 501.
+//! The routes around the Jobs API that real clients call: status, agent, regions, reads of
+//! evaluations, allocations, deployments and nodes, stopping an allocation and the deployment
+//! writes. The reads answer from one snapshot with the index Nomad picks (the object's
+//! ModifyIndex, or its table's).
 
 use std::sync::Arc;
 
 use axum::http::Method;
 use axum::response::Response;
-use drover_core::ApiError;
-use drover_core::api::Read;
+use drover_core::api::{DeploymentUpdateResponse, Read};
+use drover_core::model::Evaluation;
 use drover_core::state::{Snapshot, Table};
-use serde::Serialize;
+use drover_core::{AllocStopOptions, ApiError, ApiResult, ListFilter};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::call::{Call, Meta, error, invalid_method, no_route};
@@ -60,13 +61,21 @@ fn member(app: &App) -> serde_json::Value {
     })
 }
 
-/// `GET /v1/agent/self`: enough of Nomad's config, member and stats for clients that read the
-/// region, datacenter or node name from it.
+/// `GET /v1/agent/self`: what clients read from Nomad's answer. The Go client takes the
+/// region and datacenter from `config` and the node name from `member`; the CLI's
+/// `agent-info` prints `stats` (every value a string), `agent check` reads
+/// `stats.raft.num_peers`, and commands that need the local node read `stats.client.node_id`.
 pub async fn agent_self(app: App, call: Call) -> Response {
     if call.method != Method::GET {
         return invalid_method();
     }
     let info = app.info();
+    let snapshot = app.engine().snapshot();
+    let local_node = snapshot.nodes("").find(|n| n.name == info.node_name);
+    let node_id = local_node.map_or("", |n| n.id.as_str());
+    let allocations =
+        local_node.map_or(0, |n| snapshot.allocs_by_node_terminal(&n.id, false).len());
+    let index = snapshot.latest_index().to_string();
     let body = json!({
         "config": {
             "Region": info.region,
@@ -74,7 +83,10 @@ pub async fn agent_self(app: App, call: Call) -> Response {
             "NodeName": info.node_name,
             "BindAddr": info.http_addr.ip().to_string(),
             "DevMode": true,
-            "Version": { "Version": NOMAD_VERSION, "VersionPrerelease": "", "VersionMetadata": "", "Revision": "" },
+            "Version": {
+                "Version": NOMAD_VERSION, "VersionPrerelease": "", "VersionMetadata": "",
+                "Revision": "", "BuildDate": "",
+            },
             "Ports": { "HTTP": info.http_addr.port(), "RPC": 4647, "Serf": 4648 },
             "ACL": { "Enabled": false },
             "Server": { "Enabled": true, "BootstrapExpect": 1, "NumSchedulers": null },
@@ -86,8 +98,16 @@ pub async fn agent_self(app: App, call: Call) -> Response {
                 "server": "true", "leader": "true", "bootstrap": "true",
                 "known_regions": "1", "leader_addr": info.rpc_addr(),
             },
+            "raft": {
+                "state": "Leader", "num_peers": "0",
+                "applied_index": index, "commit_index": index, "last_log_index": index,
+            },
+            "client": {
+                "node_id": node_id, "known_servers": info.rpc_addr(),
+                "num_allocations": allocations.to_string(),
+            },
             "runtime": {
-                "arch": std::env::consts::ARCH, "version": "drover",
+                "arch": std::env::consts::ARCH, "os": std::env::consts::OS, "version": "drover",
                 "cpu_count": std::thread::available_parallelism().map_or(1, |n| n.get()).to_string(),
             },
         },
@@ -111,12 +131,13 @@ pub async fn members(app: App, call: Call) -> Response {
 }
 
 /// A list read from one snapshot: the page, its index (the table's) and the next token.
+/// `page` applies `?filter=` where Nomad's endpoint does (before paging); the others ignore
+/// it, as Nomad does.
 async fn list<T: Serialize>(
     app: &App,
     call: &Call,
     table: Table,
-    endpoint: &str,
-    page: impl Fn(&Snapshot, &QueryOptions) -> (Vec<T>, String),
+    page: impl Fn(&Snapshot, &QueryOptions, &ListFilter) -> (Vec<T>, String),
 ) -> Response {
     if call.method != Method::GET {
         return invalid_method();
@@ -125,13 +146,12 @@ async fn list<T: Serialize>(
         Ok(options) => options,
         Err(e) => return error(&e),
     };
-    if !options.filter.is_empty() {
-        return not_implemented(&format!("filter on {endpoint}"));
-    }
     let result = app
         .query(&options, &[table], |engine| {
+            let filter = ListFilter::parse(&options.filter)?;
             let snapshot = engine.snapshot();
-            let (value, next_token) = page(&snapshot, &options);
+            let (value, next_token) = page(&snapshot, &options, &filter);
+            filter.finish()?;
             Ok(Read {
                 value,
                 index: snapshot.table_index(table),
@@ -181,10 +201,24 @@ fn segments<'a>(call: &'a Call, prefix: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// `GET /v1/evaluations?prefix=`.
+/// `GET /v1/evaluations?prefix=&filter=`, and the older `?job=` and `?status=` filters,
+/// which cannot be combined with `filter`.
 pub async fn evaluations(app: App, call: Call) -> Response {
-    list(&app, &call, Table::Evals, "/v1/evaluations", |s, o| {
-        let page = s.list_evals(&o.namespaces(), &o.page(), &|_| true);
+    let job = call.query.get("job").to_string();
+    let status = call.query.get("status").to_string();
+    let legacy = !job.is_empty() || !status.is_empty();
+    if legacy && !call.query.get("filter").is_empty() {
+        return error(&ApiError::bad_request(
+            "Filter expression cannot be used with other filter parameters",
+        ));
+    }
+    list(&app, &call, Table::Evals, |s, o, filter| {
+        let keep = |e: &Evaluation| {
+            (job.is_empty() || e.job_id == job)
+                && (status.is_empty() || e.status.as_str() == status)
+                && filter.keep(e)
+        };
+        let page = s.list_evals(&o.namespaces(), &o.page(), &keep);
         (page.items.into_iter().cloned().collect(), page.next_token)
     })
     .await
@@ -208,30 +242,24 @@ pub async fn evaluation(app: App, call: Call) -> Response {
             .await
         }
         [id, "allocations"] => {
-            list(
-                &app,
-                &call,
-                Table::Allocs,
-                "/v1/evaluation/:id/allocations",
-                |s, _| {
-                    let stubs = s.allocs_by_eval(id).iter().map(|a| a.stub(false)).collect();
-                    (stubs, String::new())
-                },
-            )
+            list(&app, &call, Table::Allocs, |s, _, _| {
+                let stubs = s.allocs_by_eval(id).iter().map(|a| a.stub(false)).collect();
+                (stubs, String::new())
+            })
             .await
         }
         _ => no_route(),
     }
 }
 
-/// `GET /v1/allocations?prefix=&resources=`.
+/// `GET /v1/allocations?prefix=&filter=&resources=`; the filter sees whole allocations.
 pub async fn allocations(app: App, call: Call) -> Response {
     let resources = match call.query.bool("resources") {
         Ok(resources) => resources.unwrap_or(false),
         Err(e) => return error(&e),
     };
-    list(&app, &call, Table::Allocs, "/v1/allocations", |s, o| {
-        let page = s.list_allocs(&o.namespaces(), &o.page(), &|_| true);
+    list(&app, &call, Table::Allocs, |s, o, filter| {
+        let page = s.list_allocs(&o.namespaces(), &o.page(), &|a| filter.keep(a));
         let stubs = page.items.iter().map(|a| a.stub(resources)).collect();
         (stubs, page.next_token)
     })
@@ -252,16 +280,40 @@ pub async fn allocation(app: App, call: Call) -> Response {
             )
             .await
         }
-        ([_, "stop"], _) if call.is_write() => not_implemented("allocation stop"),
+        ([id, "stop"], _) if call.is_write() => stop_allocation(&app, &call, id).await,
         ([_], _) | ([_, "stop"], _) => invalid_method(),
         _ => no_route(),
     }
 }
 
-/// `GET /v1/deployments?prefix=`.
+/// `?no_shutdown_delay=` and `?reschedule=`; an unparsable one is Nomad's 500.
+fn stop_options(call: &Call) -> ApiResult<AllocStopOptions> {
+    Ok(AllocStopOptions {
+        no_shutdown_delay: call.query.bool("no_shutdown_delay")?.unwrap_or(false),
+        reschedule: call.query.bool("reschedule")?.unwrap_or(false),
+    })
+}
+
+async fn stop_allocation(app: &App, call: &Call, id: &str) -> Response {
+    let result = match stop_options(call) {
+        Ok(options) => {
+            let ctx = call.context();
+            let id = id.to_string();
+            app.write(
+                move |engine| engine.stop_allocation(&ctx, &id, options),
+                |r| &r.eval_id,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    call.reply(result, |r| Meta::Index(r.index))
+}
+
+/// `GET /v1/deployments?prefix=&filter=`.
 pub async fn deployments(app: App, call: Call) -> Response {
-    list(&app, &call, Table::Deployment, "/v1/deployments", |s, o| {
-        let page = s.list_deployments(&o.namespaces(), &o.page(), &|_| true);
+    list(&app, &call, Table::Deployment, |s, o, filter| {
+        let page = s.list_deployments(&o.namespaces(), &o.page(), &|d| filter.keep(d));
         (page.items.into_iter().cloned().collect(), page.next_token)
     })
     .await
@@ -273,26 +325,20 @@ pub async fn deployment(app: App, call: Call) -> Response {
     let get = call.method == Method::GET;
     match segments(&call, "/v1/deployment/")[..] {
         ["allocations", id] if get => {
-            list(
-                &app,
-                &call,
-                Table::Allocs,
-                "/v1/deployment/allocations/:id",
-                |s, _| {
-                    let stubs = s
-                        .allocs_by_deployment(id)
-                        .iter()
-                        .map(|a| a.stub(false))
-                        .collect();
-                    (stubs, String::new())
-                },
-            )
+            list(&app, &call, Table::Allocs, |s, _, _| {
+                let stubs = s
+                    .allocs_by_deployment(id)
+                    .iter()
+                    .map(|a| a.stub(false))
+                    .collect();
+                (stubs, String::new())
+            })
             .await
         }
         [
             action @ ("promote" | "fail" | "pause" | "allocation-health" | "unblock"),
-            _,
-        ] if call.is_write() => not_implemented(&format!("deployment {action}")),
+            id,
+        ] if call.is_write() => deployment_write(&app, &call, action, id).await,
         [
             "allocations" | "promote" | "fail" | "pause" | "allocation-health" | "unblock",
             _,
@@ -313,15 +359,89 @@ pub async fn deployment(app: App, call: Call) -> Response {
     }
 }
 
-/// `GET /v1/nodes?prefix=&resources=`.
+/// The body of the deployment writes but `fail` (Nomad's `DeploymentPromoteRequest`,
+/// `DeploymentPauseRequest`, `DeploymentAllocHealthRequest` and `DeploymentUnblockRequest`;
+/// each reads its own fields).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+struct DeploymentWrite {
+    #[serde(rename = "DeploymentID")]
+    deployment_id: String,
+    all: bool,
+    groups: Vec<String>,
+    pause: bool,
+    #[serde(rename = "HealthyAllocationIDs")]
+    healthy_allocation_ids: Vec<String>,
+    #[serde(rename = "UnhealthyAllocationIDs")]
+    unhealthy_allocation_ids: Vec<String>,
+}
+
+/// `PUT/POST /v1/deployment/<action>/:id`. Every action but `fail` reads a body whose
+/// `DeploymentID` must be the URL's.
+async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Response {
+    let request = if action == "fail" {
+        DeploymentWrite::default()
+    } else {
+        let request = match call.decode::<DeploymentWrite>() {
+            Ok(request) => request,
+            Err(e) => return error(&e),
+        };
+        if request.deployment_id.is_empty() {
+            return error(&ApiError::bad_request("DeploymentID must be specified"));
+        }
+        if request.deployment_id != id {
+            return error(&ApiError::bad_request("Deployment ID does not match"));
+        }
+        request
+    };
+    if action == "unblock" {
+        return call.reply(unblock(app, id), |r| Meta::Index(r.index));
+    }
+    let ctx = call.context();
+    let id = id.to_string();
+    let action = action.to_string();
+    let result = app
+        .write(
+            move |engine| match action.as_str() {
+                "promote" => engine.promote_deployment(&ctx, &id, request.all, request.groups),
+                "fail" => engine.fail_deployment(&ctx, &id),
+                "pause" => engine.pause_deployment(&ctx, &id, request.pause),
+                _ => engine.set_deployment_alloc_health(
+                    &ctx,
+                    &id,
+                    request.healthy_allocation_ids,
+                    request.unhealthy_allocation_ids,
+                ),
+            },
+            |r| &r.eval_id,
+        )
+        .await;
+    call.reply(result, |r| Meta::Index(r.index))
+}
+
+/// Unblocking is for multiregion deployments, which drover does not have; as in Nomad's
+/// single-region servers, an active deployment answers with an empty update (index 0) and
+/// nothing changes.
+fn unblock(app: &App, id: &str) -> ApiResult<DeploymentUpdateResponse> {
+    match app.engine().snapshot().deployment(id) {
+        None => Err(ApiError::internal("deployment not found")),
+        Some(deployment) if !deployment.active() => {
+            Err(ApiError::internal("can't unblock terminal deployment"))
+        }
+        Some(_) => Ok(DeploymentUpdateResponse::default()),
+    }
+}
+
+/// `GET /v1/nodes?prefix=&filter=&resources=`; the filter sees whole nodes.
 pub async fn nodes(app: App, call: Call) -> Response {
     let resources = match call.query.bool("resources") {
         Ok(resources) => resources.unwrap_or(false),
         Err(e) => return error(&e),
     };
-    list(&app, &call, Table::Nodes, "/v1/nodes", |s, o| {
+    list(&app, &call, Table::Nodes, |s, o, filter| {
         let stubs = s
             .nodes(&o.prefix)
+            .filter(|n| filter.keep(n))
             .map(|n| n.stub(false, resources))
             .collect();
         (stubs, String::new())
@@ -347,13 +467,9 @@ pub async fn node(app: App, call: Call) -> Response {
             .await
         }
         [id, "allocations"] => {
-            list(
-                &app,
-                &call,
-                Table::Allocs,
-                "/v1/node/:id/allocations",
-                |s, _| (s.allocs_by_node(id), String::new()),
-            )
+            list(&app, &call, Table::Allocs, |s, _, _| {
+                (s.allocs_by_node(id), String::new())
+            })
             .await
         }
         _ => no_route(),
@@ -362,7 +478,7 @@ pub async fn node(app: App, call: Call) -> Response {
 
 /// `GET /v1/namespaces?prefix=`.
 pub async fn namespaces(app: App, call: Call) -> Response {
-    list(&app, &call, Table::Namespaces, "/v1/namespaces", |s, o| {
+    list(&app, &call, Table::Namespaces, |s, o, _| {
         let namespaces: Vec<_> = s
             .namespaces()
             .filter(|n| n.name.starts_with(&o.prefix))

@@ -12,12 +12,12 @@ use drover_core::api::{
     JobVersionsOptions, JobsParseRequest, ListJobsOptions, Read, RequestContext, ScalingRequest,
 };
 use drover_core::state::Table;
-use drover_core::{ApiError, ApiResult, Engine, tables};
+use drover_core::{ApiError, ApiResult, Engine, JobTagRequest, tables};
 use serde::Serialize;
 
+use super::App;
 use super::call::{Call, Meta, error, invalid_method, parse_go_bool};
 use super::options::QueryOptions;
-use super::{App, not_implemented};
 
 /// The tables `GET /v1/job/:id/scale` reads.
 const SCALE_STATUS: &[Table] = &[Table::Jobs, Table::Allocs, Table::ScalingEvent];
@@ -167,7 +167,7 @@ pub async fn job(app: App, call: Call) -> Response {
         .strip_prefix("/v1/job/")
         .unwrap_or_default()
         .to_string();
-    let (route, id, _tag) = match route_job_path(&path) {
+    let (route, id, tag) = match route_job_path(&path) {
         Ok(routed) => routed,
         Err(e) => return error(&e),
     };
@@ -358,12 +358,43 @@ pub async fn job(app: App, call: Call) -> Response {
             };
             call.reply(result, |r| Meta::Index(r.index))
         }
-        JobRoute::Services if get => not_implemented("job services"),
-        JobRoute::Tag if write || call.method == Method::DELETE => {
-            not_implemented("job version tags")
+        JobRoute::Services if get => {
+            read(&app, &call, tables::SERVICES, |e, ctx| {
+                e.job_services(ctx, &id)
+            })
+            .await
         }
-        JobRoute::Actions if get => not_implemented("job actions"),
-        JobRoute::Action => not_implemented("job actions"),
+        JobRoute::Tag if write => {
+            let result = match call.decode::<JobTagRequest>() {
+                Ok(request) => {
+                    let ctx = call.context();
+                    let name = tag.to_string();
+                    app.write(
+                        move |engine| engine.tag_job_version(&ctx, &id, &name, &request),
+                        |_| "",
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            call.reply(result, |_| Meta::None)
+        }
+        JobRoute::Tag if call.method == Method::DELETE => {
+            let ctx = call.context();
+            let name = tag.to_string();
+            let result = app
+                .write(
+                    move |engine| engine.untag_job_version(&ctx, &id, &name),
+                    |_| "",
+                )
+                .await;
+            call.reply(result, |_| Meta::None)
+        }
+        JobRoute::Actions if get => {
+            read(&app, &call, tables::JOB, |e, ctx| e.job_actions(ctx, &id)).await
+        }
+        // Any method, as in Nomad.
+        JobRoute::Action => run_action(&app, &call, &id),
         _ => invalid_method(),
     }
 }
@@ -410,6 +441,28 @@ async fn versions(app: &App, call: &Call, id: &str) -> Response {
         e.job_versions(ctx, id, &options)
     })
     .await
+}
+
+/// `/v1/job/:id/action`: Nomad runs an action over a websocket, execing into the task on its
+/// client. drover does not serve websockets, and its nodes are simulated: a plain request is
+/// answered as Nomad answers one, and an upgrade request gets Nomad's checks of the
+/// allocation, then the error of a node no server can reach (docs/compat.md).
+fn run_action(app: &App, call: &Call, id: &str) -> Response {
+    let tty = call.query.get("tty");
+    if !tty.is_empty() && parse_go_bool(tty).is_none() {
+        return error(&ApiError::internal(format!(
+            "tty value is not a boolean: strconv.ParseBool: parsing {tty:?}: invalid syntax"
+        )));
+    }
+    if !call.websocket {
+        return error(&ApiError::internal(
+            "websocket connection not found in context",
+        ));
+    }
+    let result = app
+        .engine()
+        .run_job_action(&call.context(), id, call.query.get("allocID"));
+    call.reply(result, |_| Meta::None)
 }
 
 /// `DELETE /v1/job/:id`: stop, or purge with `?purge=true`.
