@@ -487,6 +487,69 @@ mod tests {
         check(&a, NOW, None);
     }
 
+    /// A service job rolled out one allocation at a time, with a Nomad service.
+    const ROLLING_JOB: &str = r#"{
+        "ID": "web", "Name": "web", "Type": "service", "Datacenters": ["dc1"],
+        "TaskGroups": [{
+            "Name": "g", "Count": 2,
+            "Update": {"MaxParallel": 1, "MinHealthyTime": 10000000000},
+            "Networks": [{"DynamicPorts": [{"Label": "http"}]}],
+            "Services": [{"Name": "web", "PortLabel": "http", "Provider": "nomad"}],
+            "Tasks": [{"Name": "t", "Driver": "docker", "Config": {"image": "nginx"},
+                       "Resources": {"CPU": 100, "MemoryMB": 64}}]
+        }]
+    }"#;
+
+    #[test]
+    fn a_rolling_deployment_completes_on_simulated_nodes() {
+        use drover_core::api::{JobRegisterRequest, RequestContext};
+        use drover_core::{EngineConfig, ManualClock, MemoryLog};
+
+        let clock = Arc::new(ManualClock::new(NOW));
+        let engine = Engine::new(
+            EngineConfig::default(),
+            clock.clone(),
+            Box::new(MemoryLog::new()),
+        );
+        let sim_config = SimConfig {
+            nodes: 2,
+            node_name: "sim".to_string(),
+            ..config()
+        };
+        let host = HostResources {
+            cores: 4,
+            cpu_mhz: 8000,
+            memory_mb: 16_000,
+        };
+        let nodes = SimulatedNodes::new(&sim_config, host, NOW);
+        nodes.register(&engine).unwrap();
+        let job = drover_core::model::decode_job(ROLLING_JOB.as_bytes()).unwrap();
+        let ctx = RequestContext::default();
+        let request = JobRegisterRequest {
+            job: Some(job),
+            ..JobRegisterRequest::default()
+        };
+        engine.register_job(&ctx, request).unwrap();
+        for step in 1..=10 {
+            let now = NOW + step * 5 * SECOND;
+            clock.set(now);
+            engine.process_until_idle().unwrap();
+            nodes.tick(&engine, now).unwrap();
+            engine.tick(now).unwrap();
+        }
+        let deployment = engine
+            .job_latest_deployment(&ctx, "web")
+            .unwrap()
+            .value
+            .unwrap();
+        assert_eq!(deployment.status, "successful");
+        let job = engine.read_job(&ctx, "web").unwrap().value;
+        assert!(job.stable);
+        let services = engine.job_services(&ctx, "web").unwrap().value;
+        let addresses: Vec<&str> = services.iter().map(|s| s.address.as_str()).collect();
+        assert_eq!(addresses, ["127.0.0.1", "127.0.0.1"]);
+    }
+
     #[test]
     fn nodes_spread_over_datacenters_and_classes() {
         let config = SimConfig {
