@@ -371,6 +371,17 @@ fn task_actions() {
         404,
         "job other not found in namespace default",
     );
+    check_json(&agent.post("/v1/jobs", &job_body("api")));
+    check_error(
+        &agent.send(
+            "GET",
+            &format!("/v1/job/api/action?allocID={alloc}"),
+            &upgrade,
+            None,
+        ),
+        400,
+        &format!("job api does not have allocation {alloc}"),
+    );
     check_error(
         &ws(&format!("allocID={alloc}&task=server&action=hello")),
         500,
