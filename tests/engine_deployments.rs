@@ -6,15 +6,16 @@
 
 mod engine_common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use drover::core::Clock;
 use drover::core::api::DeploymentUpdateResponse;
+use drover::core::{Clock, Engine, EngineConfig, ManualClock, MemoryLog};
 use drover::model::{
     AllocDeploymentStatus, Allocation, Deployment, Evaluation, Job, ReschedulePolicy,
     UpdateStrategy,
 };
-use drover::state::ClientAllocUpdate;
+use drover::state::{ClientAllocUpdate, Command, StateStore};
 use engine_common::*;
 
 const SECOND: i64 = 1_000_000_000;
@@ -575,4 +576,36 @@ fn allocation_health_set_by_hand() {
             "Failed due to unhealthy allocations - rolling back to job version 0"
         )
     );
+}
+
+#[test]
+fn a_restored_engine_acts_on_health_reported_before_the_restart() {
+    let f = started(2);
+    submit(&f, rolling_job(2, UpdateStrategy::default()));
+    report(&f, &in_deployment(&f)[0], true);
+    // The log up to the client's report, without the watcher's evaluation that followed it.
+    let entries = f.log.entries();
+    let watcher_at = entries
+        .iter()
+        .position(|(_, c)| matches!(c, Command::UpdateAllocDesiredTransitions(_)))
+        .expect("the watcher's evaluation");
+    let store = StateStore::new();
+    for (index, command) in &entries[..watcher_at] {
+        store.apply(*index, command).unwrap();
+    }
+    let clock = Arc::new(ManualClock::new(f.clock.now()));
+    let log = MemoryLog::new();
+    let engine = Engine::restore(EngineConfig::default(), clock, Box::new(log.clone()), store);
+    engine.tick(f.clock.now()).unwrap();
+    let deployment = latest(&f).id;
+    let evals = job_evals(&engine, "cache");
+    let watcher = evals.last().unwrap();
+    assert_eq!(
+        (
+            watcher.triggered_by.as_str(),
+            watcher.deployment_id.as_str()
+        ),
+        ("deployment-watcher", deployment.as_str())
+    );
+    assert_eq!(log.entries().len(), 1);
 }
