@@ -288,8 +288,6 @@ fn list_filters() {
             400,
             "failed to create result paginator: failed to read filter expression: 1:7 (6): no match found, expected: \"!=\", \"==\", \"contains\", \"in\", \"is\", \"matches\", \"not\" or [ \\t\\r\\n]",
         );
-    }
-    for list in ["/v1/evaluations", "/v1/allocations", "/v1/nodes"] {
         check_error(
             &agent.get(&filtered(list, "Missing == 1")),
             400,
