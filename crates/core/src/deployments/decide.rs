@@ -150,25 +150,29 @@ pub(crate) fn progress_cutoff(snapshot: &Snapshot, deployment: &Deployment) -> O
 /// enough healthy allocations (canary groups awaiting promotion count their canaries), else
 /// whether a failing group auto-reverts.
 pub(crate) fn deadline_failure(deployment: &Deployment, job: &Job) -> Option<bool> {
-    let mut failing = deployment.task_groups.iter().filter(|(_, state)| {
-        if state.desired_canaries > 0 && !state.promoted {
-            state.healthy_allocs < state.desired_canaries
-        } else {
-            state.healthy_allocs < state.desired_total
-        }
-    });
-    let first = failing.next()?;
+    let failing: Vec<&String> = deployment
+        .task_groups
+        .iter()
+        .filter(|(_, state)| {
+            let needed = if state.desired_canaries > 0 && !state.promoted {
+                state.desired_canaries
+            } else {
+                state.desired_total
+            };
+            state.healthy_allocs < needed
+        })
+        .map(|(name, _)| name)
+        .collect();
+    if failing.is_empty() {
+        return None;
+    }
     let auto_revert = |name: &str| {
         job.lookup_task_group(name)
             .and_then(|g| g.update.as_ref())
             .and_then(|u| u.auto_revert)
             .unwrap_or(false)
     };
-    Some(
-        std::iter::once(first)
-            .chain(failing)
-            .any(|(name, _)| auto_revert(name)),
-    )
+    Some(failing.iter().any(|name| auto_revert(name)))
 }
 
 /// Nomad's `autoPromoteDeployment` condition: canaries were placed and await promotion, and
@@ -231,15 +235,29 @@ pub(crate) fn rollback(snapshot: &Snapshot, current: &Job, base: &str) -> Option
 }
 
 /// [`rollback`], with Nomad's description when there is no stable version to return to.
-pub(crate) fn rollback_or_none(snapshot: &Snapshot, current: &Job, base: &str) -> Rollback {
+fn rollback_or_none(snapshot: &Snapshot, current: &Job, base: &str) -> Rollback {
     rollback(snapshot, current, base).unwrap_or_else(|| Rollback {
         job: None,
         description: format!("{base} - no stable job version to auto revert to"),
     })
 }
 
-/// The description of a deployment failed by the watcher.
-pub(crate) fn failure_description(deadline_hit: bool) -> &'static str {
+/// A deployment failing with the description `base`, rolled back when `rollback` asks for it
+/// and a stable version allows it.
+pub(crate) fn failure(snapshot: &Snapshot, job: &Job, base: &str, rollback: bool) -> Rollback {
+    if rollback {
+        rollback_or_none(snapshot, job, base)
+    } else {
+        Rollback {
+            job: None,
+            description: base.to_string(),
+        }
+    }
+}
+
+/// Nomad's description of a failure the watcher found: a progress deadline failure once the
+/// deadline was hit, else unhealthy allocations.
+pub(crate) fn watcher_description(deadline_hit: bool) -> &'static str {
     if deadline_hit {
         deployment_description::PROGRESS_DEADLINE
     } else {

@@ -11,7 +11,7 @@ use drover_state::{
     DeploymentStatusUpdate,
 };
 
-use super::decide::{self, Rollback};
+use super::decide;
 use crate::api::{DeploymentUpdateResponse, RequestContext};
 use crate::engine::{Committer, Engine};
 use crate::error::{ApiError, ApiResult};
@@ -57,17 +57,11 @@ impl Engine {
             let (deployment, job) =
                 active_deployment(writer, deployment_id, "can't fail terminal deployment")?;
             let now = self.now();
+            let auto_revert = deployment.task_groups.values().any(|s| s.auto_revert);
             let base = deployment_description::FAILED_BY_USER;
-            let rollback = if deployment.task_groups.values().any(|s| s.auto_revert) {
-                decide::rollback_or_none(&writer.snapshot(), &job, base)
-            } else {
-                Rollback {
-                    job: None,
-                    description: base.to_string(),
-                }
-            };
+            let failure = decide::failure(&writer.snapshot(), &job, base, auto_revert);
             let (index, eval_id, reverted) =
-                self.commit_failure(writer, &deployment, &job, rollback, now)?;
+                self.commit_failure(writer, &deployment, &job, failure, now)?;
             Ok(response(index, eval_id, reverted))
         })
     }
@@ -108,11 +102,11 @@ impl Engine {
                 }),
                 None,
             )?;
-            let mut answer = response(index, eval_id.unwrap_or_default(), None);
-            if pause {
-                answer.eval_create_index = 0;
-            }
-            Ok(answer)
+            Ok(DeploymentUpdateResponse {
+                eval_create_index: if eval_id.is_some() { index } else { 0 },
+                eval_id: eval_id.unwrap_or_default(),
+                ..response(index, String::new(), None)
+            })
         })
     }
 

@@ -123,16 +123,9 @@ impl Engine {
             return Ok(());
         };
         if let Some(rollback) = decide::deadline_failure(&deployment, &job) {
-            let description = decide::failure_description(true);
-            self.fail_by_watcher(
-                writer,
-                &snapshot,
-                &deployment,
-                &job,
-                rollback,
-                description,
-                now,
-            )?;
+            let description = decide::watcher_description(true);
+            let failure = decide::failure(&snapshot, &job, description, rollback);
+            self.commit_failure(writer, &deployment, &job, failure, now)?;
         }
         Ok(())
     }
@@ -147,17 +140,10 @@ impl Engine {
             let outcome = decide::alloc_outcome(&snapshot, &deployment, &job, now);
             if outcome.fail {
                 let deadline_hit = self.deployment_watcher.lock().deadline_hit.contains(id);
-                let description = decide::failure_description(deadline_hit);
-                let rollback = outcome.rollback;
-                return self.fail_by_watcher(
-                    writer,
-                    &snapshot,
-                    &deployment,
-                    &job,
-                    rollback,
-                    description,
-                    now,
-                );
+                let description = decide::watcher_description(deadline_hit);
+                let failure = decide::failure(&snapshot, &job, description, outcome.rollback);
+                self.commit_failure(writer, &deployment, &job, failure, now)?;
+                return Ok(());
             }
             if decide::auto_promotable(&snapshot, &deployment) {
                 writer.commit(
@@ -192,30 +178,6 @@ impl Engine {
             }
             Ok(())
         })
-    }
-
-    /// Fails a deployment the watcher found failing, rolling back when asked and possible.
-    #[allow(clippy::too_many_arguments)]
-    fn fail_by_watcher(
-        &self,
-        writer: &mut Committer<'_>,
-        snapshot: &Snapshot,
-        deployment: &Deployment,
-        job: &Job,
-        rollback: bool,
-        description: &str,
-        now: i64,
-    ) -> Result<(), EngineError> {
-        let rollback = if rollback {
-            decide::rollback_or_none(snapshot, job, description)
-        } else {
-            Rollback {
-                job: None,
-                description: description.to_string(),
-            }
-        };
-        self.commit_failure(writer, deployment, job, rollback, now)?;
-        Ok(())
     }
 
     /// Commits a deployment's failure with its evaluation and the rolled-back job, if any;
