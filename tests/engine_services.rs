@@ -4,7 +4,7 @@
 mod engine_common;
 
 use drover::core::api::JobDeregisterOptions;
-use drover::model::{Allocation, Job, Service};
+use drover::model::{Allocation, Job, Service, UpdateStrategy};
 use drover::state::ClientAllocUpdate;
 use engine_common::*;
 
@@ -160,4 +160,45 @@ fn consul_services_are_not_registered_with_nomad() {
 fn services_of_a_missing_job_are_404() {
     let f = fixture();
     check_error(f.engine.job_services(&ctx(), "nope"), 404, "job not found");
+}
+
+#[test]
+fn a_canary_registers_its_canary_tags() {
+    let f = fixture();
+    let mut job = nomad_services_job();
+    job.task_groups[0].update = Some(UpdateStrategy {
+        canary: Some(1),
+        ..UpdateStrategy::default()
+    });
+    let first = placed(&f, job.clone());
+    report(&f, &first, "running");
+    job.task_groups[0].tasks[0]
+        .config
+        .insert("image".to_string(), serde_json::json!("redis:8"));
+    f.engine.register_job(&ctx(), register(job)).unwrap();
+    f.engine.process_until_idle().unwrap();
+    let snapshot = f.engine.snapshot();
+    let canary = snapshot
+        .allocs_by_job("default", "cache", false)
+        .into_iter()
+        .find(|a| a.id != first.id)
+        .expect("a canary");
+    assert!(canary.deployment_status.as_ref().unwrap().canary);
+    report(&f, &canary, "running");
+    let mut tags: Vec<(String, Vec<String>)> = f
+        .engine
+        .job_services(&ctx(), "cache")
+        .unwrap()
+        .value
+        .iter()
+        .filter(|s| s.service_name == "redis-task")
+        .map(|s| (s.alloc_id.clone(), s.tags.clone()))
+        .collect();
+    let mut expected = vec![
+        (first.id.clone(), vec!["live".to_string()]),
+        (canary.id.clone(), vec!["canary".to_string()]),
+    ];
+    expected.sort();
+    tags.sort();
+    assert_eq!(tags, expected);
 }
