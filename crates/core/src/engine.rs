@@ -232,10 +232,10 @@ impl Engine {
     }
 
     /// Leader work that commits in turn, run once the writer lock is released: the
-    /// deployment watcher. Its failure does not undo the caller's commit; the deployment stays
-    /// marked and the next [`Engine::tick`] reports the error.
+    /// deployment watcher. Its failure is not the caller's: the caller's commit stands, and
+    /// the watcher tries again when the deployment changes next (Nomad logs such failures).
     fn after_writes(&self) {
-        let _kept_for_tick = self.watch_deployments(self.now());
+        let _not_the_callers = self.watch_deployments(self.now());
     }
 
     /// The commit path, with the writer lock held. `reblock` is the delivery of a worker

@@ -187,9 +187,11 @@ pub(crate) fn auto_promotable(snapshot: &Snapshot, deployment: &Deployment) -> b
         return false;
     }
     let allocs = snapshot.allocs_by_deployment(&deployment.id);
+    // Terminal canaries cannot be promoted (the store refuses them).
     let healthy = |id: &String| {
         allocs.iter().any(|a| {
             &a.id == id
+                && !a.terminal()
                 && a.deployment_status
                     .as_ref()
                     .is_some_and(|s| s.healthy == Some(true))

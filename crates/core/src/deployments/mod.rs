@@ -71,25 +71,27 @@ impl Engine {
 
     /// Examines the deployments commits touched, until none is left. Only one caller works at
     /// a time: the watcher's own commits come back here and return at once, and the running
-    /// loop picks up what they marked. A deployment whose handling failed stays marked, so the
-    /// next tick tries again and reports the error.
+    /// loop picks up what they marked. A deployment whose handling fails is left until a
+    /// commit touches it again (as Nomad's watcher logs and waits for the next change); the
+    /// first failure is returned once the others are done.
     pub(crate) fn watch_deployments(&self, now: i64) -> Result<(), EngineError> {
         let Some(_running) = self.watching.try_lock() else {
             return Ok(());
         };
+        let mut first_error = None;
         loop {
             let Some(id) = self.deployment_watcher.lock().dirty.pop_first() else {
-                return Ok(());
+                return first_error.map_or(Ok(()), Err);
             };
             if let Err(error) = self.watch_deployment(&id, now) {
-                self.deployment_watcher.lock().dirty.insert(id);
-                return Err(error);
+                first_error.get_or_insert(error);
             }
         }
     }
 
     /// The progress deadlines at `now`: every active deployment whose deadline passed is
-    /// failed, unless its groups have the healthy allocations they need.
+    /// failed, unless its groups have the healthy allocations they need. A failure does not
+    /// stop the others; the first is returned.
     pub(crate) fn check_progress_deadlines(&self, now: i64) -> Result<(), EngineError> {
         let snapshot = self.snapshot();
         let active = active_deployments(&snapshot);
@@ -97,17 +99,23 @@ impl Engine {
             .lock()
             .deadline_hit
             .retain(|id| active.iter().any(|d| &d.id == id));
+        let mut first_error = None;
         for deployment in active {
             let passed = decide::progress_cutoff(&snapshot, &deployment).is_some_and(|c| c <= now);
-            if passed {
-                self.deployment_watcher
-                    .lock()
-                    .deadline_hit
-                    .insert(deployment.id.clone());
-                self.with_writer(|writer| self.fail_at_deadline(writer, &deployment.id, now))?;
+            if !passed {
+                continue;
+            }
+            self.deployment_watcher
+                .lock()
+                .deadline_hit
+                .insert(deployment.id.clone());
+            if let Err(error) =
+                self.with_writer(|writer| self.fail_at_deadline(writer, &deployment.id, now))
+            {
+                first_error.get_or_insert(error);
             }
         }
-        Ok(())
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Nomad's deadline timer firing: fails the deployment if a group lacks healthy
