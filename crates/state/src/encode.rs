@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
+use crate::job_row::JobRow;
 use crate::keys::id;
 use crate::snapshot::Snapshot;
 use crate::table::Table;
@@ -126,10 +127,18 @@ pub fn write_snapshot(snapshot: &Snapshot, out: impl Write) -> Result<(), StateE
         applied: t.applied_index,
         tables,
     })?;
-    w.put_all(t.jobs.values(), Record::Job)?;
-    w.put_all(t.job_versions.values(), Record::JobVersion)?;
-    w.put_all(t.job_summaries.values(), Record::JobSummary)?;
-    w.put_all(t.job_submissions.values(), Record::JobSubmission)?;
+    // Table by table, as separate tables would list them.
+    let rows = || t.jobs.values();
+    w.put_all(rows().map(|row| &row.job), Record::Job)?;
+    w.put_all(rows().flat_map(|row| &row.versions), Record::JobVersion)?;
+    w.put_all(
+        rows().filter_map(|row| row.summary.as_ref()),
+        Record::JobSummary,
+    )?;
+    w.put_all(
+        rows().flat_map(|row| &row.submissions),
+        Record::JobSubmission,
+    )?;
     w.put_all(t.evals.values(), Record::Eval)?;
     w.put_all(t.allocs.values(), Record::Alloc)?;
     w.put_all(t.deployments.values(), Record::Deployment)?;
@@ -194,16 +203,14 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
             Record::Job(job) => t.put_job(jobs.intern(job)),
             Record::JobVersion(job) => {
                 let job = jobs.intern(job);
-                let (ns, job_id) = t.job_key(&job.namespace, &job.id);
-                t.job_versions.insert((ns, job_id, job.version), job);
+                job_row(&mut t, &job.namespace, &job.id, offset)?.insert_version(job);
             }
             Record::JobSummary(s) => {
-                let key = t.job_key(&s.namespace, &s.job_id);
-                t.job_summaries.insert(key, s);
+                let row = job_row(&mut t, &s.namespace, &s.job_id, offset)?;
+                row.summary = Some(s);
             }
             Record::JobSubmission(s) => {
-                let (ns, job_id) = t.job_key(&s.namespace, &s.job_id);
-                t.job_submissions.insert((ns, job_id, s.version), s);
+                job_row(&mut t, &s.namespace, &s.job_id, offset)?.insert_submission(s);
             }
             Record::Eval(e) => t.put_eval(e),
             Record::Alloc(mut a) => {
@@ -246,6 +253,21 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
         }
         count += 1;
     }
+}
+
+/// The row of a job whose version, summary or submission is being restored: the job comes
+/// first in a snapshot.
+fn job_row<'t>(
+    t: &'t mut Tables,
+    namespace: &str,
+    job_id: &str,
+    offset: u64,
+) -> Result<&'t mut JobRow, StateError> {
+    t.job_row_mut(namespace, job_id)
+        .ok_or_else(|| StateError::Corrupt {
+            offset,
+            reason: format!("a record of job {namespace}/{job_id} comes before the job"),
+        })
 }
 
 pub fn snapshot_from_bytes(bytes: &[u8]) -> Result<Snapshot, StateError> {

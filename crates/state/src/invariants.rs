@@ -192,32 +192,52 @@ impl Snapshot {
                 misplaced.push(format!("{what} row under key {key} names another row"));
             }
         };
-        for ((ns, job_id), job) in &t.jobs {
+        for ((ns, job_id), row) in &t.jobs {
+            let job = &row.job;
+            let names_row = |namespace: &str, id: &str| **ns == *namespace && **job_id == *id;
             check(
-                **ns == *job.namespace && **job_id == *job.id,
+                names_row(&job.namespace, &job.id),
                 "jobs",
                 format!("{ns}/{job_id}"),
             );
-            if t.job_version(ns, job_id, job.version).is_none() {
+            if row.version(job.version).is_none() {
                 errors.push(format!(
                     "job {ns}/{job_id} has no row for its version {}",
                     job.version
                 ));
             }
-        }
-        for ((ns, job_id, v), job) in &t.job_versions {
-            check(
-                **ns == *job.namespace && **job_id == *job.id && *v == job.version,
-                "job_version",
-                format!("{ns}/{job_id}@{v}"),
-            );
-        }
-        for ((ns, job_id), s) in &t.job_summaries {
-            check(
-                **ns == *s.namespace && **job_id == *s.job_id,
-                "job_summary",
-                format!("{ns}/{job_id}"),
-            );
+            for v in &row.versions {
+                check(
+                    names_row(&v.namespace, &v.id),
+                    "job_version",
+                    format!("{ns}/{job_id}@{}", v.version),
+                );
+            }
+            if let Some(s) = &row.summary {
+                check(
+                    names_row(&s.namespace, &s.job_id),
+                    "job_summary",
+                    format!("{ns}/{job_id}"),
+                );
+            }
+            for s in &row.submissions {
+                check(
+                    names_row(&s.namespace, &s.job_id),
+                    "job_submission",
+                    format!("{ns}/{job_id}@{}", s.version),
+                );
+            }
+            let ascending = |versions: &mut dyn Iterator<Item = u64>| {
+                let versions: Vec<u64> = versions.collect();
+                versions.windows(2).all(|w| w[0] < w[1])
+            };
+            if !ascending(&mut row.versions.iter().map(|v| v.version))
+                || !ascending(&mut row.submissions.iter().map(|s| s.version))
+            {
+                errors.push(format!(
+                    "versions or submissions of {ns}/{job_id} are out of order"
+                ));
+            }
         }
         for (key, e) in &t.evals {
             check(**key == *e.id, "evals", key.to_string());
@@ -245,11 +265,11 @@ impl Snapshot {
 
     fn check_summaries(&self, errors: &mut Vec<String>) {
         let t = &*self.tables;
-        for ((ns, job_id), summary) in &t.job_summaries {
-            if t.job(ns, job_id).is_none() {
-                errors.push(format!("summary of {ns}/{job_id} outlives its job"));
-                continue;
-            }
+        let summaries = t
+            .jobs
+            .iter()
+            .filter_map(|(key, row)| Some((key, row.summary.as_ref()?)));
+        for ((ns, job_id), summary) in summaries {
             let mut counted: BTreeMap<&str, [i64; 6]> = BTreeMap::new();
             for alloc in t.allocs_of_job(ns, job_id) {
                 let current = alloc
@@ -297,24 +317,20 @@ impl Snapshot {
 
     fn check_history_limits(&self, errors: &mut Vec<String>) {
         let t = &*self.tables;
-        let mut untagged: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-        for ((ns, job_id, _), job) in &t.job_versions {
-            if job.version_tag.is_none() {
-                *untagged.entry((ns, job_id)).or_default() += 1;
+        for ((ns, job_id), row) in &t.jobs {
+            let untagged = row
+                .versions
+                .iter()
+                .filter(|v| v.version_tag.is_none())
+                .count();
+            if untagged > JOB_TRACKED_VERSIONS {
+                errors.push(format!("{ns}/{job_id} keeps {untagged} untagged versions"));
             }
-        }
-        for ((ns, job_id), n) in untagged {
-            if n > JOB_TRACKED_VERSIONS {
-                errors.push(format!("{ns}/{job_id} keeps {n} untagged versions"));
-            }
-        }
-        let mut submissions: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-        for (ns, job_id, _) in t.job_submissions.keys() {
-            *submissions.entry((ns, job_id)).or_default() += 1;
-        }
-        for ((ns, job_id), n) in submissions {
-            if n > JOB_TRACKED_VERSIONS {
-                errors.push(format!("{ns}/{job_id} keeps {n} submissions"));
+            if row.submissions.len() > JOB_TRACKED_VERSIONS {
+                errors.push(format!(
+                    "{ns}/{job_id} keeps {} submissions",
+                    row.submissions.len()
+                ));
             }
         }
         for ((ns, job_id), events) in &t.scaling_events {
@@ -342,14 +358,17 @@ impl Snapshot {
                 ));
             }
         };
-        within(Table::Jobs, &mut t.jobs.values().map(|j| j.modify_index));
+        let rows = || t.jobs.values();
+        within(Table::Jobs, &mut rows().map(|row| row.job.modify_index));
         within(
             Table::JobVersion,
-            &mut t.job_versions.values().map(|j| j.modify_index),
+            &mut rows().flat_map(|row| &row.versions).map(|j| j.modify_index),
         );
         within(
             Table::JobSummary,
-            &mut t.job_summaries.values().map(|s| s.modify_index),
+            &mut rows()
+                .filter_map(|row| row.summary.as_ref())
+                .map(|s| s.modify_index),
         );
         within(Table::Evals, &mut t.evals.values().map(|e| e.modify_index));
         within(

@@ -11,10 +11,9 @@ use equivalent::{Comparable, Equivalent};
 
 /// An ID, a name or one component of a compound key.
 pub(crate) type Id = Arc<str>;
-/// (namespace, id): jobs, summaries, periodic launches, scaling events, service registrations.
+/// (namespace, id): jobs (with their versions, summaries and submissions), periodic launches,
+/// scaling events, service registrations.
 pub(crate) type NsKey = (Id, Id);
-/// (namespace, job id, version): job versions and submissions.
-pub(crate) type VersionKey = (Id, Id, u64);
 /// A secondary index entry of two components, the last being the row's ID.
 pub(crate) type Key2 = (Id, Id);
 /// A secondary index entry of three components, the last being the row's ID.
@@ -34,10 +33,6 @@ pub(crate) struct Q2<'a>(pub &'a str, pub &'a str);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Q3<'a>(pub &'a str, pub &'a str, pub &'a str);
 
-/// A borrowed [`VersionKey`].
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct QVersion<'a>(pub &'a str, pub &'a str, pub u64);
-
 /// A borrowed [`CreateKey`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct QCreate<'a>(pub u64, pub &'a str);
@@ -50,15 +45,6 @@ impl Q2<'_> {
 
 impl Q3<'_> {
     fn cmp_key(&self, key: &Key3) -> Ordering {
-        self.0
-            .cmp(&key.0)
-            .then_with(|| self.1.cmp(&key.1))
-            .then_with(|| self.2.cmp(&key.2))
-    }
-}
-
-impl QVersion<'_> {
-    fn cmp_key(&self, key: &VersionKey) -> Ordering {
         self.0
             .cmp(&key.0)
             .then_with(|| self.1.cmp(&key.1))
@@ -89,5 +75,4 @@ macro_rules! borrowed_key {
 
 borrowed_key!(Q2, Key2);
 borrowed_key!(Q3, Key3);
-borrowed_key!(QVersion, VersionKey);
 borrowed_key!(QCreate, CreateKey);

@@ -18,6 +18,7 @@ mod command;
 mod encode;
 mod error;
 mod invariants;
+mod job_row;
 mod keys;
 mod paginate;
 mod records;

@@ -13,7 +13,7 @@ use drover_model::{
 use imbl::{OrdMap, OrdSet};
 
 use crate::command::Command;
-use crate::keys::{CreateKey, Id, Q2, QCreate, QVersion};
+use crate::keys::{CreateKey, Id, Q2, QCreate};
 use crate::paginate::{
     Listed, NamespaceSelector, Page, PageRequest, compare_create_token, compare_ns_token, page,
     split_create_token, split_ns_token,
@@ -99,7 +99,7 @@ impl Snapshot {
             .jobs
             .range(Q2(namespace, parent_id)..)
             .take_while(move |(k, _)| &*k.0 == namespace && k.1.starts_with(parent_id))
-            .map(|(_, job)| job)
+            .map(|(_, row)| &row.job)
             .filter(move |job| job.parent_id == parent_id)
     }
 
@@ -126,10 +126,7 @@ impl Snapshot {
         job_id: &str,
         version: u64,
     ) -> Option<Arc<JobSubmission>> {
-        self.tables
-            .job_submissions
-            .get(&QVersion(namespace, job_id, version))
-            .cloned()
+        self.tables.submission(namespace, job_id, version).cloned()
     }
 
     /// A page of jobs (`GET /v1/jobs`): `prefix` on the ID, tokens `<namespace>.<id>`, and
@@ -170,7 +167,10 @@ impl Snapshot {
                     (Some((ns, id)), false) => Box::new(jobs.range(Q2(ns, id)..)),
                     (Some((ns, id)), true) => Box::new(jobs.range(..=Q2(ns, id)).rev()),
                 };
-                Box::new(rows.filter(move |(k, _)| matches(k)).map(|(_, j)| j))
+                Box::new(
+                    rows.filter(move |(k, _)| matches(k))
+                        .map(|(_, row)| &row.job),
+                )
             }
             NamespaceSelector::Only(set) => {
                 let names: Box<dyn Iterator<Item = &String>> = if reverse {
@@ -186,7 +186,7 @@ impl Snapshot {
                     let rows = jobs
                         .range(Q2(ns, from)..)
                         .take_while(move |(k, _)| &*k.0 == ns.as_str() && matches(k))
-                        .map(|(_, j)| j);
+                        .map(|(_, row)| &row.job);
                     let rows: Box<dyn Iterator<Item = _>> = if reverse {
                         Box::new(rows.collect::<Vec<_>>().into_iter().rev())
                     } else {

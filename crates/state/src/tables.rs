@@ -10,7 +10,8 @@ use drover_model::{
 };
 use imbl::{OrdMap, OrdSet};
 
-use crate::keys::{CreateKey, Id, Key2, Key3, NsKey, Q2, Q3, QVersion, VersionKey, id};
+use crate::job_row::JobRow;
+use crate::keys::{CreateKey, Id, Key2, Key3, NsKey, Q2, Q3, id};
 use crate::table::TableIndexes;
 use crate::{JobScalingEvents, PeriodicLaunch};
 
@@ -22,10 +23,8 @@ pub(crate) struct Tables {
     /// The index of the last command applied, whether or not it wrote a table.
     pub applied_index: u64,
     pub indexes: TableIndexes,
-    pub jobs: OrdMap<NsKey, Arc<Job>>,
-    pub job_versions: OrdMap<VersionKey, Arc<Job>>,
-    pub job_summaries: OrdMap<NsKey, Arc<JobSummary>>,
-    pub job_submissions: OrdMap<VersionKey, Arc<JobSubmission>>,
+    /// Jobs with their versions, summaries and submissions.
+    pub jobs: OrdMap<NsKey, Arc<JobRow>>,
     pub evals: OrdMap<Id, Arc<Evaluation>>,
     /// (namespace, job id, eval id)
     pub evals_by_job: OrdSet<Key3>,
@@ -69,9 +68,6 @@ impl Default for Tables {
             applied_index: 0,
             indexes: TableIndexes::default(),
             jobs: OrdMap::new(),
-            job_versions: OrdMap::new(),
-            job_summaries: OrdMap::new(),
-            job_submissions: OrdMap::new(),
             evals: OrdMap::new(),
             evals_by_job: OrdSet::new(),
             evals_by_create: OrdSet::new(),
@@ -161,8 +157,18 @@ impl Tables {
 
     // Jobs, versions, summaries, submissions.
 
+    pub fn job_row(&self, namespace: &str, job_id: &str) -> Option<&JobRow> {
+        self.jobs.get(&Q2(namespace, job_id)).map(|row| &**row)
+    }
+
+    /// The row of a job to change in place: the path to it and the row itself are copied
+    /// only where a snapshot still shares them.
+    pub fn job_row_mut(&mut self, namespace: &str, job_id: &str) -> Option<&mut JobRow> {
+        self.jobs.get_mut(&Q2(namespace, job_id)).map(Arc::make_mut)
+    }
+
     pub fn job(&self, namespace: &str, job_id: &str) -> Option<&Arc<Job>> {
-        self.jobs.get(&Q2(namespace, job_id))
+        self.job_row(namespace, job_id).map(|row| &row.job)
     }
 
     /// A namespace name shared with the namespaces table: keys of one namespace then point at
@@ -181,52 +187,58 @@ impl Tables {
         }
     }
 
-    /// A job with its key (a new key when the job is absent), found with one lookup.
-    pub fn job_entry(&self, namespace: &str, job_id: &str) -> (NsKey, Option<Arc<Job>>) {
-        match self.jobs.get_key_value(&Q2(namespace, job_id)) {
-            Some((key, job)) => (key.clone(), Some(job.clone())),
-            None => ((self.namespace_id(namespace), id(job_id)), None),
+    /// Changes the row of `job` in place, or a new row holding `job` that is then inserted.
+    pub fn with_job_row<R>(&mut self, job: &Arc<Job>, change: impl FnOnce(&mut JobRow) -> R) -> R {
+        match self.job_row_mut(&job.namespace, &job.id) {
+            Some(row) => change(row),
+            None => {
+                let mut row = JobRow::new(job.clone());
+                let result = change(&mut row);
+                let key = (self.namespace_id(&job.namespace), id(&job.id));
+                self.jobs.insert(key, Arc::new(row));
+                result
+            }
         }
     }
 
+    /// Replaces the current job of its row (a new row if the job is new).
     pub fn put_job(&mut self, job: Arc<Job>) {
-        let key = self.job_key(&job.namespace, &job.id);
-        self.jobs.insert(key, job);
+        self.with_job_row(&job.clone(), |row| row.job = job);
     }
 
     /// Versions of a job, lowest version first.
     pub fn job_versions<'a>(
         &'a self,
-        namespace: &'a str,
-        job_id: &'a str,
+        namespace: &str,
+        job_id: &str,
     ) -> impl DoubleEndedIterator<Item = &'a Arc<Job>> + 'a {
-        self.job_versions
-            .range(QVersion(namespace, job_id, 0)..=QVersion(namespace, job_id, u64::MAX))
-            .map(|(_, job)| job)
+        self.job_row(namespace, job_id)
+            .into_iter()
+            .flat_map(|row| row.versions.iter())
     }
 
     pub fn job_version(&self, namespace: &str, job_id: &str, version: u64) -> Option<&Arc<Job>> {
-        self.job_versions.get(&QVersion(namespace, job_id, version))
+        self.job_row(namespace, job_id)?.version(version)
     }
 
     pub fn summary(&self, namespace: &str, job_id: &str) -> Option<&Arc<JobSummary>> {
-        self.job_summaries.get(&Q2(namespace, job_id))
+        self.job_row(namespace, job_id)?.summary.as_ref()
     }
 
+    /// Summaries live in their job's row: a summary of a job that is not there is dropped.
     pub fn put_summary(&mut self, summary: JobSummary) {
-        let key = self.job_key(&summary.namespace, &summary.job_id);
-        self.job_summaries.insert(key, Arc::new(summary));
+        if let Some(row) = self.job_row_mut(&summary.namespace, &summary.job_id) {
+            row.summary = Some(Arc::new(summary));
+        }
     }
 
-    /// Submissions of a job, lowest version first.
-    pub fn submissions<'a>(
-        &'a self,
-        namespace: &'a str,
-        job_id: &'a str,
-    ) -> impl DoubleEndedIterator<Item = &'a Arc<JobSubmission>> + 'a {
-        self.job_submissions
-            .range(QVersion(namespace, job_id, 0)..=QVersion(namespace, job_id, u64::MAX))
-            .map(|(_, sub)| sub)
+    pub fn submission(
+        &self,
+        namespace: &str,
+        job_id: &str,
+        version: u64,
+    ) -> Option<&Arc<JobSubmission>> {
+        self.job_row(namespace, job_id)?.submission(version)
     }
 
     // Evaluations.

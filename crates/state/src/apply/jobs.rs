@@ -8,10 +8,10 @@ use drover_model::job::{job_status, job_type};
 use drover_model::{EvalStatus, Job, JobSubmission};
 
 use super::Txn;
+use super::summary::summary_with_job;
 use crate::command::{DeregisterJob, JobVersionTagUpdate, UpsertJob};
-use crate::keys::QVersion;
 use crate::table::Table;
-use crate::{JOB_TRACKED_VERSIONS, PeriodicLaunch, StateError};
+use crate::{PeriodicLaunch, StateError};
 
 /// How a job reaches [`Txn::upsert_job_impl`].
 #[derive(Default)]
@@ -66,7 +66,7 @@ impl Txn {
         if job.node_pool.is_empty() {
             job.node_pool = drover_model::job::DEFAULT_NODE_POOL.to_string();
         }
-        let (key, existing) = self.t.job_entry(&job.namespace, &job.id);
+        let existing = self.t.job(&job.namespace, &job.id).cloned();
         if let Some(expected) = write.enforce_index {
             enforce_index(existing.as_deref(), expected)?;
         }
@@ -89,8 +89,7 @@ impl Txn {
                             // were made from.
                             submission = self
                                 .t
-                                .job_submissions
-                                .get(&QVersion(&job.namespace, &job.id, job.version))
+                                .submission(&job.namespace, &job.id, job.version)
                                 .map(|s| (**s).clone());
                         }
                         job.version = prev.version + 1;
@@ -110,73 +109,40 @@ impl Txn {
         if job.status != old_status {
             self.adjust_parent_children(&job, &old_status, &job.status);
         }
-        self.update_summary_with_job(&job);
-        self.upsert_job_version(job.clone());
-        self.update_job_submission(submission, &job);
-        self.t.jobs.insert(key, job.clone());
-        self.touch(Table::Jobs);
+        self.write_job(&job, submission);
         Ok(job)
     }
 
-    /// Inserts a version and drops the oldest untagged one beyond the tracked number, keeping
-    /// the newest stable version when it is the one about to fall off.
-    pub(super) fn upsert_job_version(&mut self, job: Arc<Job>) {
-        let key = self.t.job_key(&job.namespace, &job.id);
-        self.t
-            .job_versions
-            .insert((key.0, key.1, job.version), job.clone());
+    /// Writes a job into its row: the current job, its summary, its version and its
+    /// submission, with one lookup of the row.
+    fn write_job(&mut self, job: &Arc<Job>, submission: Option<JobSubmission>) {
+        let index = self.index;
+        let summary_written = self.t.with_job_row(job, |row| {
+            row.job = job.clone();
+            row.put_version(job.clone());
+            if let Some(submission) = submission {
+                row.put_submission(submission, index);
+            }
+            let summary = summary_with_job(row.summary.as_deref(), job, index);
+            let written = summary.is_some();
+            if let Some(summary) = summary {
+                row.summary = Some(Arc::new(summary));
+            }
+            written
+        });
+        if summary_written {
+            self.touch(Table::JobSummary);
+        }
         self.touch(Table::JobVersion);
-        let max = JOB_TRACKED_VERSIONS;
-        let mut newest: Vec<(u64, bool)> = self
-            .t
-            .job_versions(&job.namespace, &job.id)
-            .rev()
-            .filter(|v| v.version_tag.is_none())
-            .map(|v| (v.version, v.stable))
-            .take(max + 1)
-            .collect();
-        if newest.len() <= max {
-            return;
-        }
-        if newest.iter().position(|(_, stable)| *stable) == Some(max) {
-            newest.swap(max - 1, max);
-        }
-        let (version, _) = newest[max];
-        self.t
-            .job_versions
-            .remove(&QVersion(&job.namespace, &job.id, version));
+        self.touch(Table::Jobs);
     }
 
-    /// Stores the submission of a version unless one is already there, then keeps the tracked
-    /// number with the highest `JobModifyIndex`.
-    fn update_job_submission(&mut self, submission: Option<JobSubmission>, job: &Job) {
-        let Some(mut sub) = submission else {
-            return;
-        };
-        let key = self.t.job_key(&job.namespace, &job.id);
-        let version_key = (key.0, key.1, job.version);
-        if self.t.job_submissions.contains_key(&version_key) {
-            return;
+    /// Stores a version of an existing job (see [`crate::job_row::JobRow::put_version`]).
+    pub(super) fn upsert_job_version(&mut self, job: Arc<Job>) {
+        if let Some(row) = self.t.job_row_mut(&job.namespace, &job.id) {
+            row.put_version(job);
         }
-        sub.namespace = job.namespace.clone();
-        sub.job_id = job.id.clone();
-        sub.job_modify_index = self.index;
-        sub.version = job.version;
-        self.t.job_submissions.insert(version_key, Arc::new(sub));
-        let mut stored: Vec<(u64, u64)> = self
-            .t
-            .submissions(&job.namespace, &job.id)
-            .map(|s| (s.job_modify_index, s.version))
-            .collect();
-        if stored.len() <= JOB_TRACKED_VERSIONS {
-            return;
-        }
-        stored.sort_by(|a, b| b.cmp(a));
-        for (_, version) in &stored[JOB_TRACKED_VERSIONS..] {
-            self.t
-                .job_submissions
-                .remove(&QVersion(&job.namespace, &job.id, *version));
-        }
+        self.touch(Table::JobVersion);
     }
 
     /// Periodic bookkeeping of a registration: the first launch row of an active periodic
@@ -257,31 +223,18 @@ impl Txn {
     /// Deletes a job with its versions, deployments, allocations, summary, submissions,
     /// scaling events and periodic launch; its pending evaluations are completed and kept.
     fn purge_job(&mut self, namespace: &str, job_id: &str) -> Result<(), StateError> {
-        let Some((_, job)) = self
-            .t
-            .jobs
-            .remove_with_key(&crate::keys::Q2(namespace, job_id))
-        else {
+        // The row takes the job's versions, summary and submissions with it.
+        let Some(row) = self.t.jobs.remove(&crate::keys::Q2(namespace, job_id)) else {
             return Err(StateError::JobNotFound);
         };
+        let job = &row.job;
         if matches!(
             job.status.as_str(),
             job_status::PENDING | job_status::RUNNING
         ) {
-            self.adjust_parent_children(&job, &job.status, job_status::DEAD);
+            self.adjust_parent_children(job, &job.status, job_status::DEAD);
         }
         self.touch(Table::Jobs);
-
-        let versions: Vec<u64> = self
-            .t
-            .job_versions(namespace, job_id)
-            .map(|v| v.version)
-            .collect();
-        for version in versions {
-            self.t
-                .job_versions
-                .remove(&QVersion(namespace, job_id, version));
-        }
         self.touch(Table::JobVersion);
 
         let deployments: Vec<String> = self
@@ -319,20 +272,7 @@ impl Txn {
         }
         self.touch(Table::Allocs);
 
-        self.t
-            .job_summaries
-            .remove(&crate::keys::Q2(namespace, job_id));
         self.touch(Table::JobSummary);
-        let submissions: Vec<u64> = self
-            .t
-            .submissions(namespace, job_id)
-            .map(|s| s.version)
-            .collect();
-        for version in submissions {
-            self.t
-                .job_submissions
-                .remove(&QVersion(namespace, job_id, version));
-        }
         self.t
             .scaling_events
             .remove(&crate::keys::Q2(namespace, job_id));

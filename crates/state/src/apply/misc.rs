@@ -113,11 +113,11 @@ impl Txn {
                 .jobs
                 .range(Q2(name, "")..)
                 .take_while(|(k, _)| &*k.0 == name.as_str())
-                .find(|(_, job)| job.status != job_status::DEAD);
-            if let Some((_, job)) = live {
+                .find(|(_, row)| row.job.status != job_status::DEAD);
+            if let Some((_, row)) = live {
                 return Err(StateError::NamespaceNotEmpty {
                     namespace: name.clone(),
-                    job: job.id.clone(),
+                    job: row.job.id.clone(),
                 });
             }
             self.t.namespaces.remove(name.as_str());

@@ -8,32 +8,33 @@ use super::Txn;
 use crate::StateError;
 use crate::table::Table;
 
-impl Txn {
-    /// Creates the summary of a new job and adds zeroed entries for new groups. Groups that
-    /// left the job stay in the summary, as in Nomad.
-    pub(super) fn update_summary_with_job(&mut self, job: &Job) {
-        let existing = self.t.summary(&job.namespace, &job.id);
-        let has_group = |name: &str| existing.is_some_and(|s| s.summary.contains_key(name));
-        if existing.is_some() && job.task_groups.iter().all(|g| has_group(&g.name)) {
-            return;
-        }
-        let mut summary = existing
-            .map(|s| (**s).clone())
-            .unwrap_or_else(|| JobSummary {
-                job_id: job.id.clone(),
-                namespace: job.namespace.clone(),
-                children: Some(JobChildrenSummary::default()),
-                create_index: self.index,
-                ..JobSummary::default()
-            });
-        for group in &job.task_groups {
-            summary.summary.entry(group.name.clone()).or_default();
-        }
-        summary.modify_index = self.index;
-        self.t.put_summary(summary);
-        self.touch(Table::JobSummary);
+/// The summary of a new job, or the stored one with zeroed entries for new groups; `None`
+/// when the stored one already has every group. Groups that left the job stay in the
+/// summary, as in Nomad.
+pub(super) fn summary_with_job(
+    existing: Option<&JobSummary>,
+    job: &Job,
+    index: u64,
+) -> Option<JobSummary> {
+    let has_group = |name: &str| existing.is_some_and(|s| s.summary.contains_key(name));
+    if existing.is_some() && job.task_groups.iter().all(|g| has_group(&g.name)) {
+        return None;
     }
+    let mut summary = existing.cloned().unwrap_or_else(|| JobSummary {
+        job_id: job.id.clone(),
+        namespace: job.namespace.clone(),
+        children: Some(JobChildrenSummary::default()),
+        create_index: index,
+        ..JobSummary::default()
+    });
+    for group in &job.task_groups {
+        summary.summary.entry(group.name.clone()).or_default();
+    }
+    summary.modify_index = index;
+    Some(summary)
+}
 
+impl Txn {
     /// Counts a new allocation or a client status transition. Failed and Complete never go
     /// down; allocations of an earlier job with the same ID are ignored.
     pub(super) fn update_summary_with_alloc(

@@ -1,0 +1,116 @@
+//! `JobRow`: everything the store keeps under one job ID (the current job, its tracked
+//! versions, its summary and its submissions) with Nomad's retention rules for versions
+//! (`upsertJobVersion`) and submissions (`updateJobSubmission`).
+//!
+//! One row per job turns a job write into one lookup and one path copy of one map, where
+//! separate tables keyed by (namespace, id, version) cost a lookup and a path copy each.
+
+use std::sync::Arc;
+
+use drover_model::{Job, JobSubmission, JobSummary};
+
+use crate::JOB_TRACKED_VERSIONS;
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct JobRow {
+    pub job: Arc<Job>,
+    /// Tracked versions, tagged ones included, lowest version first.
+    pub versions: Vec<Arc<Job>>,
+    pub summary: Option<Arc<JobSummary>>,
+    /// Stored submissions, lowest version first.
+    pub submissions: Vec<Arc<JobSubmission>>,
+}
+
+impl JobRow {
+    /// A row holding only its current job (the caller adds its version).
+    pub fn new(job: Arc<Job>) -> Self {
+        JobRow {
+            job,
+            versions: Vec::new(),
+            summary: None,
+            submissions: Vec::new(),
+        }
+    }
+
+    pub fn version(&self, version: u64) -> Option<&Arc<Job>> {
+        let at = self.versions.binary_search_by_key(&version, |v| v.version);
+        at.ok().map(|at| &self.versions[at])
+    }
+
+    pub fn submission(&self, version: u64) -> Option<&Arc<JobSubmission>> {
+        let at = self
+            .submissions
+            .binary_search_by_key(&version, |s| s.version);
+        at.ok().map(|at| &self.submissions[at])
+    }
+
+    /// Stores a version (replacing the row of the same version) without dropping any: a
+    /// restore puts back exactly what was written.
+    pub fn insert_version(&mut self, job: Arc<Job>) {
+        match self
+            .versions
+            .binary_search_by_key(&job.version, |v| v.version)
+        {
+            Ok(at) => self.versions[at] = job,
+            Err(at) => self.versions.insert(at, job),
+        }
+    }
+
+    /// Stores a version and drops the oldest untagged one beyond the tracked number, keeping
+    /// the newest stable version when it is the one about to fall off.
+    pub fn put_version(&mut self, job: Arc<Job>) {
+        self.insert_version(job);
+        let max = JOB_TRACKED_VERSIONS;
+        let mut newest: Vec<(u64, bool)> = self
+            .versions
+            .iter()
+            .rev()
+            .filter(|v| v.version_tag.is_none())
+            .map(|v| (v.version, v.stable))
+            .take(max + 1)
+            .collect();
+        if newest.len() <= max {
+            return;
+        }
+        if newest.iter().position(|(_, stable)| *stable) == Some(max) {
+            newest.swap(max - 1, max);
+        }
+        let (dropped, _) = newest[max];
+        self.versions.retain(|v| v.version != dropped);
+    }
+
+    /// Stores a submission (as given) in version order; an existing one of that version stays.
+    pub fn insert_submission(&mut self, submission: Arc<JobSubmission>) {
+        if let Err(at) = self
+            .submissions
+            .binary_search_by_key(&submission.version, |s| s.version)
+        {
+            self.submissions.insert(at, submission);
+        }
+    }
+
+    /// Stores the submission of the current job's version unless one is already there, then
+    /// keeps the tracked number with the highest `JobModifyIndex`.
+    pub fn put_submission(&mut self, mut submission: JobSubmission, index: u64) {
+        if self.submission(self.job.version).is_some() {
+            return;
+        }
+        submission.namespace.clone_from(&self.job.namespace);
+        submission.job_id.clone_from(&self.job.id);
+        submission.job_modify_index = index;
+        submission.version = self.job.version;
+        self.insert_submission(Arc::new(submission));
+        if self.submissions.len() <= JOB_TRACKED_VERSIONS {
+            return;
+        }
+        let mut kept: Vec<(u64, u64)> = self
+            .submissions
+            .iter()
+            .map(|s| (s.job_modify_index, s.version))
+            .collect();
+        kept.sort_by(|a, b| b.cmp(a));
+        kept.truncate(JOB_TRACKED_VERSIONS);
+        self.submissions
+            .retain(|s| kept.contains(&(s.job_modify_index, s.version)));
+    }
+}
