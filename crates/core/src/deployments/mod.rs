@@ -282,7 +282,14 @@ fn touched_deployments(after: &Snapshot, command: &Command, out: &mut Vec<String
         Command::ApplyPlanResults(c) => {
             out.extend(c.deployment.iter().map(|d| d.id.clone()));
             out.extend(c.deployment_updates.iter().map(|u| u.deployment_id.clone()));
-            c.allocs_updated.iter().for_each(|a| of_alloc(&a.id, out));
+            // A plan's allocations mostly share one deployment: no lookups, one ID per run.
+            let mut last = "";
+            for alloc in &c.allocs_updated {
+                if !alloc.deployment_id.is_empty() && alloc.deployment_id != last {
+                    last = &alloc.deployment_id;
+                    out.push(last.to_string());
+                }
+            }
         }
         Command::UpdateDeploymentStatus(c) => out.push(c.update.deployment_id.clone()),
         Command::PromoteDeployment(c) => out.push(c.deployment_id.clone()),

@@ -45,9 +45,7 @@ impl Txn {
             }
             self.upsert_deployment_impl(deployment)?;
         }
-        for update in &c.deployment_updates {
-            self.update_deployment_status_impl(update, c.updated_at)?;
-        }
+        self.plan_deployment_updates(&c.deployment_updates, c.updated_at);
         if !c.eval_id.is_empty() {
             self.update_eval_modify_index(&c.eval_id)?;
         }

@@ -124,6 +124,28 @@ impl Txn {
         self.upsert_deployment_impl(deployment)
     }
 
+    /// A plan's deployment status updates. Nomad's `UpsertPlanResults` ignores their errors: a
+    /// deployment that finished (failed by the watcher, say) after the scheduler took its
+    /// snapshot keeps its status, and the plan's allocations are still written.
+    pub(super) fn plan_deployment_updates(
+        &mut self,
+        updates: &[DeploymentStatusUpdate],
+        updated_at: i64,
+    ) {
+        for update in updates {
+            let active = self
+                .t
+                .deployments
+                .get(update.deployment_id.as_str())
+                .is_some_and(|d| d.active());
+            if active {
+                // Only the job's stability can still fail (its version is gone); Nomad
+                // ignores that too.
+                let _ignored = self.update_deployment_status_impl(update, updated_at);
+            }
+        }
+    }
+
     fn active_deployment(&self, id: &str) -> Result<Deployment, StateError> {
         let Some(deployment) = self.t.deployments.get(id) else {
             return Err(StateError::DeploymentNotFound(id.to_string()));
