@@ -51,6 +51,7 @@ impl Agent {
         let engine_config = EngineConfig {
             region: config.region.clone(),
             seed: random_u64(),
+            acl_enabled: config.acl_enabled,
             ..EngineConfig::default()
         };
         let (engine, storage) = match &config.data_dir {
@@ -87,6 +88,7 @@ impl Agent {
             datacenter: config.sim.datacenters.first().cloned().unwrap_or_default(),
             node_name: config.sim.node_name.clone(),
             http_addr: addr,
+            data_dir: config.data_dir.clone(),
         };
         let app = App::new(
             engine.clone(),

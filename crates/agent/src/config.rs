@@ -101,6 +101,8 @@ pub struct AgentConfig {
     /// memory.
     pub data_dir: Option<PathBuf>,
     pub wal: WalOptions,
+    /// Enforce ACLs (`-acl-enabled`); bootstrap the first token with `/v1/acl/bootstrap`.
+    pub acl_enabled: bool,
 }
 
 /// The simulated client nodes.
@@ -138,6 +140,7 @@ impl Default for AgentConfig {
             sim: SimConfig::default(),
             data_dir: None,
             wal: WalOptions::default(),
+            acl_enabled: false,
         }
     }
 }
@@ -168,11 +171,6 @@ impl AgentArgs {
                     .to_string(),
             ));
         }
-        if self.acl_enabled {
-            return Err(AgentError::Unsupported(
-                "-acl-enabled: ACL enforcement is not built yet".to_string(),
-            ));
-        }
         if self.num_schedulers == 0 {
             return Err(AgentError::Unsupported(
                 "-num-schedulers must be at least 1".to_string(),
@@ -194,6 +192,7 @@ impl AgentArgs {
             max_body_bytes: MAX_BODY_BYTES,
             settle_writes: true,
             data_dir: self.data_dir.clone(),
+            acl_enabled: self.acl_enabled,
             wal: WalOptions {
                 snapshot_threshold: self.raft_snapshot_threshold.max(1),
                 ..WalOptions::default()

@@ -148,7 +148,7 @@ fn namespaces() {
     check_error(
         &agent.get("/v1/namespace/missing"),
         404,
-        "namespace not found",
+        "Namespace not found",
     );
     check(&agent.get("/v1/namespaces?prefix=x"), 200, "[]");
 }

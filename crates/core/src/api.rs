@@ -317,3 +317,58 @@ pub struct DeploymentUpdateResponse {
     pub reverted_job_version: Option<u64>,
     pub index: u64,
 }
+
+/// `PUT/POST /v1/acl/bootstrap` body (optional): the secret the bootstrap token should have.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AclBootstrapRequest {
+    pub bootstrap_secret: String,
+}
+
+/// `PUT/POST /v1/acl/token` and `/v1/acl/token/:accessor` body: a token as clients send it.
+/// An empty `AccessorID` creates a token (the server generates both IDs).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AclTokenRequest {
+    #[serde(rename = "AccessorID")]
+    pub accessor_id: String,
+    pub name: String,
+    #[serde(rename = "Type")]
+    pub token_type: String,
+    #[serde(with = "drover_model::nullable")]
+    pub policies: Vec<String>,
+    pub global: bool,
+    /// RFC 3339.
+    pub expiration_time: Option<String>,
+    /// A Go duration (`"1h30m"`) or nanoseconds; sets the expiration time of a new token.
+    #[serde(rename = "ExpirationTTL")]
+    pub expiration_ttl: Option<Value>,
+}
+
+/// An entry of `GET /v1/acl/policies`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AclPolicyListStub {
+    pub name: String,
+    pub description: String,
+    pub create_index: u64,
+    pub modify_index: u64,
+}
+
+/// An entry of `GET /v1/acl/tokens`: the token without its secret.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct AclTokenListStub {
+    #[serde(rename = "AccessorID")]
+    pub accessor_id: String,
+    pub name: String,
+    #[serde(rename = "Type")]
+    pub token_type: String,
+    #[serde(with = "drover_model::nullable")]
+    pub policies: Vec<String>,
+    pub global: bool,
+    pub create_time: String,
+    pub expiration_time: Option<String>,
+    pub create_index: u64,
+    pub modify_index: u64,
+}

@@ -18,6 +18,8 @@ pub struct EngineConfig {
     pub scheduler: SchedulerConfig,
     /// Seeds every ID and every scheduler shuffle: one seed replays a run exactly.
     pub seed: u64,
+    /// Enforce ACLs (Nomad's `acl.enabled`). Off, every request may do everything.
+    pub acl_enabled: bool,
 }
 
 impl Default for EngineConfig {
@@ -30,6 +32,7 @@ impl Default for EngineConfig {
             blocked: BlockedConfig::default(),
             scheduler: SchedulerConfig::default(),
             seed: 0,
+            acl_enabled: false,
         }
     }
 }

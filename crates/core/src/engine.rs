@@ -62,6 +62,7 @@ pub struct Engine {
     pub(crate) deployment_watcher: Mutex<DeploymentWatcher>,
     /// Held while the deployment watcher works (see [`Engine::watch_deployments`]).
     pub(crate) watching: Mutex<()>,
+    pub(crate) acl: crate::acl::AclResolver,
 }
 
 impl fmt::Debug for Engine {
@@ -94,6 +95,7 @@ impl Engine {
         blocked.set_enabled(true);
         let engine = Engine {
             ids: Mutex::new(IdSource::new(config.seed)),
+            acl: crate::acl::AclResolver::new(config.acl_enabled),
             config,
             clock,
             store,

@@ -6,6 +6,7 @@ use drover_model::gotext::quote;
 use drover_state::Table;
 use serde::{Deserialize, Serialize};
 
+use crate::acl::{Capability, JobsEndpoint};
 use crate::api::{Read, RequestContext};
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
@@ -29,6 +30,7 @@ impl Engine {
         ctx: &RequestContext,
         job_id: &str,
     ) -> ApiResult<Read<Vec<JobAction>>> {
+        self.authorize(ctx, JobsEndpoint::Read, ctx.namespace())?;
         if job_id.is_empty() {
             return Err(ApiError::internal("JobID required for actions"));
         }
@@ -66,6 +68,7 @@ impl Engine {
         job_id: &str,
         alloc_id: &str,
     ) -> ApiResult<()> {
+        self.authorize_namespace(ctx, ctx.namespace(), Capability::AllocExec)?;
         if alloc_id.is_empty() {
             return Err(ApiError::bad_request("missing AllocID"));
         }

@@ -10,6 +10,7 @@ use drover_model::job::{
 use drover_model::{Job, trigger};
 use drover_state::{Command, UpsertJob};
 
+use crate::acl::JobsEndpoint;
 use crate::api::{JobDispatchRequest, JobDispatchResponse, RequestContext};
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
@@ -30,6 +31,7 @@ impl Engine {
         } else if request.job_id != job_id {
             return Err(ApiError::bad_request("Job ID does not match"));
         }
+        self.authorize(ctx, JobsEndpoint::Dispatch, ctx.namespace())?;
         if job_id.is_empty() {
             return Err(ApiError::internal("missing parameterized job ID"));
         }

@@ -4,6 +4,7 @@
 use drover_model::gotext::quote;
 use drover_state::{Command, JobStability};
 
+use crate::acl::JobsEndpoint;
 use crate::api::{
     JobRegisterRequest, JobRegisterResponse, JobRevertRequest, JobStabilityRequest,
     JobStabilityResponse, RequestContext,
@@ -21,6 +22,7 @@ impl Engine {
         request: &JobRevertRequest,
     ) -> ApiResult<JobRegisterResponse> {
         check_body_job_id(&request.job_id, job_id)?;
+        self.authorize(ctx, JobsEndpoint::Revert, ctx.namespace())?;
         let namespace = ctx.namespace();
         let snapshot = self.snapshot();
         let current = snapshot
@@ -52,7 +54,7 @@ impl Engine {
             job_modify_index: current.job_modify_index,
             ..JobRegisterRequest::default()
         };
-        self.register_job(ctx, register)
+        self.register(ctx, None, register, JobsEndpoint::Revert)
     }
 
     /// `PUT/POST /v1/job/:id/stable`: sets a version's `Stable` flag; no evaluation.
@@ -63,6 +65,7 @@ impl Engine {
         request: &JobStabilityRequest,
     ) -> ApiResult<JobStabilityResponse> {
         check_body_job_id(&request.job_id, job_id)?;
+        self.authorize(ctx, JobsEndpoint::Stable, ctx.namespace())?;
         let namespace = ctx.namespace();
         if self
             .snapshot()

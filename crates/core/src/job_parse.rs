@@ -4,13 +4,17 @@
 use drover_jobspec::{JobspecError, ParseOptions, VarFile};
 use drover_model::Job;
 
+use crate::acl::{AclError, JobsEndpoint};
 use crate::api::{JobsParseRequest, RequestContext};
 use crate::{ApiError, ApiResult, Engine};
 
 impl Engine {
     /// Parses `request.job_hcl` with the request's variables file content, and applies the
     /// job defaults when `Canonicalize` is set.
-    pub fn parse_job(&self, _ctx: &RequestContext, request: JobsParseRequest) -> ApiResult<Job> {
+    pub fn parse_job(&self, ctx: &RequestContext, request: JobsParseRequest) -> ApiResult<Job> {
+        // The agent checks this one itself, and words a token that does not resolve its way.
+        let identity = self.identity(ctx).map_err(AclError::agent_resolve_error)?;
+        identity.acl.check(JobsEndpoint::Parse, ctx.namespace())?;
         if request.hcl_v1 {
             return Err(ApiError::bad_request(
                 JobspecError::HclV1Unsupported.to_string(),

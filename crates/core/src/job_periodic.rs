@@ -6,6 +6,7 @@ use std::sync::Arc;
 use drover_model::trigger;
 use drover_state::{Command, Snapshot, UpsertJob};
 
+use crate::acl::JobsEndpoint;
 use crate::api::{PeriodicForceResponse, RequestContext};
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult, EngineError};
@@ -19,6 +20,7 @@ impl Engine {
         ctx: &RequestContext,
         job_id: &str,
     ) -> ApiResult<PeriodicForceResponse> {
+        self.authorize(ctx, JobsEndpoint::PeriodicForce, ctx.namespace())?;
         let job = self
             .snapshot()
             .job(ctx.namespace(), job_id)

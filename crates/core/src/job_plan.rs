@@ -12,6 +12,7 @@ use drover_plan::diff::{annotate, job_diff};
 use drover_plan::scheduler::{SchedulerContext, dry_run};
 use drover_state::{Command, UpsertEvals, UpsertJob};
 
+use crate::acl::JobsEndpoint;
 use crate::admission::{admit, canonical_job, check_system_scaling, resolve_placement};
 use crate::api::{JobPlanRequest, JobPlanResponse, RequestContext};
 use crate::engine::Engine;
@@ -47,6 +48,8 @@ impl Engine {
         let mut job = canonical_job(job);
         let mut snapshot = self.snapshot();
         admit(&snapshot, &job, &self.config.validation)?;
+        let policy_override = request.policy_override;
+        self.authorize(ctx, JobsEndpoint::Plan { policy_override }, &job.namespace)?;
         let warnings = format_warnings(&job.warnings());
 
         let existing = snapshot.job(&job.namespace, &job.id);

@@ -10,6 +10,7 @@ use drover_model::job::job_type;
 use drover_model::{JobScaleStatus, ScalingEvent, TaskGroupScaleStatus, trigger};
 use drover_state::{Command, ScalingEventUpsert, Table, UpsertJob};
 
+use crate::acl::JobsEndpoint;
 use crate::api::{JobRegisterResponse, Read, RequestContext, ScalingRequest};
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
@@ -29,6 +30,12 @@ impl Engine {
         if !target_job.is_empty() && target_job != job_id {
             return Err(ApiError::bad_request("job ID in payload did not match URL"));
         }
+        let policy_override = request.policy_override;
+        self.authorize(
+            ctx,
+            JobsEndpoint::Scale { policy_override },
+            ctx.namespace(),
+        )?;
         let namespace = target("Namespace");
         if !namespace.is_empty() && namespace != ctx.namespace() {
             return Err(ApiError::bad_request(
@@ -148,6 +155,7 @@ impl Engine {
         ctx: &RequestContext,
         job_id: &str,
     ) -> ApiResult<Read<JobScaleStatus>> {
+        self.authorize(ctx, JobsEndpoint::ScaleStatus, ctx.namespace())?;
         let snapshot = self.snapshot();
         let index = [Table::Jobs, Table::Allocs, Table::ScalingEvent]
             .into_iter()

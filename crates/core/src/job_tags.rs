@@ -10,6 +10,7 @@ use drover_model::gotext::quote;
 use drover_state::{Command, JobVersionTagUpdate};
 use serde::{Deserialize, Serialize};
 
+use crate::acl::JobsEndpoint;
 use crate::api::RequestContext;
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
@@ -49,6 +50,7 @@ impl Engine {
         name: &str,
         request: &JobTagRequest,
     ) -> ApiResult<JobTagResponse> {
+        self.authorize(ctx, JobsEndpoint::Tag, ctx.namespace())?;
         if request.latest && request.version > 0 {
             return Err(ApiError::internal(format!(
                 "version must be zero when tagging latest, got: {}",
@@ -101,6 +103,7 @@ impl Engine {
         job_id: &str,
         name: &str,
     ) -> ApiResult<JobTagResponse> {
+        self.authorize(ctx, JobsEndpoint::Tag, ctx.namespace())?;
         let index = self.commit(&Command::UpdateJobVersionTag(JobVersionTagUpdate {
             namespace: ctx.namespace().to_string(),
             job_id: job_id.to_string(),

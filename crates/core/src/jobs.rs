@@ -12,17 +12,18 @@ use std::sync::Arc;
 use drover_filter::Filter;
 use drover_model::allocation::client_status;
 use drover_model::gotext::{multierror, quote};
-use drover_model::job::{ALL_NAMESPACES, JOB_DEFAULT_PRIORITY, job_type};
+use drover_model::job::{JOB_DEFAULT_PRIORITY, job_type};
 use drover_model::{
     AllocListStub, Deployment, DesiredTransition, Evaluation, Job, JobListStub, JobSubmission,
     JobSummary, format_warnings, trigger,
 };
 use drover_plan::diff::{DiffError, version_diffs, version_diffs_against};
 use drover_state::{
-    AllocDesiredTransitions, Command, DeregisterJob, NamespaceSelector, PageRequest, Snapshot,
-    Table, UpsertEvals, UpsertJob,
+    AllocDesiredTransitions, Command, DeregisterJob, PageRequest, Snapshot, Table, UpsertEvals,
+    UpsertJob,
 };
 
+use crate::acl::{Capability, JobsEndpoint};
 use crate::admission::{
     admit, canonical_job, check_eval_priority, check_submission_size, check_system_scaling,
     enforce_index, preserve, resolve_placement, validate_job_update, validation_errors,
@@ -43,6 +44,7 @@ impl Engine {
         ctx: &RequestContext,
         options: &ListJobsOptions,
     ) -> ApiResult<Read<Vec<JobListStub>>> {
+        let namespaces = self.namespaces_allowing(ctx, Capability::ListJobs)?;
         let filter = match options.filter.as_str() {
             "" => None,
             expression => Some(Filter::parse(expression).map_err(|e| {
@@ -52,10 +54,6 @@ impl Engine {
             })?),
         };
         let snapshot = self.snapshot();
-        let namespaces = match ctx.namespace() {
-            ALL_NAMESPACES => NamespaceSelector::All,
-            namespace => NamespaceSelector::one(namespace),
-        };
         let request = PageRequest {
             prefix: options.prefix.clone(),
             next_token: options.next_token.clone(),
@@ -115,7 +113,10 @@ impl Engine {
         ctx: &RequestContext,
         request: JobRegisterRequest,
     ) -> ApiResult<JobRegisterResponse> {
-        self.register(ctx, None, request)
+        let endpoint = JobsEndpoint::Register {
+            policy_override: request.policy_override,
+        };
+        self.register(ctx, None, request, endpoint)
     }
 
     /// `PUT/POST /v1/job/:id`: like [`Self::register_job`]; the job's ID must be `job_id`.
@@ -125,14 +126,20 @@ impl Engine {
         job_id: &str,
         request: JobRegisterRequest,
     ) -> ApiResult<JobRegisterResponse> {
-        self.register(ctx, Some(job_id), request)
+        let endpoint = JobsEndpoint::Register {
+            policy_override: request.policy_override,
+        };
+        self.register(ctx, Some(job_id), request, endpoint)
     }
 
-    fn register(
+    /// The register path, also taken by revert: `endpoint` is the capability check that
+    /// follows admission.
+    pub(crate) fn register(
         &self,
         ctx: &RequestContext,
         url_id: Option<&str>,
         request: JobRegisterRequest,
+        endpoint: JobsEndpoint,
     ) -> ApiResult<JobRegisterResponse> {
         let JobRegisterRequest {
             job,
@@ -157,6 +164,9 @@ impl Engine {
         // The server's admission.
         let mut job = canonical_job(job);
         admit(&self.snapshot(), &job, &self.config.validation)?;
+        let identity = self.authorize(ctx, endpoint, &job.namespace)?;
+        identity.acl.check_job_volumes(&job.namespace, &job)?;
+        job.nomad_token_id = identity.accessor_id.unwrap_or_default();
         let mut warnings = job.warnings();
         warnings.extend(check_submission_size(
             &mut submission,
@@ -232,6 +242,7 @@ impl Engine {
 
     /// `GET /v1/job/:id`. Index: the job's ModifyIndex (the jobs table's on a 404).
     pub fn read_job(&self, ctx: &RequestContext, job_id: &str) -> ApiResult<Read<Arc<Job>>> {
+        self.authorize(ctx, JobsEndpoint::Read, ctx.namespace())?;
         let snapshot = self.snapshot();
         match snapshot.job(ctx.namespace(), job_id) {
             Some(job) => Ok(read(job.modify_index, job)),
@@ -249,6 +260,7 @@ impl Engine {
         job_id: &str,
         version: u64,
     ) -> ApiResult<Read<Arc<JobSubmission>>> {
+        self.authorize(ctx, JobsEndpoint::Submission, ctx.namespace())?;
         match self
             .snapshot()
             .job_submission(ctx.namespace(), job_id, version)
@@ -266,6 +278,7 @@ impl Engine {
         job_id: &str,
         options: &JobVersionsOptions,
     ) -> ApiResult<Read<JobVersionsResponse>> {
+        self.authorize(ctx, JobsEndpoint::Versions, ctx.namespace())?;
         let snapshot = self.snapshot();
         let versions = snapshot.job_versions(ctx.namespace(), job_id);
         let Some(index) = versions.iter().map(|v| v.modify_index).max() else {
@@ -317,6 +330,7 @@ impl Engine {
         job_id: &str,
         all: bool,
     ) -> ApiResult<Read<Vec<AllocListStub>>> {
+        self.authorize(ctx, JobsEndpoint::Allocations, ctx.namespace())?;
         if job_id.is_empty() {
             return Err(ApiError::internal("missing job ID"));
         }
@@ -335,6 +349,7 @@ impl Engine {
         ctx: &RequestContext,
         job_id: &str,
     ) -> ApiResult<Read<Vec<Arc<Evaluation>>>> {
+        self.authorize(ctx, JobsEndpoint::Evaluations, ctx.namespace())?;
         let snapshot = self.snapshot();
         let evals = snapshot.evals_by_job(ctx.namespace(), job_id);
         Ok(read(snapshot.table_index(Table::Evals), evals))
@@ -347,6 +362,7 @@ impl Engine {
         job_id: &str,
         all: bool,
     ) -> ApiResult<Read<Vec<Arc<Deployment>>>> {
+        self.authorize(ctx, JobsEndpoint::Deployments, ctx.namespace())?;
         let snapshot = self.snapshot();
         let deployments = snapshot.deployments_by_job(ctx.namespace(), job_id, all);
         Ok(read(snapshot.table_index(Table::Deployment), deployments))
@@ -359,6 +375,7 @@ impl Engine {
         ctx: &RequestContext,
         job_id: &str,
     ) -> ApiResult<Read<Option<Arc<Deployment>>>> {
+        self.authorize(ctx, JobsEndpoint::Deployments, ctx.namespace())?;
         let snapshot = self.snapshot();
         let latest = snapshot
             .deployments_by_job(ctx.namespace(), job_id, false)
@@ -373,6 +390,7 @@ impl Engine {
         ctx: &RequestContext,
         job_id: &str,
     ) -> ApiResult<Read<Arc<JobSummary>>> {
+        self.authorize(ctx, JobsEndpoint::Summary, ctx.namespace())?;
         let snapshot = self.snapshot();
         match snapshot.job_summary(ctx.namespace(), job_id) {
             Some(summary) => Ok(read(summary.modify_index, summary)),
@@ -402,6 +420,7 @@ impl Engine {
                 request.eval_options.force_reschedule
             }
         };
+        self.authorize(ctx, JobsEndpoint::Evaluate, ctx.namespace())?;
         let snapshot = self.snapshot();
         let job = snapshot
             .job(ctx.namespace(), job_id)
@@ -448,6 +467,8 @@ impl Engine {
         if options.eval_priority > 0 {
             check_eval_priority(options.eval_priority)?;
         }
+        let purge = options.purge;
+        self.authorize(ctx, JobsEndpoint::Deregister { purge }, ctx.namespace())?;
         let Some(job) = self.snapshot().job(ctx.namespace(), job_id) else {
             return Ok(JobDeregisterResponse::default());
         };
@@ -484,7 +505,7 @@ impl Engine {
     /// Validation problems are part of the answer, not an error.
     pub fn validate_job(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         request: JobValidateRequest,
     ) -> ApiResult<JobValidateResponse> {
         let job = request
@@ -492,6 +513,7 @@ impl Engine {
             .ok_or_else(|| ApiError::bad_request("Job must be specified"))?;
         // No region or namespace resolution here: the job keeps its own.
         let job = canonical_job(job);
+        self.authorize(ctx, JobsEndpoint::Validate, &job.namespace)?;
         let errors = validation_errors(&self.snapshot(), &job, &self.config.validation);
         Ok(JobValidateResponse {
             driver_config_validated: true,

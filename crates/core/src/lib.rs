@@ -11,10 +11,12 @@
 //! It must not know about HTTP routing, sockets, files or wall clocks.
 
 pub mod acl;
+mod acl_api;
 mod admission;
 mod allocations;
 pub mod api;
 mod applier;
+mod authorize;
 mod clock;
 mod config;
 mod deployments;
@@ -32,6 +34,7 @@ mod job_tags;
 mod jobs;
 mod list_filter;
 mod log;
+mod namespaces;
 mod nodes;
 pub mod periodic;
 mod services;

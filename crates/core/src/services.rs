@@ -14,6 +14,7 @@ use drover_model::service::service_provider;
 use drover_model::{Allocation, NetworkResource, Node, Service, ServiceRegistration};
 use drover_state::Table;
 
+use crate::acl::JobsEndpoint;
 use crate::api::{Read, RequestContext};
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
@@ -30,6 +31,7 @@ impl Engine {
         ctx: &RequestContext,
         job_id: &str,
     ) -> ApiResult<Read<Vec<Arc<ServiceRegistration>>>> {
+        self.authorize(ctx, JobsEndpoint::Services, ctx.namespace())?;
         let snapshot = self.snapshot();
         // Nomad never answers this read at index 0.
         let index = snapshot.table_index(Table::ServiceRegistrations).max(1);

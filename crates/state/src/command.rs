@@ -50,6 +50,9 @@ pub enum Command {
     DeleteAclPolicies(AclPolicyDeletes),
     UpsertAclTokens(AclTokens),
     DeleteAclTokens(AclTokenDeletes),
+    /// The ACL bootstrap: writes its management token and records the index in
+    /// [`crate::Table::AclTokenBootstrap`].
+    BootstrapAclToken(AclTokens),
     /// Several commands applied in order as one transaction at one index: all or nothing.
     Batch(Vec<Command>),
 }

@@ -18,10 +18,12 @@ pub enum Table {
     Namespaces,
     AclPolicy,
     AclToken,
+    /// Written only by an ACL bootstrap: its index is the bootstrap's reset index.
+    AclTokenBootstrap,
 }
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 14] = [
         Table::Jobs,
         Table::JobSummary,
         Table::JobVersion,
@@ -35,6 +37,7 @@ impl Table {
         Table::Namespaces,
         Table::AclPolicy,
         Table::AclToken,
+        Table::AclTokenBootstrap,
     ];
 
     /// Nomad's name of the table, as its `index` table keys it.
@@ -53,6 +56,7 @@ impl Table {
             Table::Namespaces => "namespaces",
             Table::AclPolicy => "acl_policy",
             Table::AclToken => "acl_token",
+            Table::AclTokenBootstrap => "acl_token_bootstrap",
         }
     }
 

@@ -3,8 +3,6 @@
 //! writes. The reads answer from one snapshot with the index Nomad picks (the object's
 //! ModifyIndex, or its table's).
 
-use std::sync::Arc;
-
 use axum::http::Method;
 use axum::response::Response;
 use drover_core::api::{DeploymentUpdateResponse, Read};
@@ -14,9 +12,9 @@ use drover_core::{AllocStopOptions, ApiError, ApiResult, ListFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::App;
 use super::call::{Call, Meta, error, invalid_method, no_route};
 use super::options::QueryOptions;
-use super::{App, not_implemented};
 use crate::sim::NOMAD_VERSION;
 
 /// `GET /v1/status/leader`: this server's RPC address.
@@ -472,40 +470,6 @@ pub async fn node(app: App, call: Call) -> Response {
             })
             .await
         }
-        _ => no_route(),
-    }
-}
-
-/// `GET /v1/namespaces?prefix=`.
-pub async fn namespaces(app: App, call: Call) -> Response {
-    list(&app, &call, Table::Namespaces, |s, o, _| {
-        let namespaces: Vec<_> = s
-            .namespaces()
-            .filter(|n| n.name.starts_with(&o.prefix))
-            .map(Arc::clone)
-            .collect();
-        (namespaces, String::new())
-    })
-    .await
-}
-
-/// `GET /v1/namespace/:name`; writes need the engine's namespace calls.
-pub async fn namespace(app: App, call: Call) -> Response {
-    match (&segments(&call, "/v1/namespace/")[..], &call.method) {
-        ([name], &Method::GET) => {
-            one(
-                &app,
-                &call,
-                Table::Namespaces,
-                "namespace not found",
-                |s| s.namespace(name),
-                |o| o.modify_index,
-            )
-            .await
-        }
-        ([_], &Method::DELETE) => not_implemented("namespace delete"),
-        ([_], _) if call.is_write() => not_implemented("namespace upsert"),
-        ([_], _) => invalid_method(),
         _ => no_route(),
     }
 }

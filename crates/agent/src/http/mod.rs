@@ -2,9 +2,11 @@
 //! read takes, blocking queries served from the engine's commit notifications, and writes run
 //! off the async threads.
 
+mod acl;
 mod call;
 mod cluster;
 mod jobs;
+mod namespaces;
 mod options;
 
 use std::future::Future;
@@ -64,6 +66,8 @@ pub struct AgentInfo {
     pub node_name: String,
     /// Where the HTTP API listens.
     pub http_addr: SocketAddr,
+    /// Durable mode's data directory (where an ACL bootstrap reset file is read).
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl AgentInfo {
@@ -275,16 +279,18 @@ pub fn router(app: App) -> Router {
         .route("/v1/deployment/{*rest}", route(cluster::deployment))
         .route("/v1/nodes", route(cluster::nodes))
         .route("/v1/node/{*rest}", route(cluster::node))
-        .route("/v1/namespaces", route(cluster::namespaces))
-        .route("/v1/namespace/{*rest}", route(cluster::namespace))
+        .route("/v1/namespaces", route(namespaces::namespaces))
+        .route("/v1/namespace", route(namespaces::create))
+        .route("/v1/namespace/{*rest}", route(namespaces::namespace))
+        .route("/v1/acl/bootstrap", route(acl::bootstrap))
+        .route("/v1/acl/policies", route(acl::policies))
+        .route("/v1/acl/policy/{*rest}", route(acl::policy))
+        .route("/v1/acl/tokens", route(acl::tokens))
+        .route("/v1/acl/token", route(acl::create_token))
+        .route("/v1/acl/token/{*rest}", route(acl::token))
         .fallback(|| async { call::no_route() })
         .layer(CompressionLayer::new())
         .with_state(app)
-}
-
-/// 501 for an endpoint whose engine call does not exist yet.
-fn not_implemented(what: &str) -> Response {
-    call::error(&ApiError::new(501, format!("not implemented yet: {what}")))
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub fn bootstrap_token(
 
 /// Go's `time.RFC3339Nano` in UTC: trailing zeros of the fraction dropped, and the dot with
 /// them.
-fn go_time(unix_nanos: i64) -> String {
+pub(crate) fn go_time(unix_nanos: i64) -> String {
     let full = DateTime::<Utc>::from_timestamp_nanos(unix_nanos)
         .to_rfc3339_opts(SecondsFormat::Nanos, true);
     // `full` ends in ".nnnnnnnnnZ".

@@ -13,6 +13,7 @@ mod endpoint;
 mod policy;
 mod token;
 
+pub(crate) use bootstrap::go_time;
 pub use bootstrap::{bootstrap_token, check_bootstrap};
 pub use capability::{Capability, HostVolumeCapability};
 pub use compiled::{Acl, NamespaceSet};

@@ -87,6 +87,10 @@ impl Txn {
             Command::DeleteAclPolicies(c) => self.delete_acl_policies(&c.names),
             Command::UpsertAclTokens(c) => self.upsert_acl_tokens(&c.tokens),
             Command::DeleteAclTokens(c) => self.delete_acl_tokens(&c.accessor_ids),
+            Command::BootstrapAclToken(c) => {
+                self.upsert_acl_tokens(&c.tokens);
+                self.touch(Table::AclTokenBootstrap);
+            }
         }
         Ok(())
     }
