@@ -98,7 +98,7 @@ impl Snapshot {
         self.tables
             .jobs
             .range(Q2(namespace, parent_id)..)
-            .take_while(move |(k, _)| &*k.0 == namespace && k.1.starts_with(parent_id))
+            .take_while(move |(k, _)| k.0 == *namespace && k.1.starts_with(parent_id))
             .map(|(_, row)| &row.job)
             .filter(move |job| job.parent_id == parent_id)
     }
@@ -185,7 +185,7 @@ impl Snapshot {
                     };
                     let rows = jobs
                         .range(Q2(ns, from)..)
-                        .take_while(move |(k, _)| &*k.0 == ns.as_str() && matches(k))
+                        .take_while(move |(k, _)| k.0 == *ns.as_str() && matches(k))
                         .map(|(_, row)| &row.job);
                     let rows: Box<dyn Iterator<Item = _>> = if reverse {
                         Box::new(rows.collect::<Vec<_>>().into_iter().rev())

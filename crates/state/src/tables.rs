@@ -100,7 +100,7 @@ impl Default for Tables {
 /// The IDs under `a` in a two-component index.
 pub(crate) fn ids_under2<'a>(set: &'a OrdSet<Key2>, a: &'a str) -> impl Iterator<Item = &'a Id> {
     set.range(Q2(a, "")..)
-        .take_while(move |k| &*k.0 == a)
+        .take_while(move |k| k.0 == *a)
         .map(|k| &k.1)
 }
 
@@ -111,7 +111,7 @@ pub(crate) fn ids_under3<'a>(
     b: &'a str,
 ) -> impl Iterator<Item = &'a Id> {
     set.range(Q3(a, b, "")..)
-        .take_while(move |k| &*k.0 == a && &*k.1 == b)
+        .take_while(move |k| k.0 == *a && k.1 == *b)
         .map(|k| &k.2)
 }
 
@@ -449,7 +449,7 @@ impl Tables {
     pub fn services_of_alloc(&self, alloc_id: &str) -> Vec<(Id, Id)> {
         self.services_by_alloc
             .range(Q3(alloc_id, "", "")..)
-            .take_while(|k| &*k.0 == alloc_id)
+            .take_while(|k| k.0 == *alloc_id)
             .map(|k| (k.1.clone(), k.2.clone()))
             .collect()
     }

@@ -112,7 +112,7 @@ impl Txn {
                 .t
                 .jobs
                 .range(Q2(name, "")..)
-                .take_while(|(k, _)| &*k.0 == name.as_str())
+                .take_while(|(k, _)| k.0 == *name.as_str())
                 .find(|(_, row)| row.job.status != job_status::DEAD);
             if let Some((_, row)) = live {
                 return Err(StateError::NamespaceNotEmpty {
