@@ -318,17 +318,64 @@ fn seeded_workloads_keep_every_invariant() {
     );
 }
 
+/// Two runs of one seed do the same thing and commit the same log, failing or not; two seeds
+/// differ.
 #[test]
 fn a_seed_replays_exactly() {
     let run = |seed| {
         let sim = Simulation::new(seed);
         let log = sim.log.clone();
-        let trace = sim.run(seed, 120).unwrap_or_else(|f| panic!("{f}"));
-        (trace, log.entries())
+        let outcome = format!("{:?}", sim.run(seed, 120));
+        (outcome, log.entries())
     };
-    let (trace, entries) = run(3);
+    let (outcome, entries) = run(3);
     assert!(entries.len() > 100, "a run commits: {}", entries.len());
-    assert!(run(3) == (trace, entries), "seed 3 ran differently twice");
-    let (other, _) = run(4);
-    assert_ne!(run(3).0, other, "seeds 3 and 4 ran the same workload");
+    assert!(
+        run(3) == (outcome.clone(), entries),
+        "seed 3 ran differently twice"
+    );
+    assert_ne!(run(4).0, outcome, "seeds 3 and 4 ran the same workload");
+}
+
+/// Found by the simulation (seeds 2, 3, 4, 6 and 9 of the CI set, 300 steps): a stopped system
+/// job keeps its cancelled deployment as the node reconciler's current one, so the next
+/// node-update evaluation plans a status update for that terminal deployment, the store
+/// refuses the plan ("Deployment ... has terminal status \"cancelled\""), and the evaluation
+/// fails in the scheduler. The fix belongs to drover-plan (`reconcile/node.rs`,
+/// `cancel_unneeded_deployments`, and the system scheduler's `update_deployment`).
+#[test]
+#[ignore = "drover-plan bug, reported: a stopped system job fails its node-update evaluations"]
+fn a_stopped_system_job_is_evaluated_after_a_node_update() {
+    use drover::core::api::{JobDeregisterOptions, RequestContext};
+    let sim = Simulation::new(0);
+    let (engine, ctx) = (&sim.engine, RequestContext::default());
+    for n in 0..2 {
+        engine.upsert_node(cluster::node(n, 1, "ready")).unwrap();
+    }
+    let mut job = workload::new_job(&mut Rng::new(0), 1);
+    job.job_type = "system".to_string();
+    job.task_groups.truncate(1);
+    job.task_groups[0].count = 1;
+    job.task_groups[0].reschedule_policy = None;
+    job.constraints.clear();
+    job.periodic = None;
+    job.parameterized_job = None;
+    job.update = Some(drover::model::UpdateStrategy {
+        max_parallel: Some(1),
+        ..Default::default()
+    });
+    let request = drover::core::api::JobRegisterRequest {
+        job: Some(job.clone()),
+        ..Default::default()
+    };
+    engine.register_job(&ctx, request).unwrap();
+    engine.process_until_idle().unwrap();
+    let options = JobDeregisterOptions::default();
+    engine.deregister_job(&ctx, &job.id, &options).unwrap();
+    engine.process_until_idle().unwrap();
+
+    engine
+        .update_node_status(&cluster::node(0, 1, "ready").id, "disconnected")
+        .unwrap();
+    assert_eq!(engine.process_until_idle(), Ok(1));
 }
