@@ -22,6 +22,7 @@ use crate::api::{
 };
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::read;
 
 /// Nomad's defaults for `acl.token_min_expiration_ttl` and `token_max_expiration_ttl`.
 const MIN_TTL: i64 = 60 * 1_000_000_000;
@@ -111,11 +112,12 @@ impl Engine {
         if name != ANONYMOUS && !may_see_policy(&identity, &snapshot, ctx, name) {
             return Err(ApiError::permission_denied());
         }
-        match snapshot.acl_policy(name) {
-            Some(policy) => Ok(read(policy.modify_index, policy)),
-            None => Err(ApiError::not_found("ACL policy not found")
-                .at_index(snapshot.table_index(Table::AclPolicy))),
-        }
+        stored(
+            snapshot.acl_policy(name),
+            |p| p.modify_index,
+            "ACL policy not found",
+            snapshot.table_index(Table::AclPolicy),
+        )
     }
 
     /// `GET /v1/acl/policies?prefix=`: every policy for a management token, a client token's
@@ -222,22 +224,24 @@ impl Engine {
         if !(management || own) {
             return Err(ApiError::permission_denied());
         }
-        match token {
-            Some(token) => Ok(read(token.modify_index, token)),
-            None => Err(ApiError::not_found("ACL token not found")
-                .at_index(snapshot.table_index(Table::AclToken))),
-        }
+        stored(
+            token,
+            |t| t.modify_index,
+            "ACL token not found",
+            snapshot.table_index(Table::AclToken),
+        )
     }
 
     /// `GET /v1/acl/token/self`: the token whose secret the request carries, expired or not.
     pub fn acl_token_self(&self, ctx: &RequestContext) -> ApiResult<Read<Arc<AclToken>>> {
         self.acls_on()?;
         let snapshot = self.snapshot();
-        match snapshot.acl_token_by_secret(ctx.token.as_deref().unwrap_or_default()) {
-            Some(token) => Ok(read(token.modify_index, token)),
-            None => Err(ApiError::not_found("ACL token not found")
-                .at_index(snapshot.table_index(Table::AclToken))),
-        }
+        stored(
+            snapshot.acl_token_by_secret(ctx.token.as_deref().unwrap_or_default()),
+            |t| t.modify_index,
+            "ACL token not found",
+            snapshot.table_index(Table::AclToken),
+        )
     }
 
     /// `GET /v1/acl/tokens?prefix=`: every token (without secrets) whose accessor ID starts
@@ -477,11 +481,16 @@ fn go_duration(text: &str) -> Option<i64> {
     Some(if negative { -nanos } else { nanos })
 }
 
-fn read<T>(index: u64, value: T) -> Read<T> {
-    Read {
-        value,
-        index,
-        next_token: String::new(),
+/// A read of one stored object: at its ModifyIndex, or a 404 `missing` at `table_index`.
+pub(crate) fn stored<T>(
+    found: Option<Arc<T>>,
+    modify_index: fn(&T) -> u64,
+    missing: &str,
+    table_index: u64,
+) -> ApiResult<Read<Arc<T>>> {
+    match found {
+        Some(value) => Ok(read(modify_index(&value), value)),
+        None => Err(ApiError::not_found(missing).at_index(table_index)),
     }
 }
 

@@ -528,7 +528,7 @@ impl Engine {
     }
 }
 
-fn read<T>(index: u64, value: T) -> Read<T> {
+pub(crate) fn read<T>(index: u64, value: T) -> Read<T> {
     Read {
         value,
         index,

@@ -8,9 +8,11 @@ use drover_model::gotext::{multierror, quote};
 use drover_model::job::{DEFAULT_NAMESPACE, job_status};
 use drover_state::{Command, NamespaceDeletes, NamespaceSelector, Namespaces, Snapshot, Table};
 
+use crate::acl_api::stored;
 use crate::api::{Read, RequestContext};
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::read;
 
 /// Nomad's limit on a namespace description.
 const MAX_DESCRIPTION: usize = 256;
@@ -70,16 +72,12 @@ impl Engine {
             return Err(ApiError::permission_denied());
         }
         let snapshot = self.snapshot();
-        match snapshot.namespace(name) {
-            Some(namespace) => Ok(Read {
-                index: namespace.modify_index,
-                value: namespace,
-                next_token: String::new(),
-            }),
-            None => {
-                Err(ApiError::not_found("Namespace not found").at_index(table_index(&snapshot)))
-            }
-        }
+        stored(
+            snapshot.namespace(name),
+            |n| n.modify_index,
+            "Namespace not found",
+            table_index(&snapshot),
+        )
     }
 
     /// `GET /v1/namespaces?prefix=`: the namespaces the token may use, by name. Index: the
@@ -96,11 +94,7 @@ impl Engine {
             .filter(|n| n.name.starts_with(prefix) && identity.acl.allow_namespace(&n.name))
             .cloned()
             .collect();
-        Ok(Read {
-            value: namespaces,
-            index: table_index(&snapshot),
-            next_token: String::new(),
-        })
+        Ok(read(table_index(&snapshot), namespaces))
     }
 }
 
