@@ -774,3 +774,44 @@ fn tokens_are_validated_read_by_their_owner_and_deleted() {
     assert_eq!(row(engine, &readonly), NONE);
     check_error(engine.acl_token_self(&readonly), 404, "ACL token not found");
 }
+
+#[test]
+fn host_volumes_need_mount_rights_on_register() {
+    let acls = setup();
+    let dev = as_token(&acls.secrets["dev"], "dev");
+    let with_volume = |read_only: bool| {
+        let mut job = sample_job("db");
+        job.task_groups[0].volumes.insert(
+            "data".to_string(),
+            serde_json::from_value(
+                json!({"Type": "host", "Source": "data", "ReadOnly": read_only}),
+            )
+            .unwrap(),
+        );
+        register(job)
+    };
+    check_error(
+        acls.engine.register_job(&dev, with_volume(true)),
+        403,
+        "Permission denied",
+    );
+    let policy = AclPolicy {
+        name: "dev-write".to_string(),
+        rules: r#"
+            namespace "dev" { policy = "write" }
+            host_volume "data" { policy = "read" }
+        "#
+        .to_string(),
+        ..AclPolicy::default()
+    };
+    acls.engine
+        .upsert_acl_policy(&management("default"), "dev-write", policy)
+        .unwrap();
+    acls.engine.register_job(&dev, with_volume(true)).unwrap();
+    // Read-only rights do not mount the volume read-write.
+    check_error(
+        acls.engine.register_job(&dev, with_volume(false)),
+        403,
+        "Permission denied",
+    );
+}

@@ -261,3 +261,25 @@ fn namespaces_are_written_read_and_deleted() {
         "Namespace not found",
     );
 }
+
+#[test]
+fn a_reset_file_in_the_data_dir_allows_one_more_bootstrap() {
+    let dir = std::env::temp_dir().join(format!("drover-acl-reset-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let agent = start_with(|config| {
+        config.acl_enabled = true;
+        config.data_dir = Some(dir.clone());
+    });
+    let first = agent.post("/v1/acl/bootstrap", "");
+    assert_eq!(first.status, 200, "{}", first.text());
+    let index = first.index();
+    let refused = format!("ACL bootstrap already done (reset index: {index})");
+    check(&agent.post("/v1/acl/bootstrap", ""), 400, &refused);
+    std::fs::write(dir.join("acl-bootstrap-reset"), format!("{index}\n")).expect("reset file");
+    let second = agent.post("/v1/acl/bootstrap", "");
+    assert_eq!(second.status, 200, "{}", second.text());
+    assert_ne!(second.json()["SecretID"], first.json()["SecretID"]);
+    drop(agent);
+    std::fs::remove_dir_all(&dir).ok();
+}
