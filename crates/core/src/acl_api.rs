@@ -39,22 +39,19 @@ impl Engine {
         request: &AclBootstrapRequest,
         reset_index: u64,
     ) -> ApiResult<(Arc<AclToken>, u64)> {
-        let enabled = self.acl.acls_enabled();
-        let now = self.now();
-        let token = bootstrap_token(
-            self.new_id(),
-            self.new_id(),
-            Some(&request.bootstrap_secret),
-            now,
-        );
         self.with_writer(|writer| {
             let bootstrapped = writer.snapshot().table_index(Table::AclTokenBootstrap);
             check_bootstrap(
-                enabled,
+                self.acl.acls_enabled(),
                 (bootstrapped > 0).then_some(bootstrapped),
                 reset_index,
             )?;
-            let token = token?;
+            let token = bootstrap_token(
+                self.new_id(),
+                self.new_id(),
+                Some(&request.bootstrap_secret),
+                self.now(),
+            )?;
             let accessor_id = token.accessor_id.clone();
             let command = Command::BootstrapAclToken(AclTokens {
                 tokens: vec![token],
