@@ -9,11 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use drover::core::acl::Capability;
 use drover::core::api::{
     AclBootstrapRequest, AclTokenRequest, JobDeregisterOptions, JobDispatchRequest, JobPlanRequest,
     JobRevertRequest, JobStabilityRequest, JobValidateRequest, JobsParseRequest, ListJobsOptions,
     RequestContext, ScalingRequest,
 };
+use drover::core::state::NamespaceSelector;
 use drover::core::{ApiResult, Engine, EngineConfig, ManualClock, MemoryLog};
 use drover::model::{AclPolicy, Namespace};
 use engine_common::{START, check_error, register, sample_job};
@@ -811,6 +813,42 @@ fn host_volumes_need_mount_rights_on_register() {
     // Read-only rights do not mount the volume read-write.
     check_error(
         acls.engine.register_job(&dev, with_volume(false)),
+        403,
+        "Permission denied",
+    );
+}
+
+#[test]
+fn other_reads_ask_for_read_job_in_their_namespaces() {
+    let acls = setup();
+    let prod = |namespace: &str| as_token(&acls.secrets["prod"], namespace);
+    let all = acls.engine.readable_namespaces(&prod("*")).unwrap();
+    let expected: BTreeSet<String> = ["default", "dev", "prod-web"]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(all, NamespaceSelector::Only(expected));
+    assert_eq!(
+        acls.engine.readable_namespaces(&prod("dev")).unwrap(),
+        NamespaceSelector::one("dev")
+    );
+    check_error(
+        acls.engine.readable_namespaces(&prod("prod-db")),
+        403,
+        "Permission denied",
+    );
+    assert_eq!(
+        acls.engine.readable_namespaces(&management("*")).unwrap(),
+        NamespaceSelector::All
+    );
+    let exec = Capability::AllocExec;
+    assert!(
+        acls.engine
+            .authorize_namespace(&prod("x"), "prod-web", exec)
+            .is_ok()
+    );
+    check_error(
+        acls.engine.authorize_namespace(&prod("x"), "default", exec),
         403,
         "Permission denied",
     );

@@ -304,7 +304,7 @@ impl Engine {
 
     fn acl_management(&self, ctx: &RequestContext) -> ApiResult<()> {
         self.acls_on()?;
-        self.authorize_management(ctx).map(drop)
+        self.authorize_management(ctx)
     }
 }
 

@@ -46,12 +46,12 @@ impl Engine {
 
     /// What the namespace and ACL writes need: a management token (anything while ACLs are
     /// off).
-    pub(crate) fn authorize_management(&self, ctx: &RequestContext) -> ApiResult<Identity> {
-        let identity = self.authenticated(ctx)?;
-        if !identity.acl.is_management() {
-            return Err(ApiError::permission_denied());
+    pub(crate) fn authorize_management(&self, ctx: &RequestContext) -> ApiResult<()> {
+        if self.authenticated(ctx)?.acl.is_management() {
+            Ok(())
+        } else {
+            Err(ApiError::permission_denied())
         }
-        Ok(identity)
     }
 
     /// For reads outside the Jobs endpoints (an evaluation, an allocation, a deployment):
