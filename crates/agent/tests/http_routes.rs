@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestAgent, check, check_error, check_json, job_body, start};
+use common::{TestAgent, check, check_error, check_json, job_body, start, start_with};
 use serde_json::{Value, json};
 
 /// A query value, percent-encoded.
@@ -522,4 +522,114 @@ fn agent_self() {
         }
     }
     check_error(&agent.post("/v1/agent/self", ""), 405, "Invalid method");
+}
+
+/// With ACLs on, a token that reads jobs in `default` only: the lists show `default`'s
+/// records, reads elsewhere are refused as Nomad refuses them, and the writes need more.
+#[test]
+fn reads_and_writes_under_acls() {
+    const SECRET: &str = "00000000-0000-4000-8000-0000000000aa";
+    let agent = start_with(|config| config.acl_enabled = true);
+    let send = |method: &str, path: &str, token: &str, body: Option<&str>| {
+        let headers = [("X-Nomad-Token", token)];
+        agent.send(method, path, &headers, body.map(str::as_bytes))
+    };
+    let bootstrap = json!({"BootstrapSecret": SECRET}).to_string();
+    check_json(&agent.post("/v1/acl/bootstrap", &bootstrap));
+    // Some of these writes answer with an empty body, as Nomad's do.
+    let management = |method: &str, path: &str, body: &str| {
+        let response = send(method, path, SECRET, Some(body));
+        assert_eq!(response.status, 200, "{path}: {}", response.text());
+        response
+    };
+    management("PUT", "/v1/namespace/team", r#"{"Name": "team"}"#);
+    let policy = json!({"Name": "reader", "Rules": "namespace \"default\" { policy = \"read\" }"});
+    management("PUT", "/v1/acl/policy/reader", &policy.to_string());
+    let token = json!({"Name": "r", "Type": "client", "Policies": ["reader"]});
+    let token = management("POST", "/v1/acl/token", &token.to_string()).json();
+    let reader = token["SecretID"].as_str().unwrap().to_string();
+    management("POST", "/v1/jobs", &job_body("web"));
+    management("POST", "/v1/jobs?namespace=team", &job_body("api"));
+    // What each job made, as the management token sees it.
+    let first = |path: &str, field: &str| {
+        let list = check_json(&send("GET", path, SECRET, None));
+        list[0][field].as_str().unwrap().to_string()
+    };
+    let ids = |job: &str, ns: &str| {
+        (
+            first(&format!("/v1/job/{job}/evaluations?namespace={ns}"), "ID"),
+            first(&format!("/v1/job/{job}/allocations?namespace={ns}"), "ID"),
+            first(&format!("/v1/job/{job}/deployments?namespace={ns}"), "ID"),
+        )
+    };
+    let (web_eval, web_alloc, web_deployment) = ids("web", "default");
+    let (api_eval, api_alloc, api_deployment) = ids("api", "team");
+
+    let jobs_in = |path: &str| -> Vec<String> {
+        let list = check_json(&send("GET", path, &reader, None));
+        let mut jobs: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["JobID"].as_str().unwrap().to_string())
+            .collect();
+        jobs.dedup();
+        jobs
+    };
+    for list in ["/v1/evaluations", "/v1/allocations", "/v1/deployments"] {
+        assert_eq!(jobs_in(list), ["web"], "{list}");
+        assert_eq!(jobs_in(&format!("{list}?namespace=*")), ["web"], "{list}");
+        let team = send("GET", &format!("{list}?namespace=team"), &reader, None);
+        check_error(&team, 403, "Permission denied");
+        let anonymous = agent.get(list);
+        check_error(&anonymous, 403, "Permission denied");
+    }
+
+    let read = |path: String| send("GET", &path, &reader, None);
+    check_json(&read(format!("/v1/evaluation/{web_eval}")));
+    check_json(&read(format!("/v1/allocation/{web_alloc}")));
+    check_json(&read(format!("/v1/deployment/{web_deployment}")));
+    check_json(&read(format!("/v1/evaluation/{web_eval}/allocations")));
+    let denied = [
+        format!("/v1/evaluation/{api_eval}"),
+        format!("/v1/evaluation/{api_eval}?namespace=team"),
+        format!("/v1/evaluation/{api_eval}/allocations"),
+        format!("/v1/deployment/{api_deployment}"),
+        format!("/v1/deployment/allocations/{api_deployment}"),
+    ];
+    for path in denied {
+        check_error(&read(path), 403, "Permission denied");
+    }
+    check_error(
+        &read(format!("/v1/allocation/{api_alloc}")),
+        500,
+        &format!("Unknown allocation \"{api_alloc}\""),
+    );
+
+    // Writes: read is not enough.
+    let stop = format!("/v1/allocation/{web_alloc}/stop");
+    check_error(
+        &send("POST", &stop, &reader, None),
+        403,
+        "Permission denied",
+    );
+    let tag = send(
+        "PUT",
+        "/v1/job/web/versions/v/tag",
+        &reader,
+        Some(r#"{"Latest": true}"#),
+    );
+    check_error(&tag, 403, "Permission denied");
+    let unblock = format!("/v1/deployment/unblock/{web_deployment}");
+    let body = json!({"DeploymentID": web_deployment}).to_string();
+    check_error(
+        &send("POST", &unblock, &reader, Some(&body)),
+        403,
+        "Permission denied",
+    );
+    check_json(&send("POST", &unblock, SECRET, Some(&body)));
+    check_json(&send("POST", &stop, SECRET, None));
+
+    let me = check_json(&send("GET", "/v1/agent/self", SECRET, None));
+    assert_eq!(me["config"]["ACL"]["Enabled"], true);
 }

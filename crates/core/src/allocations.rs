@@ -6,6 +6,7 @@ use drover_model::{DesiredTransition, Evaluation, trigger};
 use drover_state::{AllocDesiredTransitions, Command};
 use serde::{Deserialize, Serialize};
 
+use crate::acl::Capability;
 use crate::api::RequestContext;
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
@@ -30,12 +31,14 @@ impl Engine {
     /// `PUT/POST /v1/allocation/:id/stop`: sets the allocation's desired transition to
     /// migrate and creates an `alloc-stop` evaluation of the job the allocation runs, in one
     /// commit. The evaluation takes the priority, type and modify index of that job version.
+    /// Needs alloc-lifecycle in the allocation's namespace (whatever the request's is).
     pub fn stop_allocation(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         alloc_id: &str,
         options: AllocStopOptions,
     ) -> ApiResult<AllocStopResponse> {
+        self.authenticated(ctx)?;
         if alloc_id.is_empty() {
             return Err(ApiError::internal("Missing allocation ID"));
         }
@@ -43,6 +46,7 @@ impl Engine {
         let alloc = snapshot
             .alloc(alloc_id)
             .ok_or_else(|| ApiError::not_found("allocation not found"))?;
+        self.authorize_namespace(ctx, &alloc.namespace, Capability::AllocLifecycle)?;
         let job = alloc
             .job
             .clone()

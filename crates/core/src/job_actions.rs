@@ -68,7 +68,7 @@ impl Engine {
         job_id: &str,
         alloc_id: &str,
     ) -> ApiResult<()> {
-        self.authorize_namespace(ctx, ctx.namespace(), Capability::AllocExec)?;
+        self.authenticated(ctx)?;
         if alloc_id.is_empty() {
             return Err(ApiError::bad_request("missing AllocID"));
         }
@@ -76,6 +76,7 @@ impl Engine {
         let alloc = snapshot.alloc(alloc_id).ok_or_else(|| {
             ApiError::not_found(format!("Unknown allocation {}", quote(alloc_id)))
         })?;
+        self.authorize_namespace(ctx, &alloc.namespace, Capability::AllocExec)?;
         if alloc.client_terminal() {
             return Err(ApiError::bad_request(format!(
                 "exec not possible, client status of allocation {} is {}",

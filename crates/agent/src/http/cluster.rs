@@ -5,10 +5,12 @@
 
 use axum::http::Method;
 use axum::response::Response;
-use drover_core::api::{DeploymentUpdateResponse, Read};
-use drover_core::model::Evaluation;
-use drover_core::state::{Snapshot, Table};
-use drover_core::{AllocStopOptions, ApiError, ApiResult, ListFilter};
+use drover_core::acl::Capability;
+use drover_core::api::{DeploymentUpdateResponse, Read, RequestContext};
+use drover_core::model::gotext::quote;
+use drover_core::model::{Allocation, Deployment, Evaluation};
+use drover_core::state::{NamespaceSelector, Snapshot, Table};
+use drover_core::{AllocStopOptions, ApiError, ApiResult, Engine, ListFilter};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -86,7 +88,7 @@ pub async fn agent_self(app: App, call: Call) -> Response {
                 "Revision": "", "BuildDate": "",
             },
             "Ports": { "HTTP": info.http_addr.port(), "RPC": 4647, "Serf": 4648 },
-            "ACL": { "Enabled": false },
+            "ACL": { "Enabled": app.engine().config().acl_enabled },
             "Server": { "Enabled": true, "BootstrapExpect": 1, "NumSchedulers": null },
             "Client": { "Enabled": true },
         },
@@ -128,6 +130,26 @@ pub async fn members(app: App, call: Call) -> Response {
     call.json(Meta::None, &body)
 }
 
+/// Whose records a read may show, by Nomad's checks for the reads around the Jobs API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// No namespace check (nodes).
+    Open,
+    /// read-job in the request's namespace (403 without it); a list shows the namespaces of
+    /// the request (`*`: all) whose jobs the token may read.
+    ReadJob,
+}
+
+/// What a list's page is read from.
+struct Listing<'a> {
+    engine: &'a Engine,
+    snapshot: Snapshot,
+    options: &'a QueryOptions,
+    /// The namespaces the list may show.
+    namespaces: NamespaceSelector,
+    filter: ListFilter,
+}
+
 /// A list read from one snapshot: the page, its index (the table's) and the next token.
 /// `page` applies `?filter=` where Nomad's endpoint does (before paging); the others ignore
 /// it, as Nomad does.
@@ -135,7 +157,8 @@ async fn list<T: Serialize>(
     app: &App,
     call: &Call,
     table: Table,
-    page: impl Fn(&Snapshot, &QueryOptions, &ListFilter) -> (Vec<T>, String),
+    access: Access,
+    page: impl Fn(&Listing) -> ApiResult<(Vec<T>, String)>,
 ) -> Response {
     if call.method != Method::GET {
         return invalid_method();
@@ -146,13 +169,23 @@ async fn list<T: Serialize>(
     };
     let result = app
         .query(&options, &[table], |engine| {
-            let filter = ListFilter::parse(&options.filter)?;
-            let snapshot = engine.snapshot();
-            let (value, next_token) = page(&snapshot, &options, &filter);
-            filter.finish()?;
+            let namespaces = match access {
+                Access::Open => options.namespaces(),
+                Access::ReadJob => engine.readable_namespaces(&options.context)?,
+            };
+            let listing = Listing {
+                engine,
+                snapshot: engine.snapshot(),
+                options: &options,
+                namespaces,
+                filter: ListFilter::parse(&options.filter)?,
+            };
+            let (value, next_token) = page(&listing)?;
+            let index = listing.snapshot.table_index(table);
+            listing.filter.finish()?;
             Ok(Read {
                 value,
-                index: snapshot.table_index(table),
+                index,
                 next_token,
             })
         })
@@ -161,23 +194,28 @@ async fn list<T: Serialize>(
 }
 
 /// A read of one object, answered at the index `index_of` picks (its ModifyIndex), or a 404
-/// at the table's index.
+/// at the table's index. `find` makes the checks on the object's own namespace.
 async fn one<T: Serialize>(
     app: &App,
     call: &Call,
     table: Table,
+    access: Access,
     not_found: &str,
-    find: impl Fn(&Snapshot) -> Option<T>,
+    find: impl Fn(&Engine, &Snapshot) -> ApiResult<Option<T>>,
     index_of: impl Fn(&T) -> u64,
 ) -> Response {
     let options = match QueryOptions::parse(call) {
         Ok(options) => options,
         Err(e) => return error(&e),
     };
+    let ctx = &options.context;
     let result = app
         .query(&options, &[table], |engine| {
+            if access == Access::ReadJob {
+                engine.authorize_namespace(ctx, ctx.namespace(), Capability::ReadJob)?;
+            }
             let snapshot = engine.snapshot();
-            match find(&snapshot) {
+            match find(engine, &snapshot)? {
                 Some(value) => Ok(Read {
                     index: index_of(&value),
                     value,
@@ -188,6 +226,17 @@ async fn one<T: Serialize>(
         })
         .await;
     call.read(result)
+}
+
+/// Nomad's second check on a read of a deployment or of an evaluation's or a deployment's
+/// allocations: read-job in the namespace of what was found, when it is not the request's.
+fn readable_in(engine: &Engine, ctx: &RequestContext, namespace: Option<&str>) -> ApiResult<()> {
+    match namespace {
+        Some(namespace) if namespace != ctx.namespace() => {
+            engine.authorize_namespace(ctx, namespace, Capability::ReadJob)
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The part of the path after `prefix`, split at `/`.
@@ -210,14 +259,16 @@ pub async fn evaluations(app: App, call: Call) -> Response {
             "Filter expression cannot be used with other filter parameters",
         ));
     }
-    list(&app, &call, Table::Evals, |s, o, filter| {
+    list(&app, &call, Table::Evals, Access::ReadJob, |l| {
         let keep = |e: &Evaluation| {
             (job.is_empty() || e.job_id == job)
                 && (status.is_empty() || e.status.as_str() == status)
-                && filter.keep(e)
+                && l.filter.keep(e)
         };
-        let page = s.list_evals(&o.namespaces(), &o.page(), &keep);
-        (page.items.into_iter().cloned().collect(), page.next_token)
+        let page = l
+            .snapshot
+            .list_evals(&l.namespaces, &l.options.page(), &keep);
+        Ok((page.items.into_iter().cloned().collect(), page.next_token))
     })
     .await
 }
@@ -229,20 +280,33 @@ pub async fn evaluation(app: App, call: Call) -> Response {
     }
     match segments(&call, "/v1/evaluation/")[..] {
         [id] => {
+            let ctx = call.context();
             one(
                 &app,
                 &call,
                 Table::Evals,
+                Access::ReadJob,
                 "eval not found",
-                |s| s.eval(id),
+                |e, s| {
+                    let eval = s.eval(id);
+                    // Nomad asks for read-job in the evaluation's namespace even when it is
+                    // the request's.
+                    if let Some(eval) = &eval {
+                        e.authorize_namespace(&ctx, &eval.namespace, Capability::ReadJob)?;
+                    }
+                    Ok(eval)
+                },
                 |o| o.modify_index,
             )
             .await
         }
         [id, "allocations"] => {
-            list(&app, &call, Table::Allocs, |s, _, _| {
-                let stubs = s.allocs_by_eval(id).iter().map(|a| a.stub(false)).collect();
-                (stubs, String::new())
+            list(&app, &call, Table::Allocs, Access::ReadJob, |l| {
+                let allocs = l.snapshot.allocs_by_eval(id);
+                let first = allocs.first().map(|a| a.namespace.as_str());
+                readable_in(l.engine, &l.options.context, first)?;
+                let stubs = allocs.iter().map(|a| a.stub(false)).collect();
+                Ok((stubs, String::new()))
             })
             .await
         }
@@ -256,10 +320,13 @@ pub async fn allocations(app: App, call: Call) -> Response {
         Ok(resources) => resources.unwrap_or(false),
         Err(e) => return error(&e),
     };
-    list(&app, &call, Table::Allocs, |s, o, filter| {
-        let page = s.list_allocs(&o.namespaces(), &o.page(), &|a| filter.keep(a));
+    list(&app, &call, Table::Allocs, Access::ReadJob, |l| {
+        let keep = |a: &Allocation| l.filter.keep(a);
+        let page = l
+            .snapshot
+            .list_allocs(&l.namespaces, &l.options.page(), &keep);
         let stubs = page.items.iter().map(|a| a.stub(resources)).collect();
-        (stubs, page.next_token)
+        Ok((stubs, page.next_token))
     })
     .await
 }
@@ -268,12 +335,24 @@ pub async fn allocations(app: App, call: Call) -> Response {
 pub async fn allocation(app: App, call: Call) -> Response {
     match (&segments(&call, "/v1/allocation/")[..], &call.method) {
         ([id], &Method::GET) => {
+            let ctx = call.context();
             one(
                 &app,
                 &call,
                 Table::Allocs,
+                Access::Open,
                 "alloc not found",
-                |s| s.alloc(id),
+                |e, s| {
+                    let alloc = s.alloc(id);
+                    // Nomad hides an allocation the token may not read as an unknown one.
+                    if let Some(alloc) = &alloc {
+                        e.authorize_namespace(&ctx, &alloc.namespace, Capability::ReadJob)
+                            .map_err(|_| {
+                                ApiError::internal(format!("Unknown allocation {}", quote(id)))
+                            })?;
+                    }
+                    Ok(alloc)
+                },
                 |o| o.modify_index,
             )
             .await
@@ -310,9 +389,12 @@ async fn stop_allocation(app: &App, call: &Call, id: &str) -> Response {
 
 /// `GET /v1/deployments?prefix=&filter=`.
 pub async fn deployments(app: App, call: Call) -> Response {
-    list(&app, &call, Table::Deployment, |s, o, filter| {
-        let page = s.list_deployments(&o.namespaces(), &o.page(), &|d| filter.keep(d));
-        (page.items.into_iter().cloned().collect(), page.next_token)
+    list(&app, &call, Table::Deployment, Access::ReadJob, |l| {
+        let keep = |d: &Deployment| l.filter.keep(d);
+        let page = l
+            .snapshot
+            .list_deployments(&l.namespaces, &l.options.page(), &keep);
+        Ok((page.items.into_iter().cloned().collect(), page.next_token))
     })
     .await
 }
@@ -323,13 +405,12 @@ pub async fn deployment(app: App, call: Call) -> Response {
     let get = call.method == Method::GET;
     match segments(&call, "/v1/deployment/")[..] {
         ["allocations", id] if get => {
-            list(&app, &call, Table::Allocs, |s, _, _| {
-                let stubs = s
-                    .allocs_by_deployment(id)
-                    .iter()
-                    .map(|a| a.stub(false))
-                    .collect();
-                (stubs, String::new())
+            list(&app, &call, Table::Allocs, Access::ReadJob, |l| {
+                let allocs = l.snapshot.allocs_by_deployment(id);
+                let first = allocs.first().map(|a| a.namespace.as_str());
+                readable_in(l.engine, &l.options.context, first)?;
+                let stubs = allocs.iter().map(|a| a.stub(false)).collect();
+                Ok((stubs, String::new()))
             })
             .await
         }
@@ -342,12 +423,18 @@ pub async fn deployment(app: App, call: Call) -> Response {
             _,
         ] => invalid_method(),
         [id] if get => {
+            let ctx = call.context();
             one(
                 &app,
                 &call,
                 Table::Deployment,
+                Access::ReadJob,
                 "deployment not found",
-                |s| s.deployment(id),
+                |e, s| {
+                    let deployment = s.deployment(id);
+                    readable_in(e, &ctx, deployment.as_ref().map(|d| d.namespace.as_str()))?;
+                    Ok(deployment)
+                },
                 |d| d.modify_index,
             )
             .await
@@ -393,7 +480,8 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
         request
     };
     if action == "unblock" {
-        return call.reply(unblock(app, id), |r| Meta::Index(r.index));
+        let result = unblock(app.engine(), &call.context(), id);
+        return call.reply(result, |r| Meta::Index(r.index));
     }
     let ctx = call.context();
     let id = id.to_string();
@@ -419,15 +507,20 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
 
 /// Unblocking is for multiregion deployments, which drover does not have; as in Nomad's
 /// single-region servers, an active deployment answers with an empty update (index 0) and
-/// nothing changes.
-fn unblock(app: &App, id: &str) -> ApiResult<DeploymentUpdateResponse> {
-    match app.engine().snapshot().deployment(id) {
-        None => Err(ApiError::internal("deployment not found")),
-        Some(deployment) if !deployment.active() => {
-            Err(ApiError::internal("can't unblock terminal deployment"))
-        }
-        Some(_) => Ok(DeploymentUpdateResponse::default()),
+/// nothing changes. Needs submit-job or unblock-deployment in the deployment's namespace.
+fn unblock(engine: &Engine, ctx: &RequestContext, id: &str) -> ApiResult<DeploymentUpdateResponse> {
+    let deployment = engine
+        .snapshot()
+        .deployment(id)
+        .ok_or_else(|| ApiError::internal("deployment not found"))?;
+    let namespace = deployment.namespace.as_str();
+    engine
+        .authorize_namespace(ctx, namespace, Capability::SubmitJob)
+        .or_else(|_| engine.authorize_namespace(ctx, namespace, Capability::UnblockDeployment))?;
+    if !deployment.active() {
+        return Err(ApiError::internal("can't unblock terminal deployment"));
     }
+    Ok(DeploymentUpdateResponse::default())
 }
 
 /// `GET /v1/nodes?prefix=&filter=&resources=`; the filter sees whole nodes.
@@ -436,13 +529,14 @@ pub async fn nodes(app: App, call: Call) -> Response {
         Ok(resources) => resources.unwrap_or(false),
         Err(e) => return error(&e),
     };
-    list(&app, &call, Table::Nodes, |s, o, filter| {
-        let stubs = s
-            .nodes(&o.prefix)
-            .filter(|n| filter.keep(n))
+    list(&app, &call, Table::Nodes, Access::Open, |l| {
+        let stubs = l
+            .snapshot
+            .nodes(&l.options.prefix)
+            .filter(|n| l.filter.keep(n))
             .map(|n| n.stub(false, resources))
             .collect();
-        (stubs, String::new())
+        Ok((stubs, String::new()))
     })
     .await
 }
@@ -458,15 +552,16 @@ pub async fn node(app: App, call: Call) -> Response {
                 &app,
                 &call,
                 Table::Nodes,
+                Access::Open,
                 "node not found",
-                |s| s.node(id),
+                |_, s| Ok(s.node(id)),
                 |o| o.modify_index,
             )
             .await
         }
         [id, "allocations"] => {
-            list(&app, &call, Table::Allocs, |s, _, _| {
-                (s.allocs_by_node(id), String::new())
+            list(&app, &call, Table::Allocs, Access::Open, |l| {
+                Ok((l.snapshot.allocs_by_node(id), String::new()))
             })
             .await
         }
