@@ -5,11 +5,9 @@
 //! Each read answers from one snapshot with the index Nomad picks for that endpoint (section
 //! 2.11); each write commits one command.
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_filter::Filter;
 use drover_model::allocation::client_status;
 use drover_model::gotext::{multierror, quote};
 use drover_model::job::{JOB_DEFAULT_PRIORITY, job_type};
@@ -35,6 +33,7 @@ use crate::api::{
 };
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
+use crate::list_filter::ListFilter;
 
 impl Engine {
     /// `GET /v1/jobs`: the jobs of the namespace (`*`: every namespace) whose ID starts with
@@ -45,14 +44,7 @@ impl Engine {
         options: &ListJobsOptions,
     ) -> ApiResult<Read<Vec<JobListStub>>> {
         let namespaces = self.namespaces_allowing(ctx, Capability::ListJobs)?;
-        let filter = match options.filter.as_str() {
-            "" => None,
-            expression => Some(Filter::parse(expression).map_err(|e| {
-                ApiError::bad_request(format!(
-                    "failed to create result paginator: failed to read filter expression: {e}"
-                ))
-            })?),
-        };
+        let filter = ListFilter::parse(&options.filter)?;
         let snapshot = self.snapshot();
         let request = PageRequest {
             prefix: options.prefix.clone(),
@@ -60,25 +52,8 @@ impl Engine {
             per_page: options.per_page,
             reverse: options.reverse,
         };
-        // The first evaluation error aborts the page, as Nomad's paginator does.
-        let failure = RefCell::new(None);
-        let keep = |job: &Job| {
-            let Some(filter) = &filter else { return true };
-            if failure.borrow().is_some() {
-                return false;
-            }
-            let record = serde_json::to_value(job).unwrap_or_default();
-            filter.evaluate(&record).unwrap_or_else(|e| {
-                *failure.borrow_mut() = Some(e);
-                false
-            })
-        };
-        let page = snapshot.list_jobs(&namespaces, &request, &keep);
-        if let Some(error) = failure.into_inner() {
-            return Err(ApiError::bad_request(format!(
-                "failed to read result page: {error}"
-            )));
-        }
+        let page = snapshot.list_jobs(&namespaces, &request, &|job: &Job| filter.keep(job));
+        filter.finish()?;
         let stubs = page
             .items
             .iter()
