@@ -609,3 +609,37 @@ fn a_restored_engine_acts_on_health_reported_before_the_restart() {
     );
     assert_eq!(log.entries().len(), 1);
 }
+
+#[test]
+fn healthy_canaries_awaiting_promotion_outlive_the_progress_deadline() {
+    let update = UpdateStrategy {
+        canary: Some(1),
+        progress_deadline: Some(60 * SECOND),
+        healthy_deadline: Some(30 * SECOND),
+        ..UpdateStrategy::default()
+    };
+    let f = stable_then(with_image(rolling_job(2, update), "redis:8"));
+    let deployment = latest(&f);
+    report(&f, &in_deployment(&f)[0], true);
+    let later = f.clock.now() + 120 * SECOND;
+    f.clock.set(later);
+    f.engine.tick(later).unwrap();
+    assert_eq!(
+        status(&latest(&f)),
+        (
+            "running",
+            "Deployment is running but requires manual promotion"
+        )
+    );
+    // Promoting restarts the deadline; the rest of the group then has a minute.
+    f.engine
+        .promote_deployment(&ctx(), &deployment.id, true, Vec::new())
+        .unwrap();
+    let by = latest(&f).task_groups["cache"].require_progress_by.clone();
+    assert_eq!(by, rfc3339(later + 60 * SECOND));
+    f.engine.tick(later + 61 * SECOND).unwrap();
+    assert_eq!(
+        status(&latest(&f)),
+        ("failed", "Failed due to progress deadline")
+    );
+}
