@@ -383,9 +383,9 @@ mod tests {
     fn field(diff_type: DiffType, name: &str, old: &str, new: &str) -> FieldDiff {
         FieldDiff {
             diff_type,
-            name: name.to_string(),
-            old: old.to_string(),
-            new: new.to_string(),
+            name: name.to_string().into(),
+            old: old.to_string().into(),
+            new: new.to_string().into(),
             annotations: Vec::new(),
         }
     }
@@ -408,7 +408,7 @@ mod tests {
                     fields: Vec::new(),
                     objects: vec![ObjectDiff {
                         diff_type: DiffType::Edited,
-                        name: "Config".to_string(),
+                        name: "Config".into(),
                         fields: vec![
                             field(DiffType::Edited, "image", "redis:6", "redis:7"),
                             field(DiffType::Added, "ports[0]", "", "db"),

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::text::Text;
 use super::types::{DiffType, FieldDiff};
 
 /// A field path: a plain name, a map entry `Name[key]`, or a path built at run time.
@@ -21,7 +22,7 @@ use super::types::{DiffType, FieldDiff};
 pub(crate) enum Key<'a> {
     Name(&'static str),
     Entry(&'static str, &'a str),
-    Path(String),
+    Path(Text),
 }
 
 impl Key<'_> {
@@ -44,11 +45,11 @@ impl Key<'_> {
         }
     }
 
-    fn into_string(self) -> String {
+    fn into_text(self) -> Text {
         match self {
-            Key::Name(n) => n.to_owned(),
+            Key::Name(n) => Text::from_static(n),
             Key::Path(p) => p,
-            Key::Entry(..) => self.parts().concat(),
+            Key::Entry(..) => Text::concat(&self.parts()),
         }
     }
 }
@@ -59,8 +60,8 @@ impl From<&'static str> for Key<'_> {
     }
 }
 
-impl From<String> for Key<'_> {
-    fn from(path: String) -> Self {
+impl From<Text> for Key<'_> {
+    fn from(path: Text) -> Self {
         Key::Path(path)
     }
 }
@@ -117,10 +118,14 @@ impl Val<'_> {
         }
     }
 
-    fn into_string(self) -> String {
+    /// Numbers are printed straight into the `Text`, inline.
+    fn into_text(self) -> Text {
         match self {
-            Val::Owned(s) => s,
-            other => other.text().into_owned(),
+            Val::Str(s) => Text::copy(s),
+            Val::Owned(s) => Text::from(s),
+            Val::Int(i) => Text::display(i),
+            Val::Uint(u) => Text::display(u),
+            Val::Bool(b) => Text::from_static(if b { "true" } else { "false" }),
         }
     }
 
@@ -203,13 +208,14 @@ impl<'a> Flat<'a> {
 
     /// A string map, one entry per key as `Name[key]`.
     pub(crate) fn map(&mut self, name: &'static str, map: &'a BTreeMap<String, String>) {
+        self.entries.reserve(map.len());
         self.entries
             .extend(map.iter().map(|(k, v)| (Key::Entry(name, k), Val::Str(v))));
     }
 
     /// Nomad's full (non-primitive) flattening of an opaque value, as for a task's `Config`:
     /// maps become `prefix[key]` (bare `key` at the top), lists `prefix[i]`, null "nil".
-    pub(crate) fn value(&mut self, prefix: String, value: &'a Value) {
+    pub(crate) fn value(&mut self, prefix: Text, value: &'a Value) {
         match value {
             Value::Object(map) => {
                 for (k, v) in map {
@@ -218,7 +224,7 @@ impl<'a> Flat<'a> {
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.value(format!("{prefix}[{i}]"), v);
+                    self.value(Text::display(format_args!("{prefix}[{i}]")), v);
                 }
             }
             scalar => self.put(prefix, scalar_val(scalar)),
@@ -227,6 +233,7 @@ impl<'a> Flat<'a> {
 
     /// A map of opaque values, flattened fully under `name` (bare keys when `name` is empty).
     pub(crate) fn value_map(&mut self, name: &str, map: &'a BTreeMap<String, Value>) {
+        self.entries.reserve(map.len());
         for (k, v) in map {
             self.value(sub_path(name, k), v);
         }
@@ -250,11 +257,11 @@ impl<'a> Flat<'a> {
 }
 
 /// A map entry's path under `prefix`: `prefix[key]`, or the bare key at the top.
-fn sub_path(prefix: &str, key: &str) -> String {
+fn sub_path(prefix: &str, key: &str) -> Text {
     if prefix.is_empty() {
-        key.to_owned()
+        Text::copy(key)
     } else {
-        format!("{prefix}[{key}]")
+        Text::concat(&[prefix, "[", key, "]"])
     }
 }
 
@@ -285,6 +292,8 @@ pub(crate) trait Primitives {
 pub(crate) fn flat<T: Primitives>(value: Option<&T>) -> Flat<'_> {
     let mut flat = Flat::default();
     if let Some(v) = value {
+        // Room for a small block's fields, so that most flattenings allocate once.
+        flat.entries.reserve(8);
         v.primitives(&mut flat);
     }
     flat
@@ -296,9 +305,9 @@ pub(crate) fn field_diff(name: &str, old: &str, new: &str, contextual: bool) -> 
     let diff_type = change(old == new, old.is_empty(), new.is_empty(), contextual)?;
     Some(FieldDiff {
         diff_type,
-        name: name.to_owned(),
-        old: old.to_owned(),
-        new: new.to_owned(),
+        name: Text::copy(name),
+        old: Text::copy(old),
+        new: Text::copy(new),
         annotations: Vec::new(),
     })
 }
@@ -355,7 +364,7 @@ pub(crate) fn field_diffs(old: Flat<'_>, new: Flat<'_>, contextual: bool) -> Vec
         if let Some(diff_type) = change(same, o.is_empty(), n.is_empty(), contextual) {
             out.push(FieldDiff {
                 diff_type,
-                name: key.into_string(),
+                name: key.into_text(),
                 old: o,
                 new: n,
                 annotations: Vec::new(),
@@ -366,6 +375,6 @@ pub(crate) fn field_diffs(old: Flat<'_>, new: Flat<'_>, contextual: bool) -> Vec
 }
 
 /// A value as printed; "" when absent.
-fn text(value: Option<Val<'_>>) -> String {
-    value.map_or_else(String::new, Val::into_string)
+fn text(value: Option<Val<'_>>) -> Text {
+    value.map_or_else(Text::default, Val::into_text)
 }

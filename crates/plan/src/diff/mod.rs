@@ -19,6 +19,7 @@ mod objects;
 mod primitives;
 mod service;
 mod task;
+mod text;
 mod types;
 mod value;
 mod versions;
@@ -28,6 +29,7 @@ use drover_model::Job;
 pub use annotate::{
     FORCES_CREATE, FORCES_DESTROY, FORCES_DESTRUCTIVE_UPDATE, FORCES_IN_PLACE_UPDATE, annotate,
 };
+pub use text::Text;
 pub use types::{DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff};
 pub use versions::{version_diffs, version_diffs_against};
 

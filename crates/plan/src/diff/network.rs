@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::flat::{Flat, field_diffs, scalar_val};
 use super::objects::{block_diff, keyed_diffs, list, object, presence, primitive_object_diff};
+use super::text::Text;
 use super::types::{ObjectDiff, sort_objects};
 
 /// Networks have no identity: Nomad keys them by a hash of their whole content, so a network
@@ -139,7 +140,7 @@ fn cni_args(cni: Option<&Value>) -> Flat<'_> {
     let mut f = Flat::default();
     let args = cni.and_then(|c| c.get("Args")).and_then(Value::as_object);
     for (k, v) in args.into_iter().flatten() {
-        f.put(k.clone(), scalar_val(v));
+        f.put(Text::copy(k), scalar_val(v));
     }
     f
 }

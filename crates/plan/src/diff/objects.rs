@@ -7,6 +7,7 @@ use drover_model::{Affinity, Constraint};
 use serde_json::Value;
 
 use super::flat::{Flat, Primitives, field_diff, field_diffs, flat};
+use super::text::Text;
 use super::types::{DiffType, FieldDiff, ObjectDiff, sort_fields, sort_objects};
 
 /// The type of a block that is there or not: `None` when both sides are equal, Added when only
@@ -26,7 +27,7 @@ pub(crate) fn presence<T: PartialEq + ?Sized>(
 pub(crate) fn object(name: &str, diff_type: DiffType, fields: Vec<FieldDiff>) -> ObjectDiff {
     ObjectDiff {
         diff_type,
-        name: name.to_owned(),
+        name: Text::copy(name),
         fields,
         objects: Vec::new(),
     }
@@ -124,11 +125,11 @@ pub(crate) fn keyed_diffs<'a, T, K: Ord>(
 /// Nomad's `primitiveObjectSetDiff` (constraints, affinities, artifacts): elements keyed by an
 /// identity, each pair diffed by its primitive fields. A changed constraint has a new identity,
 /// so it shows as one Deleted plus one Added object.
-pub(crate) fn primitive_set_diff<'a, T: Primitives + PartialEq>(
+pub(crate) fn primitive_set_diff<'a, T: Primitives + PartialEq, K: Ord>(
     name: &str,
     old: &'a [T],
     new: &'a [T],
-    key: impl Fn(&'a T) -> String,
+    key: impl Fn(&'a T) -> K,
     contextual: bool,
 ) -> Vec<ObjectDiff> {
     if old == new {

@@ -13,6 +13,7 @@ use drover_model::{
 };
 
 use super::flat::{Flat, Primitives};
+use super::text::Text;
 
 /// Go's `%v` of a nil pointer in Nomad's full flattening.
 const NIL: &str = "nil";
@@ -184,7 +185,7 @@ impl Primitives for ScalingPolicy {
         f.put("Min", self.min.unwrap_or_default());
         for (k, v) in &self.target {
             if !matches!(k.as_str(), "Job" | "Group" | "Namespace") {
-                f.put(format!("Target[{k}]"), v);
+                f.put(Text::concat(&["Target[", k, "]"]), v);
             }
         }
     }

@@ -10,6 +10,7 @@ use super::objects::{
     block_diff, keyed_diffs, list, map_type, matched_diffs, object, presence, string_set_diff,
     strings,
 };
+use super::text::Text;
 use super::types::ObjectDiff;
 use super::value::value_diff;
 
@@ -117,7 +118,7 @@ fn header_flat(headers: &BTreeMap<String, Vec<String>>) -> Flat<'_> {
     let mut f = Flat::default();
     for (name, values) in headers {
         for (i, v) in values.iter().enumerate() {
-            f.put(format!("{name}[{i}]"), v);
+            f.put(Text::display(format_args!("{name}[{i}]")), v);
         }
     }
     f

@@ -1,5 +1,7 @@
 //! The task level: its fields and its blocks in Nomad's order, resources and templates included.
 
+use std::borrow::Cow;
+
 use drover_model::{Resources, Task, TaskArtifact, Template};
 use serde_json::Value;
 
@@ -160,11 +162,11 @@ fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDi
 
 /// Nomad's `TaskArtifact.DiffID` is the destination; artifacts without one are keyed by their
 /// whole content.
-fn artifact_key(artifact: &TaskArtifact) -> String {
+fn artifact_key(artifact: &TaskArtifact) -> Cow<'_, str> {
     if artifact.relative_dest.is_empty() {
-        format!("{artifact:?}")
+        Cow::Owned(format!("{artifact:?}"))
     } else {
-        artifact.relative_dest.clone()
+        Cow::Borrowed(&artifact.relative_dest)
     }
 }
 

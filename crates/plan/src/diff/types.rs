@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::text::Text;
+
 /// What happened to a job, group, task, object or field between the old and the new version.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DiffType {
@@ -80,7 +82,7 @@ pub struct TaskDiff {
 pub struct ObjectDiff {
     #[serde(rename = "Type")]
     pub diff_type: DiffType,
-    pub name: String,
+    pub name: Text,
     #[serde(with = "drover_model::nullable")]
     pub fields: Vec<FieldDiff>,
     #[serde(with = "drover_model::nullable")]
@@ -93,9 +95,9 @@ pub struct ObjectDiff {
 pub struct FieldDiff {
     #[serde(rename = "Type")]
     pub diff_type: DiffType,
-    pub name: String,
-    pub old: String,
-    pub new: String,
+    pub name: Text,
+    pub old: Text,
+    pub new: Text,
     #[serde(with = "drover_model::nullable")]
     pub annotations: Vec<String>,
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::flat::{Flat, field_diffs, scalar_string, scalar_val};
 use super::objects::{object, positional_diffs, presence, string_set_diff};
+use super::text::Text;
 use super::types::ObjectDiff;
 
 fn as_object(value: Option<&Value>) -> Option<&Map<String, Value>> {
@@ -83,7 +84,7 @@ fn scalar_fields(value: Option<&Map<String, Value>>) -> Flat<'_> {
     let mut flat = Flat::default();
     for (k, v) in value.into_iter().flatten() {
         if !(v.is_null() || v.is_object() || v.is_array()) {
-            flat.put(k.clone(), scalar_val(v));
+            flat.put(Text::copy(k), scalar_val(v));
         }
     }
     flat

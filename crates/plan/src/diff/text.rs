@@ -1,0 +1,260 @@
+//! The strings of a diff: field and object names and printed values. A large diff holds tens of
+//! thousands of them, nearly all short (`Env[PORT]`, `8080`, `true`) or one of Nomad's fixed
+//! names (`KillTimeout`, `Resources`), so a `Text` borrows the fixed names, keeps short strings
+//! inline and allocates only for long ones: allocating three `String`s per field cost more than
+//! the rest of the diff together.
+
+use std::borrow::Borrow;
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::ops::Deref;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Bytes kept inline: with the length and the variant's tag, a `Text` is as large as a `String`.
+const INLINE: usize = 22;
+
+/// An immutable string that reads as a `&str` (it derefs to one); compares, orders, hashes and
+/// serializes as its text.
+#[derive(Clone)]
+pub struct Text(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Static(&'static str),
+    Inline(u8, [u8; INLINE]),
+    Heap(Box<str>),
+}
+
+impl Text {
+    pub const fn from_static(s: &'static str) -> Self {
+        Text(Repr::Static(s))
+    }
+
+    /// A copy of `s`.
+    pub fn copy(s: &str) -> Self {
+        Self::concat(&[s])
+    }
+
+    /// The concatenation of `parts`.
+    pub fn concat(parts: &[&str]) -> Self {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        if len > INLINE {
+            return Text(Repr::Heap(parts.concat().into_boxed_str()));
+        }
+        let mut bytes = [0; INLINE];
+        let mut at = 0;
+        for part in parts {
+            bytes[at..at + part.len()].copy_from_slice(part.as_bytes());
+            at += part.len();
+        }
+        // `len` is at most INLINE.
+        Text(Repr::Inline(len as u8, bytes))
+    }
+
+    /// `value` as `Display` prints it.
+    pub fn display(value: impl fmt::Display) -> Self {
+        let mut builder = Builder::default();
+        // Writing to a `Builder` cannot fail.
+        let _ = fmt::Write::write_fmt(&mut builder, format_args!("{value}"));
+        builder.finish()
+    }
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Static(s) => s,
+            // Only whole `&str`s are copied in, so the bytes are UTF-8.
+            Repr::Inline(len, bytes) => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(s) => s,
+        }
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Static(s) => s.as_bytes(),
+            Repr::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            Repr::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+/// Collects what a `Display` writes inline until it outgrows it.
+#[derive(Default)]
+struct Builder {
+    len: usize,
+    inline: [u8; INLINE],
+    heap: Option<String>,
+}
+
+impl Builder {
+    fn push(&mut self, s: &str) {
+        if let Some(heap) = &mut self.heap {
+            heap.push_str(s);
+        } else if self.len + s.len() <= INLINE {
+            self.inline[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
+            self.len += s.len();
+        } else {
+            let mut heap = String::with_capacity(self.len + s.len());
+            // The inline bytes are whole `&str`s pushed earlier.
+            heap.push_str(std::str::from_utf8(&self.inline[..self.len]).unwrap_or_default());
+            heap.push_str(s);
+            self.heap = Some(heap);
+        }
+    }
+
+    fn finish(self) -> Text {
+        match self.heap {
+            Some(heap) => Text(Repr::Heap(heap.into_boxed_str())),
+            // `len` never exceeds INLINE.
+            None => Text(Repr::Inline(self.len as u8, self.inline)),
+        }
+    }
+}
+
+impl fmt::Write for Builder {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push(s);
+        Ok(())
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Self::from_static("")
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Self {
+        Self::from_static(s)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        if s.len() <= INLINE {
+            Self::copy(&s)
+        } else {
+            Text(Repr::Heap(s.into_boxed_str()))
+        }
+    }
+}
+
+impl Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Text {}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialOrd for Text {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The order of the text (bytes order as `str`s do).
+impl Ord for Text {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl Hash for Text {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Text::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_long_and_static_texts_read_compare_and_serialize_as_their_strings() {
+        let long = "x".repeat(INLINE + 1);
+        let cases = [
+            (Text::from_static("KillTimeout"), "KillTimeout"),
+            (Text::copy(""), ""),
+            (Text::concat(&["Env", "[", "PORT", "]"]), "Env[PORT]"),
+            (
+                Text::concat(&["Meta[", &long, "]"]),
+                &*format!("Meta[{long}]"),
+            ),
+            (Text::display(5_000_000_000_u64), "5000000000"),
+            (Text::display(-3_i64), "-3"),
+            (Text::from(long.clone()), &*long),
+            (Text::copy("ünïcödé"), "ünïcödé"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(text.as_str(), expected);
+            assert_eq!(text, Text::from(expected.to_owned()));
+            assert_eq!(
+                serde_json::to_string(&text).unwrap(),
+                serde_json::to_string(expected).unwrap()
+            );
+        }
+        assert!(Text::copy("a") < Text::from_static("b"));
+        assert!(Text::from("x".repeat(30)) > Text::copy("x"));
+    }
+}
