@@ -61,15 +61,19 @@ impl JobRow {
     pub fn put_version(&mut self, job: Arc<Job>) {
         self.insert_version(job);
         let max = JOB_TRACKED_VERSIONS;
-        let mut newest: Vec<(u64, bool)> = self
+        // The newest untagged versions, one beyond the tracked number, without allocating.
+        let mut newest = [(0, false); JOB_TRACKED_VERSIONS + 1];
+        let untagged = self
             .versions
             .iter()
             .rev()
-            .filter(|v| v.version_tag.is_none())
-            .map(|v| (v.version, v.stable))
-            .take(max + 1)
-            .collect();
-        if newest.len() <= max {
+            .filter(|v| v.version_tag.is_none());
+        let mut count = 0;
+        for (slot, v) in newest.iter_mut().zip(untagged) {
+            *slot = (v.version, v.stable);
+            count += 1;
+        }
+        if count <= max {
             return;
         }
         if newest.iter().position(|(_, stable)| *stable) == Some(max) {

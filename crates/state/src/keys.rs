@@ -193,3 +193,25 @@ macro_rules! borrowed_key {
 borrowed_key!(Q2, Key2);
 borrowed_key!(Q3, Key3);
 borrowed_key!(QCreate, CreateKey);
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// Inline and shared IDs order, compare and look up exactly as their strings do.
+        #[test]
+        fn ids_order_as_their_strings(a in ".{0,30}", b in ".{0,30}") {
+            let (ia, ib) = (id(&a), id(&b));
+            prop_assert_eq!(ia.as_str(), a.as_str());
+            prop_assert_eq!(ia.cmp(&ib), a.cmp(&b));
+            prop_assert_eq!(ia == ib, a == b);
+            prop_assert_eq!(a.as_str().compare(&ib), a.cmp(&b));
+            prop_assert_eq!(ia.starts_with(&b), a.starts_with(&b));
+            let key = (ia.clone(), ib.clone());
+            prop_assert!(Q2(&a, &b).equivalent(&key));
+        }
+    }
+}

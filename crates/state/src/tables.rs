@@ -171,15 +171,15 @@ impl Tables {
         self.job_row(namespace, job_id).map(|row| &row.job)
     }
 
-    /// A namespace name shared with the namespaces table: keys of one namespace then point at
-    /// one string, which keeps scans within a namespace in cache.
+    /// The key form of a namespace name; a name too long to be inline shares the namespaces
+    /// table's string.
     pub fn namespace_id(&self, namespace: &str) -> Id {
         self.namespaces
             .get_key_value(namespace)
             .map_or_else(|| id(namespace), |(key, _)| key.clone())
     }
 
-    /// The shared key of a job, so index entries of its rows reuse the same strings.
+    /// The key of a job, sharing its row's strings when the job exists.
     pub fn job_key(&self, namespace: &str, job_id: &str) -> NsKey {
         match self.jobs.get_key_value(&Q2(namespace, job_id)) {
             Some((key, _)) => key.clone(),
@@ -187,23 +187,18 @@ impl Tables {
         }
     }
 
-    /// Changes the row of `job` in place, or a new row holding `job` that is then inserted.
-    pub fn with_job_row<R>(&mut self, job: &Arc<Job>, change: impl FnOnce(&mut JobRow) -> R) -> R {
-        match self.job_row_mut(&job.namespace, &job.id) {
-            Some(row) => change(row),
-            None => {
-                let mut row = JobRow::new(job.clone());
-                let result = change(&mut row);
-                let key = (self.namespace_id(&job.namespace), id(&job.id));
-                self.jobs.insert(key, Arc::new(row));
-                result
-            }
-        }
+    /// Inserts the row of a new job.
+    pub fn insert_job_row(&mut self, row: JobRow) {
+        let key = (self.namespace_id(&row.job.namespace), id(&row.job.id));
+        self.jobs.insert(key, Arc::new(row));
     }
 
     /// Replaces the current job of its row (a new row if the job is new).
     pub fn put_job(&mut self, job: Arc<Job>) {
-        self.with_job_row(&job.clone(), |row| row.job = job);
+        match self.job_row_mut(&job.namespace, &job.id) {
+            Some(row) => row.job = job,
+            None => self.insert_job_row(JobRow::new(job)),
+        }
     }
 
     /// Versions of a job, lowest version first.

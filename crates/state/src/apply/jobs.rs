@@ -10,6 +10,7 @@ use drover_model::{EvalStatus, Job, JobSubmission};
 use super::Txn;
 use super::summary::summary_with_job;
 use crate::command::{DeregisterJob, JobVersionTagUpdate, UpsertJob};
+use crate::job_row::JobRow;
 use crate::table::Table;
 use crate::{PeriodicLaunch, StateError};
 
@@ -66,31 +67,33 @@ impl Txn {
         if job.node_pool.is_empty() {
             job.node_pool = drover_model::job::DEFAULT_NODE_POOL.to_string();
         }
-        let existing = self.t.job(&job.namespace, &job.id).cloned();
-        if let Some(expected) = write.enforce_index {
-            enforce_index(existing.as_deref(), expected)?;
-        }
-        if let (Some(prev), true) = (&existing, write.preserve_counts) {
-            preserve_counts(&mut job, prev);
-        }
+        // The status depends on the job's kind and on the other tables, never on its row:
+        // known first, it lets the row be read and written with one lookup.
+        let status = self.job_status(&job, false);
+        let index = self.index;
         let mut submission = write.submission.cloned();
-        let old_status = match &existing {
-            Some(prev) => {
+        let row = self.t.job_row_mut(&job.namespace, &job.id);
+        if let Some(expected) = write.enforce_index {
+            enforce_index(row.as_deref().map(|r| &*r.job), expected)?;
+        }
+        let old_status = match &row {
+            Some(row) => {
+                let prev = &row.job;
+                if write.preserve_counts {
+                    preserve_counts(&mut job, prev);
+                }
                 if !write.keep_version && !prev.spec_changed(&job) {
                     return Ok(prev.clone());
                 }
                 job.create_index = prev.create_index;
-                job.modify_index = self.index;
+                job.modify_index = index;
                 if !write.keep_version {
-                    job.job_modify_index = self.index;
+                    job.job_modify_index = index;
                     if job.version <= prev.version {
                         if submission.is_none() {
                             // Revert, stop and scale inherit the source of the version they
                             // were made from.
-                            submission = self
-                                .t
-                                .submission(&job.namespace, &job.id, job.version)
-                                .map(|s| (**s).clone());
+                            submission = row.submission(job.version).map(|s| (**s).clone());
                         }
                         job.version = prev.version + 1;
                     }
@@ -98,46 +101,35 @@ impl Txn {
                 prev.status.clone()
             }
             None => {
-                job.create_index = self.index;
-                job.modify_index = self.index;
-                job.job_modify_index = self.index;
+                job.create_index = index;
+                job.modify_index = index;
+                job.job_modify_index = index;
                 String::new()
             }
         };
-        job.status = self.job_status(&job, false).to_string();
+        job.status = status.to_string();
         let job = Arc::new(job);
-        if job.status != old_status {
-            self.adjust_parent_children(&job, &old_status, &job.status);
-        }
-        self.write_job(&job, submission);
-        Ok(job)
-    }
-
-    /// Writes a job into its row: the current job, its summary, its version and its
-    /// submission, with one lookup of the row.
-    fn write_job(&mut self, job: &Arc<Job>, submission: Option<JobSubmission>) {
-        let index = self.index;
-        let summary_written = self.t.with_job_row(job, |row| {
-            row.job = job.clone();
-            row.put_version(job.clone());
-            if let Some(submission) = submission {
-                row.put_submission(submission, index);
+        let summary_written = match row {
+            Some(row) => write_row(row, &job, submission, index),
+            None => {
+                let mut row = JobRow::new(job.clone());
+                let written = write_row(&mut row, &job, submission, index);
+                self.t.insert_job_row(row);
+                written
             }
-            let summary = summary_with_job(row.summary.as_deref(), job, index);
-            let written = summary.is_some();
-            if let Some(summary) = summary {
-                row.summary = Some(Arc::new(summary));
-            }
-            written
-        });
+        };
         if summary_written {
             self.touch(Table::JobSummary);
         }
         self.touch(Table::JobVersion);
         self.touch(Table::Jobs);
+        if job.status != old_status {
+            self.adjust_parent_children(&job, &old_status, &job.status);
+        }
+        Ok(job)
     }
 
-    /// Stores a version of an existing job (see [`crate::job_row::JobRow::put_version`]).
+    /// Stores a version of an existing job (see [`JobRow::put_version`]).
     pub(super) fn upsert_job_version(&mut self, job: Arc<Job>) {
         if let Some(row) = self.t.job_row_mut(&job.namespace, &job.id) {
             row.put_version(job);
@@ -373,6 +365,26 @@ impl Txn {
         self.upsert_job_version(copy);
         Ok(())
     }
+}
+
+/// Writes a job into its row: the current job, its version, its submission and its summary.
+/// Returns whether the summary was written.
+fn write_row(
+    row: &mut JobRow,
+    job: &Arc<Job>,
+    submission: Option<JobSubmission>,
+    index: u64,
+) -> bool {
+    row.job = job.clone();
+    row.put_version(job.clone());
+    if let Some(submission) = submission {
+        row.put_submission(submission, index);
+    }
+    let Some(summary) = summary_with_job(row.summary.as_deref(), job, index) else {
+        return false;
+    };
+    row.summary = Some(Arc::new(summary));
+    true
 }
 
 /// Nomad's `Job.EnforceIndex`: the caller's view of the job must still hold.
