@@ -627,7 +627,21 @@ fn reads_and_writes_under_acls() {
         403,
         "Permission denied",
     );
+    let pause = format!("/v1/deployment/pause/{web_deployment}");
+    let paused = json!({"DeploymentID": web_deployment, "Pause": true}).to_string();
+    check_error(
+        &send("POST", &pause, &reader, Some(&paused)),
+        403,
+        "Permission denied",
+    );
+    let fail = format!("/v1/deployment/fail/{web_deployment}");
+    check_error(
+        &send("POST", &fail, &reader, None),
+        403,
+        "Permission denied",
+    );
     check_json(&send("POST", &unblock, SECRET, Some(&body)));
+    check_json(&send("POST", &pause, SECRET, Some(&paused)));
     check_json(&send("POST", &stop, SECRET, None));
 
     let me = check_json(&send("GET", "/v1/agent/self", SECRET, None));

@@ -462,7 +462,8 @@ struct DeploymentWrite {
 }
 
 /// `PUT/POST /v1/deployment/<action>/:id`. Every action but `fail` reads a body whose
-/// `DeploymentID` must be the URL's.
+/// `DeploymentID` must be the URL's. The ACL check is made here, as the engine's deployment
+/// calls make none.
 async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Response {
     let request = if action == "fail" {
         DeploymentWrite::default()
@@ -479,11 +480,23 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
         }
         request
     };
+    let ctx = call.context();
     if action == "unblock" {
-        let result = unblock(app.engine(), &call.context(), id);
+        let result = unblock(app.engine(), &ctx, id);
         return call.reply(result, |r| Meta::Index(r.index));
     }
-    let ctx = call.context();
+    // A deployment that is not there is the engine's to report.
+    if let Some(deployment) = app.engine().snapshot().deployment(id) {
+        let capability = match action {
+            "promote" => Capability::PromoteDeployment,
+            "fail" => Capability::FailDeployment,
+            "pause" => Capability::PauseDeployment,
+            _ => Capability::SetAllocHealthDeployment,
+        };
+        if let Err(e) = may_write(app.engine(), &ctx, &deployment, capability) {
+            return error(&e);
+        }
+    }
     let id = id.to_string();
     let action = action.to_string();
     let result = app
@@ -505,18 +518,29 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
     call.reply(result, |r| Meta::Index(r.index))
 }
 
+/// Nomad's check on the deployment writes: submit-job, or the action's own capability, in
+/// the deployment's namespace.
+fn may_write(
+    engine: &Engine,
+    ctx: &RequestContext,
+    deployment: &Deployment,
+    capability: Capability,
+) -> ApiResult<()> {
+    let namespace = deployment.namespace.as_str();
+    engine
+        .authorize_namespace(ctx, namespace, Capability::SubmitJob)
+        .or_else(|_| engine.authorize_namespace(ctx, namespace, capability))
+}
+
 /// Unblocking is for multiregion deployments, which drover does not have; as in Nomad's
 /// single-region servers, an active deployment answers with an empty update (index 0) and
-/// nothing changes. Needs submit-job or unblock-deployment in the deployment's namespace.
+/// nothing changes.
 fn unblock(engine: &Engine, ctx: &RequestContext, id: &str) -> ApiResult<DeploymentUpdateResponse> {
     let deployment = engine
         .snapshot()
         .deployment(id)
         .ok_or_else(|| ApiError::internal("deployment not found"))?;
-    let namespace = deployment.namespace.as_str();
-    engine
-        .authorize_namespace(ctx, namespace, Capability::SubmitJob)
-        .or_else(|_| engine.authorize_namespace(ctx, namespace, Capability::UnblockDeployment))?;
+    may_write(engine, ctx, &deployment, Capability::UnblockDeployment)?;
     if !deployment.active() {
         return Err(ApiError::internal("can't unblock terminal deployment"));
     }
