@@ -119,9 +119,22 @@ fn latest_eval_index(snapshot: &Snapshot, job: &Job) -> u64 {
     latest
 }
 
-/// Nomad's `getDeploymentProgressCutoff`: the earliest `RequireProgressBy` of the groups
-/// that are not done yet, in unix nanoseconds.
-pub(crate) fn progress_cutoff(snapshot: &Snapshot, deployment: &Deployment) -> Option<i64> {
+/// Whether the progress cutoff (Nomad's `getDeploymentProgressCutoff`: the earliest
+/// `RequireProgressBy` of the groups not done yet) has passed at `now`, that is whether a group
+/// past its `RequireProgressBy` is not done. The allocations are counted only then.
+pub(crate) fn progress_deadline_passed(
+    snapshot: &Snapshot,
+    deployment: &Deployment,
+    now: i64,
+) -> bool {
+    let overdue: Vec<(&String, &DeploymentState)> = deployment
+        .task_groups
+        .iter()
+        .filter(|(_, state)| parse_time(&state.require_progress_by).is_some_and(|by| by <= now))
+        .collect();
+    if overdue.is_empty() {
+        return false;
+    }
     let mut healthy: BTreeMap<&str, i64> = BTreeMap::new();
     let allocs = snapshot.allocs_by_deployment(&deployment.id);
     for alloc in &allocs {
@@ -133,17 +146,10 @@ pub(crate) fn progress_cutoff(snapshot: &Snapshot, deployment: &Deployment) -> O
             *healthy.entry(alloc.task_group.as_str()).or_default() += 1;
         }
     }
-    deployment
-        .task_groups
-        .iter()
-        .filter(|(name, state)| {
-            let awaits_promotion = state.desired_canaries != 0 && !state.promoted;
-            let done = !awaits_promotion
-                && healthy.get(name.as_str()).copied().unwrap_or(0) >= state.desired_total;
-            !done
-        })
-        .filter_map(|(_, state)| parse_time(&state.require_progress_by))
-        .min()
+    overdue.iter().any(|(name, state)| {
+        let awaits_promotion = state.desired_canaries != 0 && !state.promoted;
+        awaits_promotion || healthy.get(name.as_str()).copied().unwrap_or(0) < state.desired_total
+    })
 }
 
 /// Nomad's `shouldFail`, asked when the progress deadline passes: `None` when every group has

@@ -101,8 +101,7 @@ impl Engine {
             .retain(|id| active.iter().any(|d| &d.id == id));
         let mut first_error = None;
         for deployment in active {
-            let passed = decide::progress_cutoff(&snapshot, &deployment).is_some_and(|c| c <= now);
-            if !passed {
+            if !decide::progress_deadline_passed(&snapshot, &deployment, now) {
                 continue;
             }
             self.deployment_watcher
