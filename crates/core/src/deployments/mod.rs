@@ -3,7 +3,7 @@
 //! Nomad runs one goroutine per deployment that blocks on its allocations and on a progress
 //! deadline timer. Here the watcher is driven by the engine instead: every commit marks the
 //! deployments it touched (allocation health reported by clients or set by hand, promotions,
-//! status changes, plans) and [`Engine::tick`] checks progress deadlines. After the commit the
+//! status changes) and [`Engine::tick`] checks progress deadlines. After the commit the
 //! marked deployments are examined on a snapshot ([`decide`]) and the watcher commits what
 //! follows:
 //!
@@ -265,28 +265,16 @@ fn reverted_job(stable: &Job, now: i64) -> Job {
     job
 }
 
-/// The deployments whose allocations or status `command` changed.
+/// The deployments whose allocations' health or whose status `command` may have changed.
+/// Plans are left out: their placements have no health yet, and the scheduler's own status
+/// updates need no reaction.
 fn touched_deployments(after: &Snapshot, command: &Command, out: &mut Vec<String>) {
-    let of_alloc = |alloc_id: &str, out: &mut Vec<String>| {
-        if let Some(alloc) = after.alloc(alloc_id)
-            && !alloc.deployment_id.is_empty()
-        {
-            out.push(alloc.deployment_id.clone());
-        }
-    };
     match command {
         Command::UpdateAllocsFromClient(c) => {
-            c.allocs.iter().for_each(|u| of_alloc(&u.alloc_id, out));
-        }
-        Command::ApplyPlanResults(c) => {
-            out.extend(c.deployment.iter().map(|d| d.id.clone()));
-            out.extend(c.deployment_updates.iter().map(|u| u.deployment_id.clone()));
-            // A plan's allocations mostly share one deployment: no lookups, one ID per run.
-            let mut last = "";
-            for alloc in &c.allocs_updated {
-                if !alloc.deployment_id.is_empty() && alloc.deployment_id != last {
-                    last = &alloc.deployment_id;
-                    out.push(last.to_string());
+            let reports_health = c.allocs.iter().filter(|u| u.deployment_status.is_some());
+            for alloc in reports_health.filter_map(|u| after.alloc(&u.alloc_id)) {
+                if !alloc.deployment_id.is_empty() {
+                    out.push(alloc.deployment_id.clone());
                 }
             }
         }
