@@ -160,8 +160,13 @@ fn stable_versions(f: &Fixture) -> Vec<(u64, bool)> {
 
 /// Version 0 rolled out and stable, then `update` registered as version 1.
 fn stable_then(update: Job) -> Fixture {
+    stable_then_from(rolling_job(2, UpdateStrategy::default()), update)
+}
+
+/// [`stable_then`] with `first` as version 0.
+fn stable_then_from(first: Job, update: Job) -> Fixture {
     let f = started(3);
-    submit(&f, rolling_job(2, UpdateStrategy::default()));
+    submit(&f, first);
     roll_out(&f);
     assert_eq!(status(&latest(&f)).0, "successful");
     submit(&f, update);
@@ -217,7 +222,8 @@ fn an_unhealthy_allocation_fails_the_deployment_and_auto_reverts() {
         progress_deadline: Some(0),
         ..UpdateStrategy::default()
     };
-    let f = stable_then(with_image(rolling_job(2, update), "redis:8"));
+    let first = rolling_job(2, update.clone());
+    let f = stable_then_from(first, with_image(rolling_job(2, update), "redis:8"));
     let deployment = latest(&f);
     assert_eq!(deployment.job_version, 1);
     let new = in_deployment(&f);
@@ -244,6 +250,18 @@ fn an_unhealthy_allocation_fails_the_deployment_and_auto_reverts() {
     f.engine.process_until_idle().unwrap();
     let next = latest(&f);
     assert_eq!((next.job_version, next.status.as_str()), (2, "running"));
+
+    // Should that fail too, reverting again would change nothing: the job stays.
+    report(&f, &in_deployment(&f)[0], false);
+    assert_eq!(
+        status(&latest(&f)),
+        (
+            "failed",
+            "Failed due to unhealthy allocations - not rolling back to stable job version 0 \
+             as current job has same specification"
+        )
+    );
+    assert_eq!(f.engine.read_job(&ctx(), "cache").unwrap().value.version, 2);
 }
 
 #[test]
