@@ -282,3 +282,56 @@ fn parse_time(rfc3339: &str) -> Option<i64> {
         .ok()?
         .timestamp_nanos_opt()
 }
+
+#[cfg(test)]
+mod tests {
+    use drover_model::{RescheduleEvent, RescheduleTracker};
+
+    use super::*;
+
+    const MINUTE: i64 = 60_000_000_000;
+    const NOW: i64 = 1_704_067_200_000_000_000;
+
+    /// Whether an allocation rescheduled at the given times may be rescheduled again at `NOW`.
+    fn check(policy: Option<ReschedulePolicy>, rescheduled_ago: &[i64], expected: bool) {
+        let alloc = Allocation {
+            reschedule_tracker: (!rescheduled_ago.is_empty()).then(|| RescheduleTracker {
+                events: rescheduled_ago
+                    .iter()
+                    .map(|ago| RescheduleEvent {
+                        reschedule_time: NOW - ago,
+                        ..RescheduleEvent::default()
+                    })
+                    .collect(),
+                ..RescheduleTracker::default()
+            }),
+            ..Allocation::default()
+        };
+        assert_eq!(
+            reschedule_eligible(&alloc, policy.as_ref(), NOW),
+            expected,
+            "{policy:?} {rescheduled_ago:?}"
+        );
+    }
+
+    fn policy(attempts: i64, interval: i64, unlimited: bool) -> Option<ReschedulePolicy> {
+        Some(ReschedulePolicy {
+            attempts: Some(attempts),
+            interval: Some(interval),
+            unlimited: Some(unlimited),
+            ..ReschedulePolicy::default()
+        })
+    }
+
+    #[test]
+    fn reschedule_eligibility_counts_attempts_within_the_interval() {
+        check(None, &[], false);
+        check(policy(0, 10 * MINUTE, false), &[], false);
+        check(policy(0, 0, true), &[MINUTE, MINUTE, MINUTE], true);
+        check(policy(2, 10 * MINUTE, false), &[], true);
+        check(policy(2, 10 * MINUTE, false), &[MINUTE], true);
+        check(policy(2, 10 * MINUTE, false), &[MINUTE, 2 * MINUTE], false);
+        // An attempt older than the interval no longer counts.
+        check(policy(2, 10 * MINUTE, false), &[MINUTE, 11 * MINUTE], true);
+    }
+}
