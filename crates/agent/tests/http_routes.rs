@@ -502,6 +502,17 @@ fn deployment_writes() {
     for (action, fields, text) in terminal {
         check_error(&agent.post(&path(action), &with_id(fields)), 500, text);
     }
+    // python-nomad spells the key `UnHealthyAllocationIDs`; Go's decoding takes it, so the
+    // request gets as far as the deployment's status.
+    let alloc = check_json(&agent.get("/v1/job/web/allocations"))[0]["ID"].clone();
+    check_error(
+        &agent.post(
+            &path("allocation-health"),
+            &with_id(json!({"UnHealthyAllocationIDs": [alloc]})),
+        ),
+        500,
+        "can't set health of allocations for a terminal deployment",
+    );
     check_error(&agent.get(&path("promote")), 405, "Invalid method");
 }
 
@@ -522,6 +533,28 @@ fn agent_self() {
         }
     }
     check_error(&agent.post("/v1/agent/self", ""), 405, "Invalid method");
+
+    // One server, no gossip pool: nothing to join, nothing to remove.
+    let joined = check_json(&agent.put("/v1/agent/join?address=nope", ""));
+    assert_eq!(joined["num_joined"], 0);
+    assert_ne!(joined["error"], "");
+    check_error(
+        &agent.put("/v1/agent/join", ""),
+        400,
+        "missing address to join",
+    );
+    check(&agent.post("/v1/agent/force-leave?node=nope", ""), 200, "");
+    check_error(
+        &agent.post("/v1/agent/force-leave", ""),
+        400,
+        "missing node to force leave",
+    );
+    check_error(
+        &agent.post("/v1/agent/force-leave?node=n&prune=maybe", ""),
+        400,
+        "invalid prune value",
+    );
+    check_error(&agent.get("/v1/agent/join"), 405, "Invalid method");
 }
 
 /// With ACLs on, a token that reads jobs in `default` only: the lists show `default`'s

@@ -3,8 +3,8 @@
 //! writes. The reads answer from one snapshot with the index Nomad picks (the object's
 //! ModifyIndex, or its table's).
 
-use axum::http::Method;
-use axum::response::Response;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
 use drover_core::acl::Capability;
 use drover_core::api::{DeploymentUpdateResponse, Read, RequestContext};
 use drover_core::model::gotext::quote;
@@ -113,6 +113,42 @@ pub async fn agent_self(app: App, call: Call) -> Response {
         },
     });
     call.json(Meta::None, &body)
+}
+
+/// `PUT/POST /v1/agent/join?address=`: drover is one server without a gossip pool, so no
+/// address can be joined; as Nomad does for a failed join, the answer is a 200 that says so.
+pub async fn join(_app: App, call: Call) -> Response {
+    if !call.is_write() {
+        return invalid_method();
+    }
+    let addresses: Vec<&str> = call.query.values("address").collect();
+    if addresses.is_empty() {
+        return error(&ApiError::bad_request("missing address to join"));
+    }
+    let body = json!({
+        "num_joined": 0,
+        "error": format!(
+            "drover runs a single server without a gossip pool; not joined: {}",
+            addresses.join(", ")
+        ),
+        "warning": "",
+    });
+    call.json(Meta::None, &body)
+}
+
+/// `PUT/POST /v1/agent/force-leave?node=`: there is no gossip member to remove but this
+/// server, so nothing changes; Nomad's answer is a 200 with an empty body.
+pub async fn force_leave(_app: App, call: Call) -> Response {
+    if !call.is_write() {
+        return invalid_method();
+    }
+    if call.query.get("node").is_empty() {
+        return error(&ApiError::bad_request("missing node to force leave"));
+    }
+    if call.query.bool("prune").is_err() {
+        return error(&ApiError::bad_request("invalid prune value"));
+    }
+    StatusCode::OK.into_response()
 }
 
 /// `GET /v1/agent/members`.
@@ -457,7 +493,9 @@ struct DeploymentWrite {
     pause: bool,
     #[serde(rename = "HealthyAllocationIDs")]
     healthy_allocation_ids: Vec<String>,
-    #[serde(rename = "UnhealthyAllocationIDs")]
+    /// python-nomad sends `UnHealthyAllocationIDs`, which Go's case-insensitive decoding
+    /// takes.
+    #[serde(rename = "UnhealthyAllocationIDs", alias = "UnHealthyAllocationIDs")]
     unhealthy_allocation_ids: Vec<String>,
 }
 

@@ -269,6 +269,8 @@ pub fn router(app: App) -> Router {
         .route("/v1/status/peers", route(cluster::peers))
         .route("/v1/agent/self", route(cluster::agent_self))
         .route("/v1/agent/members", route(cluster::members))
+        .route("/v1/agent/join", route(cluster::join))
+        .route("/v1/agent/force-leave", route(cluster::force_leave))
         .route("/v1/agent/servers", route(cluster::peers))
         .route("/v1/regions", route(cluster::regions))
         .route("/v1/evaluations", route(cluster::evaluations))
