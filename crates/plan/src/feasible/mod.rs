@@ -62,6 +62,7 @@
 mod checks;
 mod class;
 mod constraint;
+mod hash;
 mod metrics;
 mod net;
 mod property;

@@ -28,6 +28,9 @@ pub(crate) struct PropertySet {
     values: Interner,
     node_values: Vec<u32>,
     counts: Vec<u64>,
+    /// The lowest and highest positive count as of the last refresh (`(u64::MAX, 0)` when
+    /// none), which every node's even-spread score compares with.
+    used_range: (u64, u64),
 }
 
 impl PropertySet {
@@ -47,6 +50,7 @@ impl PropertySet {
             values: Interner::default(),
             node_values: vec![UNRESOLVED; table.len()],
             counts: Vec::new(),
+            used_range: (u64::MAX, 0),
         };
         for target in targets
             .iter()
@@ -99,13 +103,22 @@ impl PropertySet {
         self.counts[id as usize]
     }
 
-    /// Counts per value over all values with a positive count.
-    pub(crate) fn used_counts(&self) -> impl Iterator<Item = u64> + '_ {
-        self.counts.iter().copied().filter(|&n| n > 0)
+    /// The lowest and highest count of the values in use (`(u64::MAX, 0)` when none is).
+    pub(crate) fn used_range(&self) -> (u64, u64) {
+        self.used_range
     }
 
     /// Recounts the job's allocations (those not stopped by the scheduler).
     pub(crate) fn refresh(&mut self, view: &ClusterView, job: Option<u32>) {
+        self.recount(view, job);
+        self.used_range = self
+            .counts
+            .iter()
+            .filter(|&&n| n > 0)
+            .fold((u64::MAX, 0), |(lo, hi), &n| (lo.min(n), hi.max(n)));
+    }
+
+    fn recount(&mut self, view: &ClusterView, job: Option<u32>) {
         self.counts.iter_mut().for_each(|n| *n = 0);
         let Some(job) = job else {
             return;

@@ -118,16 +118,18 @@ pub(crate) struct Offer {
 pub(crate) type Exhausted = Option<u32>;
 
 /// Fits the group on a node (Nomad's `BinPackIterator` without preemption): ports, task networks,
-/// reserved cores, then CPU, cores, memory and disk. Returns the normalized fit score.
+/// reserved cores, then CPU, cores, memory and disk. Returns the normalized fit score, and the
+/// offer when the group asks for something to hand out (boxed: candidates move often, and most
+/// groups need none).
 pub(crate) fn binpack(
     ctx: &mut Ctx,
     ask: &Ask,
     view: &ClusterView,
     index: u32,
     region: &str,
-    algorithm: SchedulerAlgorithm,
+    fits: &mut FitScores,
     rng: &mut Rng,
-) -> Result<(f64, Offer), Exhausted> {
+) -> Result<(f64, Option<Box<Offer>>), Exhausted> {
     let i = index as usize;
     let net = &view.net[i];
     if view.table.reserved_ports[i].is_none() {
@@ -136,11 +138,12 @@ pub(crate) fn binpack(
     if net.collision {
         return Err(Some(reason::PORT_COLLISION));
     }
-    let mut offer = Offer::default();
+    let mut offer: Option<Box<Offer>> = None;
     let (cpu, memory_mb) = match ask.fixed {
         Some(fixed) if !ask.needs_offer => fixed,
         _ => {
-            offer_ports_and_cores(ctx, ask, view, index, region, rng, &mut offer)?;
+            let offer = &mut **offer.insert(Box::default());
+            offer_ports_and_cores(ctx, ask, view, index, region, rng, offer)?;
             let mut sum = PhaseSum::default();
             for (t, (_, pinned_cpu)) in ask.tasks.iter().zip(&offer.task_cores) {
                 let pinned = t.cores > 0;
@@ -165,10 +168,8 @@ pub(crate) fn binpack(
         return Err(Some(reason::CPU));
     }
     // Reserved cores must be cores the node offers (only worth checking when some are held).
-    let mut held = net
-        .cores
-        .iter()
-        .chain(offer.task_cores.iter().flat_map(|(c, _)| c));
+    let offered = offer.iter().flat_map(|o| &o.task_cores);
+    let mut held = net.cores.iter().chain(offered.flat_map(|(c, _)| c));
     if held.clone().next().is_some() {
         let usable = usable_cores(view.node(i));
         if !usable.is_empty() && !held.all(|c| usable.contains(c)) {
@@ -181,7 +182,38 @@ pub(crate) fn binpack(
     if util.disk_mb > cap.disk_mb {
         return Err(Some(reason::DISK));
     }
-    Ok((fit_score(cap, util, algorithm) / MAX_FIT_SCORE, offer))
+    Ok((fits.score(i, cap, util), offer))
+}
+
+/// Normalized fit scores by node, each with the utilization it was computed for. Ranking the
+/// same node again with nothing changed there (the next placement of a group, which changed
+/// one node) reuses the score instead of taking two powers of ten again. Valid for one node
+/// table, as one stack uses.
+#[derive(Debug)]
+pub(crate) struct FitScores {
+    algorithm: SchedulerAlgorithm,
+    by_node: Vec<(i64, i64, f64)>,
+}
+
+impl FitScores {
+    pub(crate) fn new(algorithm: SchedulerAlgorithm) -> Self {
+        Self {
+            algorithm,
+            by_node: Vec::new(),
+        }
+    }
+
+    fn score(&mut self, node: usize, cap: NodeUsage, util: NodeUsage) -> f64 {
+        if node >= self.by_node.len() {
+            self.by_node.resize(node + 1, (i64::MIN, i64::MIN, 0.0));
+        }
+        let (cpu, memory_mb, score) = &mut self.by_node[node];
+        if (*cpu, *memory_mb) != (util.cpu, util.memory_mb) {
+            (*cpu, *memory_mb) = (util.cpu, util.memory_mb);
+            *score = fit_score(cap, util, self.algorithm) / MAX_FIT_SCORE;
+        }
+        *score
+    }
 }
 
 fn offer_ports_and_cores(
@@ -291,7 +323,12 @@ fn fit_score(cap: NodeUsage, util: NodeUsage, algorithm: SchedulerAlgorithm) -> 
 }
 
 /// The allocation's resources for the chosen node.
-pub(crate) fn allocated_resources(tg: &TaskGroup, ask: &Ask, offer: Offer) -> AllocatedResources {
+pub(crate) fn allocated_resources(
+    tg: &TaskGroup,
+    ask: &Ask,
+    offer: Option<Box<Offer>>,
+) -> AllocatedResources {
+    let offer = offer.map(|o| *o).unwrap_or_default();
     let mut tasks = BTreeMap::new();
     let mut task_lifecycles = BTreeMap::new();
     let mut task_networks = offer.task_networks.into_iter();
@@ -466,10 +503,7 @@ impl SpreadScorer {
 
 /// Even spread without targets: favour values used less than the most used one.
 fn even_spread_boost(spread: &SpreadPlan, value: u32) -> f64 {
-    let (min, max) = spread
-        .set
-        .used_counts()
-        .fold((u64::MAX, 0), |(lo, hi), n| (lo.min(n), hi.max(n)));
+    let (min, max) = spread.set.used_range();
     if max == 0 {
         // Nothing placed yet.
         return 0.0;

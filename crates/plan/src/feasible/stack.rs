@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::checks::{self, Ctx, GroupChecks, JobPlan, Keys, Visit};
 use super::class::merge_eligibility;
 use super::metrics::{NodeScores, Pool};
-use super::rank::{self, AffinityPlan, Ask, Offer, SchedulerAlgorithm, SpreadScorer};
+use super::rank::{self, AffinityPlan, Ask, FitScores, Offer, SchedulerAlgorithm, SpreadScorer};
 use super::rng::Rng;
 use super::view::ClusterView;
 
@@ -68,7 +68,7 @@ pub struct RankedNode {
 struct Candidate {
     node: u32,
     score: f64,
-    offer: Offer,
+    offer: Option<Box<Offer>>,
 }
 
 /// One task group, compiled for the current job version.
@@ -102,11 +102,13 @@ struct Core {
     job_spreads: Vec<drover_model::Spread>,
     groups: Vec<GroupPlan>,
     lowest_spread_boost: f64,
+    fits: FitScores,
 }
 
 impl Core {
     fn new(config: StackConfig, seed: u64) -> Self {
         Self {
+            fits: FitScores::new(config.algorithm),
             config,
             rng: Rng::new(seed),
             ctx: Ctx::default(),
@@ -220,7 +222,7 @@ impl Core {
             view,
             index,
             &job.region,
-            self.config.algorithm,
+            &mut self.fits,
             &mut self.rng,
         ) {
             Ok(fit) => fit,
@@ -303,7 +305,7 @@ impl Limit {
         Self {
             limit,
             seen: 0,
-            skipped: Vec::with_capacity(MAX_SKIP),
+            skipped: Vec::new(),
             skipped_returned: 0,
         }
     }
@@ -591,7 +593,7 @@ mod tests {
             Some(Candidate {
                 node: pulled as u32 - 1,
                 score,
-                offer: Offer::default(),
+                offer: None,
             })
         };
         let mut limiter = Limit::new(limit);

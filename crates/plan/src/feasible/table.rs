@@ -7,12 +7,12 @@
 //! constraint reads a few bytes next to each other instead of walking a map of heap strings, and
 //! results can be remembered per distinct value.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use drover_model::Node;
 
 use super::class::computed_class;
+use super::hash::FoldHashMap;
 use super::net::parse_port_ranges;
 
 /// The user-set node class of a node without one.
@@ -84,7 +84,7 @@ impl NodeUsage {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
     names: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
+    ids: FoldHashMap<Box<str>, u32>,
 }
 
 impl Interner {
@@ -115,7 +115,7 @@ impl Interner {
 #[derive(Debug)]
 pub struct NodeTable {
     nodes: Vec<Arc<Node>>,
-    positions: HashMap<String, u32>,
+    positions: FoldHashMap<String, u32>,
     /// Computed class id per node, and the class strings.
     pub(crate) class: Vec<u32>,
     pub(crate) class_names: Vec<String>,
@@ -150,7 +150,7 @@ impl NodeTable {
     pub fn new(nodes: &[Arc<Node>]) -> Self {
         let mut table = Self {
             nodes: nodes.to_vec(),
-            positions: HashMap::with_capacity(nodes.len()),
+            positions: FoldHashMap::with_capacity_and_hasher(nodes.len(), Default::default()),
             class: Vec::with_capacity(nodes.len()),
             class_names: Vec::new(),
             node_class: Vec::with_capacity(nodes.len()),

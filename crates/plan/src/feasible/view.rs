@@ -12,21 +12,31 @@ use std::sync::Arc;
 
 use drover_model::{AllocatedResources, Allocation, Node};
 
+use super::hash::FoldHashMap;
 use super::net::{NodeNet, PortUse};
 use super::table::{NodeTable, NodeUsage};
 
 /// An allocation counted on a node.
 #[derive(Debug, Clone)]
 pub(crate) struct Slot {
-    id: Box<str>,
     node: u32,
     job: u32,
+    /// Where the allocation is in its job's list, so that removing it takes no search.
+    job_position: u32,
     /// Not server-terminal: counts for `distinct_property` and spread.
     live: bool,
     usage: NodeUsage,
     pub(crate) cores: Box<[u16]>,
     pub(crate) ports: Box<[PortUse]>,
     pub(crate) bandwidth: Box<[(Box<str>, i64)]>,
+}
+
+impl Slot {
+    /// Whether the allocation holds ports, bandwidth or cores: only then does it change its
+    /// node's [`NodeNet`].
+    fn holds_network(&self) -> bool {
+        !self.ports.is_empty() || !self.bandwidth.is_empty() || !self.cores.is_empty()
+    }
 }
 
 /// A node's reference to one of its allocations, with the ids the hot paths compare.
@@ -55,10 +65,14 @@ pub struct ClusterView {
     pub(crate) node_allocs: Vec<Vec<NodeAlloc>>,
     slots: Vec<Option<Slot>>,
     free_slots: Vec<u32>,
-    alloc_slot: HashMap<Box<str>, u32>,
+    alloc_slot: FoldHashMap<Box<str>, u32>,
     /// Jobs by namespace and ID, and each job's task groups, as dense ids.
     jobs: HashMap<String, HashMap<String, u32>>,
     job_groups: Vec<Vec<(Box<str>, u32)>>,
+    /// Each job's namespace and ID, and the job counted last: its allocations tend to come
+    /// together, and comparing two short strings costs less than hashing them.
+    job_names: Vec<(Box<str>, Box<str>)>,
+    last_job: u32,
     group_count: u32,
     pub(crate) job_allocs: Vec<Vec<JobAlloc>>,
 }
@@ -84,9 +98,11 @@ impl ClusterView {
             node_allocs: vec![Vec::new(); n],
             slots: Vec::new(),
             free_slots: Vec::new(),
-            alloc_slot: HashMap::new(),
+            alloc_slot: FoldHashMap::default(),
             jobs: HashMap::new(),
             job_groups: Vec::new(),
+            job_names: Vec::new(),
+            last_job: 0,
             group_count: 0,
             job_allocs: Vec::new(),
         };
@@ -151,19 +167,17 @@ impl ClusterView {
         let resources = alloc.allocated_resources.as_ref();
         let (usage, cores) = resources.map(comparable).unwrap_or_default();
         let (ports, bandwidth) = resources.map(PortUse::of_alloc).unwrap_or_default();
+        let job_allocs = &mut self.job_allocs[job as usize];
         let slot = Slot {
-            id: alloc.id.as_str().into(),
             node,
             job,
+            job_position: job_allocs.len() as u32,
             live: !alloc.server_terminal(),
             usage,
             cores: cores.into(),
             ports: ports.into(),
             bandwidth: bandwidth.into(),
         };
-        let n = node as usize;
-        self.used[n].add(usage);
-        self.net[n].add_slot(self.table.reserved_ports[n].as_deref(), &slot);
         let index = match self.free_slots.pop() {
             Some(index) => index,
             None => {
@@ -171,17 +185,22 @@ impl ClusterView {
                 self.slots.len() as u32 - 1
             }
         };
-        self.alloc_slot.insert(slot.id.clone(), index);
-        self.node_allocs[n].push(NodeAlloc {
-            slot: index,
-            job,
-            group,
-        });
-        self.job_allocs[job as usize].push(JobAlloc {
+        job_allocs.push(JobAlloc {
             slot: index,
             node,
             group,
             live: slot.live,
+        });
+        let n = node as usize;
+        self.used[n].add(usage);
+        if slot.holds_network() {
+            self.net[n].add_slot(self.table.reserved_ports[n].as_deref(), &slot);
+        }
+        self.alloc_slot.insert(alloc.id.as_str().into(), index);
+        self.node_allocs[n].push(NodeAlloc {
+            slot: index,
+            job,
+            group,
         });
         self.slots[index as usize] = Some(slot);
         true
@@ -199,21 +218,40 @@ impl ClusterView {
         self.free_slots.push(index);
         let n = slot.node as usize;
         self.used[n].sub(slot.usage);
-        self.node_allocs[n].retain(|a| a.slot != index);
-        self.job_allocs[slot.job as usize].retain(|a| a.slot != index);
-        let reserved = self.table.reserved_ports[n].as_deref();
-        let mut net = NodeNet::default();
-        for a in &self.node_allocs[n] {
-            if let Some(other) = &self.slots[a.slot as usize] {
-                net.add_slot(reserved, other);
-            }
+        let on_node = &mut self.node_allocs[n];
+        if let Some(at) = on_node.iter().position(|a| a.slot == index) {
+            on_node.remove(at);
         }
-        self.net[n] = net;
+        // The job's last allocation takes the removed one's place.
+        let job_allocs = &mut self.job_allocs[slot.job as usize];
+        let at = slot.job_position as usize;
+        job_allocs.swap_remove(at);
+        if let Some(moved) = job_allocs.get(at)
+            && let Some(moved) = self.slots[moved.slot as usize].as_mut()
+        {
+            moved.job_position = slot.job_position;
+        }
+        if slot.holds_network() {
+            let reserved = self.table.reserved_ports[n].as_deref();
+            let mut net = NodeNet::default();
+            for a in &self.node_allocs[n] {
+                if let Some(other) = &self.slots[a.slot as usize] {
+                    net.add_slot(reserved, other);
+                }
+            }
+            self.net[n] = net;
+        }
         true
     }
 
     /// The dense id of a job, if any of its allocations were ever counted.
     pub(crate) fn job_key(&self, namespace: &str, job_id: &str) -> Option<u32> {
+        if let Some((ns, id)) = self.job_names.get(self.last_job as usize)
+            && **id == *job_id
+            && **ns == *namespace
+        {
+            return Some(self.last_job);
+        }
         self.jobs.get(namespace)?.get(job_id).copied()
     }
 
@@ -225,16 +263,21 @@ impl ClusterView {
     }
 
     fn intern_job(&mut self, namespace: &str, job_id: &str) -> u32 {
-        if let Some(key) = self.job_key(namespace, job_id) {
-            return key;
-        }
-        let key = self.job_groups.len() as u32;
-        self.jobs
-            .entry(namespace.to_owned())
-            .or_default()
-            .insert(job_id.to_owned(), key);
-        self.job_groups.push(Vec::new());
-        self.job_allocs.push(Vec::new());
+        let key = match self.job_key(namespace, job_id) {
+            Some(key) => key,
+            None => {
+                let key = self.job_groups.len() as u32;
+                self.jobs
+                    .entry(namespace.to_owned())
+                    .or_default()
+                    .insert(job_id.to_owned(), key);
+                self.job_names.push((namespace.into(), job_id.into()));
+                self.job_groups.push(Vec::new());
+                self.job_allocs.push(Vec::new());
+                key
+            }
+        };
+        self.last_job = key;
         key
     }
 

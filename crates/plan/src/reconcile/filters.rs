@@ -51,7 +51,7 @@ pub(crate) fn names(set: &AllocSet) -> BTreeSet<&str> {
 /// The allocations ordered by the index in their names (then by input position).
 pub(crate) fn name_order(set: &AllocSet) -> Vec<&Arc<Allocation>> {
     let mut allocs: Vec<&Arc<Allocation>> = set.values().collect();
-    allocs.sort_by_key(|a| alloc_index(&a.name, &a.job_id, &a.task_group));
+    allocs.sort_by_cached_key(|a| alloc_index(&a.name, &a.job_id, &a.task_group));
     allocs
 }
 

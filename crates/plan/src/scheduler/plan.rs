@@ -107,8 +107,11 @@ impl Plan {
 }
 
 fn push(by_node: &mut BTreeMap<String, Vec<Allocation>>, alloc: Allocation) {
-    // One search: most allocations of a plan go to a node the plan has not touched yet.
-    let allocs = by_node.entry(alloc.node_id.clone()).or_default();
+    // One search: most allocations of a plan go to a node the plan has not touched yet, and
+    // most nodes get one (an allocation is large: no room for more until a second comes).
+    let allocs = by_node
+        .entry(alloc.node_id.clone())
+        .or_insert_with(|| Vec::with_capacity(1));
     allocs.push(alloc);
 }
 
