@@ -41,6 +41,7 @@ impl Key<'_> {
             (Key::Name(a), Key::Name(b)) if std::ptr::eq(*a, *b) => Ordering::Equal,
             (Key::Name(a), Key::Name(b)) => a.cmp(b),
             (Key::Entry(a, x), Key::Entry(b, y)) if std::ptr::eq(*a, *b) => x.cmp(y),
+            (Key::Path(a), Key::Path(b)) => a.cmp(b),
             _ => cmp_concatenated(&self.parts(), &other.parts()),
         }
     }
@@ -123,8 +124,8 @@ impl Val<'_> {
         match self {
             Val::Str(s) => Text::copy(s),
             Val::Owned(s) => Text::from(s),
-            Val::Int(i) => Text::display(i),
-            Val::Uint(u) => Text::display(u),
+            Val::Int(i) => Text::int(i),
+            Val::Uint(u) => Text::uint(u),
             Val::Bool(b) => Text::from_static(if b { "true" } else { "false" }),
         }
     }
@@ -224,7 +225,7 @@ impl<'a> Flat<'a> {
             }
             Value::Array(items) => {
                 for (i, v) in items.iter().enumerate() {
-                    self.value(Text::display(format_args!("{prefix}[{i}]")), v);
+                    self.value(Text::indexed(&prefix, i), v);
                 }
             }
             scalar => self.put(prefix, scalar_val(scalar)),

@@ -118,7 +118,7 @@ fn header_flat(headers: &BTreeMap<String, Vec<String>>) -> Flat<'_> {
     let mut f = Flat::default();
     for (name, values) in headers {
         for (i, v) in values.iter().enumerate() {
-            f.put(Text::display(format_args!("{name}[{i}]")), v);
+            f.put(Text::indexed(name, i), v);
         }
     }
     f

@@ -34,7 +34,13 @@ impl Text {
 
     /// A copy of `s`.
     pub fn copy(s: &str) -> Self {
-        Self::concat(&[s])
+        if s.len() > INLINE {
+            return Text(Repr::Heap(s.into()));
+        }
+        let mut bytes = [0; INLINE];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        // `s.len()` is at most INLINE.
+        Text(Repr::Inline(s.len() as u8, bytes))
     }
 
     /// The concatenation of `parts`.
@@ -53,12 +59,27 @@ impl Text {
         Text(Repr::Inline(len as u8, bytes))
     }
 
-    /// `value` as `Display` prints it.
-    pub fn display(value: impl fmt::Display) -> Self {
-        let mut builder = Builder::default();
-        // Writing to a `Builder` cannot fail.
-        let _ = fmt::Write::write_fmt(&mut builder, format_args!("{value}"));
-        builder.finish()
+    pub(crate) fn uint(u: u64) -> Self {
+        Self::concat(&[digits(u, &mut [0; 20])])
+    }
+
+    pub(crate) fn int(i: i64) -> Self {
+        let sign = if i < 0 { "-" } else { "" };
+        Self::concat(&[sign, digits(i.unsigned_abs(), &mut [0; 20])])
+    }
+
+    /// A list element's path, `name[i]`.
+    pub(crate) fn indexed(name: &str, i: usize) -> Self {
+        Self::concat(&[name, "[", digits(i as u64, &mut [0; 20]), "]"])
+    }
+
+    /// The length in bytes (no need to go through `&str`).
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.as_bytes().is_empty()
     }
 
     pub fn as_str(&self) -> &str {
@@ -81,44 +102,19 @@ impl Text {
     }
 }
 
-/// Collects what a `Display` writes inline until it outgrows it.
-#[derive(Default)]
-struct Builder {
-    len: usize,
-    inline: [u8; INLINE],
-    heap: Option<String>,
-}
-
-impl Builder {
-    fn push(&mut self, s: &str) {
-        if let Some(heap) = &mut self.heap {
-            heap.push_str(s);
-        } else if self.len + s.len() <= INLINE {
-            self.inline[self.len..self.len + s.len()].copy_from_slice(s.as_bytes());
-            self.len += s.len();
-        } else {
-            let mut heap = String::with_capacity(self.len + s.len());
-            // The inline bytes are whole `&str`s pushed earlier.
-            heap.push_str(std::str::from_utf8(&self.inline[..self.len]).unwrap_or_default());
-            heap.push_str(s);
-            self.heap = Some(heap);
+/// The decimal digits of `n`, written at the end of `buf` (Go's `%v` of an integer); much
+/// cheaper than going through `fmt` for the tens of thousands of numbers of a large diff.
+fn digits(mut n: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
         }
     }
-
-    fn finish(self) -> Text {
-        match self.heap {
-            Some(heap) => Text(Repr::Heap(heap.into_boxed_str())),
-            // `len` never exceeds INLINE.
-            None => Text(Repr::Inline(self.len as u8, self.inline)),
-        }
-    }
-}
-
-impl fmt::Write for Builder {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        self.push(s);
-        Ok(())
-    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 impl Default for Text {
@@ -241,8 +237,12 @@ mod tests {
                 Text::concat(&["Meta[", &long, "]"]),
                 &*format!("Meta[{long}]"),
             ),
-            (Text::display(5_000_000_000_u64), "5000000000"),
-            (Text::display(-3_i64), "-3"),
+            (Text::uint(5_000_000_000), "5000000000"),
+            (Text::uint(0), "0"),
+            (Text::uint(u64::MAX), "18446744073709551615"),
+            (Text::int(-3), "-3"),
+            (Text::int(i64::MIN), "-9223372036854775808"),
+            (Text::indexed("args", 10), "args[10]"),
             (Text::from(long.clone()), &*long),
             (Text::copy("ünïcödé"), "ünïcödé"),
         ];
