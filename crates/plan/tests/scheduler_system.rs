@@ -88,6 +88,25 @@ fn exhausted_node_blocks_on_that_node() {
     );
 }
 
+/// The blocked evaluation of an exhausted node carries what the scheduler learned about the
+/// classes it looked at: filtered by a constraint (ineligible), or only short of room (eligible).
+#[test]
+fn blocked_eval_records_class_eligibility() {
+    let mut small = node("node-2", "dc1");
+    small.node_resources.as_mut().unwrap().memory.memory_mb = 512;
+    let mut cluster = Cluster::new([windows("node-1"), small.clone()]);
+    let eval = cluster.register(linux_only("system"));
+    let run = cluster.schedule(&eval);
+    let blocked = &run.created[0];
+    assert_eq!(blocked.node_id, "node-2");
+    assert!(!blocked.escaped_computed_class);
+    let expected = [
+        (windows("node-1").computed_class, false),
+        (small.computed_class, true),
+    ];
+    assert_eq!(blocked.class_eligibility, Some(expected.into()));
+}
+
 /// Sysbatch work that finished is not run again; a new version runs it again.
 #[test]
 fn sysbatch_runs_once_per_version() {

@@ -503,8 +503,9 @@ pub(crate) fn class_rejected(
 }
 
 /// Nomad's `FeasibilityWrapper` for one node: the job's constraints, then the group's class
-/// checks (each answered from the class cache when `cached` and known), then availability.
-/// Filters are counted in the metrics.
+/// checks (each answered from the class cache when `cached` and known, and its answer recorded
+/// in the cache either way, for blocked evaluations), then availability. Filters are counted in
+/// the metrics.
 pub(crate) fn feasible(
     ctx: &mut Ctx,
     job: &mut JobPlan,
@@ -536,9 +537,7 @@ pub(crate) fn feasible(
         ClassStatus::Eligible => {}
         ClassStatus::Unknown => {
             let result = job.constraints.check(&view.table, index, &mut ctx.cache);
-            if cached {
-                job.classes.set(class, result.is_ok());
-            }
+            job.classes.set(class, result.is_ok());
             if let Err(reason) = result {
                 ctx.metrics.filter(node_class, reason);
                 return false;
@@ -554,9 +553,7 @@ pub(crate) fn feasible(
         ClassStatus::Eligible => {}
         ClassStatus::Unknown => {
             let result = group.check(&view.table, index, &job.region, ctx);
-            if cached {
-                group.classes.set(class, result.is_ok());
-            }
+            group.classes.set(class, result.is_ok());
             if let Err(reason) = result {
                 ctx.metrics.filter(node_class, reason);
                 return false;

@@ -577,6 +577,17 @@ impl SystemStack {
     pub fn metrics(&self, view: &ClusterView) -> AllocMetric {
         self.core.metrics(view)
     }
+
+    /// Per computed class of the nodes looked at so far, whether the job can run there (for a
+    /// blocked evaluation's `ClassEligibility`).
+    pub fn class_eligibility(&self, view: &ClusterView) -> BTreeMap<String, bool> {
+        class_eligibility(&self.core, view)
+    }
+
+    /// Whether some constraint escaped the class cache (`EscapedComputedClass`).
+    pub fn escaped_computed_class(&self) -> bool {
+        escaped(&self.core)
+    }
 }
 
 #[cfg(test)]

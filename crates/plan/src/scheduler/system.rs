@@ -467,11 +467,14 @@ impl NodeScheduler<'_, '_> {
             return;
         }
         self.s.failed.insert(group.clone(), metrics);
+        // Only the classes of the nodes looked at so far, as Nomad records them.
+        let escaped = a.stack.escaped_computed_class();
+        let classes = (!escaped).then(|| a.stack.class_eligibility(&a.view));
         let mut blocked = blocked_eval(
             self.s.eval,
             (self.s.ctx.new_id)(),
-            Some(BTreeMap::new()),
-            false,
+            classes,
+            escaped,
             &self.s.failed,
             self.s.ctx.now,
         );
