@@ -272,6 +272,24 @@ fn distinct_property_allows_its_count_per_value() {
     assert_eq!(on_c, 2);
 }
 
+/// Stopping allocations in any order frees exactly their property values.
+#[test]
+fn distinct_property_counts_follow_stops_in_any_order() {
+    let nodes = vec![racked("a", "r1"), racked("b", "r2"), racked("c", "r3")];
+    let existing = [("w1", "a"), ("w2", "b"), ("w3", "c")]
+        .map(|(id, node)| alloc(id, "web", "web", node, 500, 256));
+    let mut view = ClusterView::new(&arcs(nodes), &existing);
+    let mut job = job();
+    job.constraints = vec![constraint("${meta.rack}", "distinct_property", "")];
+    assert_eq!(place_all(&mut view.clone(), &job, 8, 1), [None]);
+    // The first of the job's allocations, then the one that took its place in the job's list.
+    assert!(view.remove_alloc("w1"));
+    assert!(view.remove_alloc("w3"));
+    let mut choices: Vec<Option<String>> = place_all(&mut view, &job, 8, 3);
+    choices.sort();
+    assert_eq!(choices, [None, Some("a".into()), Some("c".into())]);
+}
+
 #[test]
 fn ports_are_assigned_without_collisions() {
     let nodes = vec![with(node("n0", "dc1"), |n| {
