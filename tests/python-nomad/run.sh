@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# python-nomad's own upstream job tests (tests/test_job.py and tests/test_jobs.py from its PyPI
-# sdist, pinned) against a freshly started `drover agent -dev`, with this directory's conftest,
+# python-nomad's own upstream tests of the endpoints drover serves (the jobs, allocations,
+# deployments, evaluations and agent test files of its PyPI sdist, pinned) against a freshly started `drover agent -dev`, with this directory's conftest,
 # common.py and fixture files. Needs cargo and python3 (with venv); prints pytest's summary last.
 #
 #   bash tests/python-nomad/run.sh            (NOMAD_PORT=4646 by default)
@@ -10,6 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 port="${NOMAD_PORT:-4646}"
 version="2.1.0"
+suites=(job jobs allocation allocations deployment deployments evaluation evaluations agent)
 
 work="$(mktemp -d)"
 agent=""
@@ -43,8 +44,11 @@ py="$work/venv/bin/python"
 run="$work/run"
 mkdir -p "$run/tests"
 tar -xzf "$work/sdist/python_nomad-$version.tar.gz" -C "$work/sdist"
-cp "$work/sdist/python_nomad-$version/tests/test_job.py" \
-    "$work/sdist/python_nomad-$version/tests/test_jobs.py" "$run/tests/"
+files=()
+for suite in "${suites[@]}"; do
+    cp "$work/sdist/python_nomad-$version/tests/test_$suite.py" "$run/tests/"
+    files+=("tests/test_$suite.py")
+done
 cp "$here/conftest.py" "$here/common.py" "$run/tests/"
 touch "$run/tests/__init__.py"
 cp "$here/example.nomad" "$here/example.json" "$here/example_batch_parameterized.json" "$run/"
@@ -62,10 +66,10 @@ for _ in range(300):
 sys.exit("drover agent did not start")
 EOF
 
-echo "-- running python-nomad's job tests"
+echo "-- running python-nomad's tests: ${suites[*]}"
 cd "$run"
 # The trap stops the agent afterwards, silently, so pytest's summary stays the last line.
 env -u NOMAD_ADDR -u NOMAD_NAMESPACE -u NOMAD_REGION -u NOMAD_TOKEN \
     -u NOMAD_CLIENT_CERT -u NOMAD_CLIENT_KEY \
     NOMAD_IP=127.0.0.1 NOMAD_PORT="$port" NOMAD_VERSION=1.9.5 \
-    "$py" -m pytest --rootdir . -p no:cacheprovider -rfEx tests/test_job.py tests/test_jobs.py
+    "$py" -m pytest --rootdir . -p no:cacheprovider -rfEx "${files[@]}"
