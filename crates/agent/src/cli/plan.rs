@@ -399,12 +399,12 @@ mod tests {
             objects: Vec::new(),
             task_groups: vec![TaskGroupDiff {
                 diff_type: DiffType::Edited,
-                name: "cache".to_string(),
+                name: "cache".into(),
                 fields: vec![field(DiffType::Edited, "Count", "1", "3")],
                 objects: Vec::new(),
                 tasks: vec![TaskDiff {
                     diff_type: DiffType::Edited,
-                    name: "redis".to_string(),
+                    name: "redis".into(),
                     fields: Vec::new(),
                     objects: vec![ObjectDiff {
                         diff_type: DiffType::Edited,
@@ -446,12 +446,12 @@ mod tests {
             objects: Vec::new(),
             task_groups: vec![TaskGroupDiff {
                 diff_type: DiffType::Added,
-                name: "cache".to_string(),
+                name: "cache".into(),
                 fields: vec![field(DiffType::Added, "Count", "", "1")],
                 objects: Vec::new(),
                 tasks: vec![TaskDiff {
                     diff_type: DiffType::Added,
-                    name: "redis".to_string(),
+                    name: "redis".into(),
                     fields: vec![field(DiffType::Added, "Driver", "", "docker")],
                     objects: Vec::new(),
                     annotations: vec!["forces create".to_string()],

@@ -16,7 +16,7 @@ pub const FORCES_DESTRUCTIVE_UPDATE: &str = "forces create/destroy update";
 /// each changed task.
 pub fn annotate(diff: &mut JobDiff, annotations: &PlanAnnotations) {
     for group in &mut diff.task_groups {
-        if let Some(updates) = annotations.desired_tg_updates.get(&group.name) {
+        if let Some(updates) = annotations.desired_tg_updates.get(group.name.as_str()) {
             group.updates = Some(update_counts(updates));
         }
         annotate_count(group);

@@ -294,7 +294,7 @@ pub(crate) fn flat<T: Primitives>(value: Option<&T>) -> Flat<'_> {
     let mut flat = Flat::default();
     if let Some(v) = value {
         // Room for a small block's fields, so that most flattenings allocate once.
-        flat.entries.reserve(8);
+        flat.entries.reserve(16);
         v.primitives(&mut flat);
     }
     flat

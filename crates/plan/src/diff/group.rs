@@ -12,6 +12,7 @@ use super::objects::{
 };
 use super::service::service_diffs;
 use super::task::{task_diffs, unchanged_tasks};
+use super::text::Text;
 use super::types::{DiffType, ObjectDiff, TaskGroupDiff, sort_objects};
 use super::value::value_diff;
 
@@ -28,7 +29,7 @@ pub(crate) fn group_diffs(
 }
 
 fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>, contextual: bool) -> TaskGroupDiff {
-    let name = old.or(new).map(|g| g.name.clone()).unwrap_or_default();
+    let name = old.or(new).map(|g| Text::copy(&g.name)).unwrap_or_default();
     let diff_type = match (old, new) {
         (Some(o), Some(n)) if o == n => {
             // Unchanged: no field or object can differ, so skip the flattening.

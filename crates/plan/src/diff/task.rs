@@ -13,6 +13,7 @@ use super::objects::{
     primitive_set_diff, string_set_diff, strings,
 };
 use super::service::service_diffs;
+use super::text::Text;
 use super::types::{DiffType, ObjectDiff, TaskDiff};
 use super::value::{scalar_members, value_diff};
 
@@ -32,14 +33,14 @@ pub(crate) fn unchanged_tasks(tasks: &[Task]) -> Vec<TaskDiff> {
     names
         .into_iter()
         .map(|name| TaskDiff {
-            name: name.to_owned(),
+            name: Text::copy(name),
             ..TaskDiff::default()
         })
         .collect()
 }
 
 fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDiff {
-    let name = old.or(new).map(|t| t.name.clone()).unwrap_or_default();
+    let name = old.or(new).map(|t| Text::copy(&t.name)).unwrap_or_default();
     let diff_type = match (old, new) {
         (Some(o), Some(n)) if o == n => {
             return TaskDiff {

@@ -50,7 +50,7 @@ pub struct JobDiff {
 pub struct TaskGroupDiff {
     #[serde(rename = "Type")]
     pub diff_type: DiffType,
-    pub name: String,
+    pub name: Text,
     #[serde(with = "drover_model::nullable")]
     pub fields: Vec<FieldDiff>,
     #[serde(with = "drover_model::nullable")]
@@ -67,7 +67,7 @@ pub struct TaskGroupDiff {
 pub struct TaskDiff {
     #[serde(rename = "Type")]
     pub diff_type: DiffType,
-    pub name: String,
+    pub name: Text,
     #[serde(with = "drover_model::nullable")]
     pub fields: Vec<FieldDiff>,
     #[serde(with = "drover_model::nullable")]
