@@ -194,7 +194,7 @@ impl Simulation {
         let now = self.engine.snapshot();
         invariants::after_step(&now, &self.last)?;
         self.last = now;
-        if step % REPLAY_EVERY == 0 {
+        if step.is_multiple_of(REPLAY_EVERY) {
             self.replay.check(&self.log, &self.last)?;
         }
         Ok(())
