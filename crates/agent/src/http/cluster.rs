@@ -6,7 +6,7 @@
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use drover_core::acl::Capability;
-use drover_core::api::{DeploymentUpdateResponse, Read, RequestContext};
+use drover_core::api::{Read, RequestContext};
 use drover_core::model::gotext::quote;
 use drover_core::model::{Allocation, Deployment, Evaluation};
 use drover_core::state::{NamespaceSelector, Snapshot, Table};
@@ -500,8 +500,7 @@ struct DeploymentWrite {
 }
 
 /// `PUT/POST /v1/deployment/<action>/:id`. Every action but `fail` reads a body whose
-/// `DeploymentID` must be the URL's. The ACL check is made here, as the engine's deployment
-/// calls make none.
+/// `DeploymentID` must be the URL's.
 async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Response {
     let request = if action == "fail" {
         DeploymentWrite::default()
@@ -519,22 +518,6 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
         request
     };
     let ctx = call.context();
-    if action == "unblock" {
-        let result = unblock(app.engine(), &ctx, id);
-        return call.reply(result, |r| Meta::Index(r.index));
-    }
-    // A deployment that is not there is the engine's to report.
-    if let Some(deployment) = app.engine().snapshot().deployment(id) {
-        let capability = match action {
-            "promote" => Capability::PromoteDeployment,
-            "fail" => Capability::FailDeployment,
-            "pause" => Capability::PauseDeployment,
-            _ => Capability::SetAllocHealthDeployment,
-        };
-        if let Err(e) = may_write(app.engine(), &ctx, &deployment, capability) {
-            return error(&e);
-        }
-    }
     let id = id.to_string();
     let action = action.to_string();
     let result = app
@@ -543,6 +526,7 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
                 "promote" => engine.promote_deployment(&ctx, &id, request.all, request.groups),
                 "fail" => engine.fail_deployment(&ctx, &id),
                 "pause" => engine.pause_deployment(&ctx, &id, request.pause),
+                "unblock" => engine.unblock_deployment(&ctx, &id),
                 _ => engine.set_deployment_alloc_health(
                     &ctx,
                     &id,
@@ -554,35 +538,6 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
         )
         .await;
     call.reply(result, |r| Meta::Index(r.index))
-}
-
-/// Nomad's check on the deployment writes: submit-job, or the action's own capability, in
-/// the deployment's namespace.
-fn may_write(
-    engine: &Engine,
-    ctx: &RequestContext,
-    deployment: &Deployment,
-    capability: Capability,
-) -> ApiResult<()> {
-    let namespace = deployment.namespace.as_str();
-    engine
-        .authorize_namespace(ctx, namespace, Capability::SubmitJob)
-        .or_else(|_| engine.authorize_namespace(ctx, namespace, capability))
-}
-
-/// Unblocking is for multiregion deployments, which drover does not have; as in Nomad's
-/// single-region servers, an active deployment answers with an empty update (index 0) and
-/// nothing changes.
-fn unblock(engine: &Engine, ctx: &RequestContext, id: &str) -> ApiResult<DeploymentUpdateResponse> {
-    let deployment = engine
-        .snapshot()
-        .deployment(id)
-        .ok_or_else(|| ApiError::internal("deployment not found"))?;
-    may_write(engine, ctx, &deployment, Capability::UnblockDeployment)?;
-    if !deployment.active() {
-        return Err(ApiError::internal("can't unblock terminal deployment"));
-    }
-    Ok(DeploymentUpdateResponse::default())
 }
 
 /// `GET /v1/nodes?prefix=&filter=&resources=`; the filter sees whole nodes.

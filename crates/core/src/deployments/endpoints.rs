@@ -1,6 +1,7 @@
 //! The deployment writes users make (Nomad's `Deployment.Promote`, `Fail`, `Pause` and
 //! `SetAllocHealth`, and what the watcher does for them). A deployment is found by its ID in
-//! any namespace. Nomad answers every error here with a 500 and its text.
+//! any namespace; the token needs submit-job or the write's own capability in the deployment's
+//! namespace. Nomad answers every error here but "Permission denied" with a 500 and its text.
 
 use std::sync::Arc;
 
@@ -8,12 +9,13 @@ use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::{Deployment, Job};
 use drover_state::{
     Command, DeploymentAllocHealth, DeploymentPromotion, DeploymentStatusChange,
-    DeploymentStatusUpdate,
+    DeploymentStatusUpdate, Snapshot,
 };
 
 use super::decide;
+use crate::acl::{Capability, Identity};
 use crate::api::{DeploymentUpdateResponse, RequestContext};
-use crate::engine::{Committer, Engine};
+use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
 
 impl Engine {
@@ -21,14 +23,20 @@ impl Engine {
     /// `groups`; each chosen group must have all its canaries healthy. Creates an evaluation.
     pub fn promote_deployment(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         deployment_id: &str,
         all: bool,
         groups: Vec<String>,
     ) -> ApiResult<DeploymentUpdateResponse> {
+        let identity = self.authenticated(ctx)?;
         self.with_writer(|writer| {
-            let (deployment, job) =
-                active_deployment(writer, deployment_id, "can't promote terminal deployment")?;
+            let (deployment, job) = active_deployment(
+                &writer.snapshot(),
+                &identity,
+                deployment_id,
+                Capability::PromoteDeployment,
+                "can't promote terminal deployment",
+            )?;
             let now = self.now();
             let eval = self.deployment_eval(&deployment, &job, now);
             let eval_id = eval.id.clone();
@@ -50,12 +58,18 @@ impl Engine {
     /// the latest stable version is registered again. Creates an evaluation.
     pub fn fail_deployment(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         deployment_id: &str,
     ) -> ApiResult<DeploymentUpdateResponse> {
+        let identity = self.authenticated(ctx)?;
         self.with_writer(|writer| {
-            let (deployment, job) =
-                active_deployment(writer, deployment_id, "can't fail terminal deployment")?;
+            let (deployment, job) = active_deployment(
+                &writer.snapshot(),
+                &identity,
+                deployment_id,
+                Capability::FailDeployment,
+                "can't fail terminal deployment",
+            )?;
             let now = self.now();
             let auto_revert = deployment.task_groups.values().any(|s| s.auto_revert);
             let base = deployment_description::FAILED_BY_USER;
@@ -70,17 +84,24 @@ impl Engine {
     /// an active deployment.
     pub fn pause_deployment(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         deployment_id: &str,
         pause: bool,
     ) -> ApiResult<DeploymentUpdateResponse> {
+        let identity = self.authenticated(ctx)?;
         let refusal = if pause {
             "can't pause terminal deployment"
         } else {
             "can't resume terminal deployment"
         };
         self.with_writer(|writer| {
-            let (deployment, job) = active_deployment(writer, deployment_id, refusal)?;
+            let (deployment, job) = active_deployment(
+                &writer.snapshot(),
+                &identity,
+                deployment_id,
+                Capability::PauseDeployment,
+                refusal,
+            )?;
             let now = self.now();
             let (status, description) = if pause {
                 (deployment_status::PAUSED, deployment_description::PAUSED)
@@ -115,11 +136,12 @@ impl Engine {
     /// group auto-reverts and a stable version differs. Creates an evaluation.
     pub fn set_deployment_alloc_health(
         &self,
-        _ctx: &RequestContext,
+        ctx: &RequestContext,
         deployment_id: &str,
         healthy: Vec<String>,
         unhealthy: Vec<String>,
     ) -> ApiResult<DeploymentUpdateResponse> {
+        let identity = self.authenticated(ctx)?;
         if deployment_id.is_empty() {
             return Err(missing_id());
         }
@@ -130,8 +152,10 @@ impl Engine {
         }
         self.with_writer(|writer| {
             let (deployment, job) = active_deployment(
-                writer,
+                &writer.snapshot(),
+                &identity,
                 deployment_id,
+                Capability::SetAllocHealthDeployment,
                 "can't set health of allocations for a terminal deployment",
             )?;
             let now = self.now();
@@ -181,22 +205,50 @@ impl Engine {
             Ok(response(index, eval_id, reverted))
         })
     }
+
+    /// `POST /v1/deployment/unblock/:id`: unblocking is for multiregion deployments, which
+    /// drover does not have. As on Nomad's single-region servers, an active deployment answers
+    /// with an empty update (index 0) and nothing changes.
+    pub fn unblock_deployment(
+        &self,
+        ctx: &RequestContext,
+        deployment_id: &str,
+    ) -> ApiResult<DeploymentUpdateResponse> {
+        let identity = self.authenticated(ctx)?;
+        active_deployment(
+            &self.snapshot(),
+            &identity,
+            deployment_id,
+            Capability::UnblockDeployment,
+            "can't unblock terminal deployment",
+        )?;
+        Ok(DeploymentUpdateResponse::default())
+    }
 }
 
-/// The deployment `id` and its job, if the deployment exists and is active; Nomad's errors
-/// otherwise (`refusal` for a deployment that is no longer active).
+/// The deployment `id` and its job, if the deployment exists, `identity` may make the write
+/// (submit-job or `capability` in the deployment's namespace) and the deployment is active;
+/// Nomad's errors in Nomad's order otherwise (`refusal` for a deployment no longer active).
 fn active_deployment(
-    writer: &Committer<'_>,
+    snapshot: &Snapshot,
+    identity: &Identity,
     id: &str,
+    capability: Capability,
     refusal: &str,
 ) -> ApiResult<(Arc<Deployment>, Arc<Job>)> {
     if id.is_empty() {
         return Err(missing_id());
     }
-    let snapshot = writer.snapshot();
     let deployment = snapshot
         .deployment(id)
         .ok_or_else(|| ApiError::internal("deployment not found"))?;
+    let capabilities = [Capability::SubmitJob, capability];
+    if !identity
+        .acl
+        .allow_any_of(&deployment.namespace, &capabilities)
+    {
+        return Err(ApiError::permission_denied());
+    }
     if !deployment.active() {
         return Err(ApiError::internal(refusal));
     }
