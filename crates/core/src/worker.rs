@@ -178,15 +178,6 @@ impl Engine {
     /// evaluation's index here).
     fn process(&self, eval: &Arc<Evaluation>, token: Token) -> Result<(), EngineError> {
         let snapshot = self.snapshot();
-        // A blocked evaluation released into the broker is cancelled by the store when another
-        // evaluation of its job succeeds first; it has nothing left to schedule (and reblocking
-        // it would fail), so the delivery is only acknowledged.
-        if snapshot
-            .eval(&eval.id)
-            .is_some_and(|stored| stored.is_terminal())
-        {
-            return self.finish_delivery(eval, token, Ok(()));
-        }
         let mut planner = EnginePlanner::new(self, &eval.id, token, &snapshot);
         let mut new_id = || self.new_id();
         let mut scheduler = SchedulerContext {
