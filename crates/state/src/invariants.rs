@@ -27,6 +27,7 @@ impl Snapshot {
         self.check_summaries(&mut errors);
         self.check_history_limits(&mut errors);
         self.check_table_indexes(&mut errors);
+        self.check_node_usage(&mut errors);
         if errors.is_empty() {
             Ok(())
         } else {

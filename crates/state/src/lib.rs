@@ -26,6 +26,7 @@ mod snapshot;
 mod store;
 mod table;
 mod tables;
+pub mod usage;
 
 pub use command::*;
 pub use encode::{

@@ -13,6 +13,7 @@ use imbl::{OrdMap, OrdSet};
 use crate::job_row::JobRow;
 use crate::keys::{CreateKey, Id, Key2, Key3, NsKey, Q2, Q3, id};
 use crate::table::TableIndexes;
+use crate::usage::UsageTable;
 use crate::{JobScalingEvents, PeriodicLaunch};
 
 /// Nomad's `DefaultNamespaceDescription`.
@@ -39,6 +40,8 @@ pub(crate) struct Tables {
     /// (deployment id, alloc id)
     pub allocs_by_deployment: OrdSet<Key2>,
     pub allocs_by_create: OrdSet<CreateKey>,
+    /// What the non-terminal allocations on each node hold (derived from `allocs`).
+    pub usage: UsageTable,
     pub deployments: OrdMap<Id, Arc<Deployment>>,
     /// (namespace, job id, deployment id)
     pub deployments_by_job: OrdSet<Key3>,
@@ -77,6 +80,7 @@ impl Default for Tables {
             allocs_by_eval: OrdSet::new(),
             allocs_by_deployment: OrdSet::new(),
             allocs_by_create: OrdSet::new(),
+            usage: UsageTable::default(),
             deployments: OrdMap::new(),
             deployments_by_job: OrdSet::new(),
             deployments_by_create: OrdSet::new(),
@@ -325,6 +329,7 @@ impl Tables {
             old.map(|o| (o.create_index, alloc_id.clone())),
             Some((a.create_index, alloc_id.clone())),
         );
+        self.usage.replace(old, Some(a));
         self.allocs.insert(alloc_id, alloc);
     }
 
@@ -337,6 +342,7 @@ impl Tables {
         self.allocs_by_deployment
             .remove(&Q2(&a.deployment_id, &key));
         self.allocs_by_create.remove(&(a.create_index, key));
+        self.usage.replace(Some(&a), None);
         Some(a)
     }
 

@@ -4,7 +4,7 @@
 //! ID, and its resistance to chosen keys matters only for keys a user writes: maps keyed by
 //! job IDs keep it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// An odd 64-bit constant with well-spread bits.
@@ -12,6 +12,8 @@ const MULTIPLIER: u64 = 0xf135_7aea_2e62_a9c5;
 
 /// A `HashMap` with [`FoldHasher`].
 pub(crate) type FoldHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FoldHasher>>;
+/// A `HashSet` with [`FoldHasher`].
+pub(crate) type FoldHashSet<K> = HashSet<K, BuildHasherDefault<FoldHasher>>;
 
 /// Word-at-a-time hashing by folded multiplication (as foldhash does): each word is mixed in by
 /// a full 64 x 64-bit product whose halves are xored, so a change in any bit of any word

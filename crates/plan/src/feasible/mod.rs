@@ -75,8 +75,9 @@ mod view;
 
 pub use class::computed_class;
 pub use constraint::meets_constraint;
+pub use drover_state::usage::NodeUsage;
 pub use rank::SchedulerAlgorithm;
 pub use rng::shuffle_seed;
 pub use stack::{GenericStack, RankedNode, SelectOptions, StackConfig, SystemStack};
-pub use table::{NodeTable, NodeUsage};
+pub use table::NodeTable;
 pub use view::ClusterView;

@@ -6,10 +6,10 @@
 //! networks, so every node has one host network, `default`, whose addresses are the IPs of its
 //! host-mode networks.
 
-use drover_model::{AllocatedPortMapping, AllocatedResources, NetworkResource, Node};
+use drover_model::{AllocatedPortMapping, NetworkResource, Node};
+use drover_state::usage::AllocUsage;
 
 use super::rng::Rng;
-use super::view::Slot;
 
 /// The default dynamic port range of a node that does not set one.
 const DEFAULT_MIN_DYNAMIC_PORT: i64 = 20000;
@@ -21,49 +21,6 @@ const PORT_LIMIT: i64 = 65536;
 
 /// The name of the host network every node has.
 const DEFAULT_HOST_NETWORK: &str = "default";
-
-/// A port an allocation holds on an address.
-#[derive(Debug, Clone)]
-pub(crate) struct PortUse {
-    ip: Box<str>,
-    port: i64,
-    ignore_collision: bool,
-}
-
-impl PortUse {
-    /// The ports and per-device bandwidth an allocation holds: its assigned port mappings when it
-    /// has them, otherwise (older allocations) the ports of its group and task networks.
-    pub(crate) fn of_alloc(resources: &AllocatedResources) -> (Vec<PortUse>, Vec<(Box<str>, i64)>) {
-        let mut ports = Vec::new();
-        let mut bandwidth = Vec::new();
-        let network_ports = |n: &NetworkResource, ports: &mut Vec<PortUse>| {
-            ports.extend(n.ports().map(|p| PortUse {
-                ip: n.ip.as_str().into(),
-                port: p.value,
-                ignore_collision: false,
-            }));
-        };
-        if resources.shared.ports.is_empty() {
-            for network in &resources.shared.networks {
-                network_ports(network, &mut ports);
-                bandwidth.push((network.device.as_str().into(), network.mbits));
-            }
-        } else {
-            ports.extend(resources.shared.ports.iter().map(|p| PortUse {
-                ip: p.host_ip.as_str().into(),
-                port: p.value,
-                ignore_collision: p.ignore_collision,
-            }));
-        }
-        for task in resources.tasks.values() {
-            if let Some(network) = task.networks.first() {
-                network_ports(network, &mut ports);
-                bandwidth.push((network.device.as_str().into(), network.mbits));
-            }
-        }
-        (ports, bandwidth)
-    }
-}
 
 /// What allocations hold on one node's networks, and its reserved cores. The node's own
 /// reserved host ports live in the node table.
@@ -82,9 +39,9 @@ pub(crate) struct NodeNet {
 impl NodeNet {
     /// Counts an allocation's ports, bandwidth and cores; `reserved` is `None` for a node whose
     /// reserved port list does not parse.
-    pub(crate) fn add_slot(&mut self, reserved: Option<&[u16]>, slot: &Slot) {
+    pub(crate) fn add(&mut self, reserved: Option<&[u16]>, usage: &AllocUsage) {
         let reserved = reserved.unwrap_or_default();
-        for p in slot.ports.iter() {
+        for p in usage.ports.iter() {
             let Ok(port) = u16::try_from(p.port) else {
                 self.collision = true;
                 continue;
@@ -104,13 +61,13 @@ impl NodeNet {
             let at = ports.partition_point(|&q| q < port);
             ports.insert(at, port);
         }
-        for (device, mbits) in slot.bandwidth.iter() {
+        for (device, mbits) in usage.bandwidth.iter() {
             match self.bandwidth.iter_mut().find(|(d, _)| d == device) {
                 Some((_, used)) => *used += mbits,
                 None => self.bandwidth.push((device.clone(), *mbits)),
             }
         }
-        for &core in slot.cores.iter() {
+        for &core in usage.cores.iter() {
             match self.cores.binary_search(&core) {
                 Ok(_) => self.cores_overlap = true,
                 Err(at) => self.cores.insert(at, core),

@@ -9,6 +9,7 @@ use drover_model::{
     AllocatedResources, AllocatedSharedResources, AllocatedTaskResources, NetworkResource, Node,
     Resources, Spread, TaskGroup,
 };
+use drover_state::usage::{NodeUsage, Phase, PhaseSum};
 
 use super::checks::Ctx;
 use super::constraint::{CompiledConstraint, Target, escapes_class};
@@ -16,8 +17,7 @@ use super::metrics::reason;
 use super::net::PortOffer;
 use super::property::SpreadPlan;
 use super::rng::Rng;
-use super::table::NodeUsage;
-use super::view::{ClusterView, Phase, PhaseSum};
+use super::view::ClusterView;
 
 /// The highest bin-packing fit score, used to scale it to [0, 1].
 const MAX_FIT_SCORE: f64 = 18.0;
@@ -131,7 +131,7 @@ pub(crate) fn binpack(
     rng: &mut Rng,
 ) -> Result<(f64, Option<Box<Offer>>), Exhausted> {
     let i = index as usize;
-    let net = &view.net[i];
+    let net = view.net(i);
     if view.table.reserved_ports[i].is_none() {
         return Err(Some(reason::INVALID_NODE));
     }
@@ -158,7 +158,7 @@ pub(crate) fn binpack(
         return Err(Some(reason::CORES));
     }
     let cap = view.table.capacity[i];
-    let used = view.used[i];
+    let used = view.used(i);
     let util = NodeUsage {
         cpu: used.cpu + cpu,
         memory_mb: used.memory_mb + memory_mb,
@@ -228,7 +228,7 @@ fn offer_ports_and_cores(
     let i = index as usize;
     let node = view.node(i);
     let reserved = view.table.reserved_ports[i].as_deref().unwrap_or_default();
-    let mut ports = PortOffer::new(node, reserved, &view.net[i]);
+    let mut ports = PortOffer::new(node, reserved, view.net(i));
     let mut network_error = |error: String| Some(ctx.reasons.intern(&format!("network: {error}")));
     if let Some(network) = &ask.network {
         let resolved = resolve_port_host_networks(network, node, region).ok_or(None)?;
@@ -238,7 +238,7 @@ fn offer_ports_and_cores(
         offer.group_network = Some(ports.group_network(&resolved, &assigned));
         offer.ports = assigned;
     }
-    let mut taken_cores: Vec<u16> = view.net[i].cores.clone();
+    let mut taken_cores: Vec<u16> = view.net(i).cores.clone();
     let usable = usable_cores(node);
     let mhz_per_core = mhz_per_core(node, usable.len());
     for task in &ask.tasks {

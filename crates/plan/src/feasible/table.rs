@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use drover_model::Node;
+use drover_state::usage::NodeUsage;
 
 use super::class::computed_class;
 use super::hash::FoldHashMap;
@@ -55,28 +56,6 @@ fn unpack(packed: u32) -> NodeValue {
         NodeValue::Shared(packed)
     } else {
         NodeValue::Own(packed & !OWN)
-    }
-}
-
-/// CPU (MHz), memory (MB) and disk (MB).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct NodeUsage {
-    pub cpu: i64,
-    pub memory_mb: i64,
-    pub disk_mb: i64,
-}
-
-impl NodeUsage {
-    pub(crate) fn add(&mut self, other: NodeUsage) {
-        self.cpu += other.cpu;
-        self.memory_mb += other.memory_mb;
-        self.disk_mb += other.disk_mb;
-    }
-
-    pub(crate) fn sub(&mut self, other: NodeUsage) {
-        self.cpu -= other.cpu;
-        self.memory_mb -= other.memory_mb;
-        self.disk_mb -= other.disk_mb;
     }
 }
 

@@ -1,42 +1,38 @@
 //! `ClusterView`: the allocations one evaluation sees on the nodes of a [`NodeTable`], and what
 //! they use.
 //!
-//! Built once per evaluation, then kept current by the scheduler as its plan grows
-//! ([`ClusterView::add_alloc`] for placements and in-place updates, [`ClusterView::remove_alloc`]
-//! for stops), so no node is overcommitted within one plan. Usage lives in flat per-node arrays;
-//! each node lists its allocations with their job and group ids, so anti-affinity and
-//! `distinct_hosts` never look at an allocation's strings.
+//! An evaluation's view starts from the store's node usage (what every non-terminal allocation
+//! holds, kept per node at commit) and counts its own job's allocations one by one: those are
+//! the ones anti-affinity, `distinct_hosts`, `distinct_property` and spread count, and the ones
+//! its plan stops or updates. A node's usage is read from the store when the view first needs
+//! it, so building a view costs the job's allocations, not the cluster's. The scheduler keeps
+//! the view current as its plan grows ([`ClusterView::add_alloc`] for placements and in-place
+//! updates, [`ClusterView::remove_alloc`] for stops), so no node is overcommitted within one
+//! plan. Each node lists its counted allocations with their job and group ids, so the job rules
+//! never look at an allocation's strings.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use drover_model::{AllocatedResources, Allocation, Node};
+use drover_model::{Allocation, Node};
+use drover_state::Snapshot;
+use drover_state::usage::{AllocUsage, NodeUsage};
 
-use super::hash::FoldHashMap;
-use super::net::{NodeNet, PortUse};
-use super::table::{NodeTable, NodeUsage};
+use super::hash::{FoldHashMap, FoldHashSet};
+use super::net::NodeNet;
+use super::table::NodeTable;
 
 /// An allocation counted on a node.
 #[derive(Debug, Clone)]
-pub(crate) struct Slot {
+struct Slot {
     node: u32,
     job: u32,
     /// Where the allocation is in its job's list, so that removing it takes no search.
     job_position: u32,
     /// Not server-terminal: counts for `distinct_property` and spread.
     live: bool,
-    usage: NodeUsage,
-    pub(crate) cores: Box<[u16]>,
-    pub(crate) ports: Box<[PortUse]>,
-    pub(crate) bandwidth: Box<[(Box<str>, i64)]>,
-}
-
-impl Slot {
-    /// Whether the allocation holds ports, bandwidth or cores: only then does it change its
-    /// node's [`NodeNet`].
-    fn holds_network(&self) -> bool {
-        !self.ports.is_empty() || !self.bandwidth.is_empty() || !self.cores.is_empty()
-    }
+    usage: AllocUsage,
 }
 
 /// A node's reference to one of its allocations, with the ids the hot paths compare.
@@ -56,12 +52,25 @@ pub(crate) struct JobAlloc {
     pub(crate) live: bool,
 }
 
+/// The store's node usage a view starts from.
+#[derive(Debug, Clone)]
+struct StoreUsage {
+    snapshot: Snapshot,
+    /// What the store counts on each node, read when first needed.
+    used: Vec<OnceCell<NodeUsage>>,
+    /// The allocations the store counts that the view counts itself (its job's).
+    own: FoldHashSet<Box<str>>,
+}
+
 /// See the module documentation.
 #[derive(Debug, Clone)]
 pub struct ClusterView {
     pub(crate) table: Arc<NodeTable>,
-    pub(crate) used: Vec<NodeUsage>,
-    pub(crate) net: Vec<NodeNet>,
+    store: Option<StoreUsage>,
+    /// What the view's own counting changed on each node, on top of the store's usage.
+    counted: Vec<NodeUsage>,
+    /// Each node's ports, bandwidth and cores, built when first needed.
+    net: Vec<OnceCell<NodeNet>>,
     pub(crate) node_allocs: Vec<Vec<NodeAlloc>>,
     slots: Vec<Option<Slot>>,
     free_slots: Vec<u32>,
@@ -84,17 +93,56 @@ impl ClusterView {
         Self::with_table(Arc::new(NodeTable::new(nodes)), allocs)
     }
 
-    /// Counts `allocs` on the nodes of `table`. Allocations on unknown nodes and client-terminal
-    /// allocations are skipped.
+    /// Counts `allocs` on the nodes of `table`, and nothing else. Allocations on unknown nodes
+    /// and client-terminal allocations are skipped.
     pub fn with_table<'a>(
         table: Arc<NodeTable>,
         allocs: impl IntoIterator<Item = &'a Allocation>,
     ) -> Self {
+        let mut view = Self::empty(table, None);
+        for alloc in allocs {
+            view.add_alloc(alloc);
+        }
+        view
+    }
+
+    /// The view of an evaluation of the job `(namespace, job_id)` on `snapshot`: the store's
+    /// node usage, with the job's non-terminal allocations (of any version, and of an earlier
+    /// job under the same ID) counted one by one.
+    pub fn for_job(
+        table: Arc<NodeTable>,
+        snapshot: &Snapshot,
+        namespace: &str,
+        job_id: &str,
+    ) -> Self {
+        if !snapshot.has_node_usage() {
+            return Self::empty(table, None);
+        }
+        let own: Vec<Arc<Allocation>> = snapshot
+            .allocs_by_job(namespace, job_id, true)
+            .into_iter()
+            .filter(|a| !a.terminal())
+            .collect();
+        let store = StoreUsage {
+            snapshot: snapshot.clone(),
+            used: vec![OnceCell::new(); table.len()],
+            own: own.iter().map(|a| a.id.as_str().into()).collect(),
+        };
+        let mut view = Self::empty(table, Some(store));
+        for alloc in &own {
+            // Listed, not added: the store's usage holds it already (removing it subtracts it).
+            view.count_alloc(alloc);
+        }
+        view
+    }
+
+    fn empty(table: Arc<NodeTable>, store: Option<StoreUsage>) -> Self {
         let n = table.len();
-        let mut view = Self {
+        Self {
             table,
-            used: vec![NodeUsage::default(); n],
-            net: vec![NodeNet::default(); n],
+            store,
+            counted: vec![NodeUsage::default(); n],
+            net: vec![OnceCell::new(); n],
             node_allocs: vec![Vec::new(); n],
             slots: Vec::new(),
             free_slots: Vec::new(),
@@ -105,11 +153,7 @@ impl ClusterView {
             last_job: 0,
             group_count: 0,
             job_allocs: Vec::new(),
-        };
-        for alloc in allocs {
-            view.add_alloc(alloc);
         }
-        view
     }
 
     pub fn table(&self) -> &Arc<NodeTable> {
@@ -144,7 +188,39 @@ impl ClusterView {
 
     /// What the counted allocations use on the node.
     pub fn used(&self, node: usize) -> NodeUsage {
-        self.used[node]
+        let mut used = self.counted[node];
+        if let Some(store) = &self.store {
+            used.add(*store.used[node].get_or_init(|| {
+                let node_id = &self.table.nodes()[node].id;
+                store
+                    .snapshot
+                    .node_usage(node_id)
+                    .map_or_else(NodeUsage::default, |u| u.total)
+            }));
+        }
+        used
+    }
+
+    /// The ports, bandwidth and cores the counted allocations hold on the node.
+    pub(crate) fn net(&self, node: usize) -> &NodeNet {
+        self.net[node].get_or_init(|| {
+            let reserved = self.table.reserved_ports[node].as_deref();
+            let mut net = NodeNet::default();
+            if let Some(store) = &self.store
+                && let Some(usage) = store.snapshot.node_usage(&self.table.nodes()[node].id)
+            {
+                for (_, usage) in usage.network().filter(|(id, _)| !store.own.contains(*id)) {
+                    net.add(reserved, usage);
+                }
+            }
+            let slots = self.node_allocs[node]
+                .iter()
+                .filter_map(|a| self.slots[a.slot as usize].as_ref());
+            for slot in slots.filter(|s| s.usage.holds_network()) {
+                net.add(reserved, &slot.usage);
+            }
+            net
+        })
     }
 
     pub fn contains_alloc(&self, alloc_id: &str) -> bool {
@@ -156,27 +232,34 @@ impl ClusterView {
     /// false (and counts nothing) when the node is unknown or the client has stopped it.
     pub fn add_alloc(&mut self, alloc: &Allocation) -> bool {
         self.remove_alloc(&alloc.id);
-        let Some(node) = self.table.node_position(&alloc.node_id) else {
+        let Some(Some(slot)) = self.count_alloc(alloc).map(|i| &self.slots[i as usize]) else {
             return false;
         };
+        let n = slot.node as usize;
+        self.counted[n].add(slot.usage.resources);
+        if slot.usage.holds_network()
+            && let Some(net) = self.net[n].get_mut()
+        {
+            net.add(self.table.reserved_ports[n].as_deref(), &slot.usage);
+        }
+        true
+    }
+
+    /// Lists an allocation on its node and in its job (not its usage); the slot it takes.
+    fn count_alloc(&mut self, alloc: &Allocation) -> Option<u32> {
+        let node = self.table.node_position(&alloc.node_id)?;
         if alloc.client_terminal() {
-            return false;
+            return None;
         }
         let job = self.intern_job(&alloc.namespace, &alloc.job_id);
         let group = self.intern_group(job, &alloc.task_group);
-        let resources = alloc.allocated_resources.as_ref();
-        let (usage, cores) = resources.map(comparable).unwrap_or_default();
-        let (ports, bandwidth) = resources.map(PortUse::of_alloc).unwrap_or_default();
         let job_allocs = &mut self.job_allocs[job as usize];
         let slot = Slot {
             node,
             job,
             job_position: job_allocs.len() as u32,
             live: !alloc.server_terminal(),
-            usage,
-            cores: cores.into(),
-            ports: ports.into(),
-            bandwidth: bandwidth.into(),
+            usage: AllocUsage::of(alloc),
         };
         let index = match self.free_slots.pop() {
             Some(index) => index,
@@ -191,19 +274,14 @@ impl ClusterView {
             group,
             live: slot.live,
         });
-        let n = node as usize;
-        self.used[n].add(usage);
-        if slot.holds_network() {
-            self.net[n].add_slot(self.table.reserved_ports[n].as_deref(), &slot);
-        }
         self.alloc_slot.insert(alloc.id.as_str().into(), index);
-        self.node_allocs[n].push(NodeAlloc {
+        self.node_allocs[node as usize].push(NodeAlloc {
             slot: index,
             job,
             group,
         });
         self.slots[index as usize] = Some(slot);
-        true
+        Some(index)
     }
 
     /// Stops counting an allocation (a stop or eviction in the plan, or the old version of an
@@ -217,7 +295,7 @@ impl ClusterView {
         };
         self.free_slots.push(index);
         let n = slot.node as usize;
-        self.used[n].sub(slot.usage);
+        self.counted[n].sub(slot.usage.resources);
         let on_node = &mut self.node_allocs[n];
         if let Some(at) = on_node.iter().position(|a| a.slot == index) {
             on_node.remove(at);
@@ -231,15 +309,9 @@ impl ClusterView {
         {
             moved.job_position = slot.job_position;
         }
-        if slot.holds_network() {
-            let reserved = self.table.reserved_ports[n].as_deref();
-            let mut net = NodeNet::default();
-            for a in &self.node_allocs[n] {
-                if let Some(other) = &self.slots[a.slot as usize] {
-                    net.add_slot(reserved, other);
-                }
-            }
-            self.net[n] = net;
+        if slot.usage.holds_network() {
+            // Rebuilt when next needed.
+            self.net[n] = OnceCell::new();
         }
         true
     }
@@ -290,92 +362,4 @@ impl ClusterView {
         self.job_groups[job as usize].push((group.into(), key));
         key
     }
-}
-
-/// When a task runs relative to the main tasks, for summing resources.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Phase {
-    Main,
-    Prestart,
-    PrestartSidecar,
-    Poststop,
-}
-
-impl Phase {
-    pub(crate) fn of(lifecycle: Option<&drover_model::TaskLifecycle>) -> Self {
-        match lifecycle.map(|l| (l.hook.as_str(), l.sidecar)) {
-            Some(("prestart", true)) => Self::PrestartSidecar,
-            Some(("prestart", false)) => Self::Prestart,
-            Some(("poststop", _)) => Self::Poststop,
-            _ => Self::Main,
-        }
-    }
-}
-
-/// Sums the CPU and memory of tasks the way Nomad compares allocations: tasks that never run at
-/// the same time (prestart, main, poststop) take the largest of their phases; reserved-core tasks
-/// always count their CPU in full.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct PhaseSum {
-    pinned_cpu: i64,
-    main: (i64, i64),
-    prestart: (i64, i64),
-    poststop: (i64, i64),
-}
-
-impl PhaseSum {
-    pub(crate) fn add(&mut self, phase: Phase, cpu: i64, memory_mb: i64, pinned: bool) {
-        let fungible_cpu = if pinned {
-            self.pinned_cpu += cpu;
-            0
-        } else {
-            cpu
-        };
-        let add = |sum: &mut (i64, i64)| {
-            sum.0 += fungible_cpu;
-            sum.1 += memory_mb;
-        };
-        match phase {
-            Phase::Main => add(&mut self.main),
-            Phase::Prestart => add(&mut self.prestart),
-            Phase::PrestartSidecar => {
-                add(&mut self.prestart);
-                add(&mut self.main);
-            }
-            Phase::Poststop => add(&mut self.poststop),
-        }
-    }
-
-    /// CPU and memory.
-    pub(crate) fn total(&self) -> (i64, i64) {
-        let cpu = self.main.0.max(self.prestart.0).max(self.poststop.0);
-        let memory = self.main.1.max(self.prestart.1).max(self.poststop.1);
-        (self.pinned_cpu + cpu, memory)
-    }
-}
-
-/// The resources an allocation holds on its node, and its reserved cores.
-fn comparable(resources: &AllocatedResources) -> (NodeUsage, Vec<u16>) {
-    let mut sum = PhaseSum::default();
-    let mut cores = Vec::new();
-    for (name, task) in &resources.tasks {
-        let lifecycle = resources.task_lifecycles.get(name).and_then(Option::as_ref);
-        let pinned = !task.cpu.reserved_cores.is_empty();
-        cores.extend_from_slice(&task.cpu.reserved_cores);
-        sum.add(
-            Phase::of(lifecycle),
-            task.cpu.cpu_shares,
-            task.memory.memory_mb,
-            pinned,
-        );
-    }
-    cores.sort_unstable();
-    cores.dedup();
-    let (cpu, memory_mb) = sum.total();
-    let usage = NodeUsage {
-        cpu,
-        memory_mb,
-        disk_mb: resources.shared.disk_mb,
-    };
-    (usage, cores)
 }

@@ -87,7 +87,12 @@ impl<'a, 'c> Scheduling<'a, 'c> {
         Start {
             plan: Plan::for_eval(eval, job.clone(), index),
             job,
-            view: cluster_view(&self.snapshot, &self.ctx.config.node_tables),
+            view: cluster_view(
+                &self.snapshot,
+                &self.ctx.config.node_tables,
+                &eval.namespace,
+                &eval.job_id,
+            ),
             seed: self.ctx.seed ^ index,
         }
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL};
 use drover_model::{Allocation, Job, Node};
-use drover_state::{NamespaceSelector, PageRequest, Snapshot};
+use drover_state::Snapshot;
 
 use super::Plan;
 use super::allocation::copy_of;
@@ -42,16 +42,16 @@ fn same_nodes(table: &NodeTable, snapshot: &Snapshot) -> bool {
     same && indexed.next().is_none()
 }
 
-/// Every node, with the allocations that are not terminal (Nomad's proposed allocations start
-/// from those).
-pub(super) fn cluster_view(snapshot: &Snapshot, tables: &NodeTableCache) -> ClusterView {
-    let live = snapshot.list_allocs(
-        &NamespaceSelector::All,
-        &PageRequest::default(),
-        &|a: &Allocation| !a.terminal(),
-    );
-    let allocs = live.items.into_iter().map(|a| &**a);
-    ClusterView::with_table(tables.table(snapshot), allocs)
+/// Every node, with what the allocations that are not terminal hold (Nomad's proposed
+/// allocations start from those): the store's node usage plus the evaluated job's own
+/// allocations.
+pub(super) fn cluster_view(
+    snapshot: &Snapshot,
+    tables: &NodeTableCache,
+    namespace: &str,
+    job_id: &str,
+) -> ClusterView {
+    ClusterView::for_job(tables.table(snapshot), snapshot, namespace, job_id)
 }
 
 /// How an allocation is stopped: Nomad's description, the client status to record (`lost`)
