@@ -82,11 +82,16 @@ pub struct Evaluation {
     pub status_description: String,
     /// How long to wait before scheduling, set on follow-up evaluations.
     pub wait: Nanos,
-    /// When the evaluation may be scheduled, in unix nanoseconds; 0 means now.
+    /// When the evaluation may be scheduled, in unix nanoseconds; 0 means now. A `time.Time`
+    /// in JSON, as in Nomad.
+    #[serde(with = "crate::time::unix_nanos")]
     pub wait_until: i64,
     pub next_eval: String,
     pub previous_eval: String,
     pub blocked_eval: String,
+    /// The evaluations linked to this one through next, previous and blocked evaluations,
+    /// transitively; filled in only for a read that asks for them, never stored.
+    pub related_evals: Option<Vec<EvaluationStub>>,
     /// Placements that failed, by task group; `null` when nothing failed.
     #[serde(rename = "FailedTGAllocs")]
     pub failed_tg_allocs: Option<BTreeMap<String, AllocMetric>>,
@@ -108,8 +113,69 @@ pub struct Evaluation {
     pub modify_time: i64,
 }
 
+/// An evaluation in brief, as Nomad lists related evaluations.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct EvaluationStub {
+    #[serde(rename = "ID")]
+    pub id: String,
+    pub namespace: String,
+    pub priority: i32,
+    #[serde(rename = "Type")]
+    pub eval_type: String,
+    pub triggered_by: String,
+    #[serde(rename = "JobID")]
+    pub job_id: String,
+    #[serde(rename = "NodeID")]
+    pub node_id: String,
+    #[serde(rename = "DeploymentID")]
+    pub deployment_id: String,
+    pub status: EvalStatus,
+    pub status_description: String,
+    #[serde(with = "crate::time::unix_nanos")]
+    pub wait_until: i64,
+    pub next_eval: String,
+    pub previous_eval: String,
+    pub blocked_eval: String,
+    pub create_index: u64,
+    pub modify_index: u64,
+    pub create_time: i64,
+    pub modify_time: i64,
+}
+
 impl Evaluation {
     pub fn is_terminal(&self) -> bool {
         self.status.is_terminal()
+    }
+
+    /// The evaluations this one names as next, previous and blocked.
+    pub fn related_ids(&self) -> impl Iterator<Item = &str> {
+        [&self.next_eval, &self.previous_eval, &self.blocked_eval]
+            .into_iter()
+            .map(String::as_str)
+            .filter(|id| !id.is_empty())
+    }
+
+    pub fn stub(&self) -> EvaluationStub {
+        EvaluationStub {
+            id: self.id.clone(),
+            namespace: self.namespace.clone(),
+            priority: self.priority,
+            eval_type: self.eval_type.clone(),
+            triggered_by: self.triggered_by.clone(),
+            job_id: self.job_id.clone(),
+            node_id: self.node_id.clone(),
+            deployment_id: self.deployment_id.clone(),
+            status: self.status,
+            status_description: self.status_description.clone(),
+            wait_until: self.wait_until,
+            next_eval: self.next_eval.clone(),
+            previous_eval: self.previous_eval.clone(),
+            blocked_eval: self.blocked_eval.clone(),
+            create_index: self.create_index,
+            modify_index: self.modify_index,
+            create_time: self.create_time,
+            modify_time: self.modify_time,
+        }
     }
 }

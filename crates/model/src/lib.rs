@@ -42,6 +42,7 @@ mod spec;
 pub mod submission;
 pub mod summary;
 pub mod task;
+pub mod time;
 mod validate;
 mod warnings;
 
@@ -55,7 +56,7 @@ pub use allocation::{
 pub use constraint::{Affinity, Constraint, Spread, SpreadTarget};
 pub use decode::{DecodeError, decode, decode_job, decode_value};
 pub use deployment::{Deployment, DeploymentState};
-pub use evaluation::{EvalStatus, Evaluation, trigger};
+pub use evaluation::{EvalStatus, Evaluation, EvaluationStub, trigger};
 pub use group::{
     Consul, DisconnectStrategy, EphemeralDisk, MigrateStrategy, ReschedulePolicy, RestartPolicy,
     ScalingPolicy, TaskGroup, VolumeRequest,
