@@ -25,4 +25,5 @@ echo "-- running the Go client's job tests through nomadpy"
 cd "$here"
 env -u NOMAD_ADDR -u NOMAD_NAMESPACE -u NOMAD_REGION -u NOMAD_TOKEN \
     DROVER_BIN="$target/debug/drover" \
-    "$work/venv/bin/python" -m pytest --rootdir . -p no:cacheprovider -rfEx test_jobs_api.py test_job_queries.py test_job_endpoints.py
+    "$work/venv/bin/python" -m pytest --rootdir . -p no:cacheprovider -rfEx test_jobs_api.py test_job_queries.py test_job_endpoints.py \
+    test_evals_and_deployments_api.py
