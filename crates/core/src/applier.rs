@@ -12,9 +12,10 @@ use std::sync::Arc;
 
 use drover_model::allocation::client_status;
 use drover_model::node::{node_eligibility, node_status};
-use drover_model::{AllocatedResources, Allocation, Evaluation, NetworkResource, Node, trigger};
-use drover_plan::feasible::ClusterView;
+use drover_model::{Allocation, Evaluation, Node, trigger};
+use drover_plan::feasible::{NodeUsage, node_capacity};
 use drover_plan::scheduler::{Plan, PlanResult};
+use drover_state::usage::AllocUsage;
 use drover_state::{Command, PlanResults, Snapshot, Table};
 
 use crate::engine::Engine;
@@ -147,12 +148,14 @@ fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
         node_status::DOWN => return placements.iter().all(marks_lost),
         _ => return false,
     }
-    let existing = snapshot.allocs_by_node_terminal(node_id, false);
+    // The allocations the store counts on the node (not terminal), by ID.
+    let stored = |id: &str| {
+        snapshot
+            .alloc(id)
+            .filter(|a| a.node_id == node_id && !a.terminal())
+    };
     // In-place updates of allocations already there need no room and no eligibility.
-    if placements
-        .iter()
-        .all(|p| existing.iter().any(|e| e.id == p.id))
-    {
+    if placements.iter().all(|p| stored(&p.id).is_some()) {
         return true;
     }
     if node.scheduling_eligibility == node_eligibility::INELIGIBLE {
@@ -165,20 +168,32 @@ fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
         .chain(placements)
         .map(|a| a.id.as_str())
         .collect();
-    let proposed: Vec<&Allocation> = existing
+    let usage = snapshot.node_usage(node_id);
+    let mut used = usage.map_or_else(NodeUsage::default, |u| u.total);
+    for alloc in leaving.iter().filter_map(|id| stored(id)) {
+        used.sub(AllocUsage::of(&alloc).resources);
+    }
+    let placed: Vec<AllocUsage> = placements
         .iter()
-        .map(|a| &**a)
-        .filter(|a| !leaving.contains(a.id.as_str()))
-        .chain(placements)
+        .filter(|a| !a.client_terminal())
+        .map(AllocUsage::of)
         .collect();
-    allocs_fit(&node, &proposed)
+    for p in &placed {
+        used.add(p.resources);
+    }
+    let staying = usage
+        .into_iter()
+        .flat_map(|u| u.network())
+        .filter(|(id, _)| !leaving.contains(id))
+        .map(|(_, usage)| usage);
+    fits(&node, used, staying.chain(&placed))
 }
 
 /// Nomad's `AllocsFit`: CPU, memory and disk as the scheduler counts them (with task
 /// lifecycles), no host port held twice or reserved by the node, no core reserved twice.
-fn allocs_fit(node: &Arc<Node>, allocs: &[&Allocation]) -> bool {
-    let view = ClusterView::new(std::slice::from_ref(node), allocs.iter().copied());
-    let (capacity, used) = (view.capacity(0), view.used(0));
+/// `used` sums the node's allocations; `network` lists those that hold ports or cores.
+fn fits<'a>(node: &Node, used: NodeUsage, network: impl Iterator<Item = &'a AllocUsage>) -> bool {
+    let capacity = node_capacity(node);
     if used.cpu > capacity.cpu
         || used.memory_mb > capacity.memory_mb
         || used.disk_mb > capacity.disk_mb
@@ -194,51 +209,18 @@ fn allocs_fit(node: &Arc<Node>, allocs: &[&Allocation]) -> bool {
     };
     let mut ports = BTreeSet::new();
     let mut cores = BTreeSet::new();
-    for resources in allocs
-        .iter()
-        .filter(|a| !a.client_terminal())
-        .filter_map(|a| a.allocated_resources.as_ref())
-    {
-        for (ip, port, ignore_collision) in held_ports(resources) {
-            let taken = reserved.contains(&port) || !ports.insert((ip, port));
-            if taken && !ignore_collision {
+    for usage in network {
+        for p in &usage.ports {
+            let taken = reserved.contains(&p.port) || !ports.insert((&*p.ip, p.port));
+            if taken && !p.ignore_collision {
                 return false;
             }
         }
-        for task in resources.tasks.values() {
-            if !task.cpu.reserved_cores.iter().all(|c| cores.insert(*c)) {
-                return false;
-            }
+        if !usage.cores.iter().all(|c| cores.insert(*c)) {
+            return false;
         }
     }
     true
-}
-
-/// The host ports an allocation holds: its port mappings, or (older allocations) the ports of
-/// its group networks; and those of its task networks.
-fn held_ports(resources: &AllocatedResources) -> Vec<(&str, i64, bool)> {
-    fn network_ports(n: &NetworkResource) -> impl Iterator<Item = (&str, i64, bool)> {
-        n.ports().map(move |p| (n.ip.as_str(), p.value, false))
-    }
-    let mut held: Vec<(&str, i64, bool)> = if resources.shared.ports.is_empty() {
-        resources
-            .shared
-            .networks
-            .iter()
-            .flat_map(network_ports)
-            .collect()
-    } else {
-        resources
-            .shared
-            .ports
-            .iter()
-            .map(|p| (p.host_ip.as_str(), p.value, p.ignore_collision))
-            .collect()
-    };
-    for task in resources.tasks.values() {
-        held.extend(task.networks.iter().flat_map(network_ports));
-    }
-    held
 }
 
 /// A port list such as `22,80,8000-8010`; `None` when it does not parse.

@@ -79,5 +79,5 @@ pub use drover_state::usage::NodeUsage;
 pub use rank::SchedulerAlgorithm;
 pub use rng::shuffle_seed;
 pub use stack::{GenericStack, RankedNode, SelectOptions, StackConfig, SystemStack};
-pub use table::NodeTable;
+pub use table::{NodeTable, node_capacity};
 pub use view::ClusterView;

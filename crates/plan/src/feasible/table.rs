@@ -162,7 +162,7 @@ impl NodeTable {
                 node_classes.intern(&node.node_class)
             });
             table.schedulable.push(node.is_schedulable());
-            table.capacity.push(capacity(node));
+            table.capacity.push(node_capacity(node));
             let spec = node
                 .reserved_resources
                 .as_ref()
@@ -289,7 +289,8 @@ impl NodeTable {
     }
 }
 
-fn capacity(node: &Node) -> NodeUsage {
+/// What a node offers for allocations: its resources less its own reservation.
+pub fn node_capacity(node: &Node) -> NodeUsage {
     let mut cap = node
         .node_resources
         .as_ref()
