@@ -150,6 +150,32 @@ pub(crate) struct Q3<'a>(pub &'a str, pub &'a str, pub &'a str);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct QCreate<'a>(pub u64, pub &'a str);
 
+/// A bound of a job listing in the jobs map: a key, or the place just past every job of a
+/// namespace whose ID starts with a prefix. With both ends bounded, an imbl range stops by
+/// comparing leaf positions, so a listing compares no key after its two seeks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum JobBound<'a> {
+    At(&'a str, &'a str),
+    PastPrefix(&'a str, &'a str),
+}
+
+impl JobBound<'_> {
+    fn cmp_key(&self, key: &NsKey) -> Ordering {
+        match *self {
+            JobBound::At(ns, job) => Q2(ns, job).cmp_key(key),
+            // Keys under the prefix are contiguous: the bound is past them, and placed as the
+            // prefix itself against the others.
+            JobBound::PastPrefix(ns, prefix) => cmp_str(ns, &key.0).then_with(|| {
+                if key.1.starts_with(prefix) {
+                    Ordering::Greater
+                } else {
+                    cmp_str(prefix, &key.1)
+                }
+            }),
+        }
+    }
+}
+
 /// `str` order, read from the key's bytes.
 fn cmp_str(query: &str, key: &Id) -> Ordering {
     query.as_bytes().cmp(key.as_bytes())
@@ -191,6 +217,7 @@ macro_rules! borrowed_key {
 }
 
 borrowed_key!(Q2, Key2);
+borrowed_key!(JobBound, NsKey);
 borrowed_key!(Q3, Key3);
 borrowed_key!(QCreate, CreateKey);
 

@@ -13,7 +13,7 @@ use drover_model::{
 use imbl::{OrdMap, OrdSet};
 
 use crate::command::Command;
-use crate::keys::{CreateKey, Id, Q2, QCreate};
+use crate::keys::{CreateKey, Id, JobBound, Q2, QCreate};
 use crate::paginate::{
     Listed, NamespaceSelector, Page, PageRequest, compare_create_token, compare_ns_token, page,
     split_create_token, split_ns_token,
@@ -158,7 +158,6 @@ impl Snapshot {
         reverse: bool,
     ) -> Box<dyn Iterator<Item = &'s Arc<Job>> + 'a> {
         let jobs = &self.tables.jobs;
-        let matches = move |k: &(Id, Id)| k.1.starts_with(prefix);
         match namespaces {
             NamespaceSelector::All => {
                 let rows: Box<dyn Iterator<Item = _>> = match (start, reverse) {
@@ -167,33 +166,32 @@ impl Snapshot {
                     (Some((ns, id)), false) => Box::new(jobs.range(Q2(ns, id)..)),
                     (Some((ns, id)), true) => Box::new(jobs.range(..=Q2(ns, id)).rev()),
                 };
+                if prefix.is_empty() {
+                    return Box::new(rows.map(|(_, row)| &row.job));
+                }
                 Box::new(
-                    rows.filter(move |(k, _)| matches(k))
+                    rows.filter(move |(k, _)| k.1.starts_with(prefix))
                         .map(|(_, row)| &row.job),
                 )
             }
             NamespaceSelector::Only(set) => {
-                let names: Box<dyn Iterator<Item = &String>> = if reverse {
-                    Box::new(set.iter().rev())
-                } else {
-                    Box::new(set.iter())
-                };
-                Box::new(names.flat_map(move |ns| {
+                // Each namespace's jobs under the prefix are one range of the map.
+                let range = move |ns: &'a String| {
                     let from = match start {
                         Some((tns, tid)) if tns == ns && !reverse && tid > prefix => tid,
                         _ => prefix,
                     };
-                    let rows = jobs
-                        .range(Q2(ns, from)..)
-                        .take_while(move |(k, _)| k.0 == *ns.as_str() && matches(k))
-                        .map(|(_, row)| &row.job);
-                    let rows: Box<dyn Iterator<Item = _>> = if reverse {
-                        Box::new(rows.collect::<Vec<_>>().into_iter().rev())
-                    } else {
-                        Box::new(rows)
-                    };
-                    rows
-                }))
+                    let bounds = (
+                        Bound::Included(JobBound::At(ns, from)),
+                        Bound::Excluded(JobBound::PastPrefix(ns, prefix)),
+                    );
+                    jobs.range(bounds).map(|(_, row)| &row.job)
+                };
+                if reverse {
+                    Box::new(set.iter().rev().flat_map(move |ns| range(ns).rev()))
+                } else {
+                    Box::new(set.iter().flat_map(range))
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 
 mod encoding;
 mod golden;
+mod listing;
 mod model;
 mod semantics;
 mod support;
