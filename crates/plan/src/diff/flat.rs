@@ -1,102 +1,26 @@
-//! Flattened values, Nomad's `flatmap.Flatten` without reflection: each model struct lists its
-//! primitive fields itself ([`Primitives`]), under Nomad's names and printed as Go's `%v` prints
-//! them (bools "true"/"false", integers in decimal, durations as nanoseconds).
+//! Field diffs, Nomad's `flatmap.Flatten` and `fieldDiffs` without reflection: each model struct
+//! lists its primitive fields itself ([`Primitives`]), under Nomad's names and printed as Go's
+//! `%v` prints them (bools "true"/"false", integers in decimal, durations as nanoseconds).
+//!
+//! A listing walks the old and the new version of a block in lockstep ([`Fields`]): each field
+//! is read from both sides, compared as a typed value and printed only when it reaches the
+//! output; string maps are merged entry by entry. Neither side is flattened into paths first,
+//! so a large diff allocates little besides its result. Shapes known only at run time (opaque
+//! JSON, DNS lists, ports) are flattened into path-sorted lists ([`Flat`]) and merged.
 //!
 //! Explicit listings rather than a walk over `serde_json::to_value`: JSON cannot tell a struct
 //! (skipped in primitive mode) from a string map (expanded as `Name[key]`), nor a nil pointer
-//! from an empty list, and building a JSON tree per block would cost more than the diff itself.
-//! A flattening borrows the job's strings and prints numbers and `Name[key]` paths only for the
-//! fields that reach the output, so a large diff allocates little besides its result.
+//! from an empty list.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::iter::Peekable;
 
 use serde_json::Value;
 
 use super::text::Text;
 use super::types::{DiffType, FieldDiff};
-
-/// A field path: a plain name, a map entry `Name[key]`, or a path built at run time.
-#[derive(Debug)]
-pub(crate) enum Key<'a> {
-    Name(&'static str),
-    Entry(&'static str, &'a str),
-    Path(Text),
-}
-
-impl Key<'_> {
-    fn parts(&self) -> [&str; 4] {
-        match self {
-            Key::Name(n) => [n, "", "", ""],
-            Key::Entry(n, k) => [n, "[", k, "]"],
-            Key::Path(p) => [p, "", "", ""],
-        }
-    }
-
-    /// The order of the printed paths, without printing them.
-    fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
-            // Both sides of a diff list the same names: most comparisons are of one literal.
-            (Key::Name(a), Key::Name(b)) if std::ptr::eq(*a, *b) => Ordering::Equal,
-            (Key::Name(a), Key::Name(b)) => a.cmp(b),
-            (Key::Entry(a, x), Key::Entry(b, y)) if std::ptr::eq(*a, *b) => x.cmp(y),
-            (Key::Path(a), Key::Path(b)) => a.cmp(b),
-            _ => cmp_concatenated(&self.parts(), &other.parts()),
-        }
-    }
-
-    fn into_text(self) -> Text {
-        match self {
-            Key::Name(n) => Text::from_static(n),
-            Key::Path(p) => p,
-            Key::Entry(..) => Text::concat(&self.parts()),
-        }
-    }
-}
-
-impl From<&'static str> for Key<'_> {
-    fn from(name: &'static str) -> Self {
-        Key::Name(name)
-    }
-}
-
-impl From<Text> for Key<'_> {
-    fn from(path: Text) -> Self {
-        Key::Path(path)
-    }
-}
-
-/// Compares the concatenations of two lists of parts, a chunk at a time.
-fn cmp_concatenated(a: &[&str], b: &[&str]) -> Ordering {
-    let (mut a, mut b) = (
-        a.iter().map(|s| s.as_bytes()),
-        b.iter().map(|s| s.as_bytes()),
-    );
-    let (mut x, mut y): (&[u8], &[u8]) = (&[], &[]);
-    loop {
-        while x.is_empty() {
-            match a.next() {
-                Some(part) => x = part,
-                None => break,
-            }
-        }
-        while y.is_empty() {
-            match b.next() {
-                Some(part) => y = part,
-                None => break,
-            }
-        }
-        if x.is_empty() || y.is_empty() {
-            return x.len().cmp(&y.len());
-        }
-        let n = x.len().min(y.len());
-        match x[..n].cmp(&y[..n]) {
-            Ordering::Equal => (x, y) = (&x[n..], &y[n..]),
-            unequal => return unequal,
-        }
-    }
-}
 
 /// A primitive value, printed only when it reaches the output.
 #[derive(Debug)]
@@ -184,34 +108,232 @@ impl From<bool> for Val<'_> {
     }
 }
 
-/// A flattened object: field paths and their values. The model listings put their fields in
-/// path order already (checked in debug builds); paths built at run time are sorted when diffed.
-#[derive(Debug, Default)]
-pub(crate) struct Flat<'a> {
-    entries: Vec<(Key<'a>, Val<'a>)>,
-    unordered: bool,
+/// Model structs that Nomad's primitive flattening sees: they list their primitive fields and
+/// string maps, in path order, without nested blocks, lists or pointers.
+pub(crate) trait Primitives: Sized {
+    fn primitives(fields: &mut Fields<'_, Self>);
 }
 
-impl<'a> Flat<'a> {
-    pub(crate) fn put(&mut self, name: impl Into<Key<'a>>, value: impl Into<Val<'a>>) {
-        let name = name.into();
-        self.unordered |= matches!(name, Key::Path(_));
-        self.entries.push((name, value.into()));
+/// The field diffs of two versions of a block, either of which may be absent (an absent block
+/// has no fields, so each field of the other side is compared with "").
+pub(crate) fn field_diffs<T: Primitives>(
+    old: Option<&T>,
+    new: Option<&T>,
+    contextual: bool,
+) -> Vec<FieldDiff> {
+    let mut fields = Fields::new(old, new, contextual);
+    T::primitives(&mut fields);
+    fields.into_diffs()
+}
+
+/// Field diffs being built from the two versions of one block, a listed field at a time. The
+/// listings are in path order (checked in debug builds), so the output is too.
+pub(crate) struct Fields<'a, T> {
+    old: Option<&'a T>,
+    new: Option<&'a T>,
+    /// Counting the fields a listing can give rather than diffing them.
+    sizing: bool,
+    sink: Sink,
+}
+
+impl<'a, T: Primitives> Fields<'a, T> {
+    /// Runs the listing once without comparing anything, so that the output is allocated once
+    /// at its full size when the first changed field comes.
+    pub(crate) fn new(old: Option<&'a T>, new: Option<&'a T>, contextual: bool) -> Self {
+        let mut fields = Fields {
+            old,
+            new,
+            sizing: true,
+            sink: Sink::new(contextual),
+        };
+        T::primitives(&mut fields);
+        fields.sizing = false;
+        fields
+    }
+}
+
+impl<'a, T> Fields<'a, T> {
+    pub(crate) fn into_diffs(self) -> Vec<FieldDiff> {
+        self.sink.out
     }
 
-    /// A Go pointer field that Nomad prints explicitly: "" when nil.
-    pub(crate) fn opt(&mut self, name: &'static str, value: Option<i64>) {
-        match value {
-            Some(v) => self.put(name, v),
-            None => self.put(name, ""),
+    /// A field that every version has.
+    pub(crate) fn put<V: Into<Val<'a>>>(&mut self, name: &'static str, get: impl Fn(&'a T) -> V) {
+        if self.sizing {
+            self.sink.room += 1;
+            return;
+        }
+        let (old, new) = (self.old.map(&get), self.new.map(&get));
+        self.push(name, old.map(Into::into), new.map(Into::into));
+    }
+
+    /// A field Nomad lists only when set (a Go pointer it adds by hand).
+    pub(crate) fn put_some<V: Into<Val<'a>>>(
+        &mut self,
+        name: &'static str,
+        get: impl Fn(&'a T) -> Option<V>,
+    ) {
+        if self.sizing {
+            self.sink.room += 1;
+            return;
+        }
+        let (old, new) = (self.old.and_then(&get), self.new.and_then(&get));
+        self.push(name, old.map(Into::into), new.map(Into::into));
+    }
+
+    /// A string map, one field per key as `Name[key]`, in key order.
+    pub(crate) fn map(
+        &mut self,
+        name: &'static str,
+        get: impl Fn(&'a T) -> &'a BTreeMap<String, String>,
+    ) {
+        let (old, new) = (self.old.map(&get), self.new.map(&get));
+        if self.sizing {
+            self.sink.room += old
+                .map_or(0, BTreeMap::len)
+                .max(new.map_or(0, BTreeMap::len));
+            return;
+        }
+        let sink = &mut self.sink;
+        merge(
+            old.into_iter().flatten(),
+            new.into_iter().flatten(),
+            |a, b| a.0.cmp(b.0),
+            |o, n| {
+                let Some((key, _)) = o.or(n) else { return };
+                let path = || Text::concat(&[name, "[", key, "]"]);
+                let value = |(_, v): (_, &'a String)| Val::Str(v);
+                sink.push(path, o.map(value), n.map(value));
+            },
+        );
+    }
+
+    /// Fields whose paths are known only at run time (opaque values, filtered maps), in the
+    /// order of their printed paths.
+    pub(crate) fn paths(&mut self, list: impl Fn(&'a T, &mut Flat<'a>)) {
+        if self.sizing {
+            return;
+        }
+        let flat = |block: Option<&'a T>| {
+            let mut flat = Flat::default();
+            if let Some(block) = block {
+                list(block, &mut flat);
+            }
+            flat
+        };
+        let (old, new) = (flat(self.old), flat(self.new));
+        self.sink.merge(old, new);
+    }
+
+    fn push(&mut self, name: &'static str, old: Option<Val<'a>>, new: Option<Val<'a>>) {
+        debug_assert!(
+            self.sink.out.last().is_none_or(|last| *last.name < *name),
+            "a primitive listing is out of path order at {name}"
+        );
+        self.sink.push(|| Text::from_static(name), old, new);
+    }
+}
+
+/// Where field diffs go.
+struct Sink {
+    out: Vec<FieldDiff>,
+    contextual: bool,
+    /// The room to allocate for the first diff: a block with no changed field allocates
+    /// nothing, one with changes allocates once.
+    room: usize,
+}
+
+impl Sink {
+    fn new(contextual: bool) -> Self {
+        Sink {
+            out: Vec::new(),
+            contextual,
+            room: 0,
         }
     }
 
-    /// A string map, one entry per key as `Name[key]`.
-    pub(crate) fn map(&mut self, name: &'static str, map: &'a BTreeMap<String, String>) {
-        self.entries.reserve(map.len());
-        self.entries
-            .extend(map.iter().map(|(k, v)| (Key::Entry(name, k), Val::Str(v))));
+    /// Appends the diff of one field, if any: a field missing on one side is compared with "",
+    /// one missing on both sides is not there at all. Values are printed only when output.
+    fn push(&mut self, name: impl FnOnce() -> Text, old: Option<Val<'_>>, new: Option<Val<'_>>) {
+        let same = match (&old, &new) {
+            (Some(o), Some(n)) => o.same(n),
+            (None, None) => return,
+            _ => false,
+        };
+        if same && !self.contextual {
+            return;
+        }
+        let (old, new) = (text(old), text(new));
+        // A value printed as "" counts as absent.
+        let same = same || old == new;
+        let Some(diff_type) = change(same, old.is_empty(), new.is_empty(), self.contextual) else {
+            return;
+        };
+        if self.out.capacity() == 0 {
+            self.out.reserve_exact(self.room);
+        }
+        self.out.push(FieldDiff {
+            diff_type,
+            name: name(),
+            old,
+            new,
+            annotations: Vec::new(),
+        });
+    }
+
+    /// Consumes both flattenings so that printed paths and values move into the output.
+    fn merge(&mut self, old: Flat<'_>, new: Flat<'_>) {
+        let (old, new) = (old.sorted(), new.sorted());
+        self.room = self.room.max(old.len().max(new.len()));
+        merge(
+            old.into_iter(),
+            new.into_iter(),
+            |a, b| a.0.cmp(&b.0),
+            |o, n| {
+                let (path, o, n) = match (o, n) {
+                    (Some((path, o)), n) => (path, Some(o), n.map(|(_, n)| n)),
+                    (None, Some((path, n))) => (path, None, Some(n)),
+                    (None, None) => return,
+                };
+                self.push(|| path, o, n);
+            },
+        );
+    }
+}
+
+/// Walks two sequences sorted by `cmp` in step, calling `each` with the elements of equal keys,
+/// or with the element of one side whose key the other side lacks.
+fn merge<I: Iterator>(
+    old: I,
+    new: I,
+    cmp: impl Fn(&I::Item, &I::Item) -> Ordering,
+    mut each: impl FnMut(Option<I::Item>, Option<I::Item>),
+) {
+    let (mut old, mut new): (Peekable<I>, Peekable<I>) = (old.peekable(), new.peekable());
+    loop {
+        let order = match (old.peek(), new.peek()) {
+            (Some(o), Some(n)) => cmp(o, n),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => return,
+        };
+        match order {
+            Ordering::Equal => each(old.next(), new.next()),
+            Ordering::Less => each(old.next(), None),
+            Ordering::Greater => each(None, new.next()),
+        }
+    }
+}
+
+/// A flattening built at run time: field paths and their values, sorted by path when diffed.
+#[derive(Debug, Default)]
+pub(crate) struct Flat<'a> {
+    entries: Vec<(Text, Val<'a>)>,
+}
+
+impl<'a> Flat<'a> {
+    pub(crate) fn put(&mut self, path: impl Into<Text>, value: impl Into<Val<'a>>) {
+        self.entries.push((path.into(), value.into()));
     }
 
     /// Nomad's full (non-primitive) flattening of an opaque value, as for a task's `Config`:
@@ -241,18 +363,9 @@ impl<'a> Flat<'a> {
     }
 
     /// Sorted by path; of equal paths the first is kept.
-    fn sorted(mut self) -> Vec<(Key<'a>, Val<'a>)> {
-        if self.unordered {
-            self.entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            self.entries
-                .dedup_by(|later, earlier| later.0.cmp(&earlier.0).is_eq());
-        } else {
-            debug_assert!(
-                self.entries.is_sorted_by(|a, b| a.0.cmp(&b.0).is_lt()),
-                "a primitive listing is out of path order: {:?}",
-                self.entries
-            );
-        }
+    fn sorted(mut self) -> Vec<(Text, Val<'a>)> {
+        self.entries.sort_by(|a, b| a.0.cmp(&b.0));
+        self.entries.dedup_by(|later, earlier| later.0 == earlier.0);
         self.entries
     }
 }
@@ -283,21 +396,11 @@ pub(crate) fn scalar_val(value: &Value) -> Val<'_> {
     }
 }
 
-/// Model structs that Nomad's primitive flattening sees: their primitive fields and string maps,
-/// without nested blocks, lists or pointers.
-pub(crate) trait Primitives {
-    fn primitives<'a>(&'a self, flat: &mut Flat<'a>);
-}
-
-/// The primitive flattening of an optional block; an absent block flattens to nothing.
-pub(crate) fn flat<T: Primitives>(value: Option<&T>) -> Flat<'_> {
-    let mut flat = Flat::default();
-    if let Some(v) = value {
-        // Room for a small block's fields, so that most flattenings allocate once.
-        flat.entries.reserve(16);
-        v.primitives(&mut flat);
-    }
-    flat
+/// The field diffs of two run-time flattenings, in path order.
+pub(crate) fn flat_diffs(old: Flat<'_>, new: Flat<'_>, contextual: bool) -> Vec<FieldDiff> {
+    let mut sink = Sink::new(contextual);
+    sink.merge(old, new);
+    sink.out
 }
 
 /// One field's change, or `None` when unchanged and not contextual. "" means absent, so a value
@@ -323,56 +426,6 @@ fn change(same: bool, old_empty: bool, new_empty: bool, contextual: bool) -> Opt
     } else {
         Some(DiffType::Edited)
     }
-}
-
-/// The field diffs of two flattened objects, in path order; a path on one side only is compared
-/// with "". Consumes both sides so that printed paths and values move into the output.
-pub(crate) fn field_diffs(old: Flat<'_>, new: Flat<'_>, contextual: bool) -> Vec<FieldDiff> {
-    let (old, new) = (old.sorted(), new.sorted());
-    let mut out = Vec::with_capacity(old.len().max(new.len()));
-    let (mut old, mut new) = (old.into_iter().peekable(), new.into_iter().peekable());
-    loop {
-        let order = match (old.peek(), new.peek()) {
-            (Some((ko, _)), Some((kn, _))) => ko.cmp(kn),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => break,
-        };
-        let (key, o, n) = match order {
-            Ordering::Equal => {
-                let ((key, o), (_, n)) = (old.next().expect("peeked"), new.next().expect("peeked"));
-                (key, Some(o), Some(n))
-            }
-            Ordering::Less => {
-                let (key, o) = old.next().expect("peeked");
-                (key, Some(o), None)
-            }
-            Ordering::Greater => {
-                let (key, n) = new.next().expect("peeked");
-                (key, None, Some(n))
-            }
-        };
-        let same = match (&o, &n) {
-            (Some(o), Some(n)) => o.same(n),
-            _ => false,
-        };
-        if same && !contextual {
-            continue;
-        }
-        let (o, n) = (text(o), text(n));
-        // A value printed as "" counts as absent.
-        let same = same || o == n;
-        if let Some(diff_type) = change(same, o.is_empty(), n.is_empty(), contextual) {
-            out.push(FieldDiff {
-                diff_type,
-                name: key.into_text(),
-                old: o,
-                new: n,
-                annotations: Vec::new(),
-            });
-        }
-    }
-    out
 }
 
 /// A value as printed; "" when absent.

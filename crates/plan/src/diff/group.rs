@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use drover_model::{ScalingPolicy, TaskGroup, VolumeRequest};
 
-use super::flat::{field_diffs, flat};
+use super::flat::{Fields, Primitives, Val};
 use super::network::network_diffs;
 use super::objects::{
     affinity_diffs, block_diff, constraint_diffs, list, opaque_map_diff, pair_by_key,
@@ -44,14 +44,17 @@ fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>, contextual: bool
         _ => DiffType::Edited,
     };
 
-    let (mut old_flat, mut new_flat) = (flat(old), flat(new));
-    // Nomad compares ShutdownDelay (a pointer) by hand, and only when both groups exist.
-    if let (Some(o), Some(n)) = (old, new) {
-        old_flat.opt("ShutdownDelay", o.shutdown_delay);
-        new_flat.opt("ShutdownDelay", n.shutdown_delay);
-    }
     // Group fields are never contextual, as in Nomad.
-    let fields = field_diffs(old_flat, new_flat, false);
+    let mut fields = Fields::new(old, new, false);
+    TaskGroup::primitives(&mut fields);
+    // Nomad compares ShutdownDelay (a pointer) by hand, and only when both groups exist; nil
+    // prints as "".
+    if old.is_some() && new.is_some() {
+        fields.put("ShutdownDelay", |g| {
+            g.shutdown_delay.map_or(Val::Str(""), Val::Int)
+        });
+    }
+    let fields = fields.into_diffs();
 
     let mut objects = constraint_diffs(
         list(old, |g| &g.constraints),

@@ -4,7 +4,7 @@
 use drover_model::{Job, JobUi, Multiregion, ParameterizedJobConfig, PeriodicConfig};
 
 use super::DiffError;
-use super::flat::{field_diffs, flat};
+use super::flat::field_diffs;
 use super::group::group_diffs;
 use super::objects::{
     affinity_diffs, block_diff, changed_string_set_diff, constraint_diffs, list, object,
@@ -31,7 +31,7 @@ pub(crate) fn job_diff(
         (Some(_), Some(n)) => (&n.id, DiffType::None),
     };
     // Job fields are never contextual, as in Nomad.
-    let fields = field_diffs(flat(old), flat(new), false);
+    let fields = field_diffs(old, new, false);
     let mut objects = Vec::new();
     objects.extend(changed_string_set_diff(
         "Datacenters",
@@ -138,18 +138,19 @@ fn multiregion_diff(
 ) -> Option<ObjectDiff> {
     let diff_type = presence(old, new)?;
     let mut diff = object("Multiregion", diff_type, Vec::new());
-    diff.objects.extend(primitive_object_diff(
-        "Strategy",
-        flat(old.and_then(|m| m.strategy.as_ref())),
-        flat(new.and_then(|m| m.strategy.as_ref())),
+    let fields = field_diffs(
+        old.and_then(|m| m.strategy.as_ref()),
+        new.and_then(|m| m.strategy.as_ref()),
         contextual,
-    ));
+    );
+    diff.objects
+        .extend(primitive_object_diff("Strategy", fields));
     let (old_regions, new_regions) = (list(old, |m| &m.regions), list(new, |m| &m.regions));
     for (o, n) in pair_by_key(old_regions, new_regions, |r| r.name.as_str()) {
         if presence(o, n).is_none() {
             continue;
         }
-        let fields = field_diffs(flat(o), flat(n), contextual);
+        let fields = field_diffs(o, n, contextual);
         let Some(region_type) = type_from_fields(&fields) else {
             continue;
         };

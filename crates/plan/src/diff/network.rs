@@ -3,7 +3,7 @@
 use drover_model::{Dns, NetworkResource, Port};
 use serde_json::Value;
 
-use super::flat::{Flat, field_diffs, scalar_val};
+use super::flat::{Flat, flat_diffs, scalar_val};
 use super::objects::{block_diff, keyed_diffs, list, object, presence, primitive_object_diff};
 use super::text::Text;
 use super::types::{ObjectDiff, sort_objects};
@@ -79,12 +79,8 @@ fn port_diffs(old: &[Port], new: &[Port], dynamic: bool, contextual: bool) -> Ve
         new,
         |p| p.label.as_str(),
         |o, n| {
-            primitive_object_diff(
-                name,
-                port_flat(o, dynamic),
-                port_flat(n, dynamic),
-                contextual,
-            )
+            let fields = flat_diffs(port_flat(o, dynamic), port_flat(n, dynamic), contextual);
+            primitive_object_diff(name, fields)
         },
     )
 }
@@ -111,7 +107,7 @@ fn dns_diff(old: Option<&Dns>, new: Option<&Dns>, contextual: bool) -> Option<Ob
     Some(object(
         "DNS",
         diff_type,
-        field_diffs(dns_flat(old), dns_flat(new), contextual),
+        flat_diffs(dns_flat(old), dns_flat(new), contextual),
     ))
 }
 
@@ -133,7 +129,8 @@ fn dns_flat(dns: Option<&Dns>) -> Flat<'_> {
 
 /// The CNI args, one field per key, typed by its fields.
 fn cni_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> Option<ObjectDiff> {
-    primitive_object_diff("CNIConfig", cni_args(old), cni_args(new), contextual)
+    let fields = flat_diffs(cni_args(old), cni_args(new), contextual);
+    primitive_object_diff("CNIConfig", fields)
 }
 
 fn cni_args(cni: Option<&Value>) -> Flat<'_> {

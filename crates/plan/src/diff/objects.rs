@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use drover_model::{Affinity, Constraint};
 use serde_json::Value;
 
-use super::flat::{Flat, Primitives, field_diff, field_diffs, flat};
+use super::flat::{Flat, Primitives, field_diff, field_diffs, flat_diffs};
 use super::text::Text;
 use super::types::{DiffType, FieldDiff, ObjectDiff, sort_fields, sort_objects};
 
@@ -42,28 +42,18 @@ pub(crate) fn block_diff<T: Primitives + PartialEq>(
     contextual: bool,
 ) -> Option<ObjectDiff> {
     let diff_type = presence(old, new)?;
-    Some(object(
-        name,
-        diff_type,
-        field_diffs(flat(old), flat(new), contextual),
-    ))
+    Some(object(name, diff_type, field_diffs(old, new, contextual)))
 }
 
 /// Nomad's `primitiveObjectDiff`: the type comes from the field diffs, not from presence. Any
 /// Edited field, or Added and Deleted fields together, make it Edited; only Added fields, Added;
 /// only Deleted fields, Deleted; no changed field, no object at all.
-pub(crate) fn primitive_object_diff(
-    name: &str,
-    old: Flat<'_>,
-    new: Flat<'_>,
-    contextual: bool,
-) -> Option<ObjectDiff> {
-    let fields = field_diffs(old, new, contextual);
+pub(crate) fn primitive_object_diff(name: &str, fields: Vec<FieldDiff>) -> Option<ObjectDiff> {
     let diff_type = type_from_fields(&fields)?;
     Some(object(name, diff_type, fields))
 }
 
-/// [`primitive_object_diff`] of two optional blocks; equal blocks are not flattened at all.
+/// [`primitive_object_diff`] of two optional blocks; equal blocks are not walked at all.
 pub(crate) fn primitive_block_diff<T: Primitives + PartialEq>(
     name: &str,
     old: Option<&T>,
@@ -73,7 +63,7 @@ pub(crate) fn primitive_block_diff<T: Primitives + PartialEq>(
     if old == new {
         return None;
     }
-    primitive_object_diff(name, flat(old), flat(new), contextual)
+    primitive_object_diff(name, field_diffs(old, new, contextual))
 }
 
 pub(crate) fn type_from_fields(fields: &[FieldDiff]) -> Option<DiffType> {
@@ -136,7 +126,7 @@ pub(crate) fn primitive_set_diff<'a, T: Primitives + PartialEq, K: Ord>(
         return Vec::new();
     }
     keyed_diffs(old, new, key, |o, n| {
-        primitive_object_diff(name, flat(o), flat(n), contextual)
+        primitive_object_diff(name, field_diffs(o, n, contextual))
     })
 }
 
@@ -303,6 +293,6 @@ pub(crate) fn opaque_map_diff(
     Some(object(
         name,
         diff_type,
-        field_diffs(old_flat, new_flat, contextual),
+        flat_diffs(old_flat, new_flat, contextual),
     ))
 }

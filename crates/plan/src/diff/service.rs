@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use drover_model::{Service, ServiceCheck};
 use serde_json::Value;
 
-use super::flat::{Flat, field_diffs};
+use super::flat::{Flat, flat_diffs};
 use super::objects::{
     block_diff, keyed_diffs, list, map_type, matched_diffs, object, presence, string_set_diff,
     strings,
@@ -110,7 +110,7 @@ fn header_diff(
     Some(object(
         "Header",
         diff_type,
-        field_diffs(header_flat(old), header_flat(new), contextual),
+        flat_diffs(header_flat(old), header_flat(new), contextual),
     ))
 }
 
@@ -130,7 +130,7 @@ fn weights_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> O
     Some(object(
         "Weights",
         diff_type,
-        field_diffs(weights_flat(old), weights_flat(new), contextual),
+        flat_diffs(weights_flat(old), weights_flat(new), contextual),
     ))
 }
 

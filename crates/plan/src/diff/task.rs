@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use drover_model::{Resources, Task, TaskArtifact, Template};
 use serde_json::Value;
 
-use super::flat::{field_diffs, flat};
+use super::flat::{field_diffs, flat_diffs};
 use super::network::network_diffs;
 use super::objects::{
     affinity_diffs, block_diff, constraint_diffs, keyed_diffs, list, matched_diffs,
@@ -53,7 +53,7 @@ fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDi
         _ => DiffType::Edited,
     };
     // Task fields are never contextual, as in Nomad.
-    let fields = field_diffs(flat(old), flat(new), false);
+    let fields = field_diffs(old, new, false);
 
     let mut objects = constraint_diffs(
         list(old, |t| &t.constraints),
@@ -242,10 +242,10 @@ fn schedule_diff(old: Option<&Value>, new: Option<&Value>, contextual: bool) -> 
     if old == new {
         return None;
     }
-    primitive_object_diff(
-        "Schedule",
+    let fields = flat_diffs(
         scalar_members(old.and_then(|s| s.get("Cron"))),
         scalar_members(new.and_then(|s| s.get("Cron"))),
         contextual,
-    )
+    );
+    primitive_object_diff("Schedule", fields)
 }

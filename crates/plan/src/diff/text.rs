@@ -60,17 +60,31 @@ impl Text {
     }
 
     pub(crate) fn uint(u: u64) -> Self {
-        Self::copy(digits(u, &mut [0; 20]))
+        Self::number(false, u)
     }
 
     pub(crate) fn int(i: i64) -> Self {
-        let sign = if i < 0 { "-" } else { "" };
-        Self::concat(&[sign, digits(i.unsigned_abs(), &mut [0; 20])])
+        Self::number(i < 0, i.unsigned_abs())
     }
 
     /// A list element's path, `name[i]`.
     pub(crate) fn indexed(name: &str, i: usize) -> Self {
-        Self::concat(&[name, "[", digits(i as u64, &mut [0; 20]), "]"])
+        Self::concat(&[name, "[", &Self::uint(i as u64), "]"])
+    }
+
+    /// The decimal digits of `n`, after a minus sign if `negative` (Go's `%v` of an integer),
+    /// written straight into the inline bytes: much cheaper than going through `fmt` or `str`
+    /// for the tens of thousands of numbers of a large diff.
+    fn number(negative: bool, mut n: u64) -> Self {
+        let start = usize::from(negative);
+        let len = start + n.checked_ilog10().unwrap_or(0) as usize + 1;
+        let mut bytes = [b'-'; INLINE];
+        for at in (start..len).rev() {
+            bytes[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        // At most 20 digits and a sign: within INLINE.
+        Text(Repr::Inline(len as u8, bytes))
     }
 
     /// The length in bytes (no need to go through `&str`).
@@ -100,21 +114,6 @@ impl Text {
             Repr::Heap(s) => s.as_bytes(),
         }
     }
-}
-
-/// The decimal digits of `n`, written at the end of `buf` (Go's `%v` of an integer); much
-/// cheaper than going through `fmt` for the tens of thousands of numbers of a large diff.
-fn digits(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 impl Default for Text {

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::flat::{Flat, field_diffs, scalar_string, scalar_val};
+use super::flat::{Flat, flat_diffs, scalar_string, scalar_val};
 use super::objects::{object, positional_diffs, presence, string_set_diff};
 use super::text::Text;
 use super::types::ObjectDiff;
@@ -27,7 +27,7 @@ pub(crate) fn value_diff(
     let mut diff = object(
         name,
         diff_type,
-        field_diffs(scalar_fields(old), scalar_fields(new), contextual),
+        flat_diffs(scalar_fields(old), scalar_fields(new), contextual),
     );
     let empty = Map::new();
     let (old, new) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
