@@ -48,11 +48,12 @@ impl Engine {
                 .cloned()
                 .collect();
             let evals = preemption_evals(self, &snapshot, &allocs_preempted, now);
+            // The allocations move into the command and back: each is a few dozen strings.
             let command = Command::ApplyPlanResults(PlanResults {
                 eval_id: plan.eval_id.clone(),
                 job: plan.job.clone(),
-                allocs_updated: result.node_allocation.values().flatten().cloned().collect(),
-                allocs_stopped: result.node_update.values().flatten().cloned().collect(),
+                allocs_updated: by_node_into_list(&mut result.node_allocation),
+                allocs_stopped: by_node_into_list(&mut result.node_update),
                 allocs_preempted,
                 deployment: result.deployment.clone(),
                 deployment_updates: result.deployment_updates.clone(),
@@ -60,7 +61,12 @@ impl Engine {
                 ineligible_nodes: Vec::new(),
                 updated_at: now,
             });
-            let index = writer.commit(&command, None)?;
+            let committed = writer.commit(&command, None);
+            if let Command::ApplyPlanResults(results) = command {
+                result.node_allocation = list_into_by_node(results.allocs_updated);
+                result.node_update = list_into_by_node(results.allocs_stopped);
+            }
+            let index = committed?;
             result.alloc_index = index;
             if result.refresh_index != 0 {
                 // The scheduler must at least see what was just placed.
@@ -112,6 +118,25 @@ fn evaluate_plan(snapshot: &Snapshot, plan: &Plan) -> PlanResult {
         keep_placed_canaries(&mut result);
     }
     result
+}
+
+/// The allocations of a per-node map, in node order, leaving it empty.
+fn by_node_into_list(by_node: &mut BTreeMap<String, Vec<Allocation>>) -> Vec<Allocation> {
+    std::mem::take(by_node).into_values().flatten().collect()
+}
+
+/// The inverse of [`by_node_into_list`].
+fn list_into_by_node(allocs: Vec<Allocation>) -> BTreeMap<String, Vec<Allocation>> {
+    let mut by_node: BTreeMap<String, Vec<Allocation>> = BTreeMap::new();
+    for alloc in allocs {
+        match by_node.get_mut(&alloc.node_id) {
+            Some(list) => list.push(alloc),
+            None => {
+                by_node.insert(alloc.node_id.clone(), vec![alloc]);
+            }
+        }
+    }
+    by_node
 }
 
 fn copy_node(
