@@ -193,8 +193,9 @@ impl Node {
             && self.drain_strategy.is_none()
     }
 
-    /// The row of the node list. Attributes and resources are only listed on request.
-    pub fn stub(&self, with_attributes: bool, with_resources: bool) -> NodeListStub {
+    /// The row of the node list. Its operating system (the one attribute Nomad lists, as
+    /// `?os=true`) and its resources are only listed on request.
+    pub fn stub(&self, with_os: bool, with_resources: bool) -> NodeListStub {
         NodeListStub {
             // Nomad lists the host part of the HTTP address.
             address: self
@@ -203,8 +204,9 @@ impl Node {
                 .map_or(self.http_addr.as_str(), |(host, _)| host)
                 .to_string(),
             id: self.id.clone(),
-            attributes: if with_attributes {
-                self.attributes.clone()
+            attributes: if with_os {
+                let os = self.attributes.get("os.name").cloned().unwrap_or_default();
+                BTreeMap::from([("os.name".to_owned(), os)])
             } else {
                 BTreeMap::new()
             },
