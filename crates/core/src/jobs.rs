@@ -57,16 +57,15 @@ impl Engine {
         let stubs = page
             .items
             .iter()
-            .map(|job| {
-                let summary = snapshot
-                    .job_summary(&job.namespace, &job.id)
-                    .ok_or_else(|| {
-                        ApiError::bad_request(format!(
-                            "failed to read result page: unable to look up summary for job: {}",
-                            job.id
-                        ))
-                    })?;
-                let mut stub = job.stub(Some((*summary).clone()));
+            .map(|listed| {
+                let (job, summary) = (listed.job, listed.summary);
+                let summary = summary.ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "failed to read result page: unable to look up summary for job: {}",
+                        job.id
+                    ))
+                })?;
+                let mut stub = job.stub(Some((**summary).clone()));
                 if !options.meta {
                     stub.meta.clear();
                 }

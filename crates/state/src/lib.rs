@@ -36,7 +36,7 @@ pub use encode::{
 pub use error::StateError;
 pub use paginate::{NamespaceSelector, Page, PageRequest};
 pub use records::{JobScalingEvents, PeriodicLaunch};
-pub use snapshot::Snapshot;
+pub use snapshot::{ListedJob, Snapshot};
 pub use store::{CommitHook, StateStore};
 pub use table::Table;
 

@@ -13,6 +13,7 @@ use drover_model::{
 use imbl::{OrdMap, OrdSet};
 
 use crate::command::Command;
+use crate::job_row::JobRow;
 use crate::keys::{CreateKey, Id, JobBound, Q2, QCreate};
 use crate::paginate::{
     Listed, NamespaceSelector, Page, PageRequest, compare_create_token, compare_ns_token, page,
@@ -42,6 +43,13 @@ impl fmt::Debug for Snapshot {
             .field("nodes", &t.nodes.len())
             .finish_non_exhaustive()
     }
+}
+
+/// A job as a listing returns it: the current version with its summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListedJob<'s> {
+    pub job: &'s Arc<Job>,
+    pub summary: Option<&'s Arc<JobSummary>>,
 }
 
 impl Snapshot {
@@ -87,6 +95,7 @@ impl Snapshot {
         prefix: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Job>> + 'a {
         self.job_iter(namespaces, prefix, None, false)
+            .map(|row| &row.job)
     }
 
     /// The children of a periodic or parameterized job (IDs `<parent>/...`).
@@ -129,22 +138,27 @@ impl Snapshot {
         self.tables.submission(namespace, job_id, version).cloned()
     }
 
-    /// A page of jobs (`GET /v1/jobs`): `prefix` on the ID, tokens `<namespace>.<id>`, and
-    /// `filter` over the full job before counting.
+    /// A page of jobs (`GET /v1/jobs`) with their summaries: `prefix` on the ID, tokens
+    /// `<namespace>.<id>`, and `filter` over the full job before counting.
     pub fn list_jobs<'s>(
         &'s self,
         namespaces: &NamespaceSelector,
         req: &PageRequest,
         filter: &dyn Fn(&Job) -> bool,
-    ) -> Page<&'s Arc<Job>> {
+    ) -> Page<ListedJob<'s>> {
         let start = (!req.next_token.is_empty()).then(|| split_ns_token(&req.next_token));
-        let items = self.job_iter(namespaces, &req.prefix, start, req.reverse);
+        let items = self
+            .job_iter(namespaces, &req.prefix, start, req.reverse)
+            .map(|row| ListedJob {
+                job: &row.job,
+                summary: row.summary.as_ref(),
+            });
         page(
             items,
             req,
-            |job, token| compare_ns_token(&job.namespace, &job.id, token),
-            |job| format!("{}.{}", job.namespace, job.id),
-            |job| filter(job),
+            |listed, token| compare_ns_token(&listed.job.namespace, &listed.job.id, token),
+            |listed| format!("{}.{}", listed.job.namespace, listed.job.id),
+            |listed| filter(listed.job),
         )
     }
 
@@ -156,7 +170,7 @@ impl Snapshot {
         prefix: &'a str,
         start: Option<(&'a str, &'a str)>,
         reverse: bool,
-    ) -> Box<dyn Iterator<Item = &'s Arc<Job>> + 'a> {
+    ) -> Box<dyn Iterator<Item = &'s JobRow> + 'a> {
         let jobs = &self.tables.jobs;
         match namespaces {
             NamespaceSelector::All => {
@@ -167,11 +181,11 @@ impl Snapshot {
                     (Some((ns, id)), true) => Box::new(jobs.range(..=Q2(ns, id)).rev()),
                 };
                 if prefix.is_empty() {
-                    return Box::new(rows.map(|(_, row)| &row.job));
+                    return Box::new(rows.map(|(_, row)| &**row));
                 }
                 Box::new(
                     rows.filter(move |(k, _)| k.1.starts_with(prefix))
-                        .map(|(_, row)| &row.job),
+                        .map(|(_, row)| &**row),
                 )
             }
             NamespaceSelector::Only(set) => {
@@ -185,7 +199,7 @@ impl Snapshot {
                         Bound::Included(JobBound::At(ns, from)),
                         Bound::Excluded(JobBound::PastPrefix(ns, prefix)),
                     );
-                    jobs.range(bounds).map(|(_, row)| &row.job)
+                    jobs.range(bounds).map(|(_, row)| &**row)
                 };
                 if reverse {
                     Box::new(set.iter().rev().flat_map(move |ns| range(ns).rev()))

@@ -68,12 +68,27 @@ impl StateStore {
         let _writer = self.writer.lock();
         let base = self.snapshot();
         let next = Snapshot::from_tables(crate::apply::apply(&base.tables, index, command)?);
+        self.commit(next, index);
+        Ok(())
+    }
+
+    /// [`Self::apply`] for a command the caller gives up (a replayed log entry): the jobs it
+    /// registers are stored without being copied.
+    pub fn apply_owned(&self, index: u64, command: Command) -> Result<(), StateError> {
+        let _writer = self.writer.lock();
+        let base = self.snapshot();
+        let next = Snapshot::from_tables(crate::apply::apply_owned(&base.tables, index, command)?);
+        self.commit(next, index);
+        Ok(())
+    }
+
+    /// Makes `next` current and tells waiters and hooks.
+    fn commit(&self, next: Snapshot, index: u64) {
         *self.current.lock() = next;
         self.committed.notify_all();
         for hook in self.hooks.read().iter() {
             hook(index);
         }
-        Ok(())
     }
 
     /// The index of the last command applied.

@@ -84,13 +84,13 @@ impl Txn {
         c: &DeploymentStatusChange,
     ) -> Result<(), StateError> {
         self.update_deployment_status_impl(&c.update, c.updated_at)?;
-        self.upsert_optional_job_and_eval(c.job.as_deref(), c.eval.as_ref())
+        self.upsert_optional_job_and_eval(c.job.as_ref(), c.eval.as_ref())
     }
 
     /// The job (an auto-revert) and evaluation that may ride along a deployment change.
     fn upsert_optional_job_and_eval(
         &mut self,
-        job: Option<&Job>,
+        job: Option<&Arc<Job>>,
         eval: Option<&drover_model::Evaluation>,
     ) -> Result<(), StateError> {
         if let Some(job) = job {
@@ -270,7 +270,7 @@ impl Txn {
         if let Some(update) = &c.deployment_update {
             self.update_deployment_status_impl(update, c.timestamp)?;
         }
-        self.upsert_optional_job_and_eval(c.job.as_deref(), c.eval.as_ref())
+        self.upsert_optional_job_and_eval(c.job.as_ref(), c.eval.as_ref())
     }
 }
 

@@ -25,14 +25,17 @@ pub(super) struct JobWrite<'a> {
 }
 
 impl Txn {
-    pub(super) fn upsert_job(&mut self, c: &UpsertJob) -> Result<(), StateError> {
+    /// Registers `job`: the command's own job (`c.job` is not read), shared when the
+    /// command is borrowed and moved out of it when the command is owned, so an owned
+    /// command's job becomes the stored one without a copy.
+    pub(super) fn upsert_job(&mut self, job: Arc<Job>, c: &UpsertJob) -> Result<(), StateError> {
         let write = JobWrite {
             submission: c.submission.as_ref(),
             keep_version: false,
             enforce_index: c.enforce_index,
             preserve_counts: c.preserve_counts,
         };
-        let job = self.upsert_job_impl((*c.job).clone(), write)?;
+        let job = self.upsert_job_impl(job, write)?;
         self.record_periodic_launches(&job, c.now);
         let mut deployment_id = None;
         if let Some(deployment) = &c.deployment {
@@ -52,20 +55,21 @@ impl Txn {
 
     /// Writes a job: indexes, version, status, summary, version history and submission. A
     /// spec that equals the stored one is not written again (Nomad's endpoint skips the raft
-    /// write in that case), and the stored job is returned.
+    /// write in that case), and the stored job is returned. `job` is copied only if it is
+    /// shared (a borrowed command's).
     pub(super) fn upsert_job_impl(
         &mut self,
-        mut job: Job,
+        mut job: Arc<Job>,
         write: JobWrite<'_>,
     ) -> Result<Arc<Job>, StateError> {
         if !self.t.namespaces.contains_key(job.namespace.as_str()) {
             return Err(StateError::NonexistentNamespace {
-                job: job.id,
-                namespace: job.namespace,
+                job: job.id.clone(),
+                namespace: job.namespace.clone(),
             });
         }
         if job.node_pool.is_empty() {
-            job.node_pool = drover_model::job::DEFAULT_NODE_POOL.to_string();
+            Arc::make_mut(&mut job).node_pool = drover_model::job::DEFAULT_NODE_POOL.to_string();
         }
         // The status depends on the job's kind and on the other tables, never on its row:
         // known first, it lets the row be read and written with one lookup.
@@ -80,11 +84,12 @@ impl Txn {
             Some(row) => {
                 let prev = &row.job;
                 if write.preserve_counts {
-                    preserve_counts(&mut job, prev);
+                    preserve_counts(Arc::make_mut(&mut job), prev);
                 }
                 if !write.keep_version && !prev.spec_changed(&job) {
                     return Ok(prev.clone());
                 }
+                let job = Arc::make_mut(&mut job);
                 job.create_index = prev.create_index;
                 job.modify_index = index;
                 if !write.keep_version {
@@ -101,14 +106,14 @@ impl Txn {
                 prev.status.clone()
             }
             None => {
+                let job = Arc::make_mut(&mut job);
                 job.create_index = index;
                 job.modify_index = index;
                 job.job_modify_index = index;
                 String::new()
             }
         };
-        job.status = status.to_string();
-        let job = Arc::new(job);
+        Arc::make_mut(&mut job).status = status.to_string();
         let summary_written = match row {
             Some(row) => write_row(row, &job, submission, index),
             None => {
@@ -202,7 +207,7 @@ impl Txn {
                     policy.enabled = Some(false);
                 }
             }
-            self.upsert_job_impl(stopped, JobWrite::default())?;
+            self.upsert_job_impl(Arc::new(stopped), JobWrite::default())?;
         }
         if let Some(eval) = &c.eval {
             let mut eval = eval.clone();
@@ -306,7 +311,7 @@ impl Txn {
                 keep_version: true,
                 ..JobWrite::default()
             };
-            self.upsert_job_impl(copy, write)?;
+            self.upsert_job_impl(Arc::new(copy), write)?;
         } else {
             copy.modify_index = self.index;
             self.upsert_job_version(Arc::new(copy));

@@ -13,6 +13,10 @@ mod status;
 mod summary;
 mod time;
 
+use std::sync::{Arc, LazyLock};
+
+use drover_model::Job;
+
 use crate::StateError;
 use crate::command::Command;
 use crate::table::Table;
@@ -27,6 +31,24 @@ pub(crate) struct Txn {
 /// Applies `command` at `index` to a copy of `tables`. The input is never changed, so a
 /// failed command leaves nothing behind.
 pub(crate) fn apply(tables: &Tables, index: u64, command: &Command) -> Result<Tables, StateError> {
+    transact(tables, index, |txn| txn.dispatch(command))
+}
+
+/// [`apply`] for a command the caller gives up (a log entry being replayed): the jobs it
+/// registers become the stored ones without being copied.
+pub(crate) fn apply_owned(
+    tables: &Tables,
+    index: u64,
+    command: Command,
+) -> Result<Tables, StateError> {
+    transact(tables, index, |txn| txn.dispatch_owned(command))
+}
+
+fn transact(
+    tables: &Tables,
+    index: u64,
+    write: impl FnOnce(&mut Txn) -> Result<(), StateError>,
+) -> Result<Tables, StateError> {
     let latest = tables.applied_index;
     if index <= latest {
         return Err(StateError::StaleIndex { index, latest });
@@ -35,9 +57,15 @@ pub(crate) fn apply(tables: &Tables, index: u64, command: &Command) -> Result<Ta
         t: tables.clone(),
         index,
     };
-    txn.dispatch(command)?;
+    write(&mut txn)?;
     txn.t.applied_index = index;
     Ok(txn.t)
+}
+
+/// Stands in for the job moved out of an owned registration (never read).
+fn moved_job() -> Arc<Job> {
+    static EMPTY: LazyLock<Arc<Job>> = LazyLock::new(Arc::default);
+    EMPTY.clone()
 }
 
 impl Txn {
@@ -46,9 +74,23 @@ impl Txn {
         self.t.indexes.set(table, self.index);
     }
 
+    /// [`Self::dispatch`], moving the job of each registration out of the command.
+    fn dispatch_owned(&mut self, command: Command) -> Result<(), StateError> {
+        match command {
+            Command::UpsertJob(mut c) => {
+                let job = std::mem::replace(&mut c.job, moved_job());
+                self.upsert_job(job, &c)
+            }
+            Command::Batch(commands) => commands
+                .into_iter()
+                .try_for_each(|c| self.dispatch_owned(c)),
+            command => self.dispatch(&command),
+        }
+    }
+
     fn dispatch(&mut self, command: &Command) -> Result<(), StateError> {
         match command {
-            Command::UpsertJob(c) => return self.upsert_job(c),
+            Command::UpsertJob(c) => return self.upsert_job(c.job.clone(), c),
             Command::DeregisterJob(c) => return self.deregister_job(c),
             Command::UpsertEvals(c) => return self.upsert_evals(c.evals.iter().cloned()),
             Command::DeleteEvals(c) => return self.delete_evals(c),

@@ -82,7 +82,11 @@ fn replaying_the_decoded_log_rebuilds_an_identical_store() {
     let decoded = read_commands(bytes.as_slice()).expect("decode");
     assert_eq!(decoded.len(), h.log.len());
     let store = StateStore::new();
-    replay(decoded.into_iter().map(|e| (e.index, e.command)), &store);
+    for entry in decoded {
+        store
+            .apply_owned(entry.index, entry.command)
+            .expect("replayed command applies");
+    }
     assert_eq!(store.snapshot(), h.snap());
 }
 

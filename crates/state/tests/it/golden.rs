@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 
 use drover_model::allocation::client_status;
-use drover_model::{EvalStatus, Job, Namespace, PeriodicConfig, VersionTag};
+use drover_model::{EvalStatus, Namespace, PeriodicConfig, VersionTag};
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, DeregisterJob, JobStability,
-    JobVersionTagUpdate, NamespaceSelector, Namespaces, PageRequest, Snapshot,
+    JobVersionTagUpdate, ListedJob, NamespaceSelector, Namespaces, PageRequest, Snapshot,
 };
 use serde_json::{Value, json};
 
@@ -306,7 +306,7 @@ fn paging_tokens_walk_every_job_once() {
         }
     }
     let snap = h.snap();
-    let name = |j: &&std::sync::Arc<Job>| format!("{}.{}", j.namespace, j.id);
+    let name = |l: &ListedJob| format!("{}.{}", l.job.namespace, l.job.id);
     let all = NamespaceSelector::All;
     let mut walks = Vec::new();
     for (title, selector, prefix, per_page, reverse) in [

@@ -75,11 +75,12 @@ fn all_pages(
     let mut listed = Vec::new();
     loop {
         let page = snap.list_jobs(selector, &req, &|_| true);
-        listed.extend(
-            page.items
-                .iter()
-                .map(|j| format!("{}.{}", j.namespace, j.id)),
-        );
+        for item in &page.items {
+            let (ns, id) = (&item.job.namespace, &item.job.id);
+            let summary = snap.job_summary(ns, id);
+            assert_eq!(item.summary, summary.as_ref(), "the summary of {ns}.{id}");
+            listed.push(format!("{ns}.{id}"));
+        }
         if page.next_token.is_empty() {
             return listed;
         }

@@ -9,7 +9,7 @@ use drover_model::allocation::client_status;
 use drover_model::{EvalStatus, Node};
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, DeregisterJob, NodeStatusUpdate, Snapshot,
-    UpsertNode,
+    StateStore, UpsertNode,
 };
 use proptest::prelude::*;
 
@@ -359,13 +359,18 @@ proptest! {
         let mut h = Harness::new();
         let mut model = Model::default();
         let mut history: Vec<(Snapshot, Model)> = Vec::new();
+        // The same commands given up to a second store (as a replayed log is).
+        let owned = StateStore::new();
         for op in &ops {
             let snap = h.snap();
             let index = h.index + 1;
             let command = model.command(op, &snap, index);
             let mut next = model.clone();
             let expected = next.apply(op, index);
+            let owned_result = owned.apply_owned(index, command.clone());
             let result = h.run(command);
+            prop_assert_eq!(&owned_result, &result);
+            prop_assert_eq!(owned.snapshot(), h.snap());
             prop_assert_eq!(result.is_ok(), expected.is_ok(), "op {:?}: {:?}", op, result);
             if result.is_ok() {
                 next.note_registration_eval(op, index);
