@@ -24,10 +24,11 @@ mod workload;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use drover::core::{Engine, EngineConfig, EngineError, ManualClock, MemoryLog};
-use drover::state::Snapshot;
+use drover::core::{Engine, EngineConfig, Log, LogError, ManualClock, MemoryLog};
+use drover::state::{Command, Snapshot};
 
 use cluster::Cluster;
 use invariants::Replay;
@@ -42,6 +43,8 @@ const CI_STEPS: u64 = 300;
 const REPLAY_EVERY: u64 = 25;
 /// How many of the last steps a failure prints.
 const TRACE_TAIL: usize = 25;
+/// How many commits one step (or the final quiesce) may make; far above what a run needs.
+const COMMITS_PER_STEP: usize = 20_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
@@ -86,11 +89,32 @@ const ACTIONS: [(Action, u64); 18] = [
     (Action::Quiesce, 4),
 ];
 
+/// The engine's log in a run: the shared `MemoryLog`, refusing appends once a step has made
+/// [`COMMITS_PER_STEP`], so that a livelock (a scheduler committing forever) fails the run with
+/// its seed instead of filling the machine's memory.
+struct StepLog {
+    log: MemoryLog,
+    commits: Arc<AtomicUsize>,
+}
+
+impl Log for StepLog {
+    fn append(&mut self, index: u64, command: &Command) -> Result<(), LogError> {
+        if self.commits.fetch_add(1, Ordering::Relaxed) >= COMMITS_PER_STEP {
+            return Err(LogError(format!(
+                "more than {COMMITS_PER_STEP} commits in one step: a livelock"
+            )));
+        }
+        self.log.append(index, command)
+    }
+}
+
 /// One simulated cluster: the engine, its clock and log, and the generators' state.
 struct Simulation {
     engine: Engine,
     clock: Arc<ManualClock>,
     log: MemoryLog,
+    /// Commits in the current step (see [`StepLog`]).
+    commits: Arc<AtomicUsize>,
     rng: Rng,
     cluster: Cluster,
     jobs_registered: u64,
@@ -133,16 +157,22 @@ impl Simulation {
     fn new(seed: u64) -> Self {
         let clock = Arc::new(ManualClock::new(START));
         let log = MemoryLog::new();
+        let commits = Arc::new(AtomicUsize::new(0));
         let config = EngineConfig {
             seed,
             ..EngineConfig::default()
         };
-        let engine = Engine::new(config, clock.clone(), Box::new(log.clone()));
+        let step_log = StepLog {
+            log: log.clone(),
+            commits: Arc::clone(&commits),
+        };
+        let engine = Engine::new(config, clock.clone(), Box::new(step_log));
         let last = engine.snapshot();
         Simulation {
             engine,
             clock,
             log,
+            commits,
             // Not the engine's seed: the workload's choices and the engine's IDs differ.
             rng: Rng::new(seed ^ 0x5157_u64.rotate_left(40)),
             cluster: Cluster::default(),
@@ -169,6 +199,7 @@ impl Simulation {
             self.trace.push(format!("setup: {what}: {result:?}"));
         }
         for step in 1..=steps {
+            self.commits.store(0, Ordering::Relaxed);
             let outcome = catch_unwind(AssertUnwindSafe(|| self.step(step)));
             let outcome = outcome.unwrap_or_else(|panic| Err(panic_message(panic)));
             if let Err(invariant) = outcome {
@@ -176,6 +207,7 @@ impl Simulation {
             }
         }
         let end = steps + 1;
+        self.commits.store(0, Ordering::Relaxed);
         let outcome = catch_unwind(AssertUnwindSafe(|| self.quiesce()));
         let outcome = outcome.unwrap_or_else(|panic| Err(panic_message(panic)));
         outcome
@@ -303,31 +335,8 @@ impl Simulation {
 }
 
 /// One worker step; whether there was an evaluation to schedule.
-///
-/// One scheduler failure is a known race that Nomad shares, not a failure of the run: a
-/// blocked evaluation released into the broker is cancelled by the store when another
-/// evaluation of its job succeeds first ("evaluation ... successful"); when the released one
-/// still cannot place everything, reblocking it fails ("evaluation not blocked", Nomad's
-/// "is not already in a blocked state"), and the broker gets a nack. The evaluation is
-/// terminal in the state already, so it settles either way.
 fn worker_step(engine: &Engine) -> Result<bool, String> {
-    match engine.worker_step() {
-        Ok(worked) => Ok(worked),
-        Err(EngineError::Scheduler { eval_id, message }) if message == "evaluation not blocked" => {
-            let cancelled = engine
-                .snapshot()
-                .eval(&eval_id)
-                .is_some_and(|e| e.is_terminal());
-            if cancelled {
-                Ok(true)
-            } else {
-                Err(format!(
-                    "evaluation {eval_id:?} could not be reblocked: {message}"
-                ))
-            }
-        }
-        Err(other) => Err(other.to_string()),
-    }
+    engine.worker_step().map_err(|e| e.to_string())
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {

@@ -178,6 +178,16 @@ impl Engine {
     /// evaluation's index here).
     fn process(&self, eval: &Arc<Evaluation>, token: Token) -> Result<(), EngineError> {
         let snapshot = self.snapshot();
+        // The store may have finished the evaluation since it was enqueued: a blocked
+        // evaluation released by a capacity change is cancelled when a newer evaluation of its
+        // job succeeds before a worker takes it. Nothing is left to schedule, and a reblock
+        // would be refused ("evaluation not blocked"), so the delivery is only acknowledged.
+        if snapshot
+            .eval(&eval.id)
+            .is_some_and(|stored| stored.is_terminal())
+        {
+            return self.finish_delivery(eval, token, Ok(()));
+        }
         let mut planner = EnginePlanner::new(self, &eval.id, token, &snapshot);
         let mut new_id = || self.new_id();
         let mut scheduler = SchedulerContext {

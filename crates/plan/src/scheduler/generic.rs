@@ -637,6 +637,10 @@ fn failed_to_reschedule(plan: &mut Plan, prev: &Allocation) {
     annotate_reschedule(&mut marked, last_reschedule::NO_PLACEMENT);
     match plan.planned_mut(&prev.node_id, &prev.id) {
         Some(planned) => *planned = marked,
+        // Marked by an earlier attempt already: writing it again would change nothing, yet
+        // the commit would count as progress, and the attempts would never end while another
+        // part of the plan is refused.
+        None if marked == *prev => {}
         None => plan.append_alloc(marked),
     }
 }
