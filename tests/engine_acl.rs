@@ -349,7 +349,7 @@ fn listed_namespaces(acls: &Acls, token: &str) -> ApiResult<BTreeSet<String>> {
     let jobs = acls
         .engine
         .list_jobs(&as_token(&secret, "*"), &ListJobsOptions::default())?;
-    Ok(jobs.value.iter().map(|j| j.namespace.clone()).collect())
+    Ok(jobs.value.iter().map(|j| j.job.namespace.clone()).collect())
 }
 
 #[test]

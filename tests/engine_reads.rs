@@ -22,7 +22,7 @@ fn ids(
     let ids = page
         .value
         .iter()
-        .map(|s| format!("{}/{}", s.namespace, s.id))
+        .map(|s| format!("{}/{}", s.job.namespace, s.job.id))
         .collect();
     (ids, page.next_token)
 }
@@ -161,7 +161,7 @@ fn list_jobs_by_prefix_namespace_page_filter_and_meta() {
     let listed = engine
         .list_jobs(&ctx(), &ListJobsOptions::default())
         .unwrap();
-    assert!(listed.value.iter().all(|s| s.meta.is_empty()));
+    assert!(listed.value.iter().all(|s| s.to_stub().meta.is_empty()));
     let snapshot = engine.snapshot();
     assert_eq!(
         listed.index,

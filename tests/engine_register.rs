@@ -349,5 +349,5 @@ fn region_and_namespace_come_from_body_query_then_job() {
         .engine
         .list_jobs(&ctx, &ListJobsOptions::default())
         .unwrap();
-    assert_eq!(listed.value[0].namespace, "default");
+    assert_eq!(listed.value[0].job.namespace, "default");
 }

@@ -12,7 +12,7 @@ use drover_model::allocation::client_status;
 use drover_model::gotext::{multierror, quote};
 use drover_model::job::{JOB_DEFAULT_PRIORITY, job_type};
 use drover_model::{
-    AllocListStub, Deployment, DesiredTransition, Evaluation, Job, JobListStub, JobSubmission,
+    AllocListStub, Deployment, DesiredTransition, Evaluation, Job, JobListEntry, JobSubmission,
     JobSummary, format_warnings, trigger,
 };
 use drover_plan::diff::{DiffError, version_diffs, version_diffs_against};
@@ -42,7 +42,7 @@ impl Engine {
         &self,
         ctx: &RequestContext,
         options: &ListJobsOptions,
-    ) -> ApiResult<Read<Vec<JobListStub>>> {
+    ) -> ApiResult<Read<Vec<JobListEntry>>> {
         let namespaces = self.namespaces_allowing(ctx, Capability::ListJobs)?;
         let filter = ListFilter::parse(&options.filter)?;
         let snapshot = self.snapshot();
@@ -65,11 +65,11 @@ impl Engine {
                         job.id
                     ))
                 })?;
-                let mut stub = job.stub(Some((**summary).clone()));
-                if !options.meta {
-                    stub.meta.clear();
-                }
-                Ok(stub)
+                Ok(JobListEntry {
+                    job: job.clone(),
+                    summary: Some(summary.clone()),
+                    with_meta: options.meta,
+                })
             })
             .collect::<ApiResult<Vec<_>>>()?;
         Ok(Read {

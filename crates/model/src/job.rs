@@ -2,8 +2,9 @@
 //! the row of the job list.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 
 use crate::{
     Affinity, Constraint, JobSummary, MigrateStrategy, Nanos, ReschedulePolicy, Spread, TaskGroup,
@@ -277,6 +278,93 @@ pub struct JobListStub {
     pub submit_time: i64,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub meta: BTreeMap<String, String>,
+}
+
+/// A row of `GET /v1/jobs` that shares the stored job and summary instead of copying them
+/// into a [`JobListStub`]: a list of 100k jobs costs two reference counts per row, and it
+/// serializes exactly as the stub would.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobListEntry {
+    pub job: Arc<Job>,
+    pub summary: Option<Arc<JobSummary>>,
+    /// Whether the row shows the job's `Meta` (`meta=true`).
+    pub with_meta: bool,
+}
+
+impl JobListEntry {
+    /// The owned stub this entry stands for.
+    pub fn to_stub(&self) -> JobListStub {
+        let mut stub = self.job.stub(self.summary.as_deref().cloned());
+        if !self.with_meta {
+            stub.meta.clear();
+        }
+        stub
+    }
+}
+
+impl Serialize for JobListEntry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        static NO_META: BTreeMap<String, String> = BTreeMap::new();
+        let job = &*self.job;
+        StubView {
+            id: &job.id,
+            parent_id: &job.parent_id,
+            name: &job.name,
+            namespace: &job.namespace,
+            datacenters: &job.datacenters,
+            node_pool: &job.node_pool,
+            multiregion: &job.multiregion,
+            job_type: &job.job_type,
+            priority: job.priority,
+            periodic: job.is_periodic(),
+            parameterized_job: job.is_parameterized(),
+            stop: job.stop,
+            status: &job.status,
+            status_description: &job.status_description,
+            job_summary: self.summary.as_deref(),
+            create_index: job.create_index,
+            modify_index: job.modify_index,
+            job_modify_index: job.job_modify_index,
+            submit_time: job.submit_time,
+            meta: if self.with_meta { &job.meta } else { &NO_META },
+        }
+        .serialize(serializer)
+    }
+}
+
+/// [`JobListStub`]'s wire form over borrowed fields (the same names, order and attributes).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StubView<'a> {
+    #[serde(rename = "ID")]
+    id: &'a str,
+    #[serde(rename = "ParentID")]
+    parent_id: &'a str,
+    name: &'a str,
+    namespace: &'a str,
+    #[serde(with = "crate::nullable")]
+    datacenters: &'a Vec<String>,
+    node_pool: &'a str,
+    multiregion: &'a Option<Multiregion>,
+    #[serde(rename = "Type")]
+    job_type: &'a str,
+    priority: i64,
+    periodic: bool,
+    parameterized_job: bool,
+    stop: bool,
+    status: &'a str,
+    status_description: &'a str,
+    job_summary: Option<&'a JobSummary>,
+    create_index: u64,
+    modify_index: u64,
+    job_modify_index: u64,
+    submit_time: i64,
+    #[serde(skip_serializing_if = "no_meta")]
+    meta: &'a BTreeMap<String, String>,
+}
+
+fn no_meta(meta: &&BTreeMap<String, String>) -> bool {
+    meta.is_empty()
 }
 
 impl Job {

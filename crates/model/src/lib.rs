@@ -62,8 +62,8 @@ pub use group::{
     ScalingPolicy, TaskGroup, VolumeRequest,
 };
 pub use job::{
-    Job, JobListStub, JobUi, JobUiLink, Multiregion, MultiregionRegion, MultiregionStrategy,
-    ParameterizedJobConfig, PeriodicConfig, UpdateStrategy, VersionTag,
+    Job, JobListEntry, JobListStub, JobUi, JobUiLink, Multiregion, MultiregionRegion,
+    MultiregionStrategy, ParameterizedJobConfig, PeriodicConfig, UpdateStrategy, VersionTag,
 };
 pub use namespace::Namespace;
 pub use network::{Dns, NetworkResource, Port};
