@@ -106,30 +106,21 @@ impl ClusterView {
         view
     }
 
-    /// The view of an evaluation of the job `(namespace, job_id)` on `snapshot`: the store's
-    /// node usage, with the job's non-terminal allocations (of any version, and of an earlier
-    /// job under the same ID) counted one by one.
-    pub fn for_job(
-        table: Arc<NodeTable>,
-        snapshot: &Snapshot,
-        namespace: &str,
-        job_id: &str,
-    ) -> Self {
+    /// The view of an evaluation on `snapshot`: the store's node usage, with the job's
+    /// allocations (`own`: all of them, or at least all that are not terminal) counted one by
+    /// one.
+    pub fn for_job(table: Arc<NodeTable>, snapshot: &Snapshot, own: &[Arc<Allocation>]) -> Self {
         if !snapshot.has_node_usage() {
             return Self::empty(table, None);
         }
-        let own: Vec<Arc<Allocation>> = snapshot
-            .allocs_by_job(namespace, job_id, true)
-            .into_iter()
-            .filter(|a| !a.terminal())
-            .collect();
+        let own: Vec<&Allocation> = own.iter().map(|a| &**a).filter(|a| !a.terminal()).collect();
         let store = StoreUsage {
             snapshot: snapshot.clone(),
             used: vec![OnceCell::new(); table.len()],
             own: own.iter().map(|a| a.id.as_str().into()).collect(),
         };
         let mut view = Self::empty(table, Some(store));
-        for alloc in &own {
+        for alloc in own {
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
             view.count_alloc(alloc);
         }

@@ -32,6 +32,8 @@ pub(super) struct Scheduling<'a, 'c> {
 /// What an attempt starts from.
 pub(super) struct Start {
     pub job: Option<Arc<Job>>,
+    /// The allocations of the job (any version, and of an earlier job with its ID).
+    pub allocs: Vec<Arc<Allocation>>,
     pub plan: Plan,
     pub view: ClusterView,
     /// The node shuffle's seed, new after every refresh.
@@ -84,15 +86,14 @@ impl<'a, 'c> Scheduling<'a, 'c> {
             self.deployment = latest.map(Arc::unwrap_or_clone);
         }
         let index = self.snapshot.latest_index();
+        let allocs = self
+            .snapshot
+            .allocs_by_job(&eval.namespace, &eval.job_id, true);
         Start {
             plan: Plan::for_eval(eval, job.clone(), index),
             job,
-            view: cluster_view(
-                &self.snapshot,
-                &self.ctx.config.node_tables,
-                &eval.namespace,
-                &eval.job_id,
-            ),
+            view: cluster_view(&self.snapshot, &self.ctx.config.node_tables, &allocs),
+            allocs,
             seed: self.ctx.seed ^ index,
         }
     }

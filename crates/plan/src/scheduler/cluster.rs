@@ -44,14 +44,13 @@ fn same_nodes(table: &NodeTable, snapshot: &Snapshot) -> bool {
 
 /// Every node, with what the allocations that are not terminal hold (Nomad's proposed
 /// allocations start from those): the store's node usage plus the evaluated job's own
-/// allocations.
+/// allocations, `allocs`.
 pub(super) fn cluster_view(
     snapshot: &Snapshot,
     tables: &NodeTableCache,
-    namespace: &str,
-    job_id: &str,
+    allocs: &[Arc<Allocation>],
 ) -> ClusterView {
-    ClusterView::for_job(tables.table(snapshot), snapshot, namespace, job_id)
+    ClusterView::for_job(tables.table(snapshot), snapshot, allocs)
 }
 
 /// How an allocation is stopped: Nomad's description, the client status to record (`lost`)

@@ -210,6 +210,7 @@ impl GenericScheduler<'_, '_> {
         let eval = self.s.eval;
         let Start {
             job,
+            allocs,
             mut plan,
             view,
             seed,
@@ -221,7 +222,7 @@ impl GenericScheduler<'_, '_> {
         if let Some(job) = job.as_ref().filter(|j| !j.stop) {
             placer.stack.set_job(&placer.view, job);
         }
-        let followups = self.compute_job_allocs(job.as_ref(), &mut plan, &mut placer);
+        let followups = self.compute_job_allocs(job.as_ref(), &allocs, &mut plan, &mut placer);
         self.placer = Some(placer);
 
         // An evaluation waiting for delayed reschedules leaves the retry to them.
@@ -266,19 +267,14 @@ impl GenericScheduler<'_, '_> {
     fn compute_job_allocs(
         &mut self,
         job: Option<&Arc<Job>>,
+        allocs: &[Arc<Allocation>],
         plan: &mut Plan,
         placer: &mut Placer,
     ) -> Vec<Evaluation> {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
-        let allocs = self
-            .s
-            .snapshot
-            .allocs_by_job(&eval.namespace, &eval.job_id, true);
         let view = &placer.view;
-        let tainted = tainted_nodes(&allocs, |id| {
-            view.node_position(id).map(|n| &**view.node(n))
-        });
+        let tainted = tainted_nodes(allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
         let metrics = self.s.run.placement_metrics;
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             let stop = Stop {

@@ -120,6 +120,7 @@ impl NodeScheduler<'_, '_> {
     fn attempt(&mut self) -> Result<Step, SchedulerError> {
         let Start {
             job,
+            allocs,
             plan,
             view,
             seed,
@@ -129,10 +130,10 @@ impl NodeScheduler<'_, '_> {
             Some(job) => {
                 let metrics = self.s.run.placement_metrics;
                 let mut attempt = Attempt::new(job, view, stack, plan, metrics);
-                self.compute_job_allocs(&mut attempt);
+                self.compute_job_allocs(&mut attempt, &allocs);
                 attempt.plan
             }
-            None => self.stop_purged(plan),
+            None => self.stop_purged(plan, &allocs),
         };
         if plan.is_no_op() && !self.s.eval.annotate_plan {
             return Ok(Step::Done);
@@ -148,15 +149,11 @@ impl NodeScheduler<'_, '_> {
     }
 
     /// A purged job: everything of it stops.
-    fn stop_purged(&mut self, mut plan: Plan) -> Plan {
+    fn stop_purged(&mut self, mut plan: Plan, allocs: &[Arc<Allocation>]) -> Plan {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
         let metrics = self.s.run.placement_metrics;
-        let allocs = self
-            .s
-            .snapshot
-            .allocs_by_job(&eval.namespace, &eval.job_id, true);
-        let tainted = tainted_nodes(&allocs, |id| self.s.snapshot.node(id));
+        let tainted = tainted_nodes(allocs, |id| self.s.snapshot.node(id));
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             let description = &lost.status_description;
             let copy = copy_of(&lost.alloc, metrics, None);
@@ -195,18 +192,12 @@ impl NodeScheduler<'_, '_> {
         plan
     }
 
-    fn compute_job_allocs(&mut self, a: &mut Attempt<'_>) {
+    fn compute_job_allocs(&mut self, a: &mut Attempt<'_>, allocs: &[Arc<Allocation>]) {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
         let job = a.job;
-        let allocs = self
-            .s
-            .snapshot
-            .allocs_by_job(&eval.namespace, &eval.job_id, true);
         let view = &a.view;
-        let tainted = tainted_nodes(&allocs, |id| {
-            view.node_position(id).map(|n| &**view.node(n))
-        });
+        let tainted = tainted_nodes(allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
         for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
             a.stop(
                 &lost.alloc,
