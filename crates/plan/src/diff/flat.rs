@@ -403,6 +403,79 @@ pub(crate) fn flat_diffs(old: Flat<'_>, new: Flat<'_>, contextual: bool) -> Vec<
     sink.out
 }
 
+/// The field diffs of two opaque maps under Nomad's full flattening (a task's `Config`), in
+/// path order. Both maps are walked in step, which gives path order unless an array has more
+/// than ten elements (`a[10]` prints before `a[2]`), a key extends its previous sibling (`a`,
+/// `a b`: `a b` prints before `a[0]`) or the two sides shape a value differently; then both
+/// sides are flattened and sorted instead.
+pub(crate) fn value_map_diffs(
+    old: &BTreeMap<String, Value>,
+    new: &BTreeMap<String, Value>,
+    contextual: bool,
+) -> Vec<FieldDiff> {
+    let mut sink = Sink::new(contextual);
+    sink.room = old.len().max(new.len());
+    if !sink.walk_map("", Some(old), Some(new)) {
+        sink.out.clear();
+        let (mut old_flat, mut new_flat) = (Flat::default(), Flat::default());
+        old_flat.value_map("", old);
+        new_flat.value_map("", new);
+        sink.merge(old_flat, new_flat);
+    }
+    sink.out
+}
+
+impl Sink {
+    /// False when the walk order may differ from the path order (see [`value_map_diffs`]).
+    fn walk_map<'v, M>(&mut self, prefix: &str, old: Option<&'v M>, new: Option<&'v M>) -> bool
+    where
+        &'v M: IntoIterator<Item = (&'v String, &'v Value)>,
+    {
+        let (mut in_order, mut previous) = (true, None::<&str>);
+        merge(
+            old.into_iter().flatten(),
+            new.into_iter().flatten(),
+            |a, b| a.0.cmp(b.0),
+            |o, n| {
+                let Some((key, _)) = o.or(n) else { return };
+                in_order &= previous.is_none_or(|p| !key.starts_with(p));
+                previous = Some(key);
+                if in_order {
+                    in_order = self.walk(sub_path(prefix, key), o.map(|o| o.1), n.map(|n| n.1));
+                }
+            },
+        );
+        in_order
+    }
+
+    fn walk(&mut self, path: Text, old: Option<&Value>, new: Option<&Value>) -> bool {
+        if !self.contextual && old == new {
+            return true;
+        }
+        let container = |v: &Value| v.is_object() || v.is_array();
+        match (old, new) {
+            (Some(Value::Object(o)), Some(Value::Object(n))) => {
+                self.walk_map(&path, Some(o), Some(n))
+            }
+            (Some(Value::Object(o)), None) => self.walk_map(&path, Some(o), None),
+            (None, Some(Value::Object(n))) => self.walk_map(&path, None, Some(n)),
+            (Some(Value::Array(o)), Some(Value::Array(n))) => self.walk_list(&path, o, n),
+            (Some(Value::Array(o)), None) => self.walk_list(&path, o, &[]),
+            (None, Some(Value::Array(n))) => self.walk_list(&path, &[], n),
+            (Some(o), Some(n)) if container(o) || container(n) => false,
+            _ => {
+                self.push(|| path, old.map(scalar_val), new.map(scalar_val));
+                true
+            }
+        }
+    }
+
+    fn walk_list(&mut self, path: &str, old: &[Value], new: &[Value]) -> bool {
+        let len = old.len().max(new.len());
+        len <= 10 && (0..len).all(|i| self.walk(Text::indexed(path, i), old.get(i), new.get(i)))
+    }
+}
+
 /// One field's change, or `None` when unchanged and not contextual. "" means absent, so a value
 /// going from "" to "x" is Added.
 pub(crate) fn field_diff(name: &str, old: &str, new: &str, contextual: bool) -> Option<FieldDiff> {
@@ -431,4 +504,82 @@ fn change(same: bool, old_empty: bool, new_empty: bool, contextual: bool) -> Opt
 /// A value as printed; "" when absent.
 fn text(value: Option<Val<'_>>) -> Text {
     value.map_or_else(Text::default, Val::into_text)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+
+    /// Opaque values with the shapes that make the walk order differ from the path order: keys
+    /// that extend each other, long lists, a key shaped differently on the two sides.
+    fn value() -> impl Strategy<Value = Value> {
+        let key = prop::sample::select(vec!["a", "a b", "aB", "a[0]", "b", "b]"]);
+        let scalar = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            (0..3_i64).prop_map(Value::from),
+            prop::sample::select(vec!["", "x", "y"]).prop_map(Value::from),
+        ];
+        scalar.prop_recursive(3, 24, 12, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..12).prop_map(Value::Array),
+                prop::collection::btree_map(key.clone(), inner, 0..4).prop_map(|m| {
+                    Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+                }),
+            ]
+        })
+    }
+
+    fn top(value: Value) -> BTreeMap<String, Value> {
+        match value {
+            Value::Object(map) => map.into_iter().collect(),
+            other => BTreeMap::from([("a".to_owned(), other)]),
+        }
+    }
+
+    fn sorted_flattenings(
+        old: &BTreeMap<String, Value>,
+        new: &BTreeMap<String, Value>,
+        contextual: bool,
+    ) -> Vec<FieldDiff> {
+        let (mut old_flat, mut new_flat) = (Flat::default(), Flat::default());
+        old_flat.value_map("", old);
+        new_flat.value_map("", new);
+        flat_diffs(old_flat, new_flat, contextual)
+    }
+
+    #[test]
+    fn walking_a_nested_config_gives_its_paths_in_order() {
+        let old = top(json!({"m": {"k": 1, "l": [true, null]}, "p": ["x"]}));
+        let new = top(json!({"m": {"k": 2, "l": [true]}, "p": ["x", "y"]}));
+        let diffs = value_map_diffs(&old, &new, false);
+        let got: Vec<_> = diffs
+            .iter()
+            .map(|f| (f.diff_type, &*f.name, &*f.old, &*f.new))
+            .collect();
+        let expected = [
+            (DiffType::Edited, "m[k]", "1", "2"),
+            (DiffType::Deleted, "m[l][1]", "nil", ""),
+            (DiffType::Added, "p[1]", "", "y"),
+        ];
+        assert_eq!(got, expected);
+    }
+
+    proptest! {
+        #[test]
+        fn walking_two_configs_matches_sorting_their_flattenings(
+            old in value(),
+            new in value(),
+            contextual in any::<bool>(),
+        ) {
+            let (old, new) = (top(old), top(new));
+            prop_assert_eq!(
+                value_map_diffs(&old, &new, contextual),
+                sorted_flattenings(&old, &new, contextual)
+            );
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use drover_model::{Affinity, Constraint};
 use serde_json::Value;
 
-use super::flat::{Flat, Primitives, field_diff, field_diffs, flat_diffs};
+use super::flat::{Primitives, field_diff, field_diffs, value_map_diffs};
 use super::text::Text;
 use super::types::{DiffType, FieldDiff, ObjectDiff, sort_fields, sort_objects};
 
@@ -287,12 +287,9 @@ pub(crate) fn opaque_map_diff(
     contextual: bool,
 ) -> Option<ObjectDiff> {
     let diff_type = map_type(old, new)?;
-    let (mut old_flat, mut new_flat) = (Flat::default(), Flat::default());
-    old_flat.value_map("", old);
-    new_flat.value_map("", new);
     Some(object(
         name,
         diff_type,
-        flat_diffs(old_flat, new_flat, contextual),
+        value_map_diffs(old, new, contextual),
     ))
 }
