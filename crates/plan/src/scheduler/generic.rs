@@ -276,7 +276,7 @@ impl GenericScheduler<'_, '_> {
         let view = &placer.view;
         let tainted = tainted_nodes(allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
         let metrics = self.s.run.placement_metrics;
-        for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
+        for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let stop = Stop {
                 client_status: &lost.client_status,
                 ..Stop::new(&lost.status_description)
@@ -290,7 +290,7 @@ impl GenericScheduler<'_, '_> {
                 job_id: &eval.job_id,
                 job: job.map(|j| &**j),
                 batch: self.batch,
-                allocs: &allocs,
+                allocs,
                 deployment: self.s.deployment.as_ref(),
                 tainted_nodes: &tainted,
                 eval_id: &eval.id,

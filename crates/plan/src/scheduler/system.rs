@@ -154,7 +154,7 @@ impl NodeScheduler<'_, '_> {
         let now = self.s.ctx.now;
         let metrics = self.s.run.placement_metrics;
         let tainted = tainted_nodes(allocs, |id| self.s.snapshot.node(id));
-        for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
+        for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let description = &lost.status_description;
             let copy = copy_of(&lost.alloc, metrics, None);
             plan.append_stopped_alloc(copy, description, &lost.client_status, "", now);
@@ -165,7 +165,7 @@ impl NodeScheduler<'_, '_> {
             eligible_nodes: &eligible,
             not_ready_nodes: &not_ready,
             tainted_nodes: &tainted,
-            allocs: &allocs,
+            allocs,
             deployment: self.s.deployment.as_ref(),
             now,
         };
@@ -198,7 +198,7 @@ impl NodeScheduler<'_, '_> {
         let job = a.job;
         let view = &a.view;
         let tainted = tainted_nodes(allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
-        for lost in stopped_allocs_to_mark_lost(&allocs, &tainted) {
+        for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             a.stop(
                 &lost.alloc,
                 &lost.status_description,
@@ -211,7 +211,7 @@ impl NodeScheduler<'_, '_> {
             eligible_nodes: &a.eligible,
             not_ready_nodes: &a.not_ready,
             tainted_nodes: &tainted,
-            allocs: &allocs,
+            allocs,
             deployment: self.s.deployment.as_ref(),
             now,
         };
