@@ -201,7 +201,7 @@ impl<'a, T> Fields<'a, T> {
             |a, b| a.0.cmp(b.0),
             |o, n| {
                 let Some((key, _)) = o.or(n) else { return };
-                let path = || Text::concat(&[name, "[", key, "]"]);
+                let path = || Text::entry(name, key);
                 let value = |(_, v): (_, &'a String)| Val::Str(v);
                 sink.push(path, o.map(value), n.map(value));
             },
@@ -263,7 +263,8 @@ impl Sink {
         if same && !self.contextual {
             return;
         }
-        let (old, new) = (text(old), text(new));
+        let old = text(old);
+        let new = if same { old.clone() } else { text(new) };
         // A value printed as "" counts as absent.
         let same = same || old == new;
         let Some(diff_type) = change(same, old.is_empty(), new.is_empty(), self.contextual) else {
@@ -375,7 +376,7 @@ fn sub_path(prefix: &str, key: &str) -> Text {
     if prefix.is_empty() {
         Text::copy(key)
     } else {
-        Text::concat(&[prefix, "[", key, "]"])
+        Text::entry(prefix, key)
     }
 }
 

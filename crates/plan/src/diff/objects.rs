@@ -1,6 +1,7 @@
 //! The building blocks every level shares: object diffs typed by presence or by their fields,
 //! sets keyed by an identity, string sets, positional lists.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use drover_model::{Affinity, Constraint};
@@ -87,6 +88,14 @@ pub(crate) fn pair_by_key<'a, T, K: Ord>(
     new: &'a [T],
     key: impl Fn(&'a T) -> K,
 ) -> Vec<(Option<&'a T>, Option<&'a T>)> {
+    // One element a side (a task's artifact, a group's only task) needs no map.
+    if let ([o], [n]) = (old, new) {
+        return match key(o).cmp(&key(n)) {
+            Ordering::Equal => vec![(Some(o), Some(n))],
+            Ordering::Less => vec![(Some(o), None), (None, Some(n))],
+            Ordering::Greater => vec![(None, Some(n)), (Some(o), None)],
+        };
+    }
     let mut pairs: BTreeMap<K, (Option<&'a T>, Option<&'a T>)> = BTreeMap::new();
     for o in old {
         pairs.entry(key(o)).or_default().0 = Some(o);

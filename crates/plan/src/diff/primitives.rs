@@ -186,7 +186,7 @@ impl Primitives for ScalingPolicy {
         f.paths(|s, f| {
             for (k, v) in &s.target {
                 if !matches!(k.as_str(), "Job" | "Group" | "Namespace") {
-                    f.put(Text::concat(&["Target[", k, "]"]), v);
+                    f.put(Text::entry("Target", k), v);
                 }
             }
         });

@@ -59,6 +59,21 @@ impl Text {
         Text(Repr::Inline(len as u8, bytes))
     }
 
+    /// A map entry's path, `name[key]`.
+    pub(crate) fn entry(name: &str, key: &str) -> Self {
+        let len = name.len() + key.len() + 2;
+        if len > INLINE {
+            return Self::concat(&[name, "[", key, "]"]);
+        }
+        let mut bytes = [0; INLINE];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        bytes[name.len()] = b'[';
+        bytes[name.len() + 1..len - 1].copy_from_slice(key.as_bytes());
+        bytes[len - 1] = b']';
+        // `len` is at most INLINE.
+        Text(Repr::Inline(len as u8, bytes))
+    }
+
     pub(crate) fn uint(u: u64) -> Self {
         Self::number(false, u)
     }
@@ -69,7 +84,7 @@ impl Text {
 
     /// A list element's path, `name[i]`.
     pub(crate) fn indexed(name: &str, i: usize) -> Self {
-        Self::concat(&[name, "[", &Self::uint(i as u64), "]"])
+        Self::entry(name, &Self::uint(i as u64))
     }
 
     /// The decimal digits of `n`, after a minus sign if `negative` (Go's `%v` of an integer),
@@ -242,6 +257,16 @@ mod tests {
             (Text::int(-3), "-3"),
             (Text::int(i64::MIN), "-9223372036854775808"),
             (Text::indexed("args", 10), "args[10]"),
+            (Text::entry("Env", "PORT"), "Env[PORT]"),
+            (Text::entry("Meta", &long), &*format!("Meta[{long}]")),
+            (
+                Text::entry("GetterOptions", "checksum"),
+                "GetterOptions[checksum]",
+            ),
+            (
+                Text::entry("GetterOptions", "checksu"),
+                "GetterOptions[checksu]",
+            ),
             (Text::from(long.clone()), &*long),
             (Text::copy("ünïcödé"), "ünïcödé"),
         ];
