@@ -15,7 +15,7 @@ use drover::core::api::{
     JobRevertRequest, JobStabilityRequest, JobValidateRequest, JobsParseRequest, ListJobsOptions,
     RequestContext, ScalingRequest,
 };
-use drover::core::state::NamespaceSelector;
+use drover::core::state::{NamespaceSelector, PageRequest};
 use drover::core::{ApiResult, Engine, EngineConfig, ManualClock, MemoryLog};
 use drover::model::{AclPolicy, Namespace};
 use engine_common::{START, check_error, register, sample_job};
@@ -527,7 +527,14 @@ fn bootstrap_happens_once_unless_reset_with_its_index() {
     );
     // The bootstrap token manages.
     let ctx = as_token(&token.secret_id, "default");
-    assert_eq!(engine.list_acl_tokens(&ctx, "").unwrap().value.len(), 2);
+    assert_eq!(
+        engine
+            .list_acl_tokens(&ctx, &PageRequest::default(), "")
+            .unwrap()
+            .value
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -746,7 +753,7 @@ fn tokens_are_validated_read_by_their_owner_and_deleted() {
         "Permission denied",
     );
     check_error(
-        engine.list_acl_tokens(&readonly, ""),
+        engine.list_acl_tokens(&readonly, &PageRequest::default(), ""),
         403,
         "Permission denied",
     );

@@ -172,6 +172,21 @@ fn policies_and_tokens_round_trip() {
         .collect();
     assert_eq!(names, [&json!("Bootstrap Token"), &json!("reader")]);
     assert!(tokens[1].get("SecretID").is_none());
+    // Oldest first, one page at a time; the token is `<create index>.<accessor ID>`.
+    let first = with_token(&agent, "GET", "/v1/acl/tokens?per_page=1", SECRET, None);
+    assert_eq!(first.json()[0]["Name"], "Bootstrap Token");
+    let next = format!(
+        "{}.{}",
+        tokens[1]["CreateIndex"],
+        tokens[1]["AccessorID"].as_str().unwrap()
+    );
+    assert_eq!(first.header("X-Nomad-NextToken"), Some(next.as_str()));
+    let path = format!("/v1/acl/tokens?per_page=1&next_token={next}");
+    let second = with_token(&agent, "GET", &path, SECRET, None);
+    assert_eq!(second.json()[0]["Name"], "reader");
+    assert_eq!(second.header("X-Nomad-NextToken"), None);
+    let reversed = with_token(&agent, "GET", "/v1/acl/tokens?reverse=true", SECRET, None);
+    assert_eq!(reversed.json()[0]["Name"], "reader");
 
     // The reader may list jobs but not register one.
     assert_eq!(

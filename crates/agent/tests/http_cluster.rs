@@ -83,6 +83,32 @@ fn simulated_nodes() {
             .iter()
             .all(|n| n["ID"].as_str().unwrap().starts_with(prefix))
     );
+
+    // Pages in ID order; the header names the next page's first node.
+    let mut ids: Vec<&str> = nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["ID"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    let first = agent.get("/v1/nodes?per_page=2");
+    let page_ids = |response: &common::Response| -> Vec<String> {
+        let page = check_json(response);
+        let page = page.as_array().unwrap().iter();
+        page.map(|n| n["ID"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(page_ids(&first), ids[..2]);
+    assert_eq!(first.header("X-Nomad-NextToken"), Some(ids[2]));
+    let second = agent.get(&format!("/v1/nodes?per_page=2&next_token={}", ids[2]));
+    assert_eq!(page_ids(&second), ids[2..]);
+    assert_eq!(second.header("X-Nomad-NextToken"), None);
+    let filter = "Datacenter%20%3D%3D%20%22dc1%22";
+    let dc1 = agent.get(&format!("/v1/nodes?per_page=1&filter={filter}"));
+    let names = check_json(&dc1);
+    assert_eq!(names[0]["Datacenter"], "dc1");
+    assert!(dc1.header("X-Nomad-NextToken").is_some());
 }
 
 #[test]

@@ -10,7 +10,8 @@ use drover_model::acl::token_type;
 use drover_model::gotext::{duration, multierror, quote};
 use drover_model::{AclPolicy, AclToken};
 use drover_state::{
-    AclPolicies, AclPolicyDeletes, AclTokenDeletes, AclTokens, Command, Snapshot, Table,
+    AclPolicies, AclPolicyDeletes, AclTokenDeletes, AclTokens, Command, PageRequest, Snapshot,
+    Table,
 };
 use serde_json::Value;
 
@@ -23,6 +24,8 @@ use crate::api::{
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::read;
+use crate::list_filter::ListFilter;
+use crate::paging::{compare_create_token, page};
 
 /// Nomad's defaults for `acl.token_min_expiration_ttl` and `token_max_expiration_ttl`.
 const MIN_TTL: i64 = 60 * 1_000_000_000;
@@ -241,23 +244,49 @@ impl Engine {
         )
     }
 
-    /// `GET /v1/acl/tokens?prefix=`: every token (without secrets) whose accessor ID starts
-    /// with the prefix, oldest first. Index: the table's.
+    /// `GET /v1/acl/tokens`: the tokens (without secrets), filtered (over whole tokens), one
+    /// page at a time. With a prefix, those whose accessor ID starts with it in accessor order
+    /// (token: the accessor ID); without, all of them oldest first (token:
+    /// `<create index>.<accessor ID>`); `reverse` turns either order round. Index: the
+    /// table's.
     pub fn list_acl_tokens(
         &self,
         ctx: &RequestContext,
-        prefix: &str,
+        request: &PageRequest,
+        filter: &str,
     ) -> ApiResult<Read<Vec<AclTokenListStub>>> {
         self.acl_management(ctx)?;
+        let filter = ListFilter::parse(filter)?;
         let snapshot = self.snapshot();
+        let by_accessor = !request.prefix.is_empty();
         let mut tokens: Vec<&Arc<AclToken>> = snapshot
             .acl_tokens()
-            .filter(|t| t.accessor_id.starts_with(prefix))
+            .filter(|t| t.accessor_id.starts_with(&request.prefix))
             .collect();
-        tokens.sort_by(|a, b| {
-            (a.create_index, &a.accessor_id).cmp(&(b.create_index, &b.accessor_id))
-        });
+        if by_accessor {
+            tokens.sort_by(|a, b| a.accessor_id.cmp(&b.accessor_id));
+        } else {
+            tokens.sort_by_key(|t| (t.create_index, &t.accessor_id));
+        }
+        if request.reverse {
+            tokens.reverse();
+        }
+        let tokens = page(
+            tokens,
+            request,
+            |t, token| match by_accessor {
+                true => t.accessor_id.as_str().cmp(token),
+                false => compare_create_token(t.create_index, &t.accessor_id, token),
+            },
+            |t| match by_accessor {
+                true => t.accessor_id.clone(),
+                false => format!("{}.{}", t.create_index, t.accessor_id),
+            },
+            |t| filter.keep(&***t),
+        );
+        filter.finish()?;
         let stubs = tokens
+            .items
             .into_iter()
             .map(|t| AclTokenListStub {
                 accessor_id: t.accessor_id.clone(),
@@ -271,7 +300,11 @@ impl Engine {
                 modify_index: t.modify_index,
             })
             .collect();
-        Ok(read(snapshot.table_index(Table::AclToken), stubs))
+        Ok(Read {
+            value: stubs,
+            index: snapshot.table_index(Table::AclToken),
+            next_token: tokens.next_token,
+        })
     }
 
     /// `DELETE /v1/acl/token/:accessor`: 400 for a token that does not exist.

@@ -36,6 +36,7 @@ mod list_filter;
 mod log;
 mod namespaces;
 mod nodes;
+mod paging;
 pub mod periodic;
 mod services;
 pub mod tables;

@@ -5,6 +5,7 @@
 //! jobs a node change concerns.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use drover_model::allocation::{client_status, desired_status};
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL, job_type};
@@ -13,14 +14,47 @@ use drover_model::{DrainStrategy, EvalStatus, Evaluation, Job, Node, SECOND, tri
 use drover_plan::feasible::computed_class;
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, NamespaceSelector, NodeDrainUpdate,
-    NodeEligibilityUpdate, NodeStatusUpdate, ServiceRegistrations, Snapshot, UpsertEvals,
-    UpsertNode,
+    NodeEligibilityUpdate, NodeStatusUpdate, PageRequest, ServiceRegistrations, Snapshot, Table,
+    UpsertEvals, UpsertNode,
 };
 
+use crate::api::Read;
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
+use crate::list_filter::ListFilter;
+use crate::paging::page;
 
 impl Engine {
+    /// `GET /v1/nodes`: the nodes whose ID starts with the prefix, filtered (over whole
+    /// nodes), one page at a time in ID order; the token is the ID of the next page's first
+    /// node. Nomad's node iterator has no reverse order, so `reverse` is not read. Index: the
+    /// nodes table's.
+    pub fn list_nodes(
+        &self,
+        request: &PageRequest,
+        filter: &str,
+    ) -> ApiResult<Read<Vec<Arc<Node>>>> {
+        let filter = ListFilter::parse(filter)?;
+        let snapshot = self.snapshot();
+        let request = PageRequest {
+            reverse: false,
+            ..request.clone()
+        };
+        let nodes = page(
+            snapshot.nodes(&request.prefix).cloned(),
+            &request,
+            |node, token| node.id.as_str().cmp(token),
+            |node| node.id.clone(),
+            |node| filter.keep(&**node),
+        );
+        filter.finish()?;
+        Ok(Read {
+            value: nodes.items,
+            index: snapshot.table_index(Table::Nodes),
+            next_token: nodes.next_token,
+        })
+    }
+
     /// Registers a node, or updates one that re-registers (it keeps the eligibility and drain
     /// an operator set). Unset fields get Nomad's defaults (status `initializing`, pool
     /// `default`, eligible) and the computed class is derived. Returns the commit index.
@@ -168,7 +202,7 @@ impl Engine {
         Ok(self.commit(&command)?)
     }
 
-    fn existing_node(&self, node_id: &str) -> ApiResult<std::sync::Arc<Node>> {
+    fn existing_node(&self, node_id: &str) -> ApiResult<Arc<Node>> {
         self.snapshot()
             .node(node_id)
             .ok_or_else(|| ApiError::not_found("node not found"))
@@ -233,7 +267,7 @@ fn status_change_needs_evals(old: &str, new: &str) -> bool {
         || (old == node_status::DISCONNECTED) != (new == node_status::DISCONNECTED)
 }
 
-fn system_jobs(snapshot: &Snapshot) -> Vec<std::sync::Arc<Job>> {
+fn system_jobs(snapshot: &Snapshot) -> Vec<Arc<Job>> {
     snapshot
         .jobs(&NamespaceSelector::All, "")
         .filter(|job| job.job_type == job_type::SYSTEM || job.job_type == job_type::SYSBATCH)

@@ -109,13 +109,13 @@ pub async fn policy(app: App, call: Call) -> Response {
     }
 }
 
-/// `GET /v1/acl/tokens?prefix=`.
+/// `GET /v1/acl/tokens?prefix=&filter=&per_page=&next_token=&reverse=`.
 pub async fn tokens(app: App, call: Call) -> Response {
     if call.method != Method::GET {
         return invalid_method();
     }
     read(&app, &call, Table::AclToken, |engine, options| {
-        engine.list_acl_tokens(&options.context, &options.prefix)
+        engine.list_acl_tokens(&options.context, &options.page(), &options.filter)
     })
     .await
 }

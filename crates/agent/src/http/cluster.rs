@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::App;
+use super::acl::read;
 use super::call::{Call, Meta, error, invalid_method, no_route};
 use super::options::QueryOptions;
 use crate::sim::NOMAD_VERSION;
@@ -540,20 +541,27 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
     call.reply(result, |r| Meta::Index(r.index))
 }
 
-/// `GET /v1/nodes?prefix=&filter=&resources=`; the filter sees whole nodes.
+/// `GET /v1/nodes?prefix=&filter=&per_page=&next_token=&resources=`; the filter sees whole
+/// nodes.
 pub async fn nodes(app: App, call: Call) -> Response {
+    if call.method != Method::GET {
+        return invalid_method();
+    }
     let resources = match call.query.bool("resources") {
         Ok(resources) => resources.unwrap_or(false),
         Err(e) => return error(&e),
     };
-    list(&app, &call, Table::Nodes, Access::Open, |l| {
-        let stubs = l
-            .snapshot
-            .nodes(&l.options.prefix)
-            .filter(|n| l.filter.keep(n))
-            .map(|n| n.stub(false, resources))
-            .collect();
-        Ok((stubs, String::new()))
+    read(&app, &call, Table::Nodes, |engine, options| {
+        let nodes = engine.list_nodes(&options.page(), &options.filter)?;
+        Ok(Read {
+            value: nodes
+                .value
+                .iter()
+                .map(|n| n.stub(false, resources))
+                .collect::<Vec<_>>(),
+            index: nodes.index,
+            next_token: nodes.next_token,
+        })
     })
     .await
 }
