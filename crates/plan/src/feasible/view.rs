@@ -58,8 +58,9 @@ struct StoreUsage {
     snapshot: Snapshot,
     /// What the store counts on each node, read when first needed.
     used: Vec<OnceCell<NodeUsage>>,
-    /// The allocations the store counts that the view counts itself (its job's).
-    own: FoldHashSet<Box<str>>,
+    /// The job's allocations that hold ports, bandwidth or cores: the store counts them, and
+    /// so does the view, in its own slots.
+    own_network: FoldHashSet<Box<str>>,
 }
 
 /// See the module documentation.
@@ -113,17 +114,22 @@ impl ClusterView {
         if !snapshot.has_node_usage() {
             return Self::empty(table, None);
         }
-        let own: Vec<&Allocation> = own.iter().map(|a| &**a).filter(|a| !a.terminal()).collect();
-        let store = StoreUsage {
-            snapshot: snapshot.clone(),
-            used: vec![OnceCell::new(); table.len()],
-            own: own.iter().map(|a| a.id.as_str().into()).collect(),
-        };
-        let mut view = Self::empty(table, Some(store));
-        for alloc in own {
+        let used = vec![OnceCell::new(); table.len()];
+        let mut view = Self::empty(table, None);
+        let mut own_network = FoldHashSet::default();
+        for alloc in own.iter().filter(|a| !a.terminal()) {
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
-            view.count_alloc(alloc);
+            if let Some(Some(slot)) = view.count_alloc(alloc).map(|i| &view.slots[i as usize])
+                && slot.usage.holds_network()
+            {
+                own_network.insert(alloc.id.as_str().into());
+            }
         }
+        view.store = Some(StoreUsage {
+            snapshot: snapshot.clone(),
+            used,
+            own_network,
+        });
         view
     }
 
@@ -200,7 +206,10 @@ impl ClusterView {
             if let Some(store) = &self.store
                 && let Some(usage) = store.snapshot.node_usage(&self.table.nodes()[node].id)
             {
-                for (_, usage) in usage.network().filter(|(id, _)| !store.own.contains(*id)) {
+                let others = usage
+                    .network()
+                    .filter(|(id, _)| !store.own_network.contains(*id));
+                for (_, usage) in others {
                     net.add(reserved, usage);
                 }
             }
