@@ -22,6 +22,7 @@ mod job_row;
 mod keys;
 mod paginate;
 mod records;
+mod related_evals;
 mod snapshot;
 mod store;
 mod table;

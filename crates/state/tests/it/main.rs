@@ -4,6 +4,7 @@ mod encoding;
 mod golden;
 mod listing;
 mod model;
+mod related_evals;
 mod semantics;
 mod support;
 mod waits;
