@@ -1,12 +1,15 @@
 //! drover-state benchmarks, perf-anchors.md B5, B6 and B8: job commits with 100k jobs
-//! resident (one per transaction with a snapshot each, and batches of 1,000), paging by
-//! prefix, and snapshots with 100k jobs and 1M allocations.
+//! resident (one per transaction with a snapshot each, and batches of 1,000; borrowed as the
+//! engine applies them, or given up as a replayed log entry is), paging by prefix, the full
+//! list as the engine answers `GET /v1/jobs`, and snapshots with 100k jobs and 1M allocations.
 
 use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use drover::core::api::{ListJobsOptions, RequestContext};
+use drover::core::{Engine, EngineConfig, ManualClock, MemoryLog};
 use drover::model::allocation::{client_status, desired_status};
 use drover::model::{Allocation, Job, TaskGroup};
 use drover::state::{Command, NamespaceSelector, PageRequest, PlanResults, StateStore, UpsertJob};
@@ -79,22 +82,49 @@ fn commits(c: &mut Criterion) {
             BatchSize::SmallInput,
         );
     });
-    group.throughput(Throughput::Elements(1000));
-    let mut first = 0usize;
-    group.bench_function("1,000 jobs per commit", |b| {
+    // The same, with the command given up to the store (a replayed log entry): its job
+    // becomes the stored one without a copy.
+    group.bench_function("one job per commit + snapshot, command given up", |b| {
         b.iter_batched(
             || {
-                first = (first + 1000) % JOBS;
-                let count = 2 + (index.get() % 5) as i64;
-                Command::Batch(
-                    (first..first + 1000)
-                        .map(|n| upsert(job(n, count)))
-                        .collect(),
-                )
+                n = (n + 7919) % JOBS;
+                upsert(job(n, 2 + (index.get() % 5) as i64))
             },
+            |command| {
+                store.apply_owned(index.get(), command).expect("apply");
+                index.set(index.get() + 1);
+                black_box(store.snapshot());
+            },
+            BatchSize::SmallInput,
+        );
+    });
+    group.throughput(Throughput::Elements(1000));
+    let mut first = 0usize;
+    let mut batch = || {
+        first = (first + 1000) % JOBS;
+        let count = 2 + (index.get() % 5) as i64;
+        Command::Batch(
+            (first..first + 1000)
+                .map(|n| upsert(job(n, count)))
+                .collect(),
+        )
+    };
+    group.bench_function("1,000 jobs per commit", |b| {
+        b.iter_batched(
+            &mut batch,
             |command| {
                 commit(&command);
                 command
+            },
+            BatchSize::LargeInput,
+        );
+    });
+    group.bench_function("1,000 jobs per commit, command given up", |b| {
+        b.iter_batched(
+            &mut batch,
+            |command| {
+                store.apply_owned(index.get(), command).expect("apply");
+                index.set(index.get() + 1);
             },
             BatchSize::LargeInput,
         );
@@ -122,6 +152,24 @@ fn commits(c: &mut Criterion) {
     });
     group.bench_function("full list", |b| {
         b.iter(|| black_box(snap.list_jobs(&ns, &PageRequest::default(), &|_| true)));
+    });
+    // What `GET /v1/jobs` answers: the engine's list of stubs (each with its summary), then
+    // the same list as JSON.
+    let engine = Engine::restore(
+        EngineConfig::default(),
+        Arc::new(ManualClock::new(0)),
+        Box::new(MemoryLog::new()),
+        StateStore::from_snapshot(snap.clone()),
+    );
+    let (ctx, options) = (RequestContext::default(), ListJobsOptions::default());
+    group.bench_function("full list of stubs (engine)", |b| {
+        b.iter(|| black_box(engine.list_jobs(&ctx, &options).expect("list")));
+    });
+    group.bench_function("full list of stubs as JSON (engine)", |b| {
+        b.iter(|| {
+            let stubs = engine.list_jobs(&ctx, &options).expect("list").value;
+            black_box(serde_json::to_vec(&stubs).expect("json"))
+        });
     });
     group.finish();
 }
