@@ -271,19 +271,21 @@ impl Engine {
         if request.reverse {
             tokens.reverse();
         }
-        let tokens = page(
-            tokens,
-            request,
-            |t, token| match by_accessor {
-                true => t.accessor_id.as_str().cmp(token),
-                false => compare_create_token(t.create_index, &t.accessor_id, token),
-            },
-            |t| match by_accessor {
-                true => t.accessor_id.clone(),
-                false => format!("{}.{}", t.create_index, t.accessor_id),
-            },
-            |t| filter.keep(&***t),
-        );
+        let compare = |t: &&Arc<AclToken>, token: &str| {
+            if by_accessor {
+                t.accessor_id.as_str().cmp(token)
+            } else {
+                compare_create_token(t.create_index, &t.accessor_id, token)
+            }
+        };
+        let token_of = |t: &&Arc<AclToken>| {
+            if by_accessor {
+                t.accessor_id.clone()
+            } else {
+                format!("{}.{}", t.create_index, t.accessor_id)
+            }
+        };
+        let tokens = page(tokens, request, compare, token_of, |t| filter.keep(&***t));
         filter.finish()?;
         let stubs = tokens
             .items
