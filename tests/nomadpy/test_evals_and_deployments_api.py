@@ -38,6 +38,17 @@ def test_evaluation_prefix_list(client):
     assert [e.id for e in evals] == [resp.eval_id]
 
 
+def test_evaluation_info_with_related(client):
+    fails_with(client.evaluations.info, UNKNOWN_ID)
+    resp, _ = client.jobs.register(batch_job())
+    evaluation, qm = client.evaluations.info(resp.eval_id)
+    assert_query_meta(qm)
+    assert evaluation.id == resp.eval_id
+    evaluation = eventually(lambda: client.evaluations.info(resp.eval_id)[0], lambda e: e.blocked_eval)
+    related, _ = client.evaluations.info(resp.eval_id, QueryOptions(params={"related": "true"}))
+    assert [e.id for e in related.related_evals] == [evaluation.blocked_eval]
+
+
 def test_evaluation_allocations_of_an_unknown_evaluation(client):
     allocs, qm = client.evaluations.allocations(UNKNOWN_ID)
     assert (allocs, qm.last_index) == ([], 0)

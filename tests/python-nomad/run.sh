@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # python-nomad's own upstream tests of the endpoints drover serves (the jobs, allocations,
-# deployments, evaluations and agent test files of its PyPI sdist, pinned) against a freshly started `drover agent -dev`, with this directory's conftest,
-# common.py and fixture files. Needs cargo and python3 (with venv); prints pytest's summary last.
+# deployments, evaluations, agent, nodes, namespaces, status, regions and validate test files of
+# its PyPI sdist, pinned) against a freshly started `drover agent -dev`, with this directory's
+# conftest, common.py and fixture files. Needs cargo and python3 (with venv); prints pytest's
+# summary last.
 #
 #   bash tests/python-nomad/run.sh            (NOMAD_PORT=4646 by default)
 set -euo pipefail
@@ -10,7 +12,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 port="${NOMAD_PORT:-4646}"
 version="2.1.0"
-suites=(job jobs allocation allocations deployment deployments evaluation evaluations agent)
+suites=(job jobs allocation allocations deployment deployments evaluation evaluations agent
+    nodes namespace namespaces status regions validate)
 
 work="$(mktemp -d)"
 agent=""
@@ -29,7 +32,8 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 
 log="$target/python-nomad-agent.log"
 echo "-- starting drover agent -dev on 127.0.0.1:$port (log: $log)"
-"$target/debug/drover" agent -dev -bind 127.0.0.1 -http-port "$port" -log-level WARN \
+# python-nomad's own CI names its client node `pynomad1`, and its node tests look it up by name.
+"$target/debug/drover" agent -dev -bind 127.0.0.1 -http-port "$port" -node pynomad1 -log-level WARN \
     >"$log" 2>&1 &
 agent=$!
 

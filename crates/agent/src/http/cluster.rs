@@ -3,6 +3,8 @@
 //! writes. The reads answer from one snapshot with the index Nomad picks (the object's
 //! ModifyIndex, or its table's).
 
+use std::sync::Arc;
+
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use drover_core::acl::Capability;
@@ -317,6 +319,10 @@ pub async fn evaluation(app: App, call: Call) -> Response {
     }
     match segments(&call, "/v1/evaluation/")[..] {
         [id] => {
+            let related = match call.query.bool("related") {
+                Ok(related) => related.unwrap_or(false),
+                Err(e) => return error(&e),
+            };
             let ctx = call.context();
             one(
                 &app,
@@ -328,10 +334,17 @@ pub async fn evaluation(app: App, call: Call) -> Response {
                     let eval = s.eval(id);
                     // Nomad asks for read-job in the evaluation's namespace even when it is
                     // the request's.
-                    if let Some(eval) = &eval {
-                        e.authorize_namespace(&ctx, &eval.namespace, Capability::ReadJob)?;
+                    let Some(eval) = eval else {
+                        return Ok(None);
+                    };
+                    e.authorize_namespace(&ctx, &eval.namespace, Capability::ReadJob)?;
+                    if !related {
+                        return Ok(Some(eval));
                     }
-                    Ok(eval)
+                    Ok(Some(Arc::new(Evaluation {
+                        related_evals: Some(s.evals_related_to(id)),
+                        ..(*eval).clone()
+                    })))
                 },
                 |o| o.modify_index,
             )
@@ -541,15 +554,15 @@ async fn deployment_write(app: &App, call: &Call, action: &str, id: &str) -> Res
     call.reply(result, |r| Meta::Index(r.index))
 }
 
-/// `GET /v1/nodes?prefix=&filter=&per_page=&next_token=&resources=`; the filter sees whole
+/// `GET /v1/nodes?prefix=&filter=&per_page=&next_token=&resources=&os=`; the filter sees whole
 /// nodes.
 pub async fn nodes(app: App, call: Call) -> Response {
     if call.method != Method::GET {
         return invalid_method();
     }
-    let resources = match call.query.bool("resources") {
-        Ok(resources) => resources.unwrap_or(false),
-        Err(e) => return error(&e),
+    let (resources, os) = match (call.query.bool("resources"), call.query.bool("os")) {
+        (Ok(resources), Ok(os)) => (resources.unwrap_or(false), os.unwrap_or(false)),
+        (Err(e), _) | (_, Err(e)) => return error(&e),
     };
     read(&app, &call, Table::Nodes, |engine, options| {
         let nodes = engine.list_nodes(&options.page(), &options.filter)?;
@@ -557,7 +570,7 @@ pub async fn nodes(app: App, call: Call) -> Response {
             value: nodes
                 .value
                 .iter()
-                .map(|n| n.stub(false, resources))
+                .map(|n| n.stub(os, resources))
                 .collect::<Vec<_>>(),
             index: nodes.index,
             next_token: nodes.next_token,
