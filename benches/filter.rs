@@ -6,12 +6,16 @@
 //!   most 20 ms (200 ns a job), well inside B6's 50 ms for a full list with JSON.
 //!   `filter/100k_jobs/direct_lookup` is the floor: the same walk as `equal` with
 //!   `job["Status"] == "running"` written in Rust, which is mostly cache misses.
+//! - `filter/100k_job_records/*`: what a filtered job list does per job, from `Job` structs:
+//!   `whole_json` serializes each job to a JSON tree first (the way lists did), `read_fields`
+//!   builds only the fields the expression reads (`Filter::evaluate_record`).
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use drover::filter::Filter;
+use drover::model::{Job, Task, TaskGroup};
 use serde_json::{Value, json};
 
 const JOBS: usize = 100_000;
@@ -79,6 +83,57 @@ fn bench(c: &mut Criterion) {
         });
     }
     evaluate.finish();
+
+    // What a filtered `GET /v1/jobs` does per job: the record is a `Job` struct, not JSON.
+    let records = job_records();
+    let mut records_group = c.benchmark_group("filter/100k_job_records");
+    records_group.throughput(Throughput::Elements(JOBS as u64));
+    for (name, expression) in [EXPRESSIONS[0], EXPRESSIONS[3]] {
+        let filter = Filter::parse(expression).expect("the expression parses");
+        records_group.bench_function(format!("{name}/whole_json"), |b| {
+            b.iter(|| {
+                records
+                    .iter()
+                    .filter(|job| filter.matches(&serde_json::to_value(job).expect("json")))
+                    .count()
+            })
+        });
+        records_group.bench_function(format!("{name}/read_fields"), |b| {
+            b.iter(|| {
+                records
+                    .iter()
+                    .filter(|job| filter.evaluate_record(job).unwrap_or(false))
+                    .count()
+            })
+        });
+    }
+    records_group.finish();
+}
+
+/// The same jobs as `Job` records, each with a group of one task.
+fn job_records() -> Vec<Job> {
+    (0..JOBS)
+        .map(|i| Job {
+            id: format!("web-{i:06}"),
+            name: format!("web-{i:06}"),
+            namespace: "default".to_string(),
+            job_type: ["service", "batch", "system"][i % 3].to_string(),
+            status: ["running", "pending", "dead"][i % 3].to_string(),
+            priority: 50 + (i % 7) as i64,
+            datacenters: vec!["dc1".to_string()],
+            task_groups: vec![TaskGroup {
+                name: "web".to_string(),
+                count: 1 + (i % 3) as i64,
+                tasks: vec![Task {
+                    name: "server".to_string(),
+                    driver: "docker".to_string(),
+                    ..Task::default()
+                }],
+                ..TaskGroup::default()
+            }],
+            ..Job::default()
+        })
+        .collect()
 }
 
 criterion_group! {

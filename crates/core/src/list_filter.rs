@@ -42,8 +42,7 @@ impl ListFilter {
         if self.failure.borrow().is_some() {
             return false;
         }
-        let record = serde_json::to_value(record).unwrap_or_default();
-        filter.evaluate(&record).unwrap_or_else(|e| {
+        filter.evaluate_record(record).unwrap_or_else(|e| {
             *self.failure.borrow_mut() = Some(e);
             false
         })

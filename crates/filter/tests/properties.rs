@@ -1,9 +1,37 @@
 //! Properties over generated expressions: the canonical text of a parsed expression parses back
 //! to the same expression, and no input, well-formed or not, makes parsing or evaluation panic.
-//! Both go through `fuzzing::check`, the body of the fuzz target.
+//! Both go through `fuzzing::check`, the body of the fuzz target. Evaluating a serializable
+//! record gives what evaluating its whole JSON gives.
+
+use std::collections::BTreeMap;
 
 use drover_filter::{Filter, fuzzing};
 use proptest::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Group {
+    name: String,
+    count: i64,
+}
+
+/// A record shaped as the list endpoints' records are: a struct with strings, numbers, lists,
+/// maps, nested structs and a null.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Record {
+    status: String,
+    name: String,
+    priority: i64,
+    datacenters: Vec<String>,
+    meta: BTreeMap<String, String>,
+    task_groups: Vec<Group>,
+    stop: bool,
+    #[serde(rename = "x")]
+    missing: Option<String>,
+}
 
 const KEYWORDS: &[&str] = &[
     "and", "or", "not", "in", "is", "empty", "nil", "contains", "matches", "any", "all", "as",
@@ -140,6 +168,27 @@ proptest! {
         let parsed = Filter::parse(&text);
         prop_assert!(parsed.is_ok(), "{text:?}: {}", parsed.unwrap_err());
         fuzzing::check(text.as_bytes());
+    }
+
+    #[test]
+    fn a_record_evaluates_as_its_whole_json(text in expression()) {
+        let filter = Filter::parse(&text).expect("well-formed");
+        let record = Record {
+            status: "running".to_string(),
+            name: "web-1".to_string(),
+            priority: 50,
+            datacenters: vec!["dc1".to_string(), "dc2".to_string()],
+            meta: BTreeMap::from([("team".to_string(), "web".to_string())]),
+            task_groups: vec![Group { name: "web".to_string(), count: 2 }],
+            stop: false,
+            missing: None,
+        };
+        let whole = serde_json::to_value(&record).expect("json");
+        prop_assert_eq!(filter.evaluate_record(&record), filter.evaluate(&whole));
+        // A map at the top (a flattened record), and a record that is not one.
+        prop_assert_eq!(filter.evaluate_record(&whole), filter.evaluate(&whole));
+        let list = json!(["running"]);
+        prop_assert_eq!(filter.evaluate_record(&list), filter.evaluate(&list));
     }
 
     #[test]
