@@ -11,7 +11,7 @@ use drover_model::gotext::{duration, multierror, quote};
 use drover_model::{AclPolicy, AclToken};
 use drover_state::{
     AclPolicies, AclPolicyDeletes, AclTokenDeletes, AclTokens, Command, PageRequest, Snapshot,
-    Table,
+    Table, compare_create_token, page,
 };
 use serde_json::Value;
 
@@ -25,7 +25,6 @@ use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::read;
 use crate::list_filter::ListFilter;
-use crate::paging::{compare_create_token, page};
 
 /// Nomad's defaults for `acl.token_min_expiration_ttl` and `token_max_expiration_ttl`.
 const MIN_TTL: i64 = 60 * 1_000_000_000;
@@ -285,7 +284,9 @@ impl Engine {
                 format!("{}.{}", t.create_index, t.accessor_id)
             }
         };
-        let tokens = page(tokens, request, compare, token_of, |t| filter.keep(&***t));
+        let tokens = page(tokens.into_iter(), request, compare, token_of, |t| {
+            filter.keep(&***t)
+        });
         filter.finish()?;
         let stubs = tokens
             .items

@@ -36,7 +36,6 @@ mod list_filter;
 mod log;
 mod namespaces;
 mod nodes;
-mod paging;
 pub mod periodic;
 mod services;
 pub mod tables;

@@ -15,14 +15,13 @@ use drover_plan::feasible::computed_class;
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, NamespaceSelector, NodeDrainUpdate,
     NodeEligibilityUpdate, NodeStatusUpdate, PageRequest, ServiceRegistrations, Snapshot, Table,
-    UpsertEvals, UpsertNode,
+    UpsertEvals, UpsertNode, page,
 };
 
 use crate::api::Read;
 use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult};
 use crate::list_filter::ListFilter;
-use crate::paging::page;
 
 impl Engine {
     /// `GET /v1/nodes`: the nodes whose ID starts with the prefix, filtered (over whole

@@ -52,7 +52,7 @@ pub struct Page<T> {
 
 /// Pages `items`, given in listing order. `compare` orders an item against the request's
 /// token; items before the token are skipped until one is kept, then `keep` decides.
-pub(crate) fn page<T>(
+pub fn page<T>(
     items: impl Iterator<Item = T>,
     req: &PageRequest,
     compare: impl Fn(&T, &str) -> Ordering,
@@ -108,7 +108,7 @@ pub(crate) fn split_create_token(token: &str) -> Option<(u64, &str)> {
 
 /// Nomad's `CreateIndexAndIDTokenizer`: numeric on the index, then the ID; a token of
 /// another shape compares as a string.
-pub(crate) fn compare_create_token(create_index: u64, id: &str, token: &str) -> Ordering {
+pub fn compare_create_token(create_index: u64, id: &str, token: &str) -> Ordering {
     match split_create_token(token) {
         Some((index, token_id)) => create_index.cmp(&index).then_with(|| id.cmp(token_id)),
         None => format!("{create_index}.{id}").as_str().cmp(token),
