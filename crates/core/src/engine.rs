@@ -253,7 +253,7 @@ impl Engine {
         let mut after = before.clone();
         after.apply(index, command)?;
         log.append(index, command)?;
-        self.store.apply(index, command)?;
+        self.store.commit_snapshot(&before, after.clone())?;
         self.leader_effects(&before, &after, index, command, reblock);
         Ok(index)
     }

@@ -3,6 +3,7 @@
 //! the writer. Waiters are woken on every commit.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex, RwLock};
@@ -78,6 +79,23 @@ impl StateStore {
         let _writer = self.writer.lock();
         let base = self.snapshot();
         let next = Snapshot::from_tables(crate::apply::apply_owned(&base.tables, index, command)?);
+        self.commit(next, index);
+        Ok(())
+    }
+
+    /// Makes `next` the store's state: a snapshot the caller derived from `base` with
+    /// [`Snapshot::apply`] (to check a command before logging it), so the command is not
+    /// applied a second time. Refused if the store moved on since `base` was taken.
+    pub fn commit_snapshot(&self, base: &Snapshot, next: Snapshot) -> Result<(), StateError> {
+        let _writer = self.writer.lock();
+        let current = self.snapshot();
+        if !Arc::ptr_eq(&current.tables, &base.tables) {
+            return Err(StateError::StaleIndex {
+                index: next.applied_index(),
+                latest: current.applied_index(),
+            });
+        }
+        let index = next.applied_index();
         self.commit(next, index);
         Ok(())
     }

@@ -368,6 +368,32 @@ fn snapshots_never_see_later_writes_and_can_be_written_privately() {
 }
 
 #[test]
+fn a_privately_applied_snapshot_commits_only_over_the_state_it_came_from() {
+    let h = Harness::new();
+    let base = h.snap();
+    let mut next = base.clone();
+    next.apply(1, &register(job("web", 3)))
+        .expect("private write");
+    h.store
+        .commit_snapshot(&base, next.clone())
+        .expect("the store has not moved");
+    assert_eq!(h.snap(), next);
+    assert_eq!(h.store.applied_index(), 1);
+
+    let mut late = base.clone();
+    late.apply(1, &register(job("api", 1)))
+        .expect("private write");
+    assert_eq!(
+        h.store.commit_snapshot(&base, late),
+        Err(StateError::StaleIndex {
+            index: 1,
+            latest: 1
+        })
+    );
+    assert_eq!(h.snap(), next, "a refused commit changes nothing");
+}
+
+#[test]
 fn client_updates_skip_collected_allocations_and_move_job_status() {
     let mut h = Harness::new();
     h.ok(register_with_eval(
