@@ -11,7 +11,7 @@ use drover_model::{Job, JobSubmission, JobSummary};
 
 use crate::JOB_TRACKED_VERSIONS;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub(crate) struct JobRow {
     pub job: Arc<Job>,
     /// Tracked versions, tagged ones included, lowest version first.
@@ -19,6 +19,21 @@ pub(crate) struct JobRow {
     pub summary: Option<Arc<JobSummary>>,
     /// Stored submissions, lowest version first.
     pub submissions: Vec<Arc<JobSubmission>>,
+}
+
+/// A row is copied when a write changes it while a snapshot still shares it, and that write
+/// almost always adds a version: the copy has room for it, so the insert does not reallocate.
+impl Clone for JobRow {
+    fn clone(&self) -> Self {
+        let mut versions = Vec::with_capacity(self.versions.len() + 1);
+        versions.extend(self.versions.iter().cloned());
+        JobRow {
+            job: self.job.clone(),
+            versions,
+            summary: self.summary.clone(),
+            submissions: self.submissions.clone(),
+        }
+    }
 }
 
 impl JobRow {
