@@ -5,8 +5,9 @@
 //! A listing walks the old and the new version of a block in lockstep ([`Fields`]): each field
 //! is read from both sides, compared as a typed value and printed only when it reaches the
 //! output; string maps are merged entry by entry. Neither side is flattened into paths first,
-//! so a large diff allocates little besides its result. Shapes known only at run time (opaque
-//! JSON, DNS lists, ports) are flattened into path-sorted lists ([`Flat`]) and merged.
+//! so a large diff allocates little besides its result. A task's opaque `Config` is walked in
+//! step too ([`value_map_diffs`]); the other shapes known only at run time (secrets' config, DNS
+//! lists, ports) are flattened into path-sorted lists ([`Flat`]) and merged.
 //!
 //! Explicit listings rather than a walk over `serde_json::to_value`: JSON cannot tell a struct
 //! (skipped in primitive mode) from a string map (expanded as `Name[key]`), nor a nil pointer

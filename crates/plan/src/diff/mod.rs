@@ -8,7 +8,7 @@
 //! actions by position). Contextual mode also lists the unchanged fields of changed blocks.
 //!
 //! Cost follows the change, not the job: equal groups, tasks and blocks are recognised with `==`
-//! and never flattened.
+//! and never walked; the two versions of a changed block are walked field by field in step.
 
 mod annotate;
 mod flat;
