@@ -196,17 +196,13 @@ impl<'a, T> Fields<'a, T> {
             return;
         }
         let sink = &mut self.sink;
-        merge(
-            old.into_iter().flatten(),
-            new.into_iter().flatten(),
-            |a, b| a.0.cmp(b.0),
-            |o, n| {
-                let Some((key, _)) = o.or(n) else { return };
-                let path = || Text::entry(name, key);
-                let value = |(_, v): (_, &'a String)| Val::Str(v);
-                sink.push(path, o.map(value), n.map(value));
-            },
-        );
+        merge_maps(old, new, |key, o, n| {
+            sink.push(
+                || Text::entry(name, key),
+                o.map(Val::from),
+                n.map(Val::from),
+            );
+        });
     }
 
     /// Fields whose paths are known only at run time (opaque values, filtered maps), in the
@@ -327,6 +323,27 @@ fn merge<I: Iterator>(
     }
 }
 
+/// Walks two optional maps in step by key, calling `each` with every key of either and its
+/// value on each side.
+fn merge_maps<'v, M, V: 'v>(
+    old: Option<&'v M>,
+    new: Option<&'v M>,
+    mut each: impl FnMut(&'v str, Option<&'v V>, Option<&'v V>),
+) where
+    &'v M: IntoIterator<Item = (&'v String, &'v V)>,
+{
+    merge(
+        old.into_iter().flatten(),
+        new.into_iter().flatten(),
+        |a, b| a.0.cmp(b.0),
+        |o, n| {
+            if let Some((key, _)) = o.or(n) {
+                each(key, o.map(|o| o.1), n.map(|n| n.1));
+            }
+        },
+    );
+}
+
 /// A flattening built at run time: field paths and their values, sorted by path when diffed.
 #[derive(Debug, Default)]
 pub(crate) struct Flat<'a> {
@@ -434,19 +451,13 @@ impl Sink {
         &'v M: IntoIterator<Item = (&'v String, &'v Value)>,
     {
         let (mut in_order, mut previous) = (true, None::<&str>);
-        merge(
-            old.into_iter().flatten(),
-            new.into_iter().flatten(),
-            |a, b| a.0.cmp(b.0),
-            |o, n| {
-                let Some((key, _)) = o.or(n) else { return };
-                in_order &= previous.is_none_or(|p| !key.starts_with(p));
-                previous = Some(key);
-                if in_order {
-                    in_order = self.walk(sub_path(prefix, key), o.map(|o| o.1), n.map(|n| n.1));
-                }
-            },
-        );
+        merge_maps(old, new, |key, o, n| {
+            in_order &= previous.is_none_or(|p| !key.starts_with(p));
+            previous = Some(key);
+            if in_order {
+                in_order = self.walk(sub_path(prefix, key), o, n);
+            }
+        });
         in_order
     }
 
