@@ -13,10 +13,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, SecondsFormat};
 use drover_core::model::allocation::{client_status, desired_status, task_state};
 use drover_core::model::job::{health_check, job_type};
 use drover_core::model::node::{node_eligibility, node_status};
+use drover_core::model::time::{format_rfc3339, parse_rfc3339};
 use drover_core::model::{
     AllocDeploymentStatus, Allocation, DriverInfo, NetworkResource, Node, NodeCpuResources,
     NodeDiskResources, NodeMemoryResources, NodeResources, SECOND, TaskEvent, TaskState,
@@ -131,7 +131,7 @@ fn node(config: &SimConfig, host: HostResources, index: usize, now: i64) -> Node
     };
     let cpu_mhz = config.cpu_mhz.unwrap_or(host.cpu_mhz);
     let memory_mb = config.memory_mb.unwrap_or(host.memory_mb);
-    let updated = rfc3339(now);
+    let updated = format_rfc3339(now);
     let mut attributes: BTreeMap<String, String> = [
         ("arch", std::env::consts::ARCH),
         ("cpu.arch", go_arch()),
@@ -299,7 +299,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
                 )?;
                 report.deployment_status = Some(AllocDeploymentStatus {
                     healthy: Some(true),
-                    timestamp: rfc3339(now),
+                    timestamp: format_rfc3339(now),
                     canary: alloc.deployment_status.as_ref().is_some_and(|s| s.canary),
                     modify_index: 0,
                 });
@@ -314,7 +314,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
 fn started(now: i64) -> TaskState {
     TaskState {
         state: task_state::RUNNING.to_string(),
-        started_at: rfc3339(now),
+        started_at: format_rfc3339(now),
         events: vec![
             event(now, "Received", "Task received by client"),
             event(now, "Task Setup", "Building Task Directory"),
@@ -326,7 +326,7 @@ fn started(now: i64) -> TaskState {
 
 fn finish(state: &mut TaskState, now: i64, event_type: &str, message: &str) {
     state.state = task_state::DEAD.to_string();
-    state.finished_at = rfc3339(now);
+    state.finished_at = format_rfc3339(now);
     state.events.push(event(now, event_type, message));
 }
 
@@ -337,16 +337,6 @@ fn event(now: i64, event_type: &str, message: &str) -> TaskEvent {
         display_message: message.to_string(),
         ..TaskEvent::default()
     }
-}
-
-fn rfc3339(unix_nanos: i64) -> String {
-    DateTime::from_timestamp_nanos(unix_nanos).to_rfc3339_opts(SecondsFormat::Nanos, true)
-}
-
-fn parse_rfc3339(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .and_then(|t| t.timestamp_nanos_opt())
 }
 
 /// A UUID-shaped ID (version 4 layout) derived from a node name (FNV-1a, twice salted).

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use chrono::DateTime;
 use drover_model::acl::token_type;
 use drover_model::gotext::{duration, multierror, quote};
+use drover_model::time::{format_rfc3339, parse_rfc3339};
 use drover_model::{AclPolicy, AclToken};
 use drover_state::{
     AclPolicies, AclPolicyDeletes, AclTokenDeletes, AclTokens, Command, PageRequest, Snapshot,
@@ -16,7 +16,7 @@ use drover_state::{
 use serde_json::Value;
 
 use crate::acl::{
-    ANONYMOUS, AclError, Identity, bootstrap_token, check_bootstrap, go_time, validate_policy,
+    ANONYMOUS, AclError, Identity, bootstrap_token, check_bootstrap, validate_policy,
 };
 use crate::api::{
     AclBootstrapRequest, AclPolicyListStub, AclTokenListStub, AclTokenRequest, Read, RequestContext,
@@ -188,9 +188,9 @@ impl Engine {
             None => {
                 token.accessor_id = self.new_id();
                 token.secret_id = self.new_id();
-                token.create_time = go_time(now);
+                token.create_time = format_rfc3339(now);
                 if token.expiration_time.is_none() && ttl != 0 {
-                    token.expiration_time = Some(go_time(now.saturating_add(ttl)));
+                    token.expiration_time = Some(format_rfc3339(now.saturating_add(ttl)));
                 }
             }
         }
@@ -406,10 +406,7 @@ fn validate_token(
                 ));
             }
             if let Some(expires) = &token.expiration_time {
-                match DateTime::parse_from_rfc3339(expires)
-                    .ok()
-                    .and_then(|t| t.timestamp_nanos_opt())
-                {
+                match parse_rfc3339(expires) {
                     None => errors.push(format!("invalid expiration time {}", quote(expires))),
                     Some(at) => {
                         let expires_in = at - now;

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat};
+use drover_model::time::{GO_ZERO_TIME, format_rfc3339};
 use drover_model::{Job, format_warnings, trigger};
 use drover_plan::diff::{annotate, job_diff};
 use drover_plan::scheduler::{SchedulerContext, dry_run};
@@ -19,9 +19,6 @@ use crate::engine::Engine;
 use crate::error::{ApiError, ApiResult, EngineError};
 use crate::jobs::diff_error;
 use crate::periodic::next_launch;
-
-/// Go's zero `time.Time`, which Nomad sends when there is no next launch.
-const NO_LAUNCH: &str = "0001-01-01T00:00:00Z";
 
 impl Engine {
     /// `POST /v1/job/:id/plan`: what registering `request.job` would do, without doing it.
@@ -127,8 +124,5 @@ pub(crate) fn next_periodic_launch(job: &Job, now: i64) -> String {
         .as_ref()
         .filter(|p| p.enabled)
         .and_then(|p| next_launch(p, now).ok().flatten())
-        .map_or_else(
-            || NO_LAUNCH.to_string(),
-            |at| DateTime::from_timestamp_nanos(at).to_rfc3339_opts(SecondsFormat::AutoSi, true),
-        )
+        .map_or_else(|| GO_ZERO_TIME.to_string(), format_rfc3339)
 }

@@ -1,9 +1,9 @@
 //! ACL bootstrap: the one-time creation of the first management token, which an operator can
 //! allow once more by naming the index of the previous bootstrap (Nomad's reset index).
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use drover_model::AclToken;
 use drover_model::acl::token_type;
+use drover_model::time::format_rfc3339;
 
 use super::AclError;
 
@@ -49,20 +49,7 @@ pub fn bootstrap_token(
         name: "Bootstrap Token".to_owned(),
         token_type: token_type::MANAGEMENT.to_owned(),
         global: true,
-        create_time: go_time(now_unix_nanos),
+        create_time: format_rfc3339(now_unix_nanos),
         ..AclToken::default()
     })
-}
-
-/// Go's `time.RFC3339Nano` in UTC: trailing zeros of the fraction dropped, and the dot with
-/// them.
-pub(crate) fn go_time(unix_nanos: i64) -> String {
-    let full = DateTime::<Utc>::from_timestamp_nanos(unix_nanos)
-        .to_rfc3339_opts(SecondsFormat::Nanos, true);
-    // `full` ends in ".nnnnnnnnnZ".
-    let (seconds, fraction) = full.split_at(full.len() - 11);
-    match fraction[1..10].trim_end_matches('0') {
-        "" => format!("{seconds}Z"),
-        digits => format!("{seconds}.{digits}Z"),
-    }
 }

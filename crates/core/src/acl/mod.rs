@@ -13,7 +13,6 @@ mod endpoint;
 mod policy;
 mod token;
 
-pub(crate) use bootstrap::go_time;
 pub use bootstrap::{bootstrap_token, check_bootstrap};
 pub use capability::{Capability, HostVolumeCapability};
 pub use compiled::{Acl, NamespaceSet};

@@ -6,8 +6,8 @@ use std::borrow::Borrow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::DateTime;
 use drover_model::acl::token_type;
+use drover_model::time::{GO_ZERO_TIME, parse_rfc3339};
 use drover_model::{AclPolicy, AclToken};
 use parking_lot::Mutex;
 
@@ -159,10 +159,7 @@ pub(super) fn is_uuid(text: &str) -> bool {
 /// parse counts as expired: a token's rights should not outlive a timestamp nobody can read.
 pub fn is_expired(token: &AclToken, now_unix_nanos: i64) -> bool {
     match token.expiration_time.as_deref() {
-        None | Some("" | "0001-01-01T00:00:00Z") => false,
-        Some(text) => DateTime::parse_from_rfc3339(text)
-            .ok()
-            .and_then(|at| at.timestamp_nanos_opt())
-            .is_none_or(|at| at < now_unix_nanos),
+        None | Some("" | GO_ZERO_TIME) => false,
+        Some(text) => parse_rfc3339(text).is_none_or(|at| at < now_unix_nanos),
     }
 }

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::DateTime;
 use drover_model::deployment::deployment_description;
+use drover_model::time::parse_rfc3339;
 use drover_model::{Allocation, Deployment, DeploymentState, EvalStatus, Job, ReschedulePolicy};
 use drover_state::Snapshot;
 
@@ -130,7 +130,7 @@ pub(crate) fn progress_deadline_passed(
     let overdue: Vec<(&String, &DeploymentState)> = deployment
         .task_groups
         .iter()
-        .filter(|(_, state)| parse_time(&state.require_progress_by).is_some_and(|by| by <= now))
+        .filter(|(_, state)| parse_rfc3339(&state.require_progress_by).is_some_and(|by| by <= now))
         .collect();
     if overdue.is_empty() {
         return false;
@@ -271,16 +271,6 @@ pub(crate) fn watcher_description(deadline_hit: bool) -> &'static str {
     } else {
         deployment_description::FAILED_ALLOCATIONS
     }
-}
-
-/// Unix nanoseconds of a Go `time.Time` in RFC 3339; unset (empty or Go's zero time) is `None`.
-fn parse_time(rfc3339: &str) -> Option<i64> {
-    if rfc3339.is_empty() || rfc3339.starts_with("0001-01-01") {
-        return None;
-    }
-    DateTime::parse_from_rfc3339(rfc3339)
-        .ok()?
-        .timestamp_nanos_opt()
 }
 
 #[cfg(test)]
