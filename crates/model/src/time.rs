@@ -78,6 +78,21 @@ mod tests {
     }
 
     #[test]
+    fn reads_what_go_writes() {
+        assert_eq!(
+            parse_rfc3339("2017-05-25T23:41:23.240184101Z"),
+            Some(1_495_755_683_240_184_101)
+        );
+        assert_eq!(
+            parse_rfc3339("2017-05-26T01:41:23.5+02:00"),
+            Some(1_495_755_683_500_000_000)
+        );
+        for nanos in [1, 951_782_400_000_000_000, 4_102_444_799_999_999_999, -1] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(nanos)), Some(nanos));
+        }
+    }
+
+    #[test]
     fn unset_and_malformed_times_read_as_none() {
         for text in ["", GO_ZERO_TIME, "yesterday", "2026-13-01T00:00:00Z"] {
             assert_eq!(parse_rfc3339(text), None, "{text}");

@@ -5,7 +5,7 @@ use drover_model::allocation::task_state;
 use drover_model::allocation::{AllocState, alloc_state_field, client_status, desired_status};
 use drover_model::{Allocation, Job, TaskGroup};
 
-use super::time::{format_rfc3339, parse_rfc3339};
+use drover_model::time::{format_rfc3339, parse_rfc3339};
 
 /// Nomad's default kill timeout, the floor of the wait before a lost allocation is replaced.
 const DEFAULT_KILL_TIMEOUT: i64 = 5 * drover_model::SECOND;

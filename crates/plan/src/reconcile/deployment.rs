@@ -2,13 +2,10 @@
 //! when a deployment holds back placements, and how a new deployment starts.
 
 use drover_model::deployment::{deployment_description, deployment_status};
+use drover_model::time::GO_ZERO_TIME;
 use drover_model::{Deployment, DeploymentState, Job, TaskGroup};
 
 use super::DeploymentStatusUpdate;
-
-/// Go's zero `time.Time`, which Nomad shows for a group's `RequireProgressBy` until the
-/// deployment watcher sets it.
-const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 /// No update strategy: canonical jobs keep `max_parallel` 0 for "no rolling updates".
 pub(crate) fn update_is_empty(group: &TaskGroup) -> bool {
@@ -34,6 +31,7 @@ pub(crate) fn is_failed(deployment: &Deployment) -> bool {
 /// A group's state in a deployment that starts now, from its update strategy.
 pub(crate) fn initial_state(group: &TaskGroup) -> DeploymentState {
     let mut state = DeploymentState {
+        // Nomad shows Go's zero time until the deployment watcher sets it.
         require_progress_by: GO_ZERO_TIME.to_string(),
         ..Default::default()
     };

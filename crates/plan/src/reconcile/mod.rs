@@ -21,7 +21,6 @@ pub mod reschedule;
 mod results;
 mod taint;
 mod tasks_updated;
-mod time;
 
 pub(crate) use alloc::AllocExt;
 pub use cluster::{InPlaceCheck, ReconcileInput, reconcile};

@@ -6,7 +6,7 @@ use drover_model::group::reconcile;
 use drover_model::{Allocation, DisconnectStrategy, TaskGroup};
 
 use super::alloc::AllocExt;
-use super::time::parse_rfc3339;
+use drover_model::time::parse_rfc3339;
 
 /// True to keep `replacement` (and stop `original`), false to keep `original`. A replacement
 /// running a newer job version always wins.

@@ -10,7 +10,7 @@ use drover_model::{
 };
 
 use super::alloc::AllocExt;
-use super::time::parse_rfc3339;
+use drover_model::time::parse_rfc3339;
 
 /// Failed allocations due within this window are rescheduled now rather than later, which
 /// absorbs small clock differences between servers.
