@@ -7,11 +7,10 @@ use std::sync::Arc;
 use drover_model::allocation::client_status;
 use drover_model::job::job_status;
 use drover_model::node::node_eligibility;
-use drover_model::{Allocation, DesiredTransition};
+use drover_model::{Allocation, DesiredTransition, time};
 
 use super::Txn;
 use super::status::JobsToRecompute;
-use super::time;
 use crate::StateError;
 use crate::command::{AllocDesiredTransitions, ClientAllocUpdates, PlanResults};
 use crate::table::Table;
@@ -321,19 +320,20 @@ impl Txn {
         }
         let deadline = state.progress_deadline;
         if deadline != 0 {
-            let required_by = time::parse(&state.require_progress_by);
+            let required_by = time::parse_rfc3339(&state.require_progress_by);
             if placed != 0 && required_by.is_none() {
                 // Modify time, not create time: an in-place update may join a deployment.
-                state.require_progress_by = time::after(alloc.modify_time, deadline);
+                state.require_progress_by =
+                    time::format_rfc3339(alloc.modify_time.saturating_add(deadline));
             } else if healthy != 0 {
                 let healthy_at = alloc
                     .deployment_status
                     .as_ref()
-                    .and_then(|s| time::parse(&s.timestamp))
+                    .and_then(|s| time::parse_rfc3339(&s.timestamp))
                     .unwrap_or_default();
                 let candidate = healthy_at.saturating_add(deadline);
                 if required_by.is_none_or(|by| candidate > by) {
-                    state.require_progress_by = time::format(candidate);
+                    state.require_progress_by = time::format_rfc3339(candidate);
                 }
             }
         }

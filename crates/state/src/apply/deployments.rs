@@ -4,11 +4,10 @@
 use std::sync::Arc;
 
 use drover_model::deployment::{deployment_description, deployment_status};
-use drover_model::{Deployment, Job};
+use drover_model::{Deployment, Job, time};
 
 use super::Txn;
 use super::jobs::JobWrite;
-use super::time;
 use crate::StateError;
 use crate::command::{
     DeploymentAllocHealth, DeploymentPromotion, DeploymentStatusChange, DeploymentStatusUpdate,
@@ -117,7 +116,8 @@ impl Txn {
         if restart {
             for state in deployment.task_groups.values_mut() {
                 if state.progress_deadline != 0 {
-                    state.require_progress_by = time::after(updated_at, state.progress_deadline);
+                    state.require_progress_by =
+                        time::format_rfc3339(updated_at.saturating_add(state.progress_deadline));
                 }
             }
         }
@@ -201,8 +201,11 @@ impl Txn {
             if !chosen(name) {
                 continue;
             }
-            if state.progress_deadline > 0 && time::parse(&state.require_progress_by).is_some() {
-                state.require_progress_by = time::after(c.promoted_at, state.progress_deadline);
+            if state.progress_deadline > 0
+                && time::parse_rfc3339(&state.require_progress_by).is_some()
+            {
+                state.require_progress_by =
+                    time::format_rfc3339(c.promoted_at.saturating_add(state.progress_deadline));
             }
             state.promoted = true;
         }
@@ -257,7 +260,7 @@ impl Txn {
             let mut alloc = (*old).clone();
             let status = alloc.deployment_status.get_or_insert_with(Default::default);
             status.healthy = Some(healthy);
-            status.timestamp = time::format(c.timestamp);
+            status.timestamp = time::format_rfc3339(c.timestamp);
             status.modify_index = self.index;
             alloc.modify_time = c.timestamp;
             alloc.modify_index = self.index;

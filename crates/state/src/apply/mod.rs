@@ -11,7 +11,6 @@ mod misc;
 mod nodes;
 mod status;
 mod summary;
-mod time;
 
 use std::sync::{Arc, LazyLock};
 
