@@ -13,7 +13,7 @@ use std::sync::Arc;
 use drover_model::allocation::client_status;
 use drover_model::node::{node_eligibility, node_status};
 use drover_model::{Allocation, Evaluation, Node, trigger};
-use drover_plan::feasible::{NodeUsage, node_capacity};
+use drover_plan::feasible::{NodeUsage, node_capacity, parse_port_ranges};
 use drover_plan::scheduler::{Plan, PlanResult};
 use drover_state::usage::AllocUsage;
 use drover_state::{Command, PlanResults, Snapshot, Table};
@@ -229,14 +229,15 @@ fn fits<'a>(node: &Node, used: NodeUsage, network: impl Iterator<Item = &'a Allo
         .reserved_resources
         .as_ref()
         .map_or("", |r| r.networks.reserved_host_ports.as_str());
-    let Some(reserved) = parse_ports(spec) else {
+    let Some(reserved) = parse_port_ranges(spec) else {
         return false;
     };
     let mut ports = BTreeSet::new();
     let mut cores = BTreeSet::new();
     for usage in network {
         for p in &usage.ports {
-            let taken = reserved.contains(&p.port) || !ports.insert((&*p.ip, p.port));
+            let reserved = u16::try_from(p.port).is_ok_and(|port| reserved.contains(&port));
+            let taken = reserved || !ports.insert((&*p.ip, p.port));
             if taken && !p.ignore_collision {
                 return false;
             }
@@ -246,20 +247,6 @@ fn fits<'a>(node: &Node, used: NodeUsage, network: impl Iterator<Item = &'a Allo
         }
     }
     true
-}
-
-/// A port list such as `22,80,8000-8010`; `None` when it does not parse.
-fn parse_ports(spec: &str) -> Option<BTreeSet<i64>> {
-    let mut ports = BTreeSet::new();
-    for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (low, high) = part.split_once('-').unwrap_or((part, part));
-        let (low, high): (i64, i64) = (low.trim().parse().ok()?, high.trim().parse().ok()?);
-        if low > high || high > 65535 || low < 0 {
-            return None;
-        }
-        ports.extend(low..=high);
-    }
-    Some(ports)
 }
 
 /// On a down node: lost, or unknown for a group that keeps its allocations rather than

@@ -76,6 +76,7 @@ mod view;
 pub use class::computed_class;
 pub use constraint::meets_constraint;
 pub use drover_state::usage::NodeUsage;
+pub use net::parse_port_ranges;
 pub use rank::SchedulerAlgorithm;
 pub use rng::shuffle_seed;
 pub use stack::{GenericStack, RankedNode, SelectOptions, StackConfig, SystemStack};

@@ -93,7 +93,7 @@ impl NodeNet {
 }
 
 /// Nomad's `ParsePortRanges`: `"22,80,8000-8010"`; `None` when malformed.
-pub(crate) fn parse_port_ranges(spec: &str) -> Option<Vec<u16>> {
+pub fn parse_port_ranges(spec: &str) -> Option<Vec<u16>> {
     if spec.is_empty() {
         return Some(Vec::new());
     }
