@@ -100,7 +100,7 @@ impl ClusterView {
         table: Arc<NodeTable>,
         allocs: impl IntoIterator<Item = &'a Allocation>,
     ) -> Self {
-        let mut view = Self::empty(table, None);
+        let mut view = Self::empty(table);
         for alloc in allocs {
             view.add_alloc(alloc);
         }
@@ -112,10 +112,10 @@ impl ClusterView {
     /// one.
     pub fn for_job(table: Arc<NodeTable>, snapshot: &Snapshot, own: &[Arc<Allocation>]) -> Self {
         if !snapshot.has_node_usage() {
-            return Self::empty(table, None);
+            return Self::empty(table);
         }
         let used = vec![OnceCell::new(); table.len()];
-        let mut view = Self::empty(table, None);
+        let mut view = Self::empty(table);
         let mut own_network = FoldHashSet::default();
         for alloc in own.iter().filter(|a| !a.terminal()) {
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
@@ -133,11 +133,11 @@ impl ClusterView {
         view
     }
 
-    fn empty(table: Arc<NodeTable>, store: Option<StoreUsage>) -> Self {
+    fn empty(table: Arc<NodeTable>) -> Self {
         let n = table.len();
         Self {
             table,
-            store,
+            store: None,
             counted: vec![NodeUsage::default(); n],
             net: vec![OnceCell::new(); n],
             node_allocs: vec![Vec::new(); n],
