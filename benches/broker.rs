@@ -7,6 +7,10 @@
 //! - `blocked/release_50k`: 50k blocked evaluations released by one capacity change and enqueued
 //!   into the broker. Goal: at most 50 ms.
 
+/// The agent's allocator, so the medians are what the served API sees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Duration;

@@ -21,6 +21,10 @@
 //! - `placement/node_table_5000` and `placement/cluster_view_5000`: building the node table
 //!   (once per node set) and an evaluation's view over it (once per evaluation).
 
+/// The agent's allocator, so the medians are what the served API sees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::sync::Arc;
 

@@ -10,6 +10,10 @@
 //!   `whole_json` serializes each job to a JSON tree first (the way lists did), `read_fields`
 //!   builds only the fields the expression reads (`Filter::evaluate_record`).
 
+/// The agent's allocator, so the medians are what the served API sees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::time::Duration;
 

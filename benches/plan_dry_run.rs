@@ -18,6 +18,10 @@
 //! - `b2b_destructive_1000`: a changed environment of the same job (1,000 stops and
 //!   placements). Goal: B1's.
 
+/// The agent's allocator, so the medians are what the served API sees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::hint::black_box;
 use std::sync::Arc;
 

@@ -3,6 +3,10 @@
 //! engine applies them, or given up as a replayed log entry is), paging by prefix, the full
 //! list as the engine answers `GET /v1/jobs`, and snapshots with 100k jobs and 1M allocations.
 
+/// The agent's allocator, so the medians are what the served API sees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::Arc;

@@ -29,6 +29,10 @@ const CLASSES: [&str; 5] = ["class-a", "class-b", "class-c", "class-d", "class-e
 /// 2024-01-01T00:00:00Z, in unix nanoseconds.
 const START: i64 = 1_704_067_200_000_000_000;
 
+/// As in the agent: glibc's malloc made a million-allocation run superlinear.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A log that only counts: nothing to keep for a benchmark of the engine.
 struct CountingLog;
 

@@ -11,6 +11,10 @@ use clap::{Parser, Subcommand};
 use drover_agent::AgentArgs;
 use tracing_subscriber::EnvFilter;
 
+/// The core keeps millions of small records; mimalloc keeps their allocation cheap and flat.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "drover", version, about = "A Nomad-compatible scheduler core")]
 struct Cli {
