@@ -222,7 +222,9 @@ fn ids() -> impl FnMut() -> String {
     }
 }
 
-/// What the plan endpoint computes: the dry-run, and the annotated job diff.
+/// What the plan endpoint computes: the dry-run, and the annotated job diff. Never inlined, so
+/// that `valgrind --tool=callgrind --toggle-collect=plan_dry_run::plan` counts exactly this.
+#[inline(never)]
 fn plan(
     eval: &Evaluation,
     snapshot: &Snapshot,
@@ -250,20 +252,45 @@ fn placed(out: &DryRun) -> usize {
     plan.node_allocation.values().map(Vec::len).sum()
 }
 
-fn bench_new_job(c: &mut Criterion, name: &str, nodes: usize, count: i64, spread: bool) {
-    let (store, mut index) = cluster(nodes);
-    let eval = register(&store, &mut index, job(count, spread));
-    let snapshot = store.snapshot();
-    let config = SchedulerConfig::default();
-    assert_eq!(
-        placed(&plan(&eval, &snapshot, None, &config)),
-        count as usize
-    );
+/// What one scenario plans on: the evaluation, the snapshot holding the job, the job's
+/// previous version and the configuration that keeps the node table.
+struct Scenario {
+    eval: Evaluation,
+    snapshot: Snapshot,
+    old: Option<Arc<Job>>,
+    config: SchedulerConfig,
+}
 
+impl Scenario {
+    fn plan(&self) -> DryRun {
+        plan(&self.eval, &self.snapshot, self.old.as_deref(), &self.config)
+    }
+}
+
+/// Benchmarks `name`, building its scenario only when the benchmark is selected (building the
+/// clusters takes longer than the runs).
+fn bench(c: &mut Criterion, name: &str, setup: impl Fn() -> Scenario) {
     let mut group = c.benchmark_group("plan_dry_run");
     group.sample_size(20);
-    group.bench_function(name, |b| b.iter(|| plan(&eval, &snapshot, None, &config)));
+    let mut scenario = None;
+    group.bench_function(name, |b| {
+        let scenario = scenario.get_or_insert_with(&setup);
+        b.iter(|| scenario.plan())
+    });
     group.finish();
+}
+
+fn new_job(nodes: usize, count: i64, spread: bool) -> Scenario {
+    let (store, mut index) = cluster(nodes);
+    let eval = register(&store, &mut index, job(count, spread));
+    let scenario = Scenario {
+        eval,
+        snapshot: store.snapshot(),
+        old: None,
+        config: SchedulerConfig::default(),
+    };
+    assert_eq!(placed(&scenario.plan()), count as usize);
+    scenario
 }
 
 /// Commits plans in full into the store, as the engine's applier does on an idle cluster.
@@ -316,7 +343,7 @@ impl Planner for Commit<'_> {
 
 /// A job of 1000 allocations scheduled for real (so they carry their metrics) and reported
 /// running by their clients, then a new version written with `change`.
-fn bench_update(c: &mut Criterion, name: &str, change: impl FnOnce(&mut Job)) {
+fn update(change: impl FnOnce(&mut Job)) -> Scenario {
     let (store, mut index) = cluster(5000);
     let first = job(1000, false);
     let mut eval = register(&store, &mut index, first.clone());
@@ -365,29 +392,30 @@ fn bench_update(c: &mut Criterion, name: &str, change: impl FnOnce(&mut Job)) {
     let mut next = first;
     change(&mut next);
     let eval = register(&store, &mut index, next);
-    let snapshot = store.snapshot();
-    let config = SchedulerConfig::default();
-    let out = plan(&eval, &snapshot, Some(&old), &config);
-    assert_eq!(placed(&out), 1000);
-
-    let mut group = c.benchmark_group("plan_dry_run");
-    group.sample_size(20);
-    group.bench_function(name, |b| {
-        b.iter(|| plan(&eval, &snapshot, Some(&old), &config))
-    });
-    group.finish();
+    let scenario = Scenario {
+        eval,
+        snapshot: store.snapshot(),
+        old: Some(old),
+        config: SchedulerConfig::default(),
+    };
+    assert_eq!(placed(&scenario.plan()), 1000);
+    scenario
 }
 
 fn plan_dry_run(c: &mut Criterion) {
-    bench_new_job(c, "b1_new_service_1000_of_5000", 5000, 1000, false);
-    bench_new_job(c, "b1b_new_service_1200_of_10000", 10_000, 1200, false);
-    bench_new_job(c, "b1c_spread_1000_of_5000", 5000, 1000, true);
-    bench_update(c, "b2a_in_place_1000", |job| {
-        job.task_groups[0].tasks[0].kill_timeout = 30 * SECOND;
+    bench(c, "b1_new_service_1000_of_5000", || new_job(5000, 1000, false));
+    bench(c, "b1b_new_service_1200_of_10000", || {
+        new_job(10_000, 1200, false)
     });
-    bench_update(c, "b2b_destructive_1000", |job| {
-        let env = &mut job.task_groups[0].tasks[0].env;
-        env.insert("VERSION".to_owned(), "2".to_owned());
+    bench(c, "b1c_spread_1000_of_5000", || new_job(5000, 1000, true));
+    bench(c, "b2a_in_place_1000", || {
+        update(|job| job.task_groups[0].tasks[0].kill_timeout = 30 * SECOND)
+    });
+    bench(c, "b2b_destructive_1000", || {
+        update(|job| {
+            let env = &mut job.task_groups[0].tasks[0].env;
+            env.insert("VERSION".to_owned(), "2".to_owned());
+        })
     });
 }
 

@@ -5,6 +5,8 @@
 //! meet each other. The store must never panic, a refused command must leave the state as it
 //! was, every accepted one must keep the store's invariants, and indexes never go back.
 
+use std::sync::Arc;
+
 use arbitrary::{Arbitrary, Unstructured};
 use drover_model::{
     AllocatedResources, AllocatedTaskResources, Allocation, DrainStrategy, EvalStatus, Evaluation,
@@ -216,7 +218,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
                     job_id: job.id.clone(),
                     job: Some(job.clone()),
                     task_group: group.clone(),
-                    allocated_resources: Some(resources()),
+                    allocated_resources: Some(Arc::new(resources())),
                     desired_status: "run".to_string(),
                     client_status: "pending".to_string(),
                     create_time: now,

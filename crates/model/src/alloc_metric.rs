@@ -2,6 +2,7 @@
 //! `FailedTGAllocs` and on allocations.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +14,9 @@ pub struct AllocMetric {
     pub nodes_evaluated: u32,
     pub nodes_filtered: u32,
     pub nodes_in_pool: u32,
+    /// Ready nodes per datacenter: the same for every placement of an evaluation, so shared.
     #[serde(with = "crate::nullable")]
-    pub nodes_available: BTreeMap<String, u32>,
+    pub nodes_available: Arc<BTreeMap<String, u32>>,
     #[serde(with = "crate::nullable")]
     pub class_filtered: BTreeMap<String, u32>,
     #[serde(with = "crate::nullable")]
@@ -39,6 +41,33 @@ pub struct NodeScoreMeta {
     #[serde(rename = "NodeID")]
     pub node_id: String,
     #[serde(with = "crate::nullable")]
-    pub scores: BTreeMap<String, f64>,
+    pub scores: Scores,
     pub norm_score: f64,
+}
+
+/// A node's score from each scorer, keyed by the scorer's name on the wire as Nomad's
+/// `Scores` map is. The scorers are a fixed set, so they are fields: every allocation keeps
+/// five of these, and a map per node would be most of its memory. Fields are in name order,
+/// as the map's keys are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Scores {
+    #[serde(rename = "allocation-spread", skip_serializing_if = "Option::is_none")]
+    pub allocation_spread: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub binpack: Option<f64>,
+    #[serde(rename = "job-anti-affinity", skip_serializing_if = "Option::is_none")]
+    pub job_anti_affinity: Option<f64>,
+    #[serde(rename = "node-affinity", skip_serializing_if = "Option::is_none")]
+    pub node_affinity: Option<f64>,
+    #[serde(
+        rename = "node-reschedule-penalty",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub node_reschedule_penalty: Option<f64>,
+}
+
+impl crate::nullable::IsEmpty for Scores {
+    fn is_empty(&self) -> bool {
+        *self == Scores::default()
+    }
 }

@@ -50,7 +50,8 @@ pub struct Allocation {
     /// The job version the allocation runs; shared by all allocations of that version.
     pub job: Option<Arc<Job>>,
     pub task_group: String,
-    pub allocated_resources: Option<AllocatedResources>,
+    /// Shared by a group's placements that reserve no ports, networks or cores.
+    pub allocated_resources: Option<Arc<AllocatedResources>>,
     pub metrics: Option<AllocMetric>,
     /// One of [`desired_status`].
     pub desired_status: String,
@@ -274,7 +275,7 @@ pub struct AllocListStub {
     pub job_version: u64,
     pub task_group: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub allocated_resources: Option<AllocatedResources>,
+    pub allocated_resources: Option<Arc<AllocatedResources>>,
     pub desired_status: String,
     pub desired_description: String,
     pub client_status: String,

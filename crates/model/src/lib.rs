@@ -47,7 +47,7 @@ mod validate;
 mod warnings;
 
 pub use acl::{AclPolicy, AclToken};
-pub use alloc_metric::{AllocMetric, NodeScoreMeta};
+pub use alloc_metric::{AllocMetric, NodeScoreMeta, Scores};
 pub use allocation::{
     AllocDeploymentStatus, AllocListStub, AllocatedCpuResources, AllocatedMemoryResources,
     AllocatedPortMapping, AllocatedResources, AllocatedSharedResources, AllocatedTaskResources,

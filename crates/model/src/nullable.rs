@@ -30,6 +30,12 @@ pub trait IsEmpty {
     fn is_empty(&self) -> bool;
 }
 
+impl<T: IsEmpty> IsEmpty for std::sync::Arc<T> {
+    fn is_empty(&self) -> bool {
+        T::is_empty(self)
+    }
+}
+
 impl<T: IsEmpty> IsEmpty for &T {
     fn is_empty(&self) -> bool {
         T::is_empty(self)

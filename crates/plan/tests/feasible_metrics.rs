@@ -5,6 +5,8 @@
 
 mod feasible_support;
 
+use std::sync::Arc;
+
 use drover_model::{AllocMetric, Job, NetworkResource, Node, Port, RequestedDevice, Secret};
 use drover_model::{ClientHostVolumeConfig, NodeReservedNetworkResources, NodeReservedResources};
 use drover_model::{VolumeRequest, node::node_status};
@@ -127,13 +129,14 @@ fn ports() {
     ];
     let holds_port = |id: &str, node: &str| {
         let mut a = alloc(id, "other", "g", node, 100, 100);
-        a.allocated_resources.as_mut().unwrap().shared.ports =
-            vec![drover_model::AllocatedPortMapping {
-                label: "http".to_owned(),
-                value: 8080,
-                host_ip: format!("10.0.0.{}", node.bytes().map(u32::from).sum::<u32>() % 250),
-                ..Default::default()
-            }];
+        Arc::make_mut(a.allocated_resources.as_mut().unwrap())
+            .shared
+            .ports = vec![drover_model::AllocatedPortMapping {
+            label: "http".to_owned(),
+            value: 8080,
+            host_ip: format!("10.0.0.{}", node.bytes().map(u32::from).sum::<u32>() % 250),
+            ..Default::default()
+        }];
         a
     };
     let allocs = [

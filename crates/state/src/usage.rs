@@ -60,7 +60,7 @@ impl AllocUsage {
     pub fn of(alloc: &Allocation) -> Self {
         alloc
             .allocated_resources
-            .as_ref()
+            .as_deref()
             .map(Self::of_resources)
             .unwrap_or_default()
     }

@@ -377,6 +377,7 @@ fn longest_prefixes(fields: &[FieldDiff], objects: &[ObjectDiff]) -> (usize, usi
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
+    use std::sync::Arc;
 
     use super::*;
 
@@ -469,7 +470,10 @@ mod tests {
     fn failed_placements_are_explained() {
         let metrics = AllocMetric {
             nodes_evaluated: 2,
-            nodes_available: BTreeMap::from([("dc1".to_string(), 2), ("dc2".to_string(), 0)]),
+            nodes_available: Arc::new(BTreeMap::from([
+                ("dc1".to_string(), 2),
+                ("dc2".to_string(), 0),
+            ])),
             constraint_filtered: BTreeMap::from([("missing drivers".to_string(), 1)]),
             nodes_exhausted: 1,
             dimension_exhausted: BTreeMap::from([("memory".to_string(), 1)]),

@@ -8,6 +8,7 @@
 //! class unless a constraint reads a `unique.` field.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use drover_model::constraint::operand;
 use drover_model::group::volume_type;
@@ -181,10 +182,12 @@ impl JobPlan {
         }
         self.pool = Pool {
             nodes_in_pool: nodes.len() as u32,
-            nodes_available: by_dc
-                .into_iter()
-                .map(|(dc, n)| (table.value(dc).to_owned(), n))
-                .collect(),
+            nodes_available: Arc::new(
+                by_dc
+                    .into_iter()
+                    .map(|(dc, n)| (table.value(dc).to_owned(), n))
+                    .collect(),
+            ),
         };
         nodes
     }

@@ -3,8 +3,9 @@
 //! interner). [`Metrics::to_alloc_metric`] turns it into the model type on demand.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use drover_model::{AllocMetric, NodeScoreMeta};
+use drover_model::{AllocMetric, NodeScoreMeta, Scores};
 
 use super::table::{Interner, NO_NODE_CLASS};
 use super::view::ClusterView;
@@ -196,21 +197,15 @@ impl Metrics {
 }
 
 fn score_meta(view: &ClusterView, s: &NodeScores) -> NodeScoreMeta {
-    let mut scores = BTreeMap::from([("binpack".to_owned(), s.binpack)]);
-    let optional = [
-        ("job-anti-affinity", s.job_anti_affinity),
-        ("node-reschedule-penalty", s.reschedule_penalty),
-        ("node-affinity", s.node_affinity),
-        ("allocation-spread", s.spread),
-    ];
-    for (name, score) in optional {
-        if let Some(score) = score {
-            scores.insert(name.to_owned(), score);
-        }
-    }
     NodeScoreMeta {
         node_id: view.node(s.node as usize).id.clone(),
-        scores,
+        scores: Scores {
+            allocation_spread: s.spread,
+            binpack: Some(s.binpack),
+            job_anti_affinity: s.job_anti_affinity,
+            node_affinity: s.node_affinity,
+            node_reschedule_penalty: s.reschedule_penalty,
+        },
         norm_score: s.normalized,
     }
 }
@@ -220,5 +215,5 @@ fn score_meta(view: &ClusterView, s: &NodeScores) -> NodeScoreMeta {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Pool {
     pub(crate) nodes_in_pool: u32,
-    pub(crate) nodes_available: BTreeMap<String, u32>,
+    pub(crate) nodes_available: Arc<BTreeMap<String, u32>>,
 }

@@ -2,7 +2,9 @@
 //! sysbatch jobs, which chain feasibility, bin packing, scoring and selection for one placement.
 
 use drover_model::{AllocMetric, AllocatedResources, Job, TaskGroup};
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::checks::{self, Ctx, GroupChecks, JobPlan, Keys, Visit};
 use super::class::merge_eligibility;
@@ -59,8 +61,9 @@ pub struct RankedNode {
     /// The mean of the node's scores.
     pub final_score: f64,
     /// Task resources (CPU, memory, reserved cores, task networks), lifecycles, and the shared
-    /// disk, group network and assigned ports.
-    pub resources: AllocatedResources,
+    /// disk, group network and assigned ports: one record shared by every placement of the group
+    /// that reserves no ports, networks or cores.
+    pub resources: Arc<AllocatedResources>,
 }
 
 /// A node that passed feasibility and bin packing, with its score.
@@ -80,6 +83,8 @@ struct GroupPlan {
     ask: Ask,
     affinity: Option<AffinityPlan>,
     spread: Option<SpreadScorer>,
+    /// The resources of a placement without an offer, the same on every node: built once.
+    unreserved: OnceCell<Arc<AllocatedResources>>,
 }
 
 /// Which scorers run after bin packing.
@@ -153,6 +158,7 @@ impl Core {
             ask: Ask::new(tg, self.config.memory_oversubscription),
             affinity: AffinityPlan::new(affinities, view, region, &mut self.ctx),
             spread: SpreadScorer::new(tg.spreads.iter().chain(&self.job_spreads), tg, view, region),
+            unreserved: OnceCell::new(),
         };
         self.groups.push(group);
         self.groups.len() - 1
@@ -274,10 +280,17 @@ impl Core {
     }
 
     fn ranked_node(&self, tg: &TaskGroup, group: usize, best: Candidate) -> RankedNode {
+        let plan = &self.groups[group];
         RankedNode {
             node: best.node as usize,
             final_score: best.score,
-            resources: rank::allocated_resources(tg, &self.groups[group].ask, best.offer),
+            resources: match best.offer {
+                Some(offer) => Arc::new(rank::allocated_resources(tg, &plan.ask, Some(offer))),
+                None => Arc::clone(
+                    plan.unreserved
+                        .get_or_init(|| Arc::new(rank::allocated_resources(tg, &plan.ask, None))),
+                ),
+            },
         }
     }
 

@@ -15,7 +15,7 @@ pub(super) struct NewAllocation<'a> {
     pub task_group: &'a str,
     pub name: String,
     pub node: &'a Node,
-    pub resources: AllocatedResources,
+    pub resources: Arc<AllocatedResources>,
     pub metrics: Option<AllocMetric>,
     /// The active deployment, if any.
     pub deployment_id: &'a str,
@@ -55,23 +55,35 @@ pub(super) fn updated_in_place(
     existing: &Allocation,
     job: &Arc<Job>,
     eval_id: &str,
-    mut resources: AllocatedResources,
+    mut resources: Arc<AllocatedResources>,
     metrics: bool,
 ) -> Allocation {
-    let old = existing.allocated_resources.as_ref();
-    for (task, new) in &mut resources.tasks {
-        let kept = old.and_then(|r| r.tasks.get(task));
-        new.networks = kept.map(|t| t.networks.clone()).unwrap_or_default();
-        new.cpu.reserved_cores = kept
-            .map(|t| t.cpu.reserved_cores.clone())
-            .unwrap_or_default();
+    let old = existing.allocated_resources.as_deref();
+    if old.is_some_and(holds_reservations) || holds_reservations(&resources) {
+        let new = Arc::make_mut(&mut resources);
+        for (task, new) in &mut new.tasks {
+            let kept = old.and_then(|r| r.tasks.get(task));
+            new.networks = kept.map(|t| t.networks.clone()).unwrap_or_default();
+            new.cpu.reserved_cores = kept
+                .map(|t| t.cpu.reserved_cores.clone())
+                .unwrap_or_default();
+        }
+        let shared = old.map(|r| (r.shared.networks.clone(), r.shared.ports.clone()));
+        (new.shared.networks, new.shared.ports) = shared.unwrap_or_default();
     }
-    let shared = old.map(|r| (r.shared.networks.clone(), r.shared.ports.clone()));
-    (resources.shared.networks, resources.shared.ports) = shared.unwrap_or_default();
     let mut updated = copy_of(existing, metrics, Some(resources));
     updated.eval_id = eval_id.to_string();
     updated.job = Some(Arc::clone(job));
     updated
+}
+
+/// Whether `r` holds networks, ports or reserved cores: what an in-place update keeps.
+fn holds_reservations(r: &AllocatedResources) -> bool {
+    !r.shared.networks.is_empty()
+        || !r.shared.ports.is_empty()
+        || r.tasks
+            .values()
+            .any(|t| !t.networks.is_empty() || !t.cpu.reserved_cores.is_empty())
 }
 
 /// A copy of `alloc` for the plan, with its metrics only when `metrics` (they are most of an
@@ -80,7 +92,7 @@ pub(super) fn updated_in_place(
 pub(super) fn copy_of(
     alloc: &Allocation,
     metrics: bool,
-    resources: Option<AllocatedResources>,
+    resources: Option<Arc<AllocatedResources>>,
 ) -> Allocation {
     // Every field is named, so that one added later is not silently dropped.
     let Allocation {

@@ -134,7 +134,7 @@ pub fn alloc(id: &str, job: &str, group: &str, node: &str, cpu: i64, memory_mb: 
         node_id: node.to_owned(),
         desired_status: "run".to_owned(),
         client_status: "running".to_owned(),
-        allocated_resources: Some(AllocatedResources {
+        allocated_resources: Some(Arc::new(AllocatedResources {
             tasks: [(
                 "server".to_owned(),
                 AllocatedTaskResources {
@@ -155,7 +155,7 @@ pub fn alloc(id: &str, job: &str, group: &str, node: &str, cpu: i64, memory_mb: 
                 ..AllocatedSharedResources::default()
             },
             ..AllocatedResources::default()
-        }),
+        })),
         ..Allocation::default()
     }
 }
