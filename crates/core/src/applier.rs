@@ -23,9 +23,10 @@ use crate::error::EngineError;
 
 impl Engine {
     /// Re-checks `plan` against the latest state and commits what still fits.
-    pub(crate) fn apply_plan(&self, plan: &Plan) -> Result<PlanResult, EngineError> {
+    pub(crate) fn apply_plan(&self, plan: Plan) -> Result<PlanResult, EngineError> {
         self.with_writer(|writer| {
             let snapshot = writer.snapshot();
+            let (eval_id, job) = (plan.eval_id.clone(), plan.job.clone());
             let mut result = evaluate_plan(&snapshot, plan);
             if is_no_op(&result) {
                 return Ok(result);
@@ -50,8 +51,8 @@ impl Engine {
             let evals = preemption_evals(self, &snapshot, &allocs_preempted, now);
             // The allocations move into the command and back: each is a few dozen strings.
             let command = Command::ApplyPlanResults(PlanResults {
-                eval_id: plan.eval_id.clone(),
-                job: plan.job.clone(),
+                eval_id,
+                job,
                 allocs_updated: by_node_into_list(&mut result.node_allocation),
                 allocs_stopped: by_node_into_list(&mut result.node_update),
                 allocs_preempted,
@@ -77,41 +78,40 @@ impl Engine {
     }
 }
 
-/// What of `plan` may be committed on `snapshot`.
-fn evaluate_plan(snapshot: &Snapshot, plan: &Plan) -> PlanResult {
-    let mut result = PlanResult {
-        deployment: plan.deployment.clone(),
-        deployment_updates: plan.deployment_updates.clone(),
-        ..PlanResult::default()
-    };
-    let nodes: BTreeSet<&String> = plan
+/// What of `plan` may be committed on `snapshot`: the allocations of the nodes where it still
+/// fits move from the plan into the result.
+fn evaluate_plan(snapshot: &Snapshot, mut plan: Plan) -> PlanResult {
+    let nodes: BTreeSet<String> = plan
         .node_update
         .keys()
         .chain(plan.node_allocation.keys())
+        .cloned()
         .collect();
-    let mut refused = false;
-    for node_id in nodes {
-        if !node_fits(snapshot, plan, node_id) {
-            refused = true;
-            if plan.all_at_once {
-                result = PlanResult::default();
-                break;
+    let (fitting, refused): (Vec<String>, Vec<String>) = nodes
+        .into_iter()
+        .partition(|node_id| node_fits(snapshot, &plan, node_id));
+    let mut result = PlanResult::default();
+    if refused.is_empty() || !plan.all_at_once {
+        result.deployment = plan.deployment.take();
+        result.deployment_updates = std::mem::take(&mut plan.deployment_updates);
+        for node_id in fitting {
+            move_node(&mut plan.node_update, &mut result.node_update, &node_id);
+            move_node(
+                &mut plan.node_allocation,
+                &mut result.node_allocation,
+                &node_id,
+            );
+            if let Some(preempted) = plan.node_preemptions.remove(&node_id) {
+                // Allocations that stopped meanwhile need no preempting.
+                let live: Vec<Allocation> = preempted
+                    .into_iter()
+                    .filter(|a| snapshot.alloc(&a.id).is_some_and(|s| !s.terminal()))
+                    .collect();
+                result.node_preemptions.insert(node_id, live);
             }
-            continue;
-        }
-        copy_node(&plan.node_update, &mut result.node_update, node_id);
-        copy_node(&plan.node_allocation, &mut result.node_allocation, node_id);
-        if let Some(preempted) = plan.node_preemptions.get(node_id) {
-            // Allocations that stopped meanwhile need no preempting.
-            let live: Vec<Allocation> = preempted
-                .iter()
-                .filter(|a| snapshot.alloc(&a.id).is_some_and(|s| !s.terminal()))
-                .cloned()
-                .collect();
-            result.node_preemptions.insert(node_id.clone(), live);
         }
     }
-    if refused {
+    if !refused.is_empty() {
         result.refresh_index = snapshot
             .table_index(Table::Allocs)
             .max(snapshot.table_index(Table::Nodes));
@@ -139,13 +139,13 @@ fn list_into_by_node(allocs: Vec<Allocation>) -> BTreeMap<String, Vec<Allocation
     by_node
 }
 
-fn copy_node(
-    from: &BTreeMap<String, Vec<Allocation>>,
+fn move_node(
+    from: &mut BTreeMap<String, Vec<Allocation>>,
     to: &mut BTreeMap<String, Vec<Allocation>>,
     node_id: &str,
 ) {
-    if let Some(allocs) = from.get(node_id).filter(|a| !a.is_empty()) {
-        to.insert(node_id.to_string(), allocs.clone());
+    if let Some((node_id, allocs)) = from.remove_entry(node_id).filter(|(_, a)| !a.is_empty()) {
+        to.insert(node_id, allocs);
     }
 }
 
@@ -384,7 +384,7 @@ mod tests {
     /// Which nodes' placements were accepted, and the refresh index.
     fn check(plan: Plan, accepted: &[&str], refreshed: bool) {
         let snapshot = snapshot();
-        let result = evaluate_plan(&snapshot, &plan);
+        let result = evaluate_plan(&snapshot, plan);
         let got: Vec<&str> = result.node_allocation.keys().map(String::as_str).collect();
         assert_eq!(got, accepted);
         assert_eq!(result.refresh_index != 0, refreshed);
@@ -450,7 +450,7 @@ mod tests {
             node_update: on("down", vec![alloc("web-1", "down", 600, 8080)]),
             ..Plan::default()
         };
-        let result = evaluate_plan(&snapshot, &stop_only);
+        let result = evaluate_plan(&snapshot, stop_only);
         assert_eq!((result.node_update.len(), result.refresh_index), (1, 0));
     }
 

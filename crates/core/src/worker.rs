@@ -81,7 +81,7 @@ impl Planner for EnginePlanner<'_> {
             .broker
             .with(|b| b.pause_nack_timeout(id, token))
             .map_err(planner_error)?;
-        let result = self.engine.apply_plan(&plan);
+        let result = self.engine.apply_plan(plan);
         let now = self.time();
         self.engine
             .broker
