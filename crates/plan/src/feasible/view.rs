@@ -15,7 +15,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use drover_model::{Allocation, Node};
+use drover_model::{AllocatedResources, Allocation, Node};
 use drover_state::Snapshot;
 use drover_state::usage::{AllocUsage, NodeUsage};
 
@@ -85,6 +85,8 @@ pub struct ClusterView {
     last_job: u32,
     group_count: u32,
     pub(crate) job_allocs: Vec<Vec<JobAlloc>>,
+    /// The usage of the resources counted last: a group's placements share one record.
+    last_usage: Option<(Arc<AllocatedResources>, AllocUsage)>,
 }
 
 impl ClusterView {
@@ -116,6 +118,8 @@ impl ClusterView {
         }
         let used = vec![OnceCell::new(); table.len()];
         let mut view = Self::empty(table);
+        view.slots.reserve(own.len());
+        view.alloc_slot.reserve(own.len());
         let mut own_network = FoldHashSet::default();
         for alloc in own.iter().filter(|a| !a.terminal()) {
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
@@ -150,6 +154,7 @@ impl ClusterView {
             last_job: 0,
             group_count: 0,
             job_allocs: Vec::new(),
+            last_usage: None,
         }
     }
 
@@ -206,6 +211,8 @@ impl ClusterView {
             if let Some(store) = &self.store
                 && let Some(usage) = store.snapshot.node_usage(&self.table.nodes()[node].id)
             {
+                // The node's total comes with it: `used` needs no lookup of its own.
+                let _ = store.used[node].set(usage.total);
                 let others = usage
                     .network()
                     .filter(|(id, _)| !store.own_network.contains(*id));
@@ -253,13 +260,14 @@ impl ClusterView {
         }
         let job = self.intern_job(&alloc.namespace, &alloc.job_id);
         let group = self.intern_group(job, &alloc.task_group);
+        let usage = self.usage_of(alloc);
         let job_allocs = &mut self.job_allocs[job as usize];
         let slot = Slot {
             node,
             job,
             job_position: job_allocs.len() as u32,
             live: !alloc.server_terminal(),
-            usage: AllocUsage::of(alloc),
+            usage,
         };
         let index = match self.free_slots.pop() {
             Some(index) => index,
@@ -282,6 +290,20 @@ impl ClusterView {
         });
         self.slots[index as usize] = Some(slot);
         Some(index)
+    }
+
+    fn usage_of(&mut self, alloc: &Allocation) -> AllocUsage {
+        let Some(resources) = &alloc.allocated_resources else {
+            return AllocUsage::default();
+        };
+        if let Some((last, usage)) = &self.last_usage
+            && Arc::ptr_eq(last, resources)
+        {
+            return usage.clone();
+        }
+        let usage = AllocUsage::of(alloc);
+        self.last_usage = Some((Arc::clone(resources), usage.clone()));
+        usage
     }
 
     /// Stops counting an allocation (a stop or eviction in the plan, or the old version of an

@@ -33,11 +33,9 @@ pub fn tainted_nodes<'a, N: Borrow<Node>>(
     mut lookup: impl FnMut(&str) -> Option<N>,
 ) -> TaintedNodes {
     let mut tainted = TaintedNodes::new();
-    let mut seen = std::collections::BTreeSet::new();
+    // A node is looked up once per allocation on it: cheaper than remembering the nodes seen,
+    // and it taints all of them alike.
     for alloc in allocs {
-        if !seen.insert(alloc.node_id.as_str()) {
-            continue;
-        }
         let Some(node) = lookup(&alloc.node_id) else {
             tainted.insert(alloc.node_id.clone(), None);
             continue;

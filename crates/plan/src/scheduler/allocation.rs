@@ -49,14 +49,15 @@ impl NewAllocation<'_> {
 }
 
 /// `existing` updated in place to `job` with the resources the stack found on its node,
-/// keeping the networks, ports and reserved cores it holds (they cannot change in place), and
-/// its metrics when `metrics` (Nomad keeps those of the original placement).
+/// keeping the networks, ports and reserved cores it holds (they cannot change in place), and,
+/// in a `stored` plan, its metrics (Nomad keeps those of the original placement); see
+/// [`copy_of`].
 pub(super) fn updated_in_place(
     existing: &Allocation,
     job: &Arc<Job>,
     eval_id: &str,
     mut resources: Arc<AllocatedResources>,
-    metrics: bool,
+    stored: bool,
 ) -> Allocation {
     let old = existing.allocated_resources.as_deref();
     if old.is_some_and(holds_reservations) || holds_reservations(&resources) {
@@ -71,7 +72,7 @@ pub(super) fn updated_in_place(
         let shared = old.map(|r| (r.shared.networks.clone(), r.shared.ports.clone()));
         (new.shared.networks, new.shared.ports) = shared.unwrap_or_default();
     }
-    let mut updated = copy_of(existing, metrics, Some(resources));
+    let mut updated = copy_of(existing, stored, Some(resources));
     updated.eval_id = eval_id.to_string();
     updated.job = Some(Arc::clone(job));
     updated
@@ -86,14 +87,44 @@ fn holds_reservations(r: &AllocatedResources) -> bool {
             .any(|t| !t.networks.is_empty() || !t.cpu.reserved_cores.is_empty())
 }
 
-/// A copy of `alloc` for the plan, with its metrics only when `metrics` (they are most of an
-/// allocation's size, and a dry-run's plan is never stored), and with `resources` instead of
-/// its own when given.
+/// A copy of `alloc` for the plan, with `resources` instead of its own when given: in full when
+/// the plan is `stored`, otherwise (a dry-run's plan, only reported) trimmed to what a plan
+/// shows and the scheduler reads back: identity, node, job, statuses, lineage, deployment,
+/// resources, indexes and times. The client's reports (task and allocation states), the
+/// metrics and the transition and preemption records are most of an allocation's heap, and
+/// a dry-run copies every allocation it stops or updates.
 pub(super) fn copy_of(
     alloc: &Allocation,
-    metrics: bool,
+    stored: bool,
     resources: Option<Arc<AllocatedResources>>,
 ) -> Allocation {
+    if !stored {
+        return Allocation {
+            id: alloc.id.clone(),
+            namespace: alloc.namespace.clone(),
+            eval_id: alloc.eval_id.clone(),
+            name: alloc.name.clone(),
+            node_id: alloc.node_id.clone(),
+            job_id: alloc.job_id.clone(),
+            job: alloc.job.clone(),
+            task_group: alloc.task_group.clone(),
+            allocated_resources: resources.or_else(|| alloc.allocated_resources.clone()),
+            desired_status: alloc.desired_status.clone(),
+            desired_description: alloc.desired_description.clone(),
+            client_status: alloc.client_status.clone(),
+            previous_allocation: alloc.previous_allocation.clone(),
+            deployment_id: alloc.deployment_id.clone(),
+            deployment_status: alloc.deployment_status.clone(),
+            reschedule_tracker: alloc.reschedule_tracker.clone(),
+            followup_eval_id: alloc.followup_eval_id.clone(),
+            create_index: alloc.create_index,
+            modify_index: alloc.modify_index,
+            alloc_modify_index: alloc.alloc_modify_index,
+            create_time: alloc.create_time,
+            modify_time: alloc.modify_time,
+            ..Allocation::default()
+        };
+    }
     // Every field is named, so that one added later is not silently dropped.
     let Allocation {
         id,
@@ -139,7 +170,7 @@ pub(super) fn copy_of(
         job: job.clone(),
         task_group: task_group.clone(),
         allocated_resources: resources.or_else(|| allocated_resources.clone()),
-        metrics: if metrics { alloc_metrics.clone() } else { None },
+        metrics: alloc_metrics.clone(),
         desired_status: desired_status.clone(),
         desired_description: desired_description.clone(),
         desired_transition: desired_transition.clone(),

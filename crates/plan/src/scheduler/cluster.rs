@@ -72,17 +72,17 @@ impl<'a> Stop<'a> {
     }
 }
 
-/// Stops `alloc` in the plan (a copy with its metrics when `metrics`) and frees its room in
-/// the view.
+/// Stops `alloc` in the plan (a full copy when the plan is `stored`, see `copy_of`) and frees
+/// its room in the view.
 pub(super) fn stop_alloc(
     plan: &mut Plan,
     view: &mut ClusterView,
     alloc: &Allocation,
     stop: Stop<'_>,
-    metrics: bool,
+    stored: bool,
     now: i64,
 ) {
-    let copy = copy_of(alloc, metrics, None);
+    let copy = copy_of(alloc, stored, None);
     let Stop {
         description,
         client_status,

@@ -38,9 +38,7 @@ pub fn dry_run(
         evals: Vec::new(),
         created_evals: Vec::new(),
     };
-    let run = Run {
-        placement_metrics: false,
-    };
+    let run = Run { stored: false };
     let result = run.process(eval, snapshot, &mut recorder, ctx)?;
     if recorder.plans.len() != 1 {
         return Err(SchedulerError::UnexpectedPlans(recorder.plans.len()));

@@ -106,7 +106,7 @@ impl Placer {
             return false;
         };
         let resources = ranked.resources;
-        let alloc = updated_in_place(existing, job, update.eval_id, resources, update.metrics);
+        let alloc = updated_in_place(existing, job, update.eval_id, resources, update.stored);
         self.view.add_alloc(&alloc);
         updated.push(alloc);
         true
@@ -118,8 +118,8 @@ impl Placer {
 struct InPlace<'a> {
     job: &'a Arc<Job>,
     eval_id: &'a str,
-    /// Keep the metrics of the original placement.
-    metrics: bool,
+    /// The plan is stored: a full copy, with the metrics of the original placement.
+    stored: bool,
 }
 
 /// A placement to make: a destructive update or a reconciler placement.
@@ -275,16 +275,17 @@ impl GenericScheduler<'_, '_> {
         let now = self.s.ctx.now;
         let view = &placer.view;
         let tainted = tainted_nodes(allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
-        let metrics = self.s.run.placement_metrics;
+        let stored = self.s.run.stored;
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let stop = Stop {
                 client_status: &lost.client_status,
                 ..Stop::new(&lost.status_description)
             };
-            stop_alloc(plan, &mut placer.view, &lost.alloc, stop, metrics, now);
+            stop_alloc(plan, &mut placer.view, &lost.alloc, stop, stored, now);
         }
 
-        let mut in_place = Vec::new();
+        // Room for every allocation at once: growing a vector of large records copies them.
+        let mut in_place = Vec::with_capacity(allocs.len());
         let results = {
             let input = ReconcileInput {
                 job_id: &eval.job_id,
@@ -297,13 +298,12 @@ impl GenericScheduler<'_, '_> {
                 eval_priority: eval.priority,
                 now,
             };
-            let metrics = self.s.run.placement_metrics;
             let mut check = |existing: &Allocation, _: &Job, tg: &TaskGroup| {
                 job.is_some_and(|job| {
                     let update = InPlace {
                         job,
                         eval_id: &eval.id,
-                        metrics,
+                        stored,
                     };
                     placer.update_in_place(existing, &update, tg, &mut in_place)
                 })
@@ -342,7 +342,7 @@ impl GenericScheduler<'_, '_> {
                 client_status: &s.client_status,
                 followup_eval_id: &s.followup_eval_id,
             };
-            stop_alloc(plan, &mut placer.view, &s.alloc, how, metrics, now);
+            stop_alloc(plan, &mut placer.view, &s.alloc, how, stored, now);
         }
         for update in disconnect_updates
             .into_values()
@@ -428,13 +428,13 @@ impl GenericScheduler<'_, '_> {
         let preferred = preferred_node(&placer.view, &missing, tg, job);
         let previous = missing.previous.as_deref();
         if let (Some(prev), Some(description)) = (previous, &missing.stop_previous) {
-            let metrics = self.s.run.placement_metrics;
+            let stored = self.s.run.stored;
             stop_alloc(
                 plan,
                 &mut placer.view,
                 prev,
                 Stop::new(description),
-                metrics,
+                stored,
                 now,
             );
         }
@@ -445,7 +445,7 @@ impl GenericScheduler<'_, '_> {
             alloc_name: &missing.name,
         };
         let ranked = placer.stack.select(&placer.view, tg, &options);
-        let recorded = ranked.is_none() || self.s.run.placement_metrics;
+        let recorded = ranked.is_none() || self.s.run.stored;
         let metrics = recorded.then(|| placer.stack.metrics(&placer.view));
         if downgraded.is_some() {
             placer.stack.set_job(&placer.view, job);

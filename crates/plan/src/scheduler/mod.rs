@@ -95,18 +95,17 @@ pub fn process_eval(
     planner: &mut dyn Planner,
     ctx: &mut SchedulerContext<'_>,
 ) -> Result<(), SchedulerError> {
-    let run = Run {
-        placement_metrics: true,
-    };
+    let run = Run { stored: true };
     run.process(eval, snapshot, planner, ctx).map(|_| ())
 }
 
 /// How a scheduler runs.
 #[derive(Debug, Clone, Copy)]
 struct Run {
-    /// Record on each placement the metrics of the ranking that chose its node (stored with
-    /// the allocation; a dry-run's placements are never stored).
-    placement_metrics: bool,
+    /// The plans are stored (the engine's worker): each placement records the metrics of the
+    /// ranking that chose its node, and allocations stopped or updated are copied in full. A
+    /// dry-run's plan is only reported: no metrics, and trimmed copies.
+    stored: bool,
 }
 
 impl Run {

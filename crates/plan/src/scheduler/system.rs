@@ -91,8 +91,9 @@ struct Attempt<'j> {
     existing: HashSet<String>,
     /// Per group, the filtering counts of the nodes it was filtered on.
     filtered: BTreeMap<String, AllocMetric>,
-    /// Record ranking metrics on allocations updated in place.
-    metrics: bool,
+    /// The plan is stored: allocations updated in place record the metrics of their node's
+    /// ranking, and copies are full (see `Run::stored`).
+    stored: bool,
 }
 
 impl NodeScheduler<'_, '_> {
@@ -128,8 +129,8 @@ impl NodeScheduler<'_, '_> {
         let stack = SystemStack::new(self.s.ctx.config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
-                let metrics = self.s.run.placement_metrics;
-                let mut attempt = Attempt::new(job, view, stack, plan, metrics);
+                let stored = self.s.run.stored;
+                let mut attempt = Attempt::new(job, view, stack, plan, stored);
                 self.compute_job_allocs(&mut attempt, &allocs);
                 attempt.plan
             }
@@ -152,11 +153,11 @@ impl NodeScheduler<'_, '_> {
     fn stop_purged(&mut self, mut plan: Plan, allocs: &[Arc<Allocation>]) -> Plan {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
-        let metrics = self.s.run.placement_metrics;
+        let stored = self.s.run.stored;
         let tainted = tainted_nodes(allocs, |id| self.s.snapshot.node(id));
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let description = &lost.status_description;
-            let copy = copy_of(&lost.alloc, metrics, None);
+            let copy = copy_of(&lost.alloc, stored, None);
             plan.append_stopped_alloc(copy, description, &lost.client_status, "", now);
         }
         let (eligible, not_ready) = (BTreeSet::new(), BTreeSet::new());
@@ -173,7 +174,7 @@ impl NodeScheduler<'_, '_> {
         let mut desired: BTreeMap<String, DesiredUpdates> = BTreeMap::new();
         for t in &results.stop {
             if let Some(alloc) = &t.alloc {
-                let copy = copy_of(alloc, metrics, None);
+                let copy = copy_of(alloc, stored, None);
                 plan.append_stopped_alloc(copy, status_description::NOT_NEEDED, "", "", now);
                 desired.entry(t.task_group.clone()).or_default().stop += 1;
             }
@@ -384,11 +385,7 @@ impl NodeScheduler<'_, '_> {
             self.placement_failed(a, missing, tg, node, metrics);
             return;
         };
-        let metrics = self
-            .s
-            .run
-            .placement_metrics
-            .then(|| a.stack.metrics(&a.view));
+        let metrics = self.s.run.stored.then(|| a.stack.metrics(&a.view));
         let active = self.s.deployment.as_ref().filter(|d| d.active());
         let mut alloc = NewAllocation {
             id: (self.s.ctx.new_id)(),
@@ -545,7 +542,7 @@ impl<'j> Attempt<'j> {
         view: ClusterView,
         mut stack: SystemStack,
         plan: Plan,
-        metrics: bool,
+        stored: bool,
     ) -> Self {
         let live = !job.stop;
         if live {
@@ -571,7 +568,7 @@ impl<'j> Attempt<'j> {
             canaries: BTreeMap::new(),
             existing: HashSet::new(),
             filtered: BTreeMap::new(),
-            metrics,
+            stored,
         }
     }
 
@@ -585,7 +582,7 @@ impl<'j> Attempt<'j> {
             &mut self.view,
             alloc,
             stop,
-            self.metrics,
+            self.stored,
             now,
         );
     }
@@ -643,8 +640,8 @@ impl<'j> Attempt<'j> {
         let Some(ranked) = rank_in_place(&mut self.view, alloc, job, rank) else {
             return false;
         };
-        let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, false);
-        updated.metrics = self.metrics.then(|| self.stack.metrics(&self.view));
+        let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, self.stored);
+        updated.metrics = self.stored.then(|| self.stack.metrics(&self.view));
         updated.deployment_id = deployment_id.to_string();
         updated.deployment_status = None;
         self.view.add_alloc(&updated);
