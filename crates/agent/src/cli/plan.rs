@@ -387,7 +387,7 @@ mod tests {
             name: name.to_string().into(),
             old: old.to_string().into(),
             new: new.to_string().into(),
-            annotations: Vec::new(),
+            annotations: Default::default(),
         }
     }
 

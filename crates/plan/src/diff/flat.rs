@@ -21,7 +21,7 @@ use std::iter::Peekable;
 use serde_json::Value;
 
 use super::text::Text;
-use super::types::{DiffType, FieldDiff};
+use super::types::{Annotations, DiffType, FieldDiff};
 
 /// A primitive value, printed only when it reaches the output.
 #[derive(Debug)]
@@ -195,14 +195,7 @@ impl<'a, T> Fields<'a, T> {
                 .max(new.map_or(0, BTreeMap::len));
             return;
         }
-        let sink = &mut self.sink;
-        merge_maps(old, new, |key, o, n| {
-            sink.push(
-                || Text::entry(name, key),
-                o.map(Val::from),
-                n.map(Val::from),
-            );
-        });
+        self.sink.map(name, old, new);
     }
 
     /// Fields whose paths are known only at run time (opaque values, filtered maps), in the
@@ -227,7 +220,27 @@ impl<'a, T> Fields<'a, T> {
             self.sink.out.last().is_none_or(|last| *last.name < *name),
             "a primitive listing is out of path order at {name}"
         );
-        self.sink.push(|| Text::from_static(name), old, new);
+        self.sink.push(Name::Fixed(name), old, new);
+    }
+}
+
+/// A field's name, printed only when the field reaches the output.
+enum Name<'a> {
+    /// One of Nomad's fixed names.
+    Fixed(&'static str),
+    /// A map entry, `name[key]`.
+    Entry(&'static str, &'a str),
+    /// A path printed already.
+    Path(Text),
+}
+
+impl Name<'_> {
+    fn into_text(self) -> Text {
+        match self {
+            Name::Fixed(name) => Text::from_static(name),
+            Name::Entry(name, key) => Text::entry(name, key),
+            Name::Path(path) => path,
+        }
     }
 }
 
@@ -251,7 +264,10 @@ impl Sink {
 
     /// Appends the diff of one field, if any: a field missing on one side is compared with "",
     /// one missing on both sides is not there at all. Values are printed only when output.
-    fn push(&mut self, name: impl FnOnce() -> Text, old: Option<Val<'_>>, new: Option<Val<'_>>) {
+    /// One copy of this code serves every listing (it is not inlined into each), which keeps
+    /// the walk over a task's many blocks within the instruction cache.
+    #[inline(never)]
+    fn push(&mut self, name: Name<'_>, old: Option<Val<'_>>, new: Option<Val<'_>>) {
         let same = match (&old, &new) {
             (Some(o), Some(n)) => o.same(n),
             (None, None) => return,
@@ -272,10 +288,23 @@ impl Sink {
         }
         self.out.push(FieldDiff {
             diff_type,
-            name: name(),
+            name: name.into_text(),
             old,
             new,
-            annotations: Vec::new(),
+            annotations: Annotations::default(),
+        });
+    }
+
+    /// A string map, one field per key as `name[key]`, in key order.
+    #[inline(never)]
+    fn map(
+        &mut self,
+        name: &'static str,
+        old: Option<&BTreeMap<String, String>>,
+        new: Option<&BTreeMap<String, String>>,
+    ) {
+        merge_maps(old, new, |key, o, n| {
+            self.push(Name::Entry(name, key), o.map(Val::from), n.map(Val::from));
         });
     }
 
@@ -293,7 +322,7 @@ impl Sink {
                     (None, Some((path, n))) => (path, None, Some(n)),
                     (None, None) => return,
                 };
-                self.push(|| path, o, n);
+                self.push(Name::Path(path), o, n);
             },
         );
     }
@@ -477,7 +506,7 @@ impl Sink {
             (None, Some(Value::Array(n))) => self.walk_list(&path, &[], n),
             (Some(o), Some(n)) if container(o) || container(n) => false,
             _ => {
-                self.push(|| path, old.map(scalar_val), new.map(scalar_val));
+                self.push(Name::Path(path), old.map(scalar_val), new.map(scalar_val));
                 true
             }
         }
@@ -498,7 +527,7 @@ pub(crate) fn field_diff(name: &str, old: &str, new: &str, contextual: bool) -> 
         name: Text::copy(name),
         old: Text::copy(old),
         new: Text::copy(new),
-        annotations: Vec::new(),
+        annotations: Annotations::default(),
     })
 }
 

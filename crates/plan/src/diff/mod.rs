@@ -30,7 +30,7 @@ pub use annotate::{
     FORCES_CREATE, FORCES_DESTROY, FORCES_DESTRUCTIVE_UPDATE, FORCES_IN_PLACE_UPDATE, annotate,
 };
 pub use text::Text;
-pub use types::{DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff};
+pub use types::{Annotations, DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff};
 pub use versions::{version_diffs, version_diffs_against};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

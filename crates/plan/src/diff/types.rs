@@ -3,8 +3,9 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::ops::Deref;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::text::Text;
 
@@ -98,9 +99,59 @@ pub struct FieldDiff {
     pub name: Text,
     pub old: Text,
     pub new: Text,
-    #[serde(with = "drover_model::nullable")]
-    pub annotations: Vec<String>,
+    pub annotations: Annotations,
 }
+
+/// A field's annotations: Nomad sets them only on a group's `Count`, so they are boxed and a
+/// field without any (nearly all of the tens of thousands of a large diff) spends one word on
+/// them. Reads as a slice; serialized as a list, or `null` when empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[expect(
+    clippy::box_collection,
+    reason = "a thin pointer: one word in every field diff"
+)]
+pub struct Annotations(Option<Box<Vec<String>>>);
+
+impl Annotations {
+    pub fn push(&mut self, annotation: String) {
+        self.0.get_or_insert_default().push(annotation);
+    }
+}
+
+impl Deref for Annotations {
+    type Target = [String];
+
+    fn deref(&self) -> &[String] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl From<Vec<String>> for Annotations {
+    fn from(list: Vec<String>) -> Self {
+        Annotations((!list.is_empty()).then(|| Box::new(list)))
+    }
+}
+
+impl Serialize for Annotations {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.0 {
+            Some(list) => list.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Annotations {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Option::<Vec<String>>::deserialize(deserializer)?
+            .unwrap_or_default()
+            .into())
+    }
+}
+
+/// Three texts and the annotations' word: one cache line, which bounds writing and dropping
+/// the tens of thousands of fields of a large diff.
+const _: () = assert!(std::mem::size_of::<FieldDiff>() == 64);
 
 impl FieldDiff {
     /// Nomad's field order: name, then old value, then new value.
