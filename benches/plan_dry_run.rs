@@ -263,7 +263,12 @@ struct Scenario {
 
 impl Scenario {
     fn plan(&self) -> DryRun {
-        plan(&self.eval, &self.snapshot, self.old.as_deref(), &self.config)
+        plan(
+            &self.eval,
+            &self.snapshot,
+            self.old.as_deref(),
+            &self.config,
+        )
     }
 }
 
@@ -305,8 +310,20 @@ impl Planner for Commit<'_> {
         let command = Command::ApplyPlanResults(PlanResults {
             eval_id: plan.eval_id.clone(),
             job: plan.job.clone(),
-            allocs_updated: plan.node_allocation.values().flatten().cloned().collect(),
-            allocs_stopped: plan.node_update.values().flatten().cloned().collect(),
+            allocs_updated: plan
+                .node_allocation
+                .values()
+                .flatten()
+                .cloned()
+                .map(Arc::new)
+                .collect(),
+            allocs_stopped: plan
+                .node_update
+                .values()
+                .flatten()
+                .cloned()
+                .map(Arc::new)
+                .collect(),
             deployment: plan.deployment.clone(),
             deployment_updates: plan.deployment_updates.clone(),
             updated_at: NOW,
@@ -403,7 +420,9 @@ fn update(change: impl FnOnce(&mut Job)) -> Scenario {
 }
 
 fn plan_dry_run(c: &mut Criterion) {
-    bench(c, "b1_new_service_1000_of_5000", || new_job(5000, 1000, false));
+    bench(c, "b1_new_service_1000_of_5000", || {
+        new_job(5000, 1000, false)
+    });
     bench(c, "b1b_new_service_1200_of_10000", || {
         new_job(10_000, 1200, false)
     });

@@ -182,7 +182,7 @@ fn snapshots(c: &mut Criterion) {
     let (store, mut index) = resident_jobs();
     let snap = store.snapshot();
     for chunk in (0..JOBS).collect::<Vec<_>>().chunks(100) {
-        let allocs = chunk
+        let allocs: Vec<Allocation> = chunk
             .iter()
             .flat_map(|n| {
                 let job = snap.job("default", &format!("job-{n:06}")).expect("job");
@@ -202,7 +202,7 @@ fn snapshots(c: &mut Criterion) {
             })
             .collect();
         let plan = Command::ApplyPlanResults(PlanResults {
-            allocs_updated: allocs,
+            allocs_updated: allocs.into_iter().map(Arc::new).collect(),
             ..PlanResults::default()
         });
         store.apply(index, &plan).expect("place");

@@ -208,7 +208,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
         Op::Place { job, node, count } => {
             let job = snapshot.job("default", &job_id(*job))?;
             let group = job.task_groups.first()?.name.clone();
-            let allocs = (0..count % 4 + 1)
+            let allocs: Vec<Allocation> = (0..count % 4 + 1)
                 .map(|i| Allocation {
                     id: next_id("alloc"),
                     namespace: job.namespace.clone(),
@@ -228,7 +228,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
                 .collect();
             Command::ApplyPlanResults(PlanResults {
                 job: Some(job.clone()),
-                allocs_updated: allocs,
+                allocs_updated: allocs.into_iter().map(Arc::new).collect(),
                 updated_at: now,
                 ..PlanResults::default()
             })
@@ -238,7 +238,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
             stopped.desired_status = "stop".to_string();
             stopped.modify_time = now;
             Command::ApplyPlanResults(PlanResults {
-                allocs_stopped: vec![stopped],
+                allocs_stopped: vec![Arc::new(stopped)],
                 updated_at: now,
                 ..PlanResults::default()
             })

@@ -42,11 +42,11 @@ impl Engine {
             for alloc in stopped.chain(result.node_preemptions.values_mut().flatten()) {
                 alloc.modify_time = now;
             }
-            let allocs_preempted: Vec<Allocation> = result
+            let allocs_preempted: Vec<Arc<Allocation>> = result
                 .node_preemptions
                 .values()
                 .flatten()
-                .cloned()
+                .map(|a| Arc::new(a.clone()))
                 .collect();
             let evals = preemption_evals(self, &snapshot, &allocs_preempted, now);
             // The allocations move into the command and back: each is a few dozen strings.
@@ -121,14 +121,22 @@ fn evaluate_plan(snapshot: &Snapshot, mut plan: Plan) -> PlanResult {
 }
 
 /// The allocations of a per-node map, in node order, leaving it empty.
-fn by_node_into_list(by_node: &mut BTreeMap<String, Vec<Allocation>>) -> Vec<Allocation> {
-    std::mem::take(by_node).into_values().flatten().collect()
+fn by_node_into_list(by_node: &mut BTreeMap<String, Vec<Allocation>>) -> Vec<Arc<Allocation>> {
+    let count = by_node.values().map(Vec::len).sum();
+    let mut list = Vec::with_capacity(count);
+    list.extend(
+        std::mem::take(by_node)
+            .into_values()
+            .flatten()
+            .map(Arc::new),
+    );
+    list
 }
 
 /// The inverse of [`by_node_into_list`].
-fn list_into_by_node(allocs: Vec<Allocation>) -> BTreeMap<String, Vec<Allocation>> {
+fn list_into_by_node(allocs: Vec<Arc<Allocation>>) -> BTreeMap<String, Vec<Allocation>> {
     let mut by_node: BTreeMap<String, Vec<Allocation>> = BTreeMap::new();
-    for alloc in allocs {
+    for alloc in allocs.into_iter().map(Arc::unwrap_or_clone) {
         match by_node.get_mut(&alloc.node_id) {
             Some(list) => list.push(alloc),
             None => {
@@ -291,7 +299,7 @@ fn is_no_op(result: &PlanResult) -> bool {
 fn preemption_evals(
     engine: &Engine,
     snapshot: &Snapshot,
-    preempted: &[Allocation],
+    preempted: &[Arc<Allocation>],
     now: i64,
 ) -> Vec<Evaluation> {
     let jobs: BTreeSet<(&str, &str)> = preempted
@@ -366,8 +374,8 @@ mod tests {
         commands.push(Command::ApplyPlanResults(PlanResults {
             job: Some(job),
             allocs_updated: vec![
-                alloc("web-1", "ready", 600, 8080),
-                alloc("web-c", "closed", 100, 8080),
+                Arc::new(alloc("web-1", "ready", 600, 8080)),
+                Arc::new(alloc("web-c", "closed", 100, 8080)),
             ],
             ..PlanResults::default()
         }));

@@ -480,7 +480,7 @@ mod snapshot_state {
         };
         let plan = Command::ApplyPlanResults(PlanResults {
             job: Some(Arc::new(child)),
-            allocs_updated: vec![running.clone()],
+            allocs_updated: vec![Arc::new(running.clone())],
             ..PlanResults::default()
         });
         store.apply(4, &plan).unwrap();

@@ -116,11 +116,12 @@ pub struct PlanResults {
     pub eval_id: String,
     /// The job the plan was made against, attached to every allocation sent without one.
     pub job: Option<Arc<Job>>,
-    /// Placements and in-place updates, as full records.
-    pub allocs_updated: Vec<Allocation>,
+    /// Placements and in-place updates, as full records. Each is boxed behind an `Arc`: a
+    /// plan of a thousand placements would otherwise be one contiguous megabyte.
+    pub allocs_updated: Vec<Arc<Allocation>>,
     /// Allocations the plan stops or evicts, as full records.
-    pub allocs_stopped: Vec<Allocation>,
-    pub allocs_preempted: Vec<Allocation>,
+    pub allocs_stopped: Vec<Arc<Allocation>>,
+    pub allocs_preempted: Vec<Arc<Allocation>>,
     /// A deployment created or updated by the plan; client-owned counters are kept.
     pub deployment: Option<Deployment>,
     pub deployment_updates: Vec<DeploymentStatusUpdate>,

@@ -542,8 +542,20 @@ impl Planner for TestPlanner<'_> {
             let command = Command::ApplyPlanResults(PlanResults {
                 eval_id: plan.eval_id.clone(),
                 job: plan.job.clone(),
-                allocs_updated: result.node_allocation.values().flatten().cloned().collect(),
-                allocs_stopped: result.node_update.values().flatten().cloned().collect(),
+                allocs_updated: result
+                    .node_allocation
+                    .values()
+                    .flatten()
+                    .cloned()
+                    .map(Arc::new)
+                    .collect(),
+                allocs_stopped: result
+                    .node_update
+                    .values()
+                    .flatten()
+                    .cloned()
+                    .map(Arc::new)
+                    .collect(),
                 deployment: result.deployment.clone(),
                 deployment_updates: result.deployment_updates.clone(),
                 updated_at: NOW,

@@ -54,7 +54,7 @@ impl Txn {
             .chain(&c.allocs_stopped)
             .chain(&c.allocs_preempted)
             .map(|alloc| {
-                let mut alloc = alloc.clone();
+                let mut alloc = Allocation::clone(alloc);
                 if alloc.job.is_none() {
                     alloc.job = c.job.clone();
                 }

@@ -272,7 +272,7 @@ fn deployments_count_placements_health_and_promote_canaries() {
     });
     h.ok(Command::ApplyPlanResults(PlanResults {
         deployment: Some(deployment),
-        allocs_updated: vec![canary],
+        allocs_updated: vec![Arc::new(canary)],
         ..PlanResults::default()
     }));
     let d = h.snap().deployment("d1").expect("deployment");

@@ -82,7 +82,7 @@ pub fn evals(evals: Vec<Evaluation>) -> Command {
 
 pub fn place(allocs: Vec<Allocation>) -> Command {
     Command::ApplyPlanResults(PlanResults {
-        allocs_updated: allocs,
+        allocs_updated: allocs.into_iter().map(Arc::new).collect(),
         ..PlanResults::default()
     })
 }
