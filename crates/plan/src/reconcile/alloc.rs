@@ -191,13 +191,18 @@ pub(crate) trait AllocExt {
     /// A copy recording a client status transition at `now`.
     fn with_client_state(&self, value: &str, now: i64) -> Allocation {
         let mut updated = self.alloc().clone();
-        updated.alloc_states.push(AllocState {
-            field: alloc_state_field::CLIENT_STATUS,
-            value: value.to_string(),
-            time: format_rfc3339(now),
-        });
+        record_client_state(&mut updated, value, now);
         updated
     }
+}
+
+/// Records a client status transition at `now` in the allocation's states.
+pub(crate) fn record_client_state(alloc: &mut Allocation, value: &str, now: i64) {
+    alloc.alloc_states.push(AllocState {
+        field: alloc_state_field::CLIENT_STATUS,
+        value: value.to_string(),
+        time: format_rfc3339(now),
+    });
 }
 
 impl AllocExt for Allocation {

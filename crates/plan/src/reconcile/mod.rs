@@ -22,7 +22,7 @@ mod results;
 mod taint;
 mod tasks_updated;
 
-pub(crate) use alloc::AllocExt;
+pub(crate) use alloc::{AllocExt, record_client_state};
 pub use cluster::{InPlaceCheck, ReconcileInput, reconcile};
 pub use names::{AllocNameIndex, alloc_index, alloc_name};
 pub use node::{NodeAllocTuple, NodeReconcileInput, NodeReconcileResults, reconcile_nodes};

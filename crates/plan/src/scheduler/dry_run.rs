@@ -26,7 +26,9 @@ pub struct DryRun {
 /// The plan is reported as fully committed but not applied to the snapshot: the scheduler
 /// reads no state after its one submission, so writing the plan there would change nothing
 /// but the time taken. For the same reason its placements carry no `Metrics` (the endpoint
-/// reports `FailedTGAllocs`, never placements), which saves most of a placement's cost.
+/// reports `FailedTGAllocs`, never placements), which saves most of a placement's cost, and
+/// the allocations it stops or updates are trimmed copies: no task or allocation states, no
+/// metrics, no transition or preemption records.
 pub fn dry_run(
     eval: &Evaluation,
     snapshot: Snapshot,

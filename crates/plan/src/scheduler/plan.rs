@@ -9,7 +9,7 @@ use drover_model::{Allocation, Deployment, Evaluation, Job};
 use drover_state::{DeploymentStatusUpdate, Snapshot};
 
 use crate::annotations::PlanAnnotations;
-use crate::reconcile::AllocExt;
+use crate::reconcile::record_client_state;
 
 /// A scheduler's intended changes (Nomad's `structs.Plan`). Allocations are full records; the
 /// applier re-checks every touched node against the latest state before committing.
@@ -66,7 +66,7 @@ impl Plan {
             self.job.clone_from(&stopped.job);
         }
         if !client_status.is_empty() {
-            stopped = stopped.with_client_state(client_status, now);
+            record_client_state(&mut stopped, client_status, now);
             stopped.client_status = client_status.to_string();
         }
         stopped.desired_status = desired_status::STOP.to_string();
