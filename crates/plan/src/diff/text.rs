@@ -32,14 +32,17 @@ enum Repr {
 
 impl Text {
     /// One of Nomad's fixed names: inline when short, as nearly all are.
+    #[inline]
     pub fn from_static(s: &'static str) -> Self {
         Self::copy(s)
     }
 
-    /// A copy of `s` (the common case, kept apart from `concat` for speed).
+    /// A copy of `s` (the common case, kept apart from `concat` for speed and inlined into
+    /// the printing of values; long texts take the call).
+    #[inline]
     pub fn copy(s: &str) -> Self {
         if s.len() > INLINE {
-            return Text(Repr::Heap(Box::new(s.to_owned())));
+            return Self::heap(s.to_owned());
         }
         let mut bytes = [0; INLINE];
         put_bytes(&mut bytes, 0, s.as_bytes());
@@ -47,11 +50,16 @@ impl Text {
         Text(Repr::Inline(s.len() as u8, bytes))
     }
 
+    #[cold]
+    fn heap(s: String) -> Self {
+        Text(Repr::Heap(Box::new(s)))
+    }
+
     /// The concatenation of `parts`.
     pub fn concat(parts: &[&str]) -> Self {
         let len: usize = parts.iter().map(|p| p.len()).sum();
         if len > INLINE {
-            return Text(Repr::Heap(Box::new(parts.concat())));
+            return Self::heap(parts.concat());
         }
         let mut bytes = [0; INLINE];
         let mut at = 0;
@@ -99,12 +107,18 @@ impl Text {
         let len = start + n.checked_ilog10().unwrap_or(0) as usize + 1;
         if len > INLINE {
             let sign = if negative { "-" } else { "" };
-            return Text(Repr::Heap(Box::new(format!("{sign}{n}"))));
+            return Self::heap(format!("{sign}{n}"));
         }
-        let (mut bytes, mut n) = ([b'-'; INLINE], n);
-        for at in (start..len).rev() {
-            bytes[at] = b'0' + (n % 10) as u8;
-            n /= 10;
+        let (mut bytes, mut n, mut at) = ([b'-'; INLINE], n, len);
+        // Two digits a division, from the right.
+        while at >= start + 2 {
+            let pair = usize::from((n % 100) as u8) * 2;
+            bytes[at - 2..at].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            n /= 100;
+            at -= 2;
+        }
+        if at > start {
+            bytes[start] = b'0' + n as u8;
         }
         // `len` is at most INLINE.
         Text(Repr::Inline(len as u8, bytes))
@@ -136,6 +150,14 @@ impl Text {
         }
     }
 }
+
+/// "00" to "99", for printing numbers two digits at a time.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// Copies `s` into `bytes` at `at` (`at + s.len()` is at most INLINE) with two overlapping
 /// fixed-size moves rather than a call to `memcpy`, which costs more than the copy itself for
@@ -173,7 +195,7 @@ impl From<String> for Text {
         if s.len() <= INLINE {
             Self::copy(&s)
         } else {
-            Text(Repr::Heap(Box::new(s)))
+            Self::heap(s)
         }
     }
 }
@@ -305,6 +327,22 @@ mod tests {
         }
         assert!(Text::copy("a") < Text::from_static("b"));
         assert_eq!(std::mem::size_of::<Text>(), 16);
+        // Odd and even digit counts, inline and long.
+        for n in [
+            1,
+            9,
+            10,
+            99,
+            100,
+            101,
+            12_345,
+            99_999_999_999_999,
+            10_u64.pow(14),
+        ] {
+            assert_eq!(Text::uint(n).as_str(), n.to_string());
+            let negative = -i64::try_from(n).unwrap();
+            assert_eq!(Text::int(negative).as_str(), negative.to_string());
+        }
         assert!(Text::from("x".repeat(30)) > Text::copy("x"));
     }
 }
