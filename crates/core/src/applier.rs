@@ -187,8 +187,13 @@ fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
             .alloc(id)
             .filter(|a| a.node_id == node_id && !a.terminal())
     };
+    // A new placement has no create index, so the store cannot hold it: no need to look.
+    let committed = |a: &&Allocation| a.create_index != 0;
     // In-place updates of allocations already there need no room and no eligibility.
-    if placements.iter().all(|p| stored(&p.id).is_some()) {
+    if placements
+        .iter()
+        .all(|p| committed(&p) && stored(&p.id).is_some())
+    {
         return true;
     }
     if node.scheduling_eligibility == node_eligibility::INELIGIBLE {
@@ -198,7 +203,7 @@ fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
         .into_iter()
         .filter_map(|m| m.get(node_id))
         .flatten()
-        .chain(placements)
+        .chain(placements.iter().filter(committed))
         .map(|a| a.id.as_str())
         .collect();
     let usage = snapshot.node_usage(node_id);
@@ -448,8 +453,10 @@ mod tests {
 
     #[test]
     fn in_place_updates_need_no_eligibility_and_stops_always_fit() {
+        // An in-place update carries the stored record, create index and all.
+        let stored = Allocation::clone(&snapshot().alloc("web-c").unwrap());
         let in_place = Plan {
-            node_allocation: on("closed", vec![alloc("web-c", "closed", 100, 8080)]),
+            node_allocation: on("closed", vec![stored]),
             ..Plan::default()
         };
         check(in_place, &["closed"], false);
