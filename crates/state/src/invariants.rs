@@ -2,6 +2,7 @@
 //! every step; it is also a debugging aid for embedders.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use drover_model::allocation::client_status;
 use imbl::OrdSet;
@@ -62,6 +63,14 @@ impl Snapshot {
 
     fn check_secondary_indexes(&self, errors: &mut Vec<String>) {
         let t = &*self.tables;
+        let stale = t.allocs_by_job.iter().any(|((_, _, alloc_id), alloc)| {
+            t.allocs
+                .get(alloc_id)
+                .is_none_or(|row| !Arc::ptr_eq(row, alloc))
+        });
+        if stale {
+            errors.push("index allocs_by_job holds a stale allocation".to_string());
+        }
         let mut expect = |name: &str, built: OrdSet<(Id, Id, Id)>, kept: &OrdSet<(Id, Id, Id)>| {
             if built != *kept {
                 errors.push(format!("index {name} disagrees with its table"));
@@ -81,7 +90,7 @@ impl Snapshot {
                 .values()
                 .map(|a| (id(&a.namespace), id(&a.job_id), id(&a.id)))
                 .collect(),
-            &t.allocs_by_job,
+            &t.allocs_by_job.keys().cloned().collect(),
         );
         expect(
             "deployments_by_job",

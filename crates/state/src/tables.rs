@@ -31,8 +31,9 @@ pub(crate) struct Tables {
     pub evals_by_job: OrdSet<Key3>,
     pub evals_by_create: OrdSet<CreateKey>,
     pub allocs: OrdMap<Id, Arc<Allocation>>,
-    /// (namespace, job id, alloc id)
-    pub allocs_by_job: OrdSet<Key3>,
+    /// (namespace, job id, alloc id), with the row itself: every evaluation reads all of its
+    /// job's allocations, and this spares it a lookup in `allocs` for each.
+    pub allocs_by_job: OrdMap<Key3, Arc<Allocation>>,
     /// (node id, alloc id)
     pub allocs_by_node: OrdSet<Key2>,
     /// (eval id, alloc id)
@@ -75,7 +76,7 @@ impl Default for Tables {
             evals_by_job: OrdSet::new(),
             evals_by_create: OrdSet::new(),
             allocs: OrdMap::new(),
-            allocs_by_job: OrdSet::new(),
+            allocs_by_job: OrdMap::new(),
             allocs_by_node: OrdSet::new(),
             allocs_by_eval: OrdSet::new(),
             allocs_by_deployment: OrdSet::new(),
@@ -295,14 +296,13 @@ impl Tables {
         };
         let old = old.as_deref();
         let a = &*alloc;
-        if old.is_none_or(|o| o.namespace != a.namespace || o.job_id != a.job_id) {
-            let (ns, job) = self.job_key(&a.namespace, &a.job_id);
-            reindex(
-                &mut self.allocs_by_job,
-                old.map(|o| (id(&o.namespace), id(&o.job_id), alloc_id.clone())),
-                Some((ns, job, alloc_id.clone())),
-            );
+        if let Some(o) = old.filter(|o| o.namespace != a.namespace || o.job_id != a.job_id) {
+            self.allocs_by_job
+                .remove(&Q3(&o.namespace, &o.job_id, &alloc_id));
         }
+        let (ns, job) = self.job_key(&a.namespace, &a.job_id);
+        self.allocs_by_job
+            .insert((ns, job, alloc_id.clone()), Arc::clone(&alloc));
         if old.is_none_or(|o| o.node_id != a.node_id) {
             reindex(
                 &mut self.allocs_by_node,
@@ -351,10 +351,10 @@ impl Tables {
         namespace: &'a str,
         job_id: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
-        rows(
-            &self.allocs,
-            ids_under3(&self.allocs_by_job, namespace, job_id),
-        )
+        self.allocs_by_job
+            .range(Q3(namespace, job_id, "")..)
+            .take_while(move |((ns, job, _), _)| *ns == *namespace && *job == *job_id)
+            .map(|(_, alloc)| alloc)
     }
 
     pub fn allocs_of_node<'a>(
