@@ -60,22 +60,26 @@ fn resident_jobs() -> (StateStore, u64) {
 
 fn commits(c: &mut Criterion) {
     let (store, first_index) = resident_jobs();
-    // Every commit needs the next index; the setup closure reads it too.
+    // Every commit needs the next index.
     let index = Cell::new(first_index);
     let commit = |command: &Command| {
         store.apply(index.get(), command).expect("apply");
         index.set(index.get() + 1);
     };
     let mut group = c.benchmark_group("B5 job commits, 100k jobs resident");
-    let mut n = 0usize;
+    // A different job each time, with a count that changes its spec: the steps visit every
+    // job once per `JOBS` steps, and each round gives them another count than the last.
+    let mut step = 0usize;
+    let mut changed_job = || {
+        let n = (step * 7919) % JOBS;
+        let count = 2 + (step / JOBS % 5) as i64;
+        step += 1;
+        upsert(job(n, count))
+    };
     group.throughput(Throughput::Elements(1));
     group.bench_function("one job per commit + snapshot", |b| {
         b.iter_batched(
-            || {
-                // A different job each time, with a count that changes its spec.
-                n = (n + 7919) % JOBS;
-                upsert(job(n, 2 + (index.get() % 5) as i64))
-            },
+            &mut changed_job,
             // The command goes back to criterion, which drops it untimed: a caller keeps its
             // command (in the log) past the commit.
             |command| {
@@ -90,10 +94,7 @@ fn commits(c: &mut Criterion) {
     // becomes the stored one without a copy.
     group.bench_function("one job per commit + snapshot, command given up", |b| {
         b.iter_batched(
-            || {
-                n = (n + 7919) % JOBS;
-                upsert(job(n, 2 + (index.get() % 5) as i64))
-            },
+            &mut changed_job,
             |command| {
                 store.apply_owned(index.get(), command).expect("apply");
                 index.set(index.get() + 1);
@@ -103,10 +104,13 @@ fn commits(c: &mut Criterion) {
         );
     });
     group.throughput(Throughput::Elements(1000));
-    let mut first = 0usize;
+    // Batches visit every job once per round of `JOBS / 1000` batches, each round with
+    // another count than the last, so every job of a batch is a new version.
+    let mut batches = 0usize;
     let mut batch = || {
-        first = (first + 1000) % JOBS;
-        let count = 2 + (index.get() % 5) as i64;
+        let first = batches * 1000 % JOBS;
+        let count = 2 + (batches * 1000 / JOBS % 5) as i64;
+        batches += 1;
         Command::Batch(
             (first..first + 1000)
                 .map(|n| upsert(job(n, count)))

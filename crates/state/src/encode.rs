@@ -130,7 +130,7 @@ pub fn write_snapshot(snapshot: &Snapshot, out: impl Write) -> Result<(), StateE
     // Table by table, as separate tables would list them.
     let rows = || t.jobs.values();
     w.put_all(rows().map(|row| &row.job), Record::Job)?;
-    w.put_all(rows().flat_map(|row| &row.versions), Record::JobVersion)?;
+    w.put_all(rows().flat_map(|row| row.versions()), Record::JobVersion)?;
     w.put_all(
         rows().filter_map(|row| row.summary.as_ref()),
         Record::JobSummary,

@@ -216,7 +216,7 @@ impl Snapshot {
                     job.version
                 ));
             }
-            for v in &row.versions {
+            for v in row.versions() {
                 check(
                     names_row(&v.namespace, &v.id),
                     "job_version",
@@ -241,7 +241,7 @@ impl Snapshot {
                 let versions: Vec<u64> = versions.collect();
                 versions.windows(2).all(|w| w[0] < w[1])
             };
-            if !ascending(&mut row.versions.iter().map(|v| v.version))
+            if !ascending(&mut row.versions().map(|v| v.version))
                 || !ascending(&mut row.submissions.iter().map(|s| s.version))
             {
                 errors.push(format!(
@@ -328,11 +328,7 @@ impl Snapshot {
     fn check_history_limits(&self, errors: &mut Vec<String>) {
         let t = &*self.tables;
         for ((ns, job_id), row) in &t.jobs {
-            let untagged = row
-                .versions
-                .iter()
-                .filter(|v| v.version_tag.is_none())
-                .count();
+            let untagged = row.versions().filter(|v| v.version_tag.is_none()).count();
             if untagged > JOB_TRACKED_VERSIONS {
                 errors.push(format!("{ns}/{job_id} keeps {untagged} untagged versions"));
             }
@@ -372,7 +368,9 @@ impl Snapshot {
         within(Table::Jobs, &mut rows().map(|row| row.job.modify_index));
         within(
             Table::JobVersion,
-            &mut rows().flat_map(|row| &row.versions).map(|j| j.modify_index),
+            &mut rows()
+                .flat_map(|row| row.versions())
+                .map(|j| j.modify_index),
         );
         within(
             Table::JobSummary,

@@ -15,10 +15,32 @@ use crate::JOB_TRACKED_VERSIONS;
 pub(crate) struct JobRow {
     pub job: Arc<Job>,
     /// Tracked versions, tagged ones included, lowest version first.
-    pub versions: Vec<Arc<Job>>,
+    versions: Vec<TrackedVersion>,
     pub summary: Option<Arc<JobSummary>>,
     /// Stored submissions, lowest version first.
     pub submissions: Vec<Arc<JobSubmission>>,
+}
+
+/// A tracked version with what retention reads of it copied beside it: a write then finds
+/// its place and the version to drop from the row alone, without reading the older jobs
+/// (cold memory by then, a cache miss each).
+#[derive(Debug, Clone, PartialEq)]
+struct TrackedVersion {
+    number: u64,
+    stable: bool,
+    tagged: bool,
+    job: Arc<Job>,
+}
+
+impl TrackedVersion {
+    fn new(job: Arc<Job>) -> Self {
+        TrackedVersion {
+            number: job.version,
+            stable: job.stable,
+            tagged: job.version_tag.is_some(),
+            job,
+        }
+    }
 }
 
 /// A row is copied when a write changes it while a snapshot still shares it, and that write
@@ -47,9 +69,14 @@ impl JobRow {
         }
     }
 
+    /// Tracked versions, lowest first.
+    pub fn versions(&self) -> impl DoubleEndedIterator<Item = &Arc<Job>> {
+        self.versions.iter().map(|v| &v.job)
+    }
+
     pub fn version(&self, version: u64) -> Option<&Arc<Job>> {
-        let at = self.versions.binary_search_by_key(&version, |v| v.version);
-        at.ok().map(|at| &self.versions[at])
+        let at = self.versions.binary_search_by_key(&version, |v| v.number);
+        at.ok().map(|at| &self.versions[at].job)
     }
 
     pub fn submission(&self, version: u64) -> Option<&Arc<JobSubmission>> {
@@ -62,12 +89,13 @@ impl JobRow {
     /// Stores a version (replacing the row of the same version) without dropping any: a
     /// restore puts back exactly what was written.
     pub fn insert_version(&mut self, job: Arc<Job>) {
+        let version = TrackedVersion::new(job);
         match self
             .versions
-            .binary_search_by_key(&job.version, |v| v.version)
+            .binary_search_by_key(&version.number, |v| v.number)
         {
-            Ok(at) => self.versions[at] = job,
-            Err(at) => self.versions.insert(at, job),
+            Ok(at) => self.versions[at] = version,
+            Err(at) => self.versions.insert(at, version),
         }
     }
 
@@ -78,14 +106,10 @@ impl JobRow {
         let max = JOB_TRACKED_VERSIONS;
         // The newest untagged versions, one beyond the tracked number, without allocating.
         let mut newest = [(0, false); JOB_TRACKED_VERSIONS + 1];
-        let untagged = self
-            .versions
-            .iter()
-            .rev()
-            .filter(|v| v.version_tag.is_none());
+        let untagged = self.versions.iter().rev().filter(|v| !v.tagged);
         let mut count = 0;
         for (slot, v) in newest.iter_mut().zip(untagged) {
-            *slot = (v.version, v.stable);
+            *slot = (v.number, v.stable);
             count += 1;
         }
         if count <= max {
@@ -95,7 +119,7 @@ impl JobRow {
             newest.swap(max - 1, max);
         }
         let (dropped, _) = newest[max];
-        self.versions.retain(|v| v.version != dropped);
+        self.versions.retain(|v| v.number != dropped);
     }
 
     /// Stores a submission (as given) in version order; an existing one of that version stays.

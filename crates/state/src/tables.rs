@@ -214,7 +214,7 @@ impl Tables {
     ) -> impl DoubleEndedIterator<Item = &'a Arc<Job>> + 'a {
         self.job_row(namespace, job_id)
             .into_iter()
-            .flat_map(|row| row.versions.iter())
+            .flat_map(JobRow::versions)
     }
 
     pub fn job_version(&self, namespace: &str, job_id: &str, version: u64) -> Option<&Arc<Job>> {

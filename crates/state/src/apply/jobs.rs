@@ -80,15 +80,27 @@ impl Txn {
         if let Some(expected) = write.enforce_index {
             enforce_index(row.as_deref().map(|r| &*r.job), expected)?;
         }
+        // Whether the stored summary already has every group of the job: it has every group
+        // of the stored job, so only a group new to the job needs it read.
+        let mut summary_covers = false;
         let old_status = match &row {
             Some(row) => {
                 let prev = &row.job;
                 if write.preserve_counts {
                     preserve_counts(Arc::make_mut(&mut job), prev);
                 }
-                if !write.keep_version && !prev.spec_changed(&job) {
+                // The groups first: a new version usually differs there, and the stored job
+                // is cold memory, a cache miss per string the comparison reads.
+                if !write.keep_version
+                    && prev.task_groups == job.task_groups
+                    && !prev.spec_changed(&job)
+                {
                     return Ok(prev.clone());
                 }
+                summary_covers = job
+                    .task_groups
+                    .iter()
+                    .all(|g| prev.lookup_task_group(&g.name).is_some());
                 let job = Arc::make_mut(&mut job);
                 job.create_index = prev.create_index;
                 job.modify_index = index;
@@ -103,22 +115,24 @@ impl Txn {
                         job.version = prev.version + 1;
                     }
                 }
-                prev.status.clone()
+                known_status(&prev.status)
             }
             None => {
                 let job = Arc::make_mut(&mut job);
                 job.create_index = index;
                 job.modify_index = index;
                 job.job_modify_index = index;
-                String::new()
+                ""
             }
         };
-        Arc::make_mut(&mut job).status = status.to_string();
+        if job.status != status {
+            Arc::make_mut(&mut job).status = status.to_string();
+        }
         let summary_written = match row {
-            Some(row) => write_row(row, &job, submission, index),
+            Some(row) => write_row(row, &job, submission, index, summary_covers),
             None => {
                 let mut row = JobRow::new(job.clone());
-                let written = write_row(&mut row, &job, submission, index);
+                let written = write_row(&mut row, &job, submission, index, false);
                 self.t.insert_job_row(row);
                 written
             }
@@ -128,8 +142,8 @@ impl Txn {
         }
         self.touch(Table::JobVersion);
         self.touch(Table::Jobs);
-        if job.status != old_status {
-            self.adjust_parent_children(&job, &old_status, &job.status);
+        if status != old_status {
+            self.adjust_parent_children(&job, old_status, status);
         }
         Ok(job)
     }
@@ -379,17 +393,30 @@ fn write_row(
     job: &Arc<Job>,
     submission: Option<JobSubmission>,
     index: u64,
+    summary_covers: bool,
 ) -> bool {
     row.job = job.clone();
     row.put_version(job.clone());
     if let Some(submission) = submission {
         row.put_submission(submission, index);
     }
+    if summary_covers && row.summary.is_some() {
+        return false;
+    }
     let Some(summary) = summary_with_job(row.summary.as_deref(), job, index) else {
         return false;
     };
     row.summary = Some(Arc::new(summary));
     true
+}
+
+/// A stored status as one of the statuses [`Txn::job_status`] answers ("" for any other),
+/// so the old and new ones compare without copying the stored string.
+fn known_status(status: &str) -> &'static str {
+    [job_status::PENDING, job_status::RUNNING, job_status::DEAD]
+        .into_iter()
+        .find(|s| *s == status)
+        .unwrap_or_default()
 }
 
 /// Nomad's `Job.EnforceIndex`: the caller's view of the job must still hold.

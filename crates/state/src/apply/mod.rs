@@ -38,9 +38,9 @@ pub(crate) fn apply(tables: &Tables, index: u64, command: &Command) -> Result<Ta
 pub(crate) fn apply_owned(
     tables: &Tables,
     index: u64,
-    command: Command,
+    mut command: Command,
 ) -> Result<Tables, StateError> {
-    transact(tables, index, |txn| txn.dispatch_owned(command))
+    transact(tables, index, |txn| txn.dispatch_owned(&mut command))
 }
 
 fn transact(
@@ -73,17 +73,19 @@ impl Txn {
         self.t.indexes.set(table, self.index);
     }
 
-    /// [`Self::dispatch`], moving the job of each registration out of the command.
-    fn dispatch_owned(&mut self, command: Command) -> Result<(), StateError> {
+    /// [`Self::dispatch`], moving the job of each registration out of the command. The
+    /// command is changed in place rather than taken apart: a `Command` is large, and moving
+    /// each one of a batch out of its vector was a copy per job.
+    fn dispatch_owned(&mut self, command: &mut Command) -> Result<(), StateError> {
         match command {
-            Command::UpsertJob(mut c) => {
+            Command::UpsertJob(c) => {
                 let job = std::mem::replace(&mut c.job, moved_job());
-                self.upsert_job(job, &c)
+                self.upsert_job(job, c)
             }
-            Command::Batch(commands) => commands
-                .into_iter()
-                .try_for_each(|c| self.dispatch_owned(c)),
-            command => self.dispatch(&command),
+            Command::Batch(commands) => {
+                commands.iter_mut().try_for_each(|c| self.dispatch_owned(c))
+            }
+            command => self.dispatch(command),
         }
     }
 
