@@ -12,6 +12,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use drover::model::{Job, decode_value};
@@ -68,7 +69,8 @@ fn bench(c: &mut Criterion) {
     let old = job(0);
 
     let mut one = old.clone();
-    one.task_groups[57].tasks[3]
+    let group = Arc::make_mut(&mut one.task_groups[57]);
+    Arc::make_mut(&mut group.tasks[3])
         .env
         .insert("VAR_7".to_owned(), "changed".to_owned());
     let diff = job_diff(Some(&old), Some(&one), true).expect("diff");

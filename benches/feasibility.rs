@@ -128,14 +128,14 @@ fn job(count: i64, constraints: Vec<Constraint>) -> Job {
         datacenters: vec!["dc-1".to_owned(), "dc-2".to_owned()],
         node_pool: "default".to_owned(),
         constraints,
-        task_groups: vec![TaskGroup {
+        task_groups: vec![Arc::new(TaskGroup {
             name: "web".to_owned(),
             count,
             ephemeral_disk: Some(EphemeralDisk {
                 size_mb: 150,
                 ..EphemeralDisk::default()
             }),
-            tasks: vec![Task {
+            tasks: vec![Arc::new(Task {
                 name: "web".to_owned(),
                 driver: "exec".to_owned(),
                 resources: Some(Resources {
@@ -144,9 +144,9 @@ fn job(count: i64, constraints: Vec<Constraint>) -> Job {
                     ..Resources::default()
                 }),
                 ..Task::default()
-            }],
+            })],
             ..TaskGroup::default()
-        }],
+        })],
         ..Job::default()
     }
 }

@@ -15,6 +15,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -125,16 +126,16 @@ fn job_records() -> Vec<Job> {
             status: ["running", "pending", "dead"][i % 3].to_string(),
             priority: 50 + (i % 7) as i64,
             datacenters: vec!["dc1".to_string()],
-            task_groups: vec![TaskGroup {
+            task_groups: vec![Arc::new(TaskGroup {
                 name: "web".to_string(),
                 count: 1 + (i % 3) as i64,
-                tasks: vec![Task {
+                tasks: vec![Arc::new(Task {
                     name: "server".to_string(),
                     driver: "docker".to_string(),
                     ..Task::default()
-                }],
+                })],
                 ..TaskGroup::default()
-            }],
+            })],
             ..Job::default()
         })
         .collect()

@@ -144,14 +144,14 @@ fn job(count: i64, spread: bool) -> Job {
         } else {
             Vec::new()
         },
-        task_groups: vec![TaskGroup {
+        task_groups: vec![Arc::new(TaskGroup {
             name: "web".to_owned(),
             count,
             ephemeral_disk: Some(EphemeralDisk {
                 size_mb: 150,
                 ..EphemeralDisk::default()
             }),
-            tasks: vec![Task {
+            tasks: vec![Arc::new(Task {
                 name: "web".to_owned(),
                 driver: "exec".to_owned(),
                 resources: Some(Resources {
@@ -161,9 +161,9 @@ fn job(count: i64, spread: bool) -> Job {
                 }),
                 kill_timeout: 5 * SECOND,
                 ..Task::default()
-            }],
+            })],
             ..TaskGroup::default()
-        }],
+        })],
         ..Job::default()
     }
 }
@@ -428,12 +428,16 @@ fn plan_dry_run(c: &mut Criterion) {
     });
     bench(c, "b1c_spread_1000_of_5000", || new_job(5000, 1000, true));
     bench(c, "b2a_in_place_1000", || {
-        update(|job| job.task_groups[0].tasks[0].kill_timeout = 30 * SECOND)
+        update(|job| {
+            let group = Arc::make_mut(&mut job.task_groups[0]);
+            Arc::make_mut(&mut group.tasks[0]).kill_timeout = 30 * SECOND;
+        })
     });
     bench(c, "b2b_destructive_1000", || {
         update(|job| {
-            let env = &mut job.task_groups[0].tasks[0].env;
-            env.insert("VERSION".to_owned(), "2".to_owned());
+            let group = Arc::make_mut(&mut job.task_groups[0]);
+            let task = Arc::make_mut(&mut group.tasks[0]);
+            task.env.insert("VERSION".to_owned(), "2".to_owned());
         })
     });
 }

@@ -30,11 +30,11 @@ fn job(n: usize, count: i64) -> Job {
         job_type: "service".to_string(),
         priority: 50,
         datacenters: vec!["dc1".to_string()],
-        task_groups: vec![TaskGroup {
+        task_groups: vec![Arc::new(TaskGroup {
             name: "web".to_string(),
             count,
             ..TaskGroup::default()
-        }],
+        })],
         ..Job::default()
     }
 }

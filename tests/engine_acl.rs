@@ -790,7 +790,7 @@ fn host_volumes_need_mount_rights_on_register() {
     let dev = as_token(&acls.secrets["dev"], "dev");
     let with_volume = |read_only: bool| {
         let mut job = sample_job("db");
-        job.task_groups[0].volumes.insert(
+        Arc::make_mut(&mut job.task_groups[0]).volumes.insert(
             "data".to_string(),
             serde_json::from_value(
                 json!({"Type": "host", "Source": "data", "ReadOnly": read_only}),

@@ -4,6 +4,8 @@
 
 mod engine_common;
 
+use std::sync::Arc;
+
 use drover::core::AllocStopOptions;
 use drover::model::{AllocListStub, DesiredTransition, EvalStatus};
 use engine_common::*;
@@ -14,7 +16,7 @@ fn placed(f: &Fixture) -> Vec<AllocListStub> {
         f.engine.upsert_node(node(id, "ready")).unwrap();
     }
     let mut job = sample_job("web");
-    job.task_groups[0].count = 2;
+    Arc::make_mut(&mut job.task_groups[0]).count = 2;
     f.engine.register_job(&ctx(), register(job)).unwrap();
     f.engine.process_until_idle().unwrap();
     f.engine

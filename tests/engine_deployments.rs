@@ -23,7 +23,7 @@ const SECOND: i64 = 1_000_000_000;
 /// The sample job with `count` allocations rolled out one at a time.
 fn rolling_job(count: i64, update: UpdateStrategy) -> Job {
     let mut job = sample_job("cache");
-    let group = &mut job.task_groups[0];
+    let group = Arc::make_mut(&mut job.task_groups[0]);
     group.count = count;
     group.update = Some(UpdateStrategy {
         max_parallel: Some(1),
@@ -36,7 +36,8 @@ fn rolling_job(count: i64, update: UpdateStrategy) -> Job {
 
 /// A new spec of `job` (a different image): a destructive update.
 fn with_image(mut job: Job, image: &str) -> Job {
-    job.task_groups[0].tasks[0]
+    let group = Arc::make_mut(&mut job.task_groups[0]);
+    Arc::make_mut(&mut group.tasks[0])
         .config
         .insert("image".to_string(), serde_json::json!(image));
     job
@@ -286,7 +287,7 @@ fn an_unhealthy_allocation_that_may_be_rescheduled_is_replaced() {
         ..UpdateStrategy::default()
     };
     let mut job = rolling_job(1, update);
-    job.task_groups[0].reschedule_policy = Some(ReschedulePolicy {
+    Arc::make_mut(&mut job.task_groups[0]).reschedule_policy = Some(ReschedulePolicy {
         attempts: Some(3),
         interval: Some(3600 * SECOND),
         delay: Some(5 * SECOND),

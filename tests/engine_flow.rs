@@ -7,6 +7,8 @@
 
 mod engine_common;
 
+use std::sync::Arc;
+
 use drover::core::api::{JobDeregisterOptions, JobPlanRequest, JobVersionsOptions};
 use drover::model::{AllocListStub, EvalStatus, Evaluation};
 use drover::state::{ClientAllocUpdate, StateStore};
@@ -23,8 +25,9 @@ fn evals(f: &Fixture, job_id: &str) -> Vec<Evaluation> {
 /// Three allocations of 1500 MHz: two fit on one node.
 fn big_job() -> drover::model::Job {
     let mut job = sample_job("big");
-    job.task_groups[0].count = 3;
-    job.task_groups[0].tasks[0]
+    let group = Arc::make_mut(&mut job.task_groups[0]);
+    group.count = 3;
+    Arc::make_mut(&mut group.tasks[0])
         .resources
         .get_or_insert_default()
         .cpu = 1500;
@@ -109,7 +112,7 @@ fn register_place_update_stop_and_purge() {
 
     // A plan of a count change: one more allocation, nothing else touched.
     let mut bigger = sample_job("cache");
-    bigger.task_groups[0].count = 2;
+    Arc::make_mut(&mut bigger.task_groups[0]).count = 2;
     let plan = f
         .engine
         .plan_job(
@@ -127,7 +130,8 @@ fn register_place_update_stop_and_purge() {
 
     // A destructive update: a new image replaces the allocation.
     let mut update = sample_job("cache");
-    update.task_groups[0].tasks[0]
+    let group = Arc::make_mut(&mut update.task_groups[0]);
+    Arc::make_mut(&mut group.tasks[0])
         .config
         .insert("image".to_string(), serde_json::json!("redis:8"));
     let updated = f.engine.register_job(&ctx(), register(update)).unwrap();

@@ -3,6 +3,8 @@
 
 mod engine_common;
 
+use std::sync::Arc;
+
 use drover::core::api::{JobDeregisterOptions, JobDispatchRequest};
 use drover::model::{Job, ParameterizedJobConfig};
 use engine_common::*;
@@ -13,9 +15,9 @@ fn parameterized(payload: &str, required: &[&str]) -> Job {
     let mut job = sample_job("params");
     job.job_type = "batch".to_string();
     job.update = None;
-    job.task_groups[0].update = None;
-    job.task_groups[0].reschedule_policy = None;
-    job.task_groups[0].migrate = None;
+    Arc::make_mut(&mut job.task_groups[0]).update = None;
+    Arc::make_mut(&mut job.task_groups[0]).reschedule_policy = None;
+    Arc::make_mut(&mut job.task_groups[0]).migrate = None;
     job.parameterized_job = Some(ParameterizedJobConfig {
         payload: payload.to_string(),
         meta_required: required.iter().map(|k| k.to_string()).collect(),

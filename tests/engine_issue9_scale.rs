@@ -4,6 +4,8 @@
 
 mod engine_common;
 
+use std::sync::Arc;
+
 use drover::core::api::{JobDeregisterOptions, ScalingRequest};
 use drover::model::ScalingPolicy;
 use drover::state::ClientAllocUpdate;
@@ -179,12 +181,12 @@ fn scale_errors() {
     );
 
     let mut job = sample_job("cache");
-    job.task_groups[0].scaling = Some(ScalingPolicy {
+    Arc::make_mut(&mut job.task_groups[0]).scaling = Some(ScalingPolicy {
         min: Some(1),
         max: Some(4),
         ..ScalingPolicy::default()
     });
-    job.task_groups[0].count = 2;
+    Arc::make_mut(&mut job.task_groups[0]).count = 2;
     f.engine.register_job(&ctx(), register(job)).unwrap();
     check_error(
         f.engine.scale_job(&ctx(), "cache", scale("nope", Some(1))),
@@ -220,7 +222,7 @@ fn scale_errors() {
 
     let mut system = sample_job("sys");
     system.job_type = "system".to_string();
-    system.task_groups[0].count = 1;
+    Arc::make_mut(&mut system.task_groups[0]).count = 1;
     f.engine.register_job(&ctx(), register(system)).unwrap();
     check_error(
         f.engine.scale_job(&ctx(), "sys", scale("nope", Some(2))),

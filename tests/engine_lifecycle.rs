@@ -3,6 +3,8 @@
 
 mod engine_common;
 
+use std::sync::Arc;
+
 use drover::core::api::{
     EvalOptions, JobDeregisterOptions, JobEvaluateRequest, JobValidateRequest, JobVersionsOptions,
 };
@@ -214,7 +216,8 @@ fn validate_reports_problems_in_the_answer() {
     let mut job = sample_job("bad");
     job.priority = 500;
     job.namespace = "elsewhere".to_string();
-    job.task_groups[0].tasks[0].driver.clear();
+    let group = Arc::make_mut(&mut job.task_groups[0]);
+    Arc::make_mut(&mut group.tasks[0]).driver.clear();
     let invalid = f
         .engine
         .validate_job(&ctx(), JobValidateRequest { job: Some(job) })

@@ -210,12 +210,13 @@ fn versions_list_newest_first_with_diffs_between_neighbours_or_against_one() {
     let f = fixture();
     f.engine.register_job(&ctx(), sample_register()).unwrap();
     let mut v1 = sample_job("cache");
-    v1.task_groups[0].tasks[0]
+    let group = Arc::make_mut(&mut v1.task_groups[0]);
+    Arc::make_mut(&mut group.tasks[0])
         .env
         .insert("foo".to_string(), "bar".to_string());
     f.engine.register_job(&ctx(), register(v1.clone())).unwrap();
     let mut v2 = v1;
-    v2.task_groups[0].count = 3;
+    Arc::make_mut(&mut v2.task_groups[0]).count = 3;
     f.engine.register_job(&ctx(), register(v2)).unwrap();
 
     let plain = f

@@ -17,9 +17,9 @@ use engine_common::*;
 /// A job of `count` allocations that each take 3000 of a node's 4000 MHz: one per node.
 fn big_job(id: &str, count: i64) -> Job {
     let mut job = sample_job(id);
-    let group = &mut job.task_groups[0];
+    let group = Arc::make_mut(&mut job.task_groups[0]);
     group.count = count;
-    group.tasks[0].resources = Some(Resources {
+    Arc::make_mut(&mut group.tasks[0]).resources = Some(Resources {
         cpu: 3000,
         memory_mb: 256,
         ..Resources::default()
@@ -135,9 +135,9 @@ fn a_failed_allocation_without_a_place_is_marked_once() {
     // Two groups of one allocation each, so that neither failure hides behind the other's;
     // no deployment, whose status would decide the reschedules.
     let mut web = big_job("web", 1);
-    let mut second = web.task_groups[0].clone();
+    let mut second = (*web.task_groups[0]).clone();
     second.name = "second".to_string();
-    web.task_groups.push(second);
+    web.task_groups.push(Arc::new(second));
     web.update = Some(UpdateStrategy {
         max_parallel: Some(0),
         ..UpdateStrategy::default()

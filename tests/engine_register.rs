@@ -4,6 +4,8 @@
 
 mod engine_common;
 
+use std::sync::Arc;
+
 use drover::core::api::{JobRegisterRequest, ListJobsOptions, RequestContext};
 use drover::model::{JobSubmission, PeriodicConfig, ScalingPolicy};
 use engine_common::*;
@@ -56,7 +58,7 @@ fn agent_checks_answer_400() {
     );
     let mut system = sample_job("sys");
     system.job_type = "system".to_string();
-    system.task_groups[0].scaling = Some(ScalingPolicy::default());
+    Arc::make_mut(&mut system.task_groups[0]).scaling = Some(ScalingPolicy::default());
     check_error(
         f.engine.register_job(&ctx(), register(system)),
         400,
@@ -284,10 +286,10 @@ fn submissions_are_kept_per_version_up_to_the_size_limit() {
 fn preserve_counts_keeps_the_running_counts() {
     let f = fixture();
     let mut job = sample_job("cache");
-    job.task_groups[0].count = 3;
+    Arc::make_mut(&mut job.task_groups[0]).count = 3;
     f.engine.register_job(&ctx(), register(job)).unwrap();
     let mut update = sample_job("cache");
-    update.task_groups[0].count = 9;
+    Arc::make_mut(&mut update.task_groups[0]).count = 9;
     update.meta.insert("release".to_string(), "2".to_string());
     let request = JobRegisterRequest {
         preserve_counts: true,

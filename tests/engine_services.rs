@@ -3,6 +3,8 @@
 
 mod engine_common;
 
+use std::sync::Arc;
+
 use drover::core::api::JobDeregisterOptions;
 use drover::model::{Allocation, Job, Service, UpdateStrategy};
 use drover::state::ClientAllocUpdate;
@@ -11,10 +13,10 @@ use engine_common::*;
 /// The sample job with its group service and a task service on Nomad's service discovery.
 fn nomad_services_job() -> Job {
     let mut job = sample_job("cache");
-    let group = &mut job.task_groups[0];
+    let group = Arc::make_mut(&mut job.task_groups[0]);
     group.services[0].provider = "nomad".to_string();
     group.services[0].tags = vec!["db".to_string()];
-    group.tasks[0].services = vec![Service {
+    Arc::make_mut(&mut group.tasks[0]).services = vec![Service {
         name: "redis-task".to_string(),
         port_label: "db".to_string(),
         provider: "nomad".to_string(),
@@ -166,13 +168,14 @@ fn services_of_a_missing_job_are_404() {
 fn a_canary_registers_its_canary_tags() {
     let f = fixture();
     let mut job = nomad_services_job();
-    job.task_groups[0].update = Some(UpdateStrategy {
+    Arc::make_mut(&mut job.task_groups[0]).update = Some(UpdateStrategy {
         canary: Some(1),
         ..UpdateStrategy::default()
     });
     let first = placed(&f, job.clone());
     report(&f, &first, "running");
-    job.task_groups[0].tasks[0]
+    let group = Arc::make_mut(&mut job.task_groups[0]);
+    Arc::make_mut(&mut group.tasks[0])
         .config
         .insert("image".to_string(), serde_json::json!("redis:8"));
     f.engine.register_job(&ctx(), register(job)).unwrap();

@@ -2,6 +2,7 @@
 //! canonicalization is idempotent, and neither decoding, canonicalizing nor validating panics.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use drover::model::{
     Affinity, CheckRestart, Constraint, DisconnectStrategy, DispatchPayloadConfig, EphemeralDisk,
@@ -506,7 +507,7 @@ fn group() -> BoxedStrategy<TaskGroup> {
                     size_mb,
                     ..EphemeralDisk::default()
                 }),
-                tasks,
+                tasks: tasks.into_iter().map(Arc::new).collect(),
                 networks,
                 services,
                 constraints,
@@ -617,7 +618,7 @@ fn job() -> BoxedStrategy<Job> {
                 job_type,
                 priority,
                 datacenters,
-                task_groups,
+                task_groups: task_groups.into_iter().map(Arc::new).collect(),
                 update,
                 reschedule,
                 migrate,

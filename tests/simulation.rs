@@ -426,8 +426,9 @@ fn a_stopped_system_job_is_evaluated_after_a_node_update() {
     let mut job = workload::new_job(&mut Rng::new(0), 1);
     job.job_type = "system".to_string();
     job.task_groups.truncate(1);
-    job.task_groups[0].count = 1;
-    job.task_groups[0].reschedule_policy = None;
+    let group = Arc::make_mut(&mut job.task_groups[0]);
+    group.count = 1;
+    group.reschedule_policy = None;
     job.constraints.clear();
     job.periodic = None;
     job.parameterized_job = None;

@@ -3,6 +3,8 @@
 //! or destructively, scale, stop, purge, dispatch). Jobs are chosen from the engine's own state,
 //! so the generator keeps no model of its own that could drift from the engine's.
 
+use std::sync::Arc;
+
 use drover::core::api::{
     JobDeregisterOptions, JobDispatchRequest, JobRegisterRequest, RequestContext, ScalingRequest,
 };
@@ -167,28 +169,29 @@ fn pick_parent(snapshot: &Snapshot, rng: &mut Rng) -> Option<std::sync::Arc<Job>
 pub fn update(engine: &Engine, rng: &mut Rng) -> Option<(String, Result<String, String>)> {
     let snapshot = engine.snapshot();
     let mut job = (*pick_parent(&snapshot, rng)?).clone();
-    let group = rng.below(job.task_groups.len() as u64) as usize;
+    let index = rng.below(job.task_groups.len() as u64) as usize;
+    let group = Arc::make_mut(&mut job.task_groups[index]);
     let change = match rng.below(4) {
         0 => {
-            let task = &mut job.task_groups[group].tasks[0];
+            let task = Arc::make_mut(&mut group.tasks[0]);
             task.kill_timeout += 1_000_000_000;
             "in place"
         }
         1 => {
-            let task = &mut job.task_groups[group].tasks[0];
+            let task = Arc::make_mut(&mut group.tasks[0]);
             let rev = task.env.get("REV").cloned().unwrap_or_default();
             task.env.insert("REV".into(), format!("{rev}+"));
             "destructive"
         }
         2 => {
-            if let Some(resources) = job.task_groups[group].tasks[0].resources.as_mut() {
+            if let Some(resources) = Arc::make_mut(&mut group.tasks[0]).resources.as_mut() {
                 resources.memory_mb = rng.between(1, 8) * 128;
             }
             "resources"
         }
         _ => {
             if job.job_type != "system" {
-                job.task_groups[group].count = rng.between(0, 6);
+                group.count = rng.between(0, 6);
             }
             "count"
         }

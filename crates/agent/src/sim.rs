@@ -376,18 +376,18 @@ mod tests {
         let job = Job {
             id: "web".to_string(),
             job_type: job_kind.to_string(),
-            task_groups: vec![TaskGroup {
+            task_groups: vec![Arc::new(TaskGroup {
                 name: "g".to_string(),
-                tasks: vec![Task {
+                tasks: vec![Arc::new(Task {
                     name: "t".to_string(),
                     ..Task::default()
-                }],
+                })],
                 update: Some(UpdateStrategy {
                     min_healthy_time: Some(10 * SECOND),
                     ..UpdateStrategy::default()
                 }),
                 ..TaskGroup::default()
-            }],
+            })],
             ..Job::default()
         };
         Allocation {

@@ -3,6 +3,8 @@
 //! server's admission (canonicalization, validation, warnings), then the update rules that
 //! compare it with the current version.
 
+use std::sync::Arc;
+
 use drover_model::gotext::{multierror, quote};
 use drover_model::job::{DEFAULT_NAMESPACE, DEFAULT_REGION, job_type};
 use drover_model::{Job, JobSubmission, ValidationConfig};
@@ -177,13 +179,14 @@ pub(crate) fn preserve(job: &mut Job, old: &Job, counts: bool, resources: bool) 
         let Some(old_group) = old.lookup_task_group(&group.name) else {
             continue;
         };
+        let group = Arc::make_mut(group);
         if counts {
             group.count = old_group.count;
         }
         if resources {
             for task in &mut group.tasks {
                 if let Some(old_task) = old_group.lookup_task(&task.name) {
-                    task.resources = old_task.resources.clone();
+                    Arc::make_mut(task).resources = old_task.resources.clone();
                 }
             }
         }

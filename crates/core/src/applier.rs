@@ -355,10 +355,10 @@ mod tests {
             id: "web".to_string(),
             namespace: "default".to_string(),
             job_type: "service".to_string(),
-            task_groups: vec![TaskGroup {
+            task_groups: vec![Arc::new(TaskGroup {
                 name: "web".to_string(),
                 ..TaskGroup::default()
-            }],
+            })],
             ..Job::default()
         });
         let mut commands = vec![

@@ -110,7 +110,7 @@ impl Engine {
                 }
                 let mut scaled = (*job).clone();
                 if let Some(g) = scaled.task_groups.iter_mut().find(|g| g.name == group_name) {
-                    g.count = count;
+                    Arc::make_mut(g).count = count;
                 }
                 scaled.version = job.version + 1;
                 scaled.submit_time = now;

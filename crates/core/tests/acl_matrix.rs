@@ -2,6 +2,7 @@
 //! wins, and the namespaces a `namespace=*` listing may show.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use drover_core::ApiError;
 use drover_core::acl::{Acl, AclError, Capability, JobsEndpoint, NamespaceSet, Policy};
@@ -425,12 +426,12 @@ fn job_with(
         ..Task::default()
     };
     Job {
-        task_groups: vec![TaskGroup {
+        task_groups: vec![Arc::new(TaskGroup {
             name: "g".to_owned(),
             volumes: [("data".to_owned(), volume)].into(),
-            tasks: vec![task],
+            tasks: vec![Arc::new(task)],
             ..TaskGroup::default()
-        }],
+        })],
         ..Job::default()
     }
 }

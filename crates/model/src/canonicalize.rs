@@ -10,6 +10,8 @@
 //! meaningful (policy fields, count) and treats the zero as unset when it would be invalid
 //! anyway (CPU, memory, disk and log sizes); docs/compat.md lists the difference.
 
+use std::sync::Arc;
+
 use crate::job::{DEFAULT_NAMESPACE, DEFAULT_NODE_POOL, DEFAULT_REGION, JOB_DEFAULT_PRIORITY};
 use crate::job::{PERIODIC_SPEC_CRON, dispatch_payload, health_check, job_type};
 use crate::{
@@ -74,7 +76,7 @@ impl Job {
             migrate: self.migrate.take(),
         };
         for group in &mut self.task_groups {
-            canonicalize_group(group, &context);
+            canonicalize_group(Arc::make_mut(group), &context);
         }
         // Nomad keeps only the rollout pace at job level once groups have their own copies.
         self.update = Some(job_level_update(context.update.as_ref()));
@@ -326,7 +328,7 @@ fn canonicalize_group(group: &mut TaskGroup, job: &JobContext) {
         canonicalize_service(service, job, &group.name, None);
     }
     for task in &mut group.tasks {
-        canonicalize_task(task, job, &group.name, &restart);
+        canonicalize_task(Arc::make_mut(task), job, &group.name, &restart);
     }
 }
 

@@ -2,12 +2,13 @@
 //! reschedule, migrate, disconnect, scaling, ephemeral disk, volumes).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::{Affinity, Constraint, Nanos, NetworkResource, Service, Spread, Task, UpdateStrategy};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TaskGroup {
     pub name: String,
@@ -22,7 +23,7 @@ pub struct TaskGroup {
     pub restart_policy: Option<RestartPolicy>,
     pub disconnect: Option<DisconnectStrategy>,
     #[serde(with = "crate::nullable")]
-    pub tasks: Vec<Task>,
+    pub tasks: Vec<Arc<Task>>,
     pub ephemeral_disk: Option<EphemeralDisk>,
     #[serde(with = "crate::nullable")]
     pub meta: BTreeMap<String, String>,
@@ -53,13 +54,13 @@ fn one() -> i64 {
 
 impl TaskGroup {
     pub fn lookup_task(&self, name: &str) -> Option<&Task> {
-        self.tasks.iter().find(|t| t.name == name)
+        self.tasks.iter().find(|t| t.name == name).map(Arc::as_ref)
     }
 }
 
 /// `restart`: what the client does when a task exits. Fields are optional on input because the
 /// task's block is merged over the group's, and the group's over the job type's default.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct RestartPolicy {
     pub attempts: Option<i64>,
@@ -77,7 +78,7 @@ pub mod restart_mode {
 
 /// `reschedule`: how the scheduler replaces failed allocations. Optional fields for the same
 /// field-by-field merge as [`RestartPolicy`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ReschedulePolicy {
     pub attempts: Option<i64>,
@@ -96,7 +97,7 @@ pub mod delay_function {
 }
 
 /// `migrate`: how allocations leave a draining node.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct MigrateStrategy {
     pub max_parallel: Option<i64>,
@@ -105,7 +106,7 @@ pub struct MigrateStrategy {
     pub healthy_deadline: Option<Nanos>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct EphemeralDisk {
     pub sticky: bool,
@@ -115,7 +116,7 @@ pub struct EphemeralDisk {
 }
 
 /// `scaling`: the bounds an autoscaler may move the group's count within.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ScalingPolicy {
     #[serde(rename = "ID")]
@@ -138,7 +139,7 @@ pub struct ScalingPolicy {
 pub const SCALING_POLICY_TYPE_HORIZONTAL: &str = "horizontal";
 
 /// `volume` in a group: a host or CSI volume the group's tasks may mount.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct VolumeRequest {
     pub name: String,
@@ -160,7 +161,7 @@ pub mod volume_type {
 }
 
 /// `disconnect`: what happens to allocations whose client stops heartbeating.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DisconnectStrategy {
     pub lost_after: Nanos,
@@ -179,7 +180,7 @@ pub mod reconcile {
 }
 
 /// A `consul` block of a group or task, kept as data.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Consul {
     pub namespace: String,

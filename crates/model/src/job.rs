@@ -72,7 +72,7 @@ pub struct Job {
     #[serde(with = "crate::nullable")]
     pub spreads: Vec<Spread>,
     #[serde(with = "crate::nullable")]
-    pub task_groups: Vec<TaskGroup>,
+    pub task_groups: Vec<Arc<TaskGroup>>,
     /// On input, the job-wide update block that groups inherit; once canonical, Nomad keeps only
     /// `Stagger` and `MaxParallel` here.
     pub update: Option<UpdateStrategy>,
@@ -112,7 +112,7 @@ pub struct Job {
 
 /// How updates roll out. Every field is optional on input because Nomad merges the group's
 /// block over the job's and then over the defaults field by field; canonicalization fills all.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct UpdateStrategy {
     pub stagger: Option<Nanos>,
@@ -384,7 +384,10 @@ impl Job {
     }
 
     pub fn lookup_task_group(&self, name: &str) -> Option<&TaskGroup> {
-        self.task_groups.iter().find(|tg| tg.name == name)
+        self.task_groups
+            .iter()
+            .find(|tg| tg.name == name)
+            .map(Arc::as_ref)
     }
 
     /// The row of the job list, with the job's summary when the caller has one.

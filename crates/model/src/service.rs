@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::{Nanos, SECOND};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Service {
     pub name: String,
@@ -51,7 +51,7 @@ pub mod service_provider {
     pub const NOMAD: &str = "nomad";
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ServiceCheck {
     pub name: String,
@@ -90,7 +90,7 @@ pub struct ServiceCheck {
     pub on_update: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct CheckRestart {
     pub limit: i64,

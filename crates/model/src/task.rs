@@ -11,7 +11,7 @@ use crate::{
     Service,
 };
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Task {
     pub name: String,
@@ -74,7 +74,7 @@ impl Task {
 }
 
 /// What a task asks of its node. Disk is asked at the group level (`EphemeralDisk`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Resources {
     /// MHz.
@@ -102,7 +102,7 @@ pub struct Resources {
 }
 
 /// A device request (`device "nvidia/gpu" { count = 2 }`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct RequestedDevice {
     pub name: String,
@@ -113,7 +113,7 @@ pub struct RequestedDevice {
     pub affinities: Vec<Affinity>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct LogConfig {
     pub max_files: i64,
@@ -122,7 +122,7 @@ pub struct LogConfig {
     pub disabled: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Template {
     pub source_path: String,
@@ -158,7 +158,7 @@ pub mod change_mode {
     pub const SCRIPT: &str = "script";
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct ChangeScript {
     pub command: String,
@@ -168,7 +168,7 @@ pub struct ChangeScript {
     pub fail_on_error: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct WaitConfig {
     pub min: Option<Nanos>,
@@ -176,7 +176,7 @@ pub struct WaitConfig {
 }
 
 /// Something go-getter downloads into the task directory before it starts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TaskArtifact {
     pub getter_source: String,
@@ -191,7 +191,7 @@ pub struct TaskArtifact {
 }
 
 /// `lifecycle`: run the task as a hook around the main tasks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TaskLifecycle {
     /// One of [`lifecycle_hook`].
@@ -206,13 +206,13 @@ pub mod lifecycle_hook {
 }
 
 /// `dispatch_payload`: where a dispatched job's payload is written inside the task.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DispatchPayloadConfig {
     pub file: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct VolumeMount {
     pub volume: String,
@@ -224,7 +224,7 @@ pub struct VolumeMount {
 }
 
 /// A task's `vault` block, kept as data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Vault {
     /// Deprecated in Nomad in favor of workload identities, still accepted and kept.
@@ -258,7 +258,7 @@ impl Default for Vault {
 }
 
 /// A task's `secret` block, kept as data.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Secret {
     pub name: String,

@@ -5,6 +5,7 @@
 //! then read the changes in `git diff` before committing them.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use drover_model::{Job, Task, TaskGroup, decode_job};
 use drover_plan::annotations::PlanAnnotations;
@@ -26,15 +27,13 @@ fn from<T: DeserializeOwned>(value: Value) -> T {
 }
 
 fn group<'a>(job: &'a mut Job, name: &str) -> &'a mut TaskGroup {
-    job.task_groups
-        .iter_mut()
-        .find(|g| g.name == name)
-        .expect("group")
+    let g = job.task_groups.iter_mut().find(|g| g.name == name);
+    Arc::make_mut(g.expect("group"))
 }
 
 fn task<'a>(job: &'a mut Job, group_name: &str, name: &str) -> &'a mut Task {
     let g = group(job, group_name);
-    g.tasks.iter_mut().find(|t| t.name == name).expect("task")
+    Arc::make_mut(g.tasks.iter_mut().find(|t| t.name == name).expect("task"))
 }
 
 fn server(job: &mut Job) -> &mut Task {

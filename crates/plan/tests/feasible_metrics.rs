@@ -60,9 +60,10 @@ fn group_constraint_on_node_class() {
         classed("g1", "gpu"),
     ];
     let mut job = job();
-    job.task_groups[0].constraints = vec![constraint("${node.class}", "=", "gpu")];
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
+    tg.constraints = vec![constraint("${node.class}", "=", "gpu")];
     // g1 fits, so the group places; force failure by asking more memory than any node has.
-    job.task_groups[0].tasks[0]
+    Arc::make_mut(&mut tg.tasks[0])
         .resources
         .as_mut()
         .unwrap()
@@ -78,7 +79,8 @@ fn escaped_constraint_is_checked_on_every_node() {
         classed("a3", "small"),
     ];
     let mut job = job();
-    job.task_groups[0].tasks[0].constraints =
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
+    Arc::make_mut(&mut tg.tasks[0]).constraints =
         vec![constraint("${attr.unique.hostname}", "=", "elsewhere")];
     golden("escaped_constraint", &metric(nodes, &[], &job, false));
 }
@@ -150,7 +152,7 @@ fn ports() {
         value,
         ..Port::default()
     };
-    job.task_groups[0].networks = vec![NetworkResource {
+    Arc::make_mut(&mut job.task_groups[0]).networks = vec![NetworkResource {
         reserved_ports: vec![port("http", 8080)],
         dynamic_ports: vec![port("admin", 0)],
         ..NetworkResource::default()
@@ -179,7 +181,12 @@ fn no_node_in_the_job_pool() {
     ];
     let mut job = job();
     job.node_pool = "gpu".to_owned();
-    job.task_groups[0].tasks[0].resources.as_mut().unwrap().cpu = 5000;
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
+    Arc::make_mut(&mut tg.tasks[0])
+        .resources
+        .as_mut()
+        .unwrap()
+        .cpu = 5000;
     golden("pool", &metric(nodes, &[], &job, false));
 }
 
@@ -213,8 +220,8 @@ fn each_group_check() {
         classed("no-secrets", "f"),
     ];
     let mut job = job();
-    let tg = &mut job.task_groups[0];
-    tg.tasks[0].secrets = vec![Secret {
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
+    Arc::make_mut(&mut tg.tasks[0]).secrets = vec![Secret {
         provider: "vault".to_owned(),
         ..Secret::default()
     }];
@@ -230,7 +237,8 @@ fn each_group_check() {
     golden("group_checks", &metric(nodes, &[], &job, false));
 
     let mut devices = feasible_support::job();
-    devices.task_groups[0].tasks[0]
+    let tg = Arc::make_mut(&mut devices.task_groups[0]);
+    Arc::make_mut(&mut tg.tasks[0])
         .resources
         .as_mut()
         .unwrap()
@@ -257,7 +265,8 @@ fn distinct_hosts_and_property() {
     ];
     let mut job = job();
     job.constraints = vec![constraint("", "distinct_hosts", "")];
-    job.task_groups[0].constraints = vec![constraint("${meta.rack}", "distinct_property", "1")];
+    Arc::make_mut(&mut job.task_groups[0]).constraints =
+        vec![constraint("${meta.rack}", "distinct_property", "1")];
     golden("distinct", &metric(nodes, &allocs, &job, false));
 }
 

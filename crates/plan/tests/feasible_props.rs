@@ -4,6 +4,8 @@
 
 mod feasible_support;
 
+use std::sync::Arc;
+
 use drover_model::{Allocation, Constraint, Job, Node};
 use drover_plan::feasible::meets_constraint;
 use drover_plan::feasible::{ClusterView, GenericStack, SelectOptions, StackConfig};
@@ -124,11 +126,11 @@ fn build_job(spec: &JobSpec) -> Job {
     if spec.batch {
         job.job_type = "batch".to_owned();
     }
-    let tg = &mut job.task_groups[0];
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
     tg.count = 6;
     tg.constraints = spec.group_constraints.clone();
-    tg.tasks[0].constraints = spec.task_constraints.clone();
-    let r = tg.tasks[0].resources.as_mut().unwrap();
+    Arc::make_mut(&mut tg.tasks[0]).constraints = spec.task_constraints.clone();
+    let r = Arc::make_mut(&mut tg.tasks[0]).resources.as_mut().unwrap();
     r.cpu = spec.cpu;
     r.memory_mb = spec.memory_mb;
     job

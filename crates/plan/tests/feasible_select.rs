@@ -4,6 +4,7 @@
 mod feasible_support;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use drover_model::{
     Affinity, NetworkResource, Node, Port, Spread, SpreadTarget, TaskLifecycle, VolumeRequest,
@@ -205,8 +206,8 @@ fn spread_targets_split_placements() {
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
     job.datacenters = vec!["*".to_owned()];
-    job.task_groups[0].count = 8;
-    job.task_groups[0].spreads = vec![Spread {
+    Arc::make_mut(&mut job.task_groups[0]).count = 8;
+    Arc::make_mut(&mut job.task_groups[0]).spreads = vec![Spread {
         attribute: "${node.datacenter}".to_owned(),
         weight: 100,
         spread_target: vec![
@@ -238,7 +239,7 @@ fn even_spread_without_targets() {
     ];
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
-    job.task_groups[0].count = 4;
+    Arc::make_mut(&mut job.task_groups[0]).count = 4;
     job.spreads = vec![Spread {
         attribute: "${meta.rack}".to_owned(),
         weight: 50,
@@ -254,7 +255,8 @@ fn distinct_hosts_places_one_per_node() {
     let nodes = (0..3).map(|i| node(&format!("n{i}"), "dc1")).collect();
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
-    job.task_groups[0].constraints = vec![constraint("", "distinct_hosts", "true")];
+    Arc::make_mut(&mut job.task_groups[0]).constraints =
+        vec![constraint("", "distinct_hosts", "true")];
     let choices = place_all(&mut view, &job, 8, 4);
     assert_eq!(tally(&choices).len(), 3);
     assert!(choices[3].is_none());
@@ -305,7 +307,7 @@ fn ports_are_assigned_without_collisions() {
         to,
         ..Port::default()
     };
-    job.task_groups[0].networks = vec![NetworkResource {
+    Arc::make_mut(&mut job.task_groups[0]).networks = vec![NetworkResource {
         mode: "host".to_owned(),
         dynamic_ports: vec![port("admin", 0, -1)],
         ..NetworkResource::default()
@@ -348,10 +350,11 @@ fn reserved_cores_and_lifecycle_tasks() {
     let nodes = vec![node("n0", "dc1")];
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
-    let tg = &mut job.task_groups[0];
-    tg.tasks[0].resources.as_mut().unwrap().cores = 2;
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
+    let main = Arc::make_mut(&mut tg.tasks[0]);
+    main.resources.as_mut().unwrap().cores = 2;
     // A prestart task runs before the main task: only the larger of the two counts.
-    let mut init = tg.tasks[0].clone();
+    let mut init = main.clone();
     init.name = "init".to_owned();
     init.lifecycle = Some(TaskLifecycle {
         hook: "prestart".to_owned(),
@@ -362,7 +365,7 @@ fn reserved_cores_and_lifecycle_tasks() {
         memory_mb: 1024,
         ..Default::default()
     });
-    tg.tasks.push(init);
+    tg.tasks.push(Arc::new(init));
     let choices = place_all(&mut view, &job, 1, 3);
     assert_eq!(
         choices[2], None,
@@ -411,7 +414,7 @@ fn per_alloc_host_volumes_follow_the_allocation_index() {
     ];
     let view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
-    job.task_groups[0].volumes.insert(
+    Arc::make_mut(&mut job.task_groups[0]).volumes.insert(
         "data".to_owned(),
         VolumeRequest {
             volume_type: "host".to_owned(),
@@ -439,7 +442,12 @@ fn select_on_checks_one_node_for_an_in_place_update() {
     let existing = alloc("w1", "web", "web", "a", 3800, 256);
     let mut view = ClusterView::new(&arcs(nodes), [&existing]);
     let mut job = job();
-    job.task_groups[0].tasks[0].resources.as_mut().unwrap().cpu = 3900;
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
+    Arc::make_mut(&mut tg.tasks[0])
+        .resources
+        .as_mut()
+        .unwrap()
+        .cpu = 3900;
     let mut stack = GenericStack::new(StackConfig::default(), 1);
     stack.set_job(&view, &job);
     let tg = &job.task_groups[0];
@@ -506,8 +514,13 @@ fn class_eligibility_for_blocked_evaluations() {
     let nodes = vec![classed("a", "small"), classed("b", "large")];
     let view = ClusterView::new(&arcs(nodes.clone()), []);
     let mut job = job();
-    job.task_groups[0].constraints = vec![constraint("${node.class}", "=", "large")];
-    job.task_groups[0].tasks[0].resources.as_mut().unwrap().cpu = 9000;
+    let tg = Arc::make_mut(&mut job.task_groups[0]);
+    tg.constraints = vec![constraint("${node.class}", "=", "large")];
+    Arc::make_mut(&mut tg.tasks[0])
+        .resources
+        .as_mut()
+        .unwrap()
+        .cpu = 9000;
     let mut stack = GenericStack::new(StackConfig::default(), 1);
     stack.set_job(&view, &job);
     assert!(
@@ -523,7 +536,8 @@ fn class_eligibility_for_blocked_evaluations() {
     assert!(!stack.escaped_computed_class());
 
     job.version += 1;
-    job.task_groups[0].constraints = vec![constraint("${node.unique.id}", "!=", "a")];
+    Arc::make_mut(&mut job.task_groups[0]).constraints =
+        vec![constraint("${node.unique.id}", "!=", "a")];
     stack.set_job(&view, &job);
     assert!(
         stack

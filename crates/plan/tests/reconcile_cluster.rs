@@ -506,7 +506,7 @@ fn newer_version_cancels_the_deployment_and_its_unpromoted_canaries() {
     let v1 = next_version(&v0, destructive_change);
     let v1_arc = Arc::new(v1.clone());
     let v2 = next_version(&v1, |j| {
-        group(j).tasks[0]
+        Arc::make_mut(&mut group(j).tasks[0])
             .config
             .insert("image".into(), serde_json::json!("nginx:3"));
     });

@@ -5,6 +5,7 @@
 mod scheduler_support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use drover_model::{Job, TaskGroup};
 use proptest::prelude::*;
@@ -23,12 +24,13 @@ fn job_of(batch: bool, groups: &[GroupSpec]) -> Job {
             let mut tg = TaskGroup {
                 name: format!("g{i}"),
                 count,
-                ..template.clone()
+                ..(*template).clone()
             };
-            let resources = tg.tasks[0].resources.as_mut().expect("resources");
+            let task = Arc::make_mut(&mut tg.tasks[0]);
+            let resources = task.resources.as_mut().expect("resources");
             resources.cpu = cpu;
             resources.memory_mb = memory_mb;
-            tg
+            Arc::new(tg)
         })
         .collect();
     job
@@ -149,7 +151,7 @@ proptest! {
         match change {
             Change::Scale => {
                 for (tg, count) in next.task_groups.iter_mut().zip(&counts) {
-                    tg.count = *count;
+                    Arc::make_mut(tg).count = *count;
                 }
             }
             Change::InPlace => in_place_change(&mut next),
@@ -171,7 +173,7 @@ proptest! {
             nodes.iter().enumerate().map(|(i, &(c, m))| sized_node(i, c, m)),
         );
         let mut job = system_job("system");
-        let resources = group(&mut job).tasks[0].resources.as_mut().expect("resources");
+        let resources = Arc::make_mut(&mut group(&mut job).tasks[0]).resources.as_mut().expect("resources");
         resources.cpu = cpu;
         resources.memory_mb = memory_mb;
         let eval = cluster.register(job);

@@ -6,6 +6,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -58,7 +59,7 @@ pub fn sample_job(id: &str, count: i64) -> Job {
         .expect("sample has a job");
     job.id = id.to_string();
     job.name = id.to_string();
-    job.task_groups[0].count = count;
+    Arc::make_mut(&mut job.task_groups[0]).count = count;
     job
 }
 

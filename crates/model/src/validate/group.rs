@@ -11,7 +11,7 @@ use crate::gotext::{duration, quote};
 use crate::job::{health_check, job_type};
 use crate::{
     DisconnectStrategy, Job, MigrateStrategy, Nanos, NetworkResource, Port, ReschedulePolicy,
-    RestartPolicy, SECOND, Task, TaskGroup, UpdateStrategy, VolumeRequest, group,
+    RestartPolicy, SECOND, TaskGroup, UpdateStrategy, VolumeRequest, group,
 };
 
 pub(super) fn group_errors(tg: &TaskGroup, job: &Job) -> Vec<String> {
@@ -114,7 +114,7 @@ pub(super) fn group_errors(tg: &TaskGroup, job: &Job) -> Vec<String> {
     if tg.tasks.iter().filter(|t| t.leader).count() > 1 {
         out.push("Only one task may be marked as leader".to_string());
     }
-    if !tg.tasks.is_empty() && !tg.tasks.iter().any(Task::is_main) {
+    if !tg.tasks.is_empty() && !tg.tasks.iter().any(|t| t.is_main()) {
         out.push(format!(
             "Task group {} must have at least one main task",
             tg.name

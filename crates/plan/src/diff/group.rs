@@ -1,6 +1,7 @@
 //! The task group level: its fields, its blocks in Nomad's order, and its tasks matched by name.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use drover_model::{ScalingPolicy, TaskGroup, VolumeRequest};
 
@@ -18,13 +19,13 @@ use super::value::value_diff;
 
 /// One diff per group name on either side, in name order.
 pub(crate) fn group_diffs(
-    old: &[TaskGroup],
-    new: &[TaskGroup],
+    old: &[Arc<TaskGroup>],
+    new: &[Arc<TaskGroup>],
     contextual: bool,
 ) -> Vec<TaskGroupDiff> {
     pair_by_key(old, new, |g| g.name.as_str())
         .into_iter()
-        .map(|(o, n)| group_diff(o, n, contextual))
+        .map(|(o, n)| group_diff(o.map(Arc::as_ref), n.map(Arc::as_ref), contextual))
         .collect()
 }
 

@@ -1,6 +1,7 @@
 //! The task level: its fields and its blocks in Nomad's order, resources and templates included.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use drover_model::{Resources, Task, TaskArtifact, Template};
 use serde_json::Value;
@@ -18,15 +19,15 @@ use super::types::{DiffType, ObjectDiff, TaskDiff};
 use super::value::{scalar_members, value_diff};
 
 /// One diff per task name on either side, in name order.
-pub(crate) fn task_diffs(old: &[Task], new: &[Task], contextual: bool) -> Vec<TaskDiff> {
+pub(crate) fn task_diffs(old: &[Arc<Task>], new: &[Arc<Task>], contextual: bool) -> Vec<TaskDiff> {
     pair_by_key(old, new, |t| t.name.as_str())
         .into_iter()
-        .map(|(o, n)| task_diff(o, n, contextual))
+        .map(|(o, n)| task_diff(o.map(Arc::as_ref), n.map(Arc::as_ref), contextual))
         .collect()
 }
 
 /// The task diffs of a group that did not change: every task name once, in order, None.
-pub(crate) fn unchanged_tasks(tasks: &[Task]) -> Vec<TaskDiff> {
+pub(crate) fn unchanged_tasks(tasks: &[Arc<Task>]) -> Vec<TaskDiff> {
     let mut names: Vec<&str> = tasks.iter().map(|t| t.name.as_str()).collect();
     names.sort_unstable();
     names.dedup();

@@ -153,6 +153,8 @@ fn combined_task_meta<'a>(job: &'a Job, group: &str, task: &str) -> BTreeMap<&'a
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use drover_model::{
         EphemeralDisk, LogConfig, Port, Task, TaskGroup, UpdateStrategy, VolumeMount,
     };
@@ -164,7 +166,7 @@ mod tests {
         Job {
             id: "web".into(),
             meta: [("owner".to_string(), "ops".to_string())].into(),
-            task_groups: vec![TaskGroup {
+            task_groups: vec![Arc::new(TaskGroup {
                 name: "app".into(),
                 count: 3,
                 ephemeral_disk: Some(EphemeralDisk {
@@ -186,7 +188,7 @@ mod tests {
                     connect: Some(json!({"Native": false, "SidecarService": {"Port": "http"}})),
                     ..Default::default()
                 }],
-                tasks: vec![Task {
+                tasks: vec![Arc::new(Task {
                     name: "server".into(),
                     driver: "docker".into(),
                     config: [("image".to_string(), json!("nginx:1"))].into(),
@@ -198,9 +200,9 @@ mod tests {
                     log_config: Some(LogConfig::default()),
                     kill_timeout: 5,
                     ..Default::default()
-                }],
+                })],
                 ..Default::default()
-            }],
+            })],
             ..Default::default()
         }
     }
@@ -214,8 +216,12 @@ mod tests {
         assert_eq!(tasks_updated(&old, &new, "app"), destructive);
     }
 
+    fn group(job: &mut Job) -> &mut TaskGroup {
+        Arc::make_mut(&mut job.task_groups[0])
+    }
+
     fn task(job: &mut Job) -> &mut Task {
-        &mut job.task_groups[0].tasks[0]
+        Arc::make_mut(&mut group(job).tasks[0])
     }
 
     #[test]
@@ -259,51 +265,39 @@ mod tests {
             true,
         );
         check(|j| task(j).volume_mounts.push(VolumeMount::default()), true);
-        check(|j| j.task_groups[0].tasks.push(Task::default()), true);
-        check(|j| j.task_groups[0].ephemeral_disk = None, true);
+        check(|j| group(j).tasks.push(Arc::default()), true);
+        check(|j| group(j).ephemeral_disk = None, true);
+        check(|j| group(j).networks[0].dynamic_ports[0].to = 9090, true);
         check(
-            |j| j.task_groups[0].networks[0].dynamic_ports[0].to = 9090,
+            |j| group(j).services[0].connect = Some(json!({"Native": true})),
             true,
         );
-        check(
-            |j| j.task_groups[0].services[0].connect = Some(json!({"Native": true})),
-            true,
-        );
-        check(
-            |j| j.task_groups[0].services[0].port_label = "admin".into(),
-            true,
-        );
+        check(|j| group(j).services[0].port_label = "admin".into(), true);
         check(
             |j| {
-                j.task_groups[0].restart_policy = Some(RestartPolicy {
+                group(j).restart_policy = Some(RestartPolicy {
                     render_templates: Some(true),
                     ..Default::default()
                 })
             },
             true,
         );
-        check(|j| j.task_groups[0].name = "other".into(), true);
+        check(|j| group(j).name = "other".into(), true);
     }
 
     #[test]
     fn in_place_changes() {
-        check(|j| j.task_groups[0].count = 10, false);
+        check(|j| group(j).count = 10, false);
         check(|j| task(j).kill_timeout = 30, false);
+        check(|j| group(j).update = Some(UpdateStrategy::default()), false);
         check(
-            |j| j.task_groups[0].update = Some(UpdateStrategy::default()),
+            |j| group(j).networks[0].dynamic_ports[0].value = 23456,
             false,
         );
-        check(
-            |j| j.task_groups[0].networks[0].dynamic_ports[0].value = 23456,
-            false,
-        );
-        check(
-            |j| j.task_groups[0].services[0].tags = vec!["v2".into()],
-            false,
-        );
+        check(|j| group(j).services[0].tags = vec!["v2".into()], false);
         check(
             |j| {
-                j.task_groups[0].services[0].connect =
+                group(j).services[0].connect =
                     Some(json!({"SidecarService": {"Port": "http", "Tags": ["x"]}}))
             },
             false,

@@ -92,14 +92,14 @@ pub fn job() -> Job {
         priority: 50,
         datacenters: vec!["dc1".to_owned()],
         node_pool: "default".to_owned(),
-        task_groups: vec![TaskGroup {
+        task_groups: vec![Arc::new(TaskGroup {
             name: "web".to_owned(),
             count: 3,
             ephemeral_disk: Some(EphemeralDisk {
                 size_mb: 300,
                 ..EphemeralDisk::default()
             }),
-            tasks: vec![Task {
+            tasks: vec![Arc::new(Task {
                 name: "server".to_owned(),
                 driver: "docker".to_owned(),
                 resources: Some(Resources {
@@ -108,9 +108,9 @@ pub fn job() -> Job {
                     ..Resources::default()
                 }),
                 ..Task::default()
-            }],
+            })],
             ..TaskGroup::default()
-        }],
+        })],
         ..Job::default()
     }
 }

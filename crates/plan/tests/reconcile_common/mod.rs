@@ -46,7 +46,7 @@ pub fn service_job(count: i64) -> Job {
         create_index: 10,
         modify_index: 10,
         job_modify_index: 10,
-        task_groups: vec![TaskGroup {
+        task_groups: vec![Arc::new(TaskGroup {
             name: "app".into(),
             count,
             ephemeral_disk: Some(EphemeralDisk {
@@ -61,7 +61,7 @@ pub fn service_job(count: i64) -> Job {
                 max_delay: Some(HOUR),
                 unlimited: Some(true),
             }),
-            tasks: vec![Task {
+            tasks: vec![Arc::new(Task {
                 name: "server".into(),
                 driver: "docker".into(),
                 config: [("image".to_string(), json!("nginx:1"))].into(),
@@ -73,9 +73,9 @@ pub fn service_job(count: i64) -> Job {
                 log_config: Some(LogConfig::default()),
                 kill_timeout: 5 * SECOND,
                 ..Default::default()
-            }],
+            })],
             ..Default::default()
-        }],
+        })],
         ..Default::default()
     }
 }
@@ -84,7 +84,7 @@ pub fn service_job(count: i64) -> Job {
 pub fn batch_job(count: i64) -> Job {
     let mut job = service_job(count);
     job.job_type = "batch".into();
-    job.task_groups[0].reschedule_policy = Some(ReschedulePolicy {
+    Arc::make_mut(&mut job.task_groups[0]).reschedule_policy = Some(ReschedulePolicy {
         attempts: Some(1),
         interval: Some(24 * HOUR),
         delay: Some(5 * SECOND),
@@ -111,7 +111,7 @@ pub fn update(max_parallel: i64, canary: i64) -> UpdateStrategy {
 }
 
 pub fn group(job: &mut Job) -> &mut TaskGroup {
-    &mut job.task_groups[0]
+    Arc::make_mut(&mut job.task_groups[0])
 }
 
 /// The next version of `job` after `change`, with the indexes a register would give it.
@@ -126,14 +126,14 @@ pub fn next_version(job: &Job, change: impl FnOnce(&mut Job)) -> Job {
 
 /// A new image: needs new allocations.
 pub fn destructive_change(job: &mut Job) {
-    group(job).tasks[0]
+    Arc::make_mut(&mut group(job).tasks[0])
         .config
         .insert("image".into(), json!("nginx:2"));
 }
 
 /// A longer kill timeout: allocations update in place.
 pub fn in_place_change(job: &mut Job) {
-    group(job).tasks[0].kill_timeout = 30 * SECOND;
+    Arc::make_mut(&mut group(job).tasks[0]).kill_timeout = 30 * SECOND;
 }
 
 /// Allocation `<job>.app[index]` of `job`'s version, running on `node`. Its ID names the

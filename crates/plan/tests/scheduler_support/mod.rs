@@ -89,7 +89,7 @@ pub fn service_job(count: i64) -> Job {
         priority: 50,
         datacenters: vec!["dc1".into()],
         node_pool: "default".into(),
-        task_groups: vec![TaskGroup {
+        task_groups: vec![Arc::new(TaskGroup {
             name: "app".into(),
             count,
             ephemeral_disk: Some(EphemeralDisk {
@@ -104,7 +104,7 @@ pub fn service_job(count: i64) -> Job {
                 max_delay: Some(HOUR),
                 unlimited: Some(true),
             }),
-            tasks: vec![Task {
+            tasks: vec![Arc::new(Task {
                 name: "server".into(),
                 driver: "docker".into(),
                 config: [("image".to_string(), json!("nginx:1"))].into(),
@@ -115,9 +115,9 @@ pub fn service_job(count: i64) -> Job {
                 }),
                 kill_timeout: 5 * SECOND,
                 ..Default::default()
-            }],
+            })],
             ..Default::default()
-        }],
+        })],
         ..Default::default()
     }
 }
@@ -148,7 +148,7 @@ pub fn system_job(job_type: &str) -> Job {
 }
 
 pub fn group(job: &mut Job) -> &mut TaskGroup {
-    &mut job.task_groups[0]
+    Arc::make_mut(&mut job.task_groups[0])
 }
 
 /// A rolling update block: `max_parallel` at a time, after `canary` canaries.
@@ -176,14 +176,14 @@ pub fn constraint(l: &str, op: &str, r: &str) -> Constraint {
 
 /// A new image: needs new allocations.
 pub fn destructive_change(job: &mut Job) {
-    group(job).tasks[0]
+    Arc::make_mut(&mut group(job).tasks[0])
         .config
         .insert("image".into(), json!("nginx:2"));
 }
 
 /// A longer kill timeout: allocations update in place.
 pub fn in_place_change(job: &mut Job) {
-    group(job).tasks[0].kill_timeout = 30 * SECOND;
+    Arc::make_mut(&mut group(job).tasks[0]).kill_timeout = 30 * SECOND;
 }
 
 /// What one scheduler run handed its planner.

@@ -217,7 +217,9 @@ impl Txn {
                 stopped.submit_time = c.submit_time;
             }
             for group in &mut stopped.task_groups {
-                if let Some(policy) = &mut group.scaling {
+                if group.scaling.is_some()
+                    && let Some(policy) = &mut Arc::make_mut(group).scaling
+                {
                     policy.enabled = Some(false);
                 }
             }
@@ -436,8 +438,10 @@ fn enforce_index(existing: Option<&Job>, expected: u64) -> Result<(), StateError
 /// `PreserveCounts`: groups that existed before keep their count.
 fn preserve_counts(job: &mut Job, prev: &Job) {
     for group in &mut job.task_groups {
-        if let Some(old) = prev.lookup_task_group(&group.name) {
-            group.count = old.count;
+        if let Some(old) = prev.lookup_task_group(&group.name)
+            && group.count != old.count
+        {
+            Arc::make_mut(group).count = old.count;
         }
     }
 }

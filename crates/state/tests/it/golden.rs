@@ -2,6 +2,7 @@
 //! paging tokens, written to `tests/golden/*.json`.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use drover_model::allocation::client_status;
 use drover_model::{EvalStatus, Namespace, PeriodicConfig, VersionTag};
@@ -154,9 +155,9 @@ fn summaries_follow_client_status_transitions() {
         "update adds group api",
         register({
             let mut j = job("web", 3);
-            let mut api = j.task_groups[0].clone();
+            let mut api = (*j.task_groups[0]).clone();
             api.name = "api".to_string();
-            j.task_groups.push(api);
+            j.task_groups.push(Arc::new(api));
             j
         }),
     );
