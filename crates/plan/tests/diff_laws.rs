@@ -1,10 +1,12 @@
 //! Laws of the job diff over generated jobs: a job diffed with itself changes nothing, and
 //! diffing the other way round mirrors the diff (Added and Deleted trade places, so do Old and
-//! New). Jobs are drawn from small vocabularies so that the two sides often share blocks.
+//! New), and groups and tasks the new job shares (`Arc`) with the old one diff as their copies
+//! do. Jobs are drawn from small vocabularies so that the two sides often share blocks.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use drover_model::{Job, decode_value};
+use drover_model::{Job, Task, TaskGroup, decode_value};
 use drover_plan::diff::{DiffType, FieldDiff, JobDiff, ObjectDiff, job_diff};
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -227,6 +229,39 @@ fn normalize(mut diff: JobDiff) -> JobDiff {
     diff
 }
 
+/// `new` with, for each group that `old` has too, either that whole group (where `whole` says
+/// so) or its tasks that `old`'s group has, as the `Arc`s of `old`.
+fn take_from(old: &Job, mut new: Job, whole: &[bool]) -> Job {
+    for (group, &whole) in new.task_groups.iter_mut().zip(whole) {
+        let Some(from) = old.task_groups.iter().find(|g| g.name == group.name) else {
+            continue;
+        };
+        if whole {
+            *group = Arc::clone(from);
+            continue;
+        }
+        for task in &mut Arc::make_mut(group).tasks {
+            if let Some(same) = from.tasks.iter().find(|t| t.name == task.name) {
+                *task = Arc::clone(same);
+            }
+        }
+    }
+    new
+}
+
+/// The same job with nothing shared.
+fn deep_copy(job: &Job) -> Job {
+    let copy_group = |g: &Arc<TaskGroup>| {
+        let mut group = TaskGroup::clone(g);
+        group.tasks = g.tasks.iter().map(|t| Arc::new(Task::clone(t))).collect();
+        Arc::new(group)
+    };
+    Job {
+        task_groups: job.task_groups.iter().map(copy_group).collect(),
+        ..job.clone()
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -254,6 +289,19 @@ proptest! {
         let forward = job_diff(Some(&a), Some(&b), contextual).expect("diff");
         let backward = job_diff(Some(&b), Some(&a), contextual).expect("diff");
         prop_assert_eq!(normalize(mirror(forward)), normalize(backward));
+    }
+
+    #[test]
+    fn groups_and_tasks_shared_with_the_old_job_diff_as_copies_do(
+        a in job(),
+        b in job(),
+        whole in prop::collection::vec(any::<bool>(), 3),
+        contextual in any::<bool>(),
+    ) {
+        let shared = take_from(&a, b, &whole);
+        let diff = job_diff(Some(&a), Some(&shared), contextual).expect("diff");
+        let copies = job_diff(Some(&a), Some(&deep_copy(&shared)), contextual).expect("diff");
+        prop_assert_eq!(diff, copies);
     }
 
     #[test]

@@ -32,7 +32,8 @@ pub(crate) fn group_diffs(
 fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>, contextual: bool) -> TaskGroupDiff {
     let name = old.or(new).map(|g| Text::copy(&g.name)).unwrap_or_default();
     let diff_type = match (old, new) {
-        (Some(o), Some(n)) if o == n => {
+        // One group shared by both jobs (`Arc`) is unchanged without reading it.
+        (Some(o), Some(n)) if std::ptr::eq(o, n) || o == n => {
             // Unchanged: no field or object can differ, so skip the flattening.
             return TaskGroupDiff {
                 name,

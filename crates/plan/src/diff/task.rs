@@ -43,7 +43,8 @@ pub(crate) fn unchanged_tasks(tasks: &[Arc<Task>]) -> Vec<TaskDiff> {
 fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDiff {
     let name = old.or(new).map(|t| Text::copy(&t.name)).unwrap_or_default();
     let diff_type = match (old, new) {
-        (Some(o), Some(n)) if o == n => {
+        // One task shared by both jobs (`Arc`) is unchanged without reading it.
+        (Some(o), Some(n)) if std::ptr::eq(o, n) || o == n => {
             return TaskDiff {
                 name,
                 ..TaskDiff::default()
