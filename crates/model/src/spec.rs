@@ -1,5 +1,8 @@
 //! `Job::spec_changed`: whether a submitted job differs from the stored one in anything but the
-//! fields the server manages.
+//! fields the server manages; `Job::share_unchanged`: a new version holds the groups and tasks
+//! it did not change as the same `Arc`s as the version before it.
+
+use std::sync::Arc;
 
 use crate::Job;
 
@@ -82,5 +85,30 @@ impl Job {
             && *nomad_token_id == new.nomad_token_id
             && *ui == new.ui
             && *version_tag == new.version_tag)
+    }
+
+    /// Replaces each group of `self` that equals `prev`'s group of the same name by `prev`'s
+    /// `Arc`, and in the other groups each task that equals `prev`'s task of the same name, so
+    /// that the versions of a job hold one copy of what did not change and comparing or diffing
+    /// them skips it by address. The job's value is unchanged.
+    pub fn share_unchanged(&mut self, prev: &Job) {
+        for group in &mut self.task_groups {
+            let Some(old) = prev.task_groups.iter().find(|g| g.name == group.name) else {
+                continue;
+            };
+            if *group == *old {
+                *group = Arc::clone(old);
+                continue;
+            }
+            for i in 0..group.tasks.len() {
+                let task = &group.tasks[i];
+                if let Some(same) = old.tasks.iter().find(|t| t.name == task.name)
+                    && !Arc::ptr_eq(same, task)
+                    && same == task
+                {
+                    Arc::make_mut(group).tasks[i] = Arc::clone(same);
+                }
+            }
+        }
     }
 }

@@ -102,6 +102,9 @@ impl Txn {
                     .iter()
                     .all(|g| prev.lookup_task_group(&g.name).is_some());
                 let job = Arc::make_mut(&mut job);
+                // The versions kept share what did not change, so they cost memory and diff
+                // time in proportion to the change.
+                job.share_unchanged(prev);
                 job.create_index = prev.create_index;
                 job.modify_index = index;
                 if !write.keep_version {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use drover_model::allocation::client_status;
 use drover_model::deployment::deployment_status;
 use drover_model::{
-    AllocDeploymentStatus, Deployment, DeploymentState, DrainStrategy, EvalStatus, JobSubmission,
-    Node, ScalingEvent,
+    AllocDeploymentStatus, Deployment, DeploymentState, DrainStrategy, EvalStatus, Job,
+    JobSubmission, Node, ScalingEvent, Task, TaskGroup,
 };
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, DeploymentAllocHealth, DeploymentPromotion,
@@ -163,6 +163,75 @@ fn submissions_keep_the_six_latest() {
         .filter(|v| snap.job_submission(NS, "web", *v).is_some())
         .collect();
     assert_eq!(kept, vec![2, 3, 4, 5, 6, 7]);
+}
+
+/// Job `web` with groups `a` and `b` of tasks `x`, `y` and `z`, built afresh on every call (as a
+/// decoded request is); task `b.y` runs `image`.
+fn two_group_job(image: &str) -> Job {
+    let group = |name: &str| {
+        let task = |task: &str| {
+            let image = if (name, task) == ("b", "y") {
+                image
+            } else {
+                "app:1"
+            };
+            Arc::new(Task {
+                name: task.to_string(),
+                driver: "docker".to_string(),
+                config: [("image".to_string(), serde_json::json!(image))].into(),
+                ..Task::default()
+            })
+        };
+        Arc::new(TaskGroup {
+            name: name.to_string(),
+            tasks: ["x", "y", "z"].map(task).into(),
+            ..TaskGroup::default()
+        })
+    };
+    Job {
+        task_groups: vec![group("a"), group("b")],
+        ..job("web", 1)
+    }
+}
+
+#[test]
+fn a_new_version_shares_what_it_did_not_change_with_the_one_before() {
+    let mut h = Harness::new();
+    h.ok(register(two_group_job("app:1")));
+    h.ok(register(two_group_job("app:2")));
+    h.ok(register(two_group_job("app:3")));
+    let versions = h.snap().job_versions(NS, "web");
+    let [v2, v1, v0] = &versions[..] else {
+        panic!("three versions, got {}", versions.len());
+    };
+    for (old, new) in [(v0, v1), (v1, v2)] {
+        let (old_a, new_a) = (&old.task_groups[0], &new.task_groups[0]);
+        assert!(Arc::ptr_eq(old_a, new_a), "unchanged group a is shared");
+        let (old_b, new_b) = (&old.task_groups[1], &new.task_groups[1]);
+        assert!(!Arc::ptr_eq(old_b, new_b), "changed group b is not");
+        let shared: Vec<bool> = (0..3)
+            .map(|i| Arc::ptr_eq(&old_b.tasks[i], &new_b.tasks[i]))
+            .collect();
+        assert_eq!(shared, [true, false, true], "b's tasks x and z are shared");
+    }
+    assert_eq!(v2.task_groups, two_group_job("app:3").task_groups);
+
+    // Replaying the log (its commands given up, as on a restart) rebuilds the same versions,
+    // shared the same way.
+    let replayed = drover_state::StateStore::new();
+    for (index, command) in h.log.clone() {
+        replayed.apply_owned(index, command).expect("replays");
+    }
+    assert_eq!(replayed.snapshot(), h.snap());
+    let versions = replayed.snapshot().job_versions(NS, "web");
+    assert!(Arc::ptr_eq(
+        &versions[0].task_groups[0],
+        &versions[2].task_groups[0]
+    ));
+    assert!(Arc::ptr_eq(
+        &versions[0].task_groups[1].tasks[2],
+        &versions[2].task_groups[1].tasks[2]
+    ));
 }
 
 #[test]
