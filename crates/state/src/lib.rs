@@ -37,7 +37,7 @@ pub use encode::{
 pub use error::StateError;
 pub use paginate::{NamespaceSelector, Page, PageRequest, compare_create_token, page};
 pub use records::{JobScalingEvents, PeriodicLaunch};
-pub use snapshot::{ListedJob, Snapshot};
+pub use snapshot::{ListedJob, NodesVersion, Snapshot};
 pub use store::{CommitHook, StateStore};
 pub use table::Table;
 

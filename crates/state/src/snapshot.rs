@@ -358,6 +358,11 @@ impl Snapshot {
             .map(|(_, n)| n)
     }
 
+    /// The node table as this snapshot holds it, for caches built from every node.
+    pub fn nodes_version(&self) -> NodesVersion {
+        NodesVersion(self.tables.nodes.clone())
+    }
+
     /// Nodes the scheduler may place on: ready, eligible and not draining.
     pub fn ready_nodes(&self) -> impl Iterator<Item = &Arc<Node>> {
         self.tables.nodes.values().filter(|n| n.is_schedulable())
@@ -499,5 +504,23 @@ fn list_listed<'a, V: Listed>(
             |row| row.id().to_string(),
             keep,
         )
+    }
+}
+
+/// The node table of a snapshot, equal to another only when both are the very same table: no
+/// node was written between the two snapshots. Comparing costs a pointer comparison where
+/// comparing the nodes would read all of them; holding one keeps only the node table alive.
+#[derive(Clone)]
+pub struct NodesVersion(OrdMap<Id, Arc<Node>>);
+
+impl PartialEq for NodesVersion {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ptr_eq(&other.0)
+    }
+}
+
+impl fmt::Debug for NodesVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NodesVersion({} nodes)", self.0.len())
     }
 }

@@ -6,40 +6,39 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL};
 use drover_model::{Allocation, Job, Node};
-use drover_state::Snapshot;
+use drover_state::{NodesVersion, Snapshot};
 
 use super::Plan;
 use super::allocation::copy_of;
 use crate::feasible::{ClusterView, NodeTable, RankedNode};
 
 /// The [`NodeTable`] of the last node set seen, shared by the evaluations scheduled with clones
-/// of one [`super::SchedulerConfig`]. Indexing the nodes of a large cluster takes milliseconds;
-/// checking that the snapshot still holds the very same node records takes microseconds, so a
-/// table is rebuilt only after a node changed.
+/// of one [`super::SchedulerConfig`]. Indexing the nodes of a large cluster takes milliseconds,
+/// so a table is rebuilt only when the snapshot's node table is not the one it was built from.
 #[derive(Debug, Clone, Default)]
-pub struct NodeTableCache(Arc<Mutex<Option<Arc<NodeTable>>>>);
+pub struct NodeTableCache(Arc<Mutex<Option<CachedTable>>>);
+
+#[derive(Debug)]
+struct CachedTable {
+    nodes: NodesVersion,
+    table: Arc<NodeTable>,
+}
 
 impl NodeTableCache {
     fn table(&self, snapshot: &Snapshot) -> Arc<NodeTable> {
         let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(table) = cached.as_ref().filter(|t| same_nodes(t, snapshot)) {
-            return Arc::clone(table);
+        let nodes = snapshot.nodes_version();
+        if let Some(c) = cached.as_ref().filter(|c| c.nodes == nodes) {
+            return Arc::clone(&c.table);
         }
-        let nodes: Vec<Arc<Node>> = snapshot.nodes("").cloned().collect();
-        let table = Arc::new(NodeTable::new(&nodes));
-        *cached = Some(Arc::clone(&table));
+        let records: Vec<Arc<Node>> = snapshot.nodes("").cloned().collect();
+        let table = Arc::new(NodeTable::new(&records));
+        *cached = Some(CachedTable {
+            nodes,
+            table: Arc::clone(&table),
+        });
         table
     }
-}
-
-/// Whether the table was built from exactly the snapshot's node records (a changed node is a
-/// new record).
-fn same_nodes(table: &NodeTable, snapshot: &Snapshot) -> bool {
-    let mut indexed = table.nodes().iter();
-    let same = snapshot
-        .nodes("")
-        .all(|node| indexed.next().is_some_and(|n| Arc::ptr_eq(n, node)));
-    same && indexed.next().is_none()
 }
 
 /// Every node, with what the allocations that are not terminal hold (Nomad's proposed

@@ -488,3 +488,37 @@ fn client_updates_skip_collected_allocations_and_move_job_status() {
     assert_eq!(snap.alloc("a1").expect("alloc").modify_time, 42);
     assert_eq!(snap.job(NS, "web").expect("job").status, "dead");
 }
+
+#[test]
+fn nodes_version_changes_only_with_a_node_write() {
+    let node = |id: &str| {
+        Command::UpsertNode(UpsertNode {
+            node: Node {
+                id: id.to_string(),
+                status: "ready".to_string(),
+                ..Node::default()
+            },
+        })
+    };
+    let mut h = Harness::new();
+    h.ok(node("n1"));
+    let before = h.snap().nodes_version();
+    h.ok(register(job("web", 1)));
+    assert_eq!(
+        h.snap().nodes_version(),
+        before,
+        "a job write keeps the node table"
+    );
+    h.ok(node("n2"));
+    assert_ne!(
+        h.snap().nodes_version(),
+        before,
+        "a node write makes a new one"
+    );
+
+    // Another store with the same nodes holds another table.
+    let mut other = Harness::new();
+    other.ok(node("n1"));
+    other.ok(node("n2"));
+    assert_ne!(other.snap().nodes_version(), h.snap().nodes_version());
+}
