@@ -26,6 +26,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use drover::core::IdSource;
 use drover::model::{
     Allocation, Constraint, DriverInfo, EphemeralDisk, EvalStatus, Evaluation, Job,
     NetworkResource, Node, NodeCpuResources, NodeDiskResources, NodeMemoryResources,
@@ -205,21 +206,10 @@ fn register(store: &StateStore, index: &mut u64, job: Job) -> Evaluation {
     (*store.snapshot().eval(&eval.id).expect("eval stored")).clone()
 }
 
-/// Allocation IDs as random-looking UUIDs, from a counter.
+/// Allocation IDs as the engine draws them.
 fn ids() -> impl FnMut() -> String {
-    let mut n: u64 = 0;
-    move || {
-        n += 1;
-        let h = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        format!(
-            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            h >> 32,
-            (h >> 16) & 0xffff,
-            h & 0xfff,
-            (h >> 12) & 0xfff,
-            h & 0xffff_ffff_ffff
-        )
-    }
+    let mut ids = IdSource::new(1);
+    move || ids.next_id()
 }
 
 /// What the plan endpoint computes: the dry-run, and the annotated job diff. Never inlined, so

@@ -23,16 +23,24 @@ impl IdSource {
 
     /// A new ID such as `5f0c6a1e-93b2-4d1a-8e7f-0a1b2c3d4e5f`.
     pub fn next_id(&mut self) -> String {
-        let hex = format!("{:016x}{:016x}", self.next_u64(), self.next_u64());
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        let high = u128::from(self.next_u64()) << 64;
+        uuid_text(high | u128::from(self.next_u64()))
     }
+}
+
+/// `bits` as 32 lowercase hex digits in the UUID groups `8-4-4-4-12`. The scheduler makes an
+/// ID per placement, so this writes the digits directly rather than through `format!`.
+pub fn uuid_text(bits: u128) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(36);
+    for i in 0..32 {
+        if matches!(i, 8 | 12 | 16 | 20) {
+            text.push('-');
+        }
+        let nibble = (bits >> (124 - 4 * i)) & 0xf;
+        text.push(char::from(DIGITS[nibble as usize]));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -49,5 +57,14 @@ mod tests {
         assert_eq!(groups, [8, 4, 4, 4, 12]);
         assert!(id.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
         assert_ne!(a.next_id(), id);
+    }
+
+    #[test]
+    fn uuid_text_writes_every_digit_in_order() {
+        assert_eq!(
+            uuid_text(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210),
+            "01234567-89ab-cdef-fedc-ba9876543210"
+        );
+        assert_eq!(uuid_text(0), "00000000-0000-0000-0000-000000000000");
     }
 }
