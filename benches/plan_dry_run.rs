@@ -22,6 +22,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -297,23 +298,15 @@ struct Commit<'a> {
 impl Planner for Commit<'_> {
     fn submit_plan(&mut self, plan: Plan) -> Result<(PlanResult, Option<Snapshot>), PlannerError> {
         *self.index += 1;
+        // The store takes its own copies: the plan stays the scheduler's.
+        let copies = |by_node: &BTreeMap<String, Vec<Allocation>>| -> Vec<Arc<Allocation>> {
+            by_node.values().flatten().cloned().map(Arc::new).collect()
+        };
         let command = Command::ApplyPlanResults(PlanResults {
             eval_id: plan.eval_id.clone(),
             job: plan.job.clone(),
-            allocs_updated: plan
-                .node_allocation
-                .values()
-                .flatten()
-                .cloned()
-                .map(Arc::new)
-                .collect(),
-            allocs_stopped: plan
-                .node_update
-                .values()
-                .flatten()
-                .cloned()
-                .map(Arc::new)
-                .collect(),
+            allocs_updated: copies(&plan.node_allocation),
+            allocs_stopped: copies(&plan.node_update),
             deployment: plan.deployment.clone(),
             deployment_updates: plan.deployment_updates.clone(),
             updated_at: NOW,

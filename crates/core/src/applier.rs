@@ -122,15 +122,11 @@ fn evaluate_plan(snapshot: &Snapshot, mut plan: Plan) -> PlanResult {
 
 /// The allocations of a per-node map, in node order, leaving it empty.
 fn by_node_into_list(by_node: &mut BTreeMap<String, Vec<Allocation>>) -> Vec<Arc<Allocation>> {
-    let count = by_node.values().map(Vec::len).sum();
-    let mut list = Vec::with_capacity(count);
-    list.extend(
-        std::mem::take(by_node)
-            .into_values()
-            .flatten()
-            .map(Arc::new),
-    );
-    list
+    std::mem::take(by_node)
+        .into_values()
+        .flatten()
+        .map(Arc::new)
+        .collect()
 }
 
 /// The inverse of [`by_node_into_list`].
@@ -188,11 +184,11 @@ fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
             .filter(|a| a.node_id == node_id && !a.terminal())
     };
     // A new placement has no create index, so the store cannot hold it: no need to look.
-    let committed = |a: &&Allocation| a.create_index != 0;
+    let committed = |a: &Allocation| a.create_index != 0;
     // In-place updates of allocations already there need no room and no eligibility.
     if placements
         .iter()
-        .all(|p| committed(&p) && stored(&p.id).is_some())
+        .all(|p| committed(p) && stored(&p.id).is_some())
     {
         return true;
     }
@@ -203,7 +199,7 @@ fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
         .into_iter()
         .filter_map(|m| m.get(node_id))
         .flatten()
-        .chain(placements.iter().filter(committed))
+        .chain(placements.iter().filter(|a| committed(a)))
         .map(|a| a.id.as_str())
         .collect();
     let usage = snapshot.node_usage(node_id);

@@ -30,7 +30,7 @@ impl IdSource {
 
 /// `bits` as 32 lowercase hex digits in the UUID groups `8-4-4-4-12`. The scheduler makes an
 /// ID per placement, so this writes the digits directly rather than through `format!`.
-pub fn uuid_text(bits: u128) -> String {
+fn uuid_text(bits: u128) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(36);
     for i in 0..32 {

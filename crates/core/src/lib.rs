@@ -46,7 +46,7 @@ pub use clock::{Clock, ManualClock};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{ApiError, ApiResult, EngineError, LogError};
-pub use ids::{IdSource, uuid_text};
+pub use ids::IdSource;
 pub use job_actions::JobAction;
 pub use job_tags::{JobTagRequest, JobTagResponse};
 pub use list_filter::ListFilter;

@@ -539,23 +539,15 @@ impl Planner for TestPlanner<'_> {
             None => {}
         }
         if result != PlanResult::default() {
+            // The store takes its own copies: the plan stays the scheduler's.
+            let copies = |by_node: &BTreeMap<String, Vec<Allocation>>| -> Vec<Arc<Allocation>> {
+                by_node.values().flatten().cloned().map(Arc::new).collect()
+            };
             let command = Command::ApplyPlanResults(PlanResults {
                 eval_id: plan.eval_id.clone(),
                 job: plan.job.clone(),
-                allocs_updated: result
-                    .node_allocation
-                    .values()
-                    .flatten()
-                    .cloned()
-                    .map(Arc::new)
-                    .collect(),
-                allocs_stopped: result
-                    .node_update
-                    .values()
-                    .flatten()
-                    .cloned()
-                    .map(Arc::new)
-                    .collect(),
+                allocs_updated: copies(&result.node_allocation),
+                allocs_stopped: copies(&result.node_update),
                 deployment: result.deployment.clone(),
                 deployment_updates: result.deployment_updates.clone(),
                 updated_at: NOW,
