@@ -3,8 +3,8 @@
 //! `%v` prints them (bools "true"/"false", integers in decimal, durations as nanoseconds).
 //!
 //! A listing walks the old and the new version of a block in lockstep ([`Fields`]): each field
-//! is read from both sides, compared as a typed value and printed only when it reaches the
-//! output; string maps are merged entry by entry. Neither side is flattened into paths first,
+//! is read from both sides as a typed value, printed and compared as printed; string maps are
+//! merged entry by entry. Neither side is flattened into paths first,
 //! so a large diff allocates little besides its result. A task's opaque `Config` is walked in
 //! step too ([`value_map_diffs`]); the other shapes known only at run time (secrets' config, DNS
 //! lists, ports) are flattened into path-sorted lists ([`Flat`]) and merged.
@@ -13,7 +13,6 @@
 //! (skipped in primitive mode) from a string map (expanded as `Name[key]`), nor a nil pointer
 //! from an empty list.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::iter::Peekable;
@@ -23,7 +22,7 @@ use serde_json::Value;
 use super::text::Text;
 use super::types::{Annotations, DiffType, FieldDiff};
 
-/// A primitive value, printed only when it reaches the output.
+/// A primitive value as read from the model, printed by the one shared `Sink::push`.
 #[derive(Debug)]
 pub(crate) enum Val<'a> {
     Str(&'a str),
@@ -34,17 +33,8 @@ pub(crate) enum Val<'a> {
 }
 
 impl Val<'_> {
-    fn text(&self) -> Cow<'_, str> {
-        match self {
-            Val::Str(s) => Cow::Borrowed(s),
-            Val::Owned(s) => Cow::Borrowed(s),
-            Val::Int(i) => Cow::Owned(i.to_string()),
-            Val::Uint(u) => Cow::Owned(u.to_string()),
-            Val::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
-        }
-    }
-
     /// Numbers are printed straight into the `Text`, inline.
+    #[inline(always)]
     fn into_text(self) -> Text {
         match self {
             Val::Str(s) => Text::copy(s),
@@ -52,17 +42,6 @@ impl Val<'_> {
             Val::Int(i) => Text::int(i),
             Val::Uint(u) => Text::uint(u),
             Val::Bool(b) => Text::from_static(if b { "true" } else { "false" }),
-        }
-    }
-
-    /// Equal as printed.
-    fn same(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Val::Str(a), Val::Str(b)) => a == b,
-            (Val::Int(a), Val::Int(b)) => a == b,
-            (Val::Uint(a), Val::Uint(b)) => a == b,
-            (Val::Bool(a), Val::Bool(b)) => a == b,
-            _ => self.text() == other.text(),
         }
     }
 }
@@ -263,36 +242,38 @@ impl Sink {
     }
 
     /// Appends the diff of one field, if any: a field missing on one side is compared with "",
-    /// one missing on both sides is not there at all. Values are printed only when output.
+    /// one missing on both sides is not there at all. Both values are printed and compared as
+    /// printed (short texts compare as fixed-size arrays), which is what Nomad compares too.
     /// One copy of this code serves every listing (it is not inlined into each), which keeps
     /// the walk over a task's many blocks within the instruction cache.
     #[inline(never)]
     fn push(&mut self, name: Name<'_>, old: Option<Val<'_>>, new: Option<Val<'_>>) {
-        let same = match (&old, &new) {
-            (Some(o), Some(n)) => o.same(n),
-            (None, None) => return,
-            _ => false,
-        };
-        if same && !self.contextual {
+        if old.is_none() && new.is_none() {
             return;
         }
-        let old = text(old);
-        let new = if same { old.clone() } else { text(new) };
-        // A value printed as "" counts as absent.
-        let same = same || old == new;
-        let Some(diff_type) = change(same, old.is_empty(), new.is_empty(), self.contextual) else {
-            return;
-        };
         if self.out.capacity() == 0 {
             self.out.reserve_exact(self.room);
         }
+        // Written in place, then typed (or taken back when unchanged and not contextual).
         self.out.push(FieldDiff {
-            diff_type,
+            diff_type: DiffType::None,
             name: name.into_text(),
-            old,
-            new,
+            old: text(old),
+            new: text(new),
             annotations: Annotations::default(),
         });
+        let Some(field) = self.out.last_mut() else {
+            return;
+        };
+        match change(
+            field.old == field.new,
+            field.old.is_empty(),
+            field.new.is_empty(),
+            self.contextual,
+        ) {
+            Some(diff_type) => field.diff_type = diff_type,
+            None => drop(self.out.pop()),
+        }
     }
 
     /// A string map, one field per key as `name[key]`, in key order.
@@ -544,8 +525,12 @@ fn change(same: bool, old_empty: bool, new_empty: bool, contextual: bool) -> Opt
 }
 
 /// A value as printed; "" when absent.
+#[inline(always)]
 fn text(value: Option<Val<'_>>) -> Text {
-    value.map_or_else(Text::default, Val::into_text)
+    match value {
+        Some(value) => value.into_text(),
+        None => Text::default(),
+    }
 }
 
 #[cfg(test)]

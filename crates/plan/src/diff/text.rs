@@ -109,7 +109,10 @@ impl Text {
             let sign = if negative { "-" } else { "" };
             return Self::heap(format!("{sign}{n}"));
         }
-        let (mut bytes, mut n, mut at) = ([b'-'; INLINE], n, len);
+        let (mut bytes, mut n, mut at) = ([0; INLINE], n, len);
+        if negative {
+            bytes[0] = b'-';
+        }
         // Two digits a division, from the right.
         while at >= start + 2 {
             let pair = usize::from((n % 100) as u8) * 2;
@@ -171,10 +174,11 @@ fn put_bytes(bytes: &mut [u8; INLINE], at: usize, s: &[u8]) {
     } else if len >= 4 {
         dest[..4].copy_from_slice(&s[..4]);
         dest[len - 4..].copy_from_slice(&s[len - 4..]);
-    } else {
-        for (d, c) in dest.iter_mut().zip(s) {
-            *d = *c;
-        }
+    } else if len >= 2 {
+        dest[..2].copy_from_slice(&s[..2]);
+        dest[len - 2..].copy_from_slice(&s[len - 2..]);
+    } else if len == 1 {
+        dest[0] = s[0];
     }
 }
 
@@ -220,9 +224,16 @@ impl Borrow<str> for Text {
     }
 }
 
+/// Every constructor keeps a text of at most INLINE bytes inline, zero-padded, and only longer
+/// ones on the heap, so two texts are equal exactly when their representations are: short texts
+/// compare as two fixed-size arrays, without a call to `memcmp`.
 impl PartialEq for Text {
     fn eq(&self, other: &Self) -> bool {
-        self.as_bytes() == other.as_bytes()
+        match (&self.0, &other.0) {
+            (Repr::Inline(a_len, a), Repr::Inline(b_len, b)) => a_len == b_len && a == b,
+            (Repr::Heap(a), Repr::Heap(b)) => a == b,
+            _ => false,
+        }
     }
 }
 
