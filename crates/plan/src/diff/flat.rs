@@ -199,27 +199,7 @@ impl<'a, T> Fields<'a, T> {
             self.sink.out.last().is_none_or(|last| *last.name < *name),
             "a primitive listing is out of path order at {name}"
         );
-        self.sink.push(Name::Fixed(name), old, new);
-    }
-}
-
-/// A field's name, printed only when the field reaches the output.
-enum Name<'a> {
-    /// One of Nomad's fixed names.
-    Fixed(&'static str),
-    /// A map entry, `name[key]`.
-    Entry(&'static str, &'a str),
-    /// A path printed already.
-    Path(Text),
-}
-
-impl Name<'_> {
-    fn into_text(self) -> Text {
-        match self {
-            Name::Fixed(name) => Text::from_static(name),
-            Name::Entry(name, key) => Text::entry(name, key),
-            Name::Path(path) => path,
-        }
+        self.sink.push(Text::from_static(name), old, new);
     }
 }
 
@@ -247,7 +227,7 @@ impl Sink {
     /// One copy of this code serves every listing (it is not inlined into each), which keeps
     /// the walk over a task's many blocks within the instruction cache.
     #[inline(never)]
-    fn push(&mut self, name: Name<'_>, old: Option<Val<'_>>, new: Option<Val<'_>>) {
+    fn push(&mut self, name: Text, old: Option<Val<'_>>, new: Option<Val<'_>>) {
         if old.is_none() && new.is_none() {
             return;
         }
@@ -257,7 +237,7 @@ impl Sink {
         // Written in place, then typed (or taken back when unchanged and not contextual).
         self.out.push(FieldDiff {
             diff_type: DiffType::None,
-            name: name.into_text(),
+            name,
             old: text(old),
             new: text(new),
             annotations: Annotations::default(),
@@ -285,7 +265,7 @@ impl Sink {
         new: Option<&BTreeMap<String, String>>,
     ) {
         merge_maps(old, new, |key, o, n| {
-            self.push(Name::Entry(name, key), o.map(Val::from), n.map(Val::from));
+            self.push(Text::entry(name, key), o.map(Val::from), n.map(Val::from));
         });
     }
 
@@ -303,7 +283,7 @@ impl Sink {
                     (None, Some((path, n))) => (path, None, Some(n)),
                     (None, None) => return,
                 };
-                self.push(Name::Path(path), o, n);
+                self.push(path, o, n);
             },
         );
     }
@@ -487,7 +467,7 @@ impl Sink {
             (None, Some(Value::Array(n))) => self.walk_list(&path, &[], n),
             (Some(o), Some(n)) if container(o) || container(n) => false,
             _ => {
-                self.push(Name::Path(path), old.map(scalar_val), new.map(scalar_val));
+                self.push(path, old.map(scalar_val), new.map(scalar_val));
                 true
             }
         }

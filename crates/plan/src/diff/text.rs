@@ -44,8 +44,14 @@ impl Text {
         if s.len() > INLINE {
             return Self::heap(s.to_owned());
         }
+        Self::inline(s.as_bytes())
+    }
+
+    /// At most INLINE bytes of UTF-8 (a whole `&str`, or ASCII digits), zero-padded.
+    #[inline]
+    fn inline(s: &[u8]) -> Self {
         let mut bytes = [0; INLINE];
-        put_bytes(&mut bytes, 0, s.as_bytes());
+        put_bytes(&mut bytes, 0, s);
         // `s.len()` is at most INLINE.
         Text(Repr::Inline(s.len() as u8, bytes))
     }
