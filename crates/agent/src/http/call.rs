@@ -78,6 +78,16 @@ impl Call {
 
     /// A 200 JSON answer.
     pub fn json(&self, meta: Meta, value: &impl Serialize) -> Response {
+        self.json_with(meta, value, |value| serde_json::to_vec(value))
+    }
+
+    /// [`Self::json`] with `compact` writing the compact form (`?pretty` goes through serde).
+    fn json_with<T: Serialize>(
+        &self,
+        meta: Meta,
+        value: &T,
+        compact: impl FnOnce(&T) -> serde_json::Result<Vec<u8>>,
+    ) -> Response {
         let encoded = if self.pretty() {
             let mut out = Vec::new();
             let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
@@ -90,7 +100,7 @@ impl Call {
                 })
                 .map_err(|e| e.to_string())
         } else {
-            serde_json::to_vec(value).map_err(|e| e.to_string())
+            compact(value).map_err(|e| e.to_string())
         };
         match encoded {
             Ok(body) => {
@@ -109,8 +119,21 @@ impl Call {
     /// A read's answer with the query meta (index, known leader, last contact, next token); a
     /// "not found" that carries an index gets the same headers.
     pub fn read<T: Serialize>(&self, result: ApiResult<Read<T>>) -> Response {
+        self.read_with(result, |value| serde_json::to_vec(value))
+    }
+
+    /// [`Self::read`] with `compact` writing the compact form of the value.
+    pub fn read_with<T: Serialize>(
+        &self,
+        result: ApiResult<Read<T>>,
+        compact: impl FnOnce(&T) -> serde_json::Result<Vec<u8>>,
+    ) -> Response {
         match result {
-            Ok(read) => self.json(Meta::query(read.index, read.next_token), &read.value),
+            Ok(read) => self.json_with(
+                Meta::query(read.index, read.next_token),
+                &read.value,
+                compact,
+            ),
             Err(e) => {
                 let mut response = error(&e);
                 if let Some(index) = e.index {

@@ -1,0 +1,125 @@
+//! `job_list_json` (the `GET /v1/jobs` body written by hand) writes exactly what serde_json
+//! writes for the same rows: the seed's full job and an empty one, with and without a summary
+//! and `Meta`, multiregion, periodic and parameterized jobs, and any strings and numbers.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use drover_core::job_list_json;
+use drover_core::model::{
+    Job, JobChildrenSummary, JobListEntry, JobSummary, Multiregion, TaskGroupSummary,
+};
+use proptest::prelude::*;
+
+fn check(entries: &[JobListEntry]) {
+    let by_hand = String::from_utf8(job_list_json(entries).expect("encodes")).expect("utf-8");
+    let by_serde = serde_json::to_string(entries).expect("serializes");
+    assert_eq!(by_hand, by_serde);
+}
+
+fn full_job() -> Job {
+    let json = include_str!("../../../tests/golden/model/encoded/read_job_response.json");
+    let mut job: Job = serde_json::from_str(json).expect("decodes");
+    job.meta
+        .insert("team".to_string(), "web \"ops\"\n".to_string());
+    job.status_description = "described".to_string();
+    job
+}
+
+fn summary(job: &Job) -> JobSummary {
+    JobSummary {
+        job_id: job.id.clone(),
+        namespace: job.namespace.clone(),
+        summary: BTreeMap::from([
+            (
+                "cache".to_string(),
+                TaskGroupSummary {
+                    queued: 1,
+                    complete: -2,
+                    failed: 3,
+                    running: 4,
+                    starting: 5,
+                    lost: 6,
+                    unknown: i64::MAX,
+                },
+            ),
+            ("web".to_string(), TaskGroupSummary::default()),
+        ]),
+        children: Some(JobChildrenSummary {
+            pending: 1,
+            running: 2,
+            dead: i64::MIN,
+        }),
+        create_index: 7,
+        modify_index: u64::MAX,
+    }
+}
+
+#[test]
+fn rows_are_written_as_serde_writes_them() {
+    let full = full_job();
+    assert!(!full.datacenters.is_empty() && !full.task_groups.is_empty());
+    let mut multiregion = full.clone();
+    multiregion.multiregion = Some(Multiregion::default());
+    let mut periodic = full.clone();
+    periodic.periodic = Some(Default::default());
+    periodic.parameterized_job = Some(Default::default());
+    periodic.stop = true;
+    let summaries = [
+        Some(summary(&full)),
+        Some(JobSummary::default()),
+        Some(JobSummary {
+            children: None,
+            ..summary(&full)
+        }),
+        None,
+    ];
+    let mut entries = Vec::new();
+    for job in [full, Job::default(), multiregion, periodic] {
+        let job = Arc::new(job);
+        for summary in &summaries {
+            for with_meta in [true, false] {
+                entries.push(JobListEntry {
+                    job: job.clone(),
+                    summary: summary.clone().map(Arc::new),
+                    with_meta,
+                });
+            }
+        }
+    }
+    check(&[]);
+    check(&entries[..1]);
+    check(&entries);
+}
+
+proptest! {
+    #[test]
+    fn any_strings_and_numbers_are_written_as_serde_writes_them(
+        texts in proptest::collection::vec(any::<String>(), 6),
+        numbers in proptest::collection::vec(any::<i64>(), 3),
+        with_meta in any::<bool>(),
+    ) {
+        let job = Job {
+            id: texts[0].clone(),
+            name: texts[1].clone(),
+            status_description: texts[2].clone(),
+            datacenters: vec![texts[3].clone(), texts[4].clone()],
+            meta: BTreeMap::from([(texts[5].clone(), texts[0].clone())]),
+            priority: numbers[0],
+            submit_time: numbers[1],
+            ..Job::default()
+        };
+        let summary = JobSummary {
+            summary: BTreeMap::from([(texts[4].clone(), TaskGroupSummary {
+                queued: numbers[2],
+                ..TaskGroupSummary::default()
+            })]),
+            ..JobSummary::default()
+        };
+        check(&[JobListEntry {
+            job: Arc::new(job),
+            summary: Some(Arc::new(summary)),
+            with_meta,
+        }]);
+    }
+}
