@@ -16,22 +16,79 @@ use serde::Serialize;
 pub fn job_list_json(entries: &[JobListEntry]) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(1024);
     out.push(b'[');
-    for (at, entry) in entries.iter().enumerate() {
-        if at > 0 {
-            out.push(b',');
-        }
-        let start = out.len();
-        write_entry(&mut out, entry)?;
-        if at == 0 {
-            // Rows of one list are about the same size; an eighth more covers most spread
-            // without a second doubling of the buffer.
-            let row = out.len() - start + 1;
-            let rest = entries.len() - 1;
-            out.reserve(row * rest + row * rest / 8 + 1);
+    for (block, rows) in entries.chunks(TOUCHED_AHEAD).enumerate() {
+        std::hint::black_box(rows.iter().map(touch).fold(0, |a, b| a ^ b));
+        for (at, entry) in rows.iter().enumerate() {
+            if block > 0 || at > 0 {
+                out.push(b',');
+            }
+            let start = out.len();
+            write_entry(&mut out, entry)?;
+            if block == 0 && at == 0 {
+                // Rows of one list are about the same size; an eighth more covers most spread
+                // without a second doubling of the buffer.
+                let row = out.len() - start + 1;
+                let rest = entries.len() - 1;
+                out.reserve(row * rest + row * rest / 8 + 1);
+            }
         }
     }
     out.push(b']');
     Ok(out)
+}
+
+/// Rows whose memory is read ahead of writing them.
+const TOUCHED_AHEAD: usize = 32;
+
+/// Reads each cache line that writing `entry` reads. The stored jobs are cold, a miss for
+/// each line; reading a block of rows in a short loop lets the processor wait for their
+/// misses together, where writing rows one after the other waits for each in turn.
+fn touch(entry: &JobListEntry) -> usize {
+    let first = |text: &str| usize::from(text.as_bytes().first().copied().unwrap_or(0));
+    let job = &*entry.job;
+    let mut read = [
+        first(&job.id),
+        first(&job.parent_id),
+        first(&job.name),
+        first(&job.namespace),
+        first(&job.node_pool),
+        first(&job.job_type),
+        first(&job.status),
+        first(&job.status_description),
+        job.datacenters
+            .iter()
+            .map(|dc| first(dc))
+            .fold(0, |a, b| a ^ b),
+        usize::from(job.multiregion.is_some()),
+        usize::from(job.is_periodic()),
+        usize::from(job.is_parameterized()),
+        usize::from(job.stop),
+        job.meta.len(),
+        job.priority as usize,
+        job.create_index as usize,
+        job.modify_index as usize,
+        job.job_modify_index as usize,
+        job.submit_time as usize,
+    ]
+    .into_iter()
+    .fold(0, |a, b| a ^ b);
+    if let Some(summary) = &entry.summary {
+        read ^= [
+            first(&summary.job_id),
+            first(&summary.namespace),
+            summary
+                .summary
+                .keys()
+                .map(|group| first(group))
+                .fold(0, |a, b| a ^ b),
+            usize::from(summary.children.is_some()),
+            summary.create_index as usize,
+            summary.modify_index as usize,
+        ]
+        .into_iter()
+        .fold(0, |a, b| a ^ b);
+    }
+    read
 }
 
 fn write_entry(out: &mut Vec<u8>, entry: &JobListEntry) -> serde_json::Result<()> {
