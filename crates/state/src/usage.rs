@@ -216,11 +216,6 @@ impl NodeAllocs {
             .iter()
             .map(|(id, usage)| (id.as_str(), &**usage))
     }
-
-    /// Whether any of its allocations holds ports, bandwidth or cores.
-    pub fn holds_network(&self) -> bool {
-        !self.network.is_empty()
-    }
 }
 
 /// Node usage by node ID (see the module documentation). Nodes without counted allocations
@@ -283,16 +278,6 @@ impl Snapshot {
     /// What the non-terminal allocations on a node hold; `None` when it has none.
     pub fn node_usage(&self, node_id: &str) -> Option<&NodeAllocs> {
         self.tables.usage.0.get(node_id).map(|n| &**n)
-    }
-
-    /// Every node's usage, in node ID order: one walk instead of a lookup per node, for a
-    /// reader that needs most nodes.
-    pub fn node_usages(&self) -> impl Iterator<Item = (&str, &NodeAllocs)> {
-        self.tables
-            .usage
-            .0
-            .iter()
-            .map(|(id, usage)| (id.as_str(), &**usage))
     }
 
     /// The kept table equals one recomputed from the allocations.

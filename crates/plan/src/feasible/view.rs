@@ -11,13 +11,13 @@
 //! plan. Each node lists its counted allocations with their job and group ids, so the job rules
 //! never look at an allocation's strings.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use drover_model::{AllocatedResources, Allocation, Node};
 use drover_state::Snapshot;
-use drover_state::usage::{AllocUsage, NodeAllocs, NodeUsage};
+use drover_state::usage::{AllocUsage, NodeUsage};
 
 use super::hash::{FoldHashMap, FoldHashSet};
 use super::net::NodeNet;
@@ -58,64 +58,9 @@ struct StoreUsage {
     snapshot: Snapshot,
     /// What the store counts on each node, read when first needed.
     used: Vec<OnceCell<NodeUsage>>,
-    /// How many nodes were looked up one by one. Past a 32nd of the nodes, every node's usage
-    /// is read in one walk of the store's table, which costs about as much as that many
-    /// lookups (each a descent of a B-tree keyed by node ID).
-    lookups: Cell<usize>,
-    /// After the walk: whether each node's allocations hold ports, bandwidth or cores (only
-    /// those nodes are still looked up, for their network).
-    walked: OnceCell<Vec<bool>>,
     /// The job's allocations that hold ports, bandwidth or cores: the store counts them, and
     /// so does the view, in its own slots.
     own_network: FoldHashSet<Box<str>>,
-}
-
-impl StoreUsage {
-    /// A node's total as the store counts it, and its entry when its allocations may hold
-    /// ports, bandwidth or cores; records the total for [`ClusterView::used`].
-    fn read(&self, table: &NodeTable, node: usize) -> (NodeUsage, Option<&NodeAllocs>) {
-        if self.walked.get().is_none() {
-            self.lookups.set(self.lookups.get() + 1);
-            if self.lookups.get() * 32 > table.len() {
-                self.walk(table);
-            }
-        }
-        let node_id = &table.nodes()[node].id;
-        if let Some(networked) = self.walked.get() {
-            let total = self.used[node].get().copied().unwrap_or_default();
-            let entry = networked[node].then(|| self.snapshot.node_usage(node_id));
-            return (total, entry.flatten());
-        }
-        let entry = self.snapshot.node_usage(node_id);
-        let total = entry.map_or_else(NodeUsage::default, |u| u.total);
-        let _ = self.used[node].set(total);
-        (total, entry)
-    }
-
-    /// Reads every node's total from the store's usage table in one pass. Both are in node ID
-    /// order when the table was built from a snapshot, so a node is found by its position
-    /// after the previous one, and by its ID otherwise.
-    fn walk(&self, table: &NodeTable) {
-        let nodes = table.nodes();
-        let mut networked = vec![false; nodes.len()];
-        let mut next = 0;
-        for (node_id, usage) in self.snapshot.node_usages() {
-            let position = match nodes.get(next) {
-                Some(node) if node.id == node_id => Some(next),
-                _ => table.position(node_id),
-            };
-            let Some(position) = position else {
-                continue;
-            };
-            let _ = self.used[position].set(usage.total);
-            networked[position] = usage.holds_network();
-            next = position + 1;
-        }
-        for cell in &self.used {
-            let _ = cell.set(NodeUsage::default());
-        }
-        let _ = self.walked.set(networked);
-    }
 }
 
 /// See the module documentation.
@@ -187,8 +132,6 @@ impl ClusterView {
         view.store = Some(StoreUsage {
             snapshot: snapshot.clone(),
             used,
-            lookups: Cell::new(0),
-            walked: OnceCell::new(),
             own_network,
         });
         view
@@ -249,10 +192,13 @@ impl ClusterView {
     pub fn used(&self, node: usize) -> NodeUsage {
         let mut used = self.counted[node];
         if let Some(store) = &self.store {
-            used.add(match store.used[node].get() {
-                Some(total) => *total,
-                None => store.read(&self.table, node).0,
-            });
+            used.add(*store.used[node].get_or_init(|| {
+                let node_id = &self.table.nodes()[node].id;
+                store
+                    .snapshot
+                    .node_usage(node_id)
+                    .map_or_else(NodeUsage::default, |u| u.total)
+            }));
         }
         used
     }
@@ -263,8 +209,10 @@ impl ClusterView {
             let reserved = self.table.reserved_ports[node].as_deref();
             let mut net = NodeNet::default();
             if let Some(store) = &self.store
-                && let (_, Some(usage)) = store.read(&self.table, node)
+                && let Some(usage) = store.snapshot.node_usage(&self.table.nodes()[node].id)
             {
+                // The node's total comes with it: `used` needs no lookup of its own.
+                let _ = store.used[node].set(usage.total);
                 let others = usage
                     .network()
                     .filter(|(id, _)| !store.own_network.contains(*id));
