@@ -29,7 +29,7 @@ fn evaluations(n: u64) -> Vec<Arc<Evaluation>> {
     (0..n)
         .map(|i| {
             Arc::new(Evaluation {
-                id: format!("{i:08x}-0000-4000-8000-000000000000"),
+                id: format!("{i:08x}-0000-4000-8000-000000000000").into(),
                 namespace: "default".to_owned(),
                 job_id: format!("job-{i}"),
                 priority: PRIORITIES[(i % 3) as usize],

@@ -60,8 +60,8 @@ fn node(i: usize, classes: usize) -> Arc<Node> {
         ("tags", "ssd,linux,x86".to_owned()),
     ];
     let mut node = Node {
-        id: format!("{i:08x}-0000-4000-8000-000000000000"),
-        name: format!("node-{i}"),
+        id: format!("{i:08x}-0000-4000-8000-000000000000").into(),
+        name: format!("node-{i}").into(),
         datacenter: ["dc-1", "dc-2"][i % 2].to_owned(),
         node_pool: "default".to_owned(),
         status: "ready".to_owned(),
@@ -237,14 +237,14 @@ fn placement(c: &mut Criterion) {
                 continue;
             };
             let alloc = Allocation {
-                id: format!("{i:08x}-1111-4000-8000-000000000000"),
-                namespace: "default".to_owned(),
-                name,
-                job_id: job.id.clone(),
-                task_group: tg.name.clone(),
+                id: format!("{i:08x}-1111-4000-8000-000000000000").into(),
+                namespace: "default".into(),
+                name: name.into(),
+                job_id: job.id.clone().into(),
+                task_group: tg.name.clone().into(),
                 node_id: view.node(ranked.node).id.clone(),
-                desired_status: "run".to_owned(),
-                client_status: "pending".to_owned(),
+                desired_status: "run".into(),
+                client_status: "pending".into(),
                 allocated_resources: Some(ranked.resources),
                 ..Allocation::default()
             };

@@ -61,8 +61,8 @@ fn node(i: usize) -> Node {
         ),
     ];
     let mut node = Node {
-        id: format!("{i:08x}-0000-4000-8000-000000000000"),
-        name: format!("node-{i}"),
+        id: format!("{i:08x}-0000-4000-8000-000000000000").into(),
+        name: format!("node-{i}").into(),
         datacenter: ["dc-1", "dc-2"][i % 2].to_owned(),
         node_pool: "default".to_owned(),
         node_class: "linux-medium-pci".to_owned(),
@@ -187,7 +187,7 @@ fn cluster(nodes: usize) -> (StateStore, u64) {
 fn register(store: &StateStore, index: &mut u64, job: Job) -> Evaluation {
     *index += 1;
     let eval = Evaluation {
-        id: format!("{:08x}-eeee-4000-8000-000000000000", *index),
+        id: format!("{:08x}-eeee-4000-8000-000000000000", *index).into(),
         namespace: "default".to_owned(),
         priority: 50,
         eval_type: "service".to_owned(),
@@ -365,7 +365,7 @@ fn update(change: impl FnOnce(&mut Job)) -> Scenario {
         .allocs_by_job("default", "bench", true)
         .iter()
         .map(|a: &Arc<Allocation>| ClientAllocUpdate {
-            alloc_id: a.id.clone(),
+            alloc_id: a.id.clone().into(),
             client_status: "running".to_owned(),
             task_states: [(
                 "web".to_owned(),

@@ -200,16 +200,16 @@ fn snapshots(c: &mut Criterion) {
             .flat_map(|n| {
                 let job = snap.job("default", &format!("job-{n:06}")).expect("job");
                 (0..ALLOCS_PER_JOB).map(move |k| Allocation {
-                    id: format!("{n:06}-{k:02}-0000-0000-000000000000"),
-                    namespace: "default".to_string(),
-                    eval_id: format!("eval-{n:06}"),
-                    name: format!("{}.web[{k}]", job.id),
-                    node_id: format!("node-{:04}", (n * ALLOCS_PER_JOB + k) % 5000),
-                    job_id: job.id.clone(),
+                    id: format!("{n:06}-{k:02}-0000-0000-000000000000").into(),
+                    namespace: "default".into(),
+                    eval_id: format!("eval-{n:06}").into(),
+                    name: format!("{}.web[{k}]", job.id).into(),
+                    node_id: format!("node-{:04}", (n * ALLOCS_PER_JOB + k) % 5000).into(),
+                    job_id: job.id.clone().into(),
                     job: Some(job.clone()),
-                    task_group: "web".to_string(),
-                    desired_status: desired_status::RUN.to_string(),
-                    client_status: client_status::PENDING.to_string(),
+                    task_group: "web".into(),
+                    desired_status: desired_status::RUN.into(),
+                    client_status: client_status::PENDING.into(),
                     ..Allocation::default()
                 })
             })

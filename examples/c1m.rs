@@ -237,7 +237,7 @@ fn main() {
     }
 
     // B10: the first `down` nodes, which cover every class evenly.
-    let failed: Vec<String> = (0..options.down).map(|i| node(i).id).collect();
+    let failed: Vec<String> = (0..options.down).map(|i| node(i).id.into()).collect();
     let (_, on_failed) = live_allocs(&engine.snapshot(), &failed);
     let started = Instant::now();
     let cpu_started = cpu_time();

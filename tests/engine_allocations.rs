@@ -35,7 +35,7 @@ fn allocs(f: &Fixture) -> Vec<(String, String, String)> {
     stubs.sort_by_key(|a| (a.name.clone(), a.create_index));
     stubs
         .into_iter()
-        .map(|a| (a.name, a.desired_status, a.id))
+        .map(|a| (a.name.into(), a.desired_status.into(), a.id.into()))
         .collect()
 }
 
@@ -92,7 +92,7 @@ fn stop_marks_the_allocation_to_migrate_and_the_scheduler_replaces_it() {
     let stopped = (
         "web.cache[0]".to_string(),
         "stop".to_string(),
-        victim.id.clone(),
+        victim.id.to_string(),
     );
     let after = allocs(&f);
     assert_eq!(after.len(), 3, "{after:?}");

@@ -91,7 +91,7 @@ fn in_deployment(f: &Fixture) -> Vec<Allocation> {
 fn report(f: &Fixture, alloc: &Allocation, healthy: bool) {
     f.clock.advance(Duration::from_secs(10));
     let update = ClientAllocUpdate {
-        alloc_id: alloc.id.clone(),
+        alloc_id: alloc.id.clone().into(),
         client_status: "running".to_string(),
         deployment_status: Some(AllocDeploymentStatus {
             healthy: Some(healthy),
@@ -571,7 +571,7 @@ fn allocation_health_set_by_hand() {
 
     let healthy = f
         .engine
-        .set_deployment_alloc_health(&ctx(), &id, vec![alloc.id.clone()], Vec::new())
+        .set_deployment_alloc_health(&ctx(), &id, vec![alloc.id.to_string()], Vec::new())
         .unwrap();
     check_update(&f, &healthy, true);
     assert_eq!(latest(&f).task_groups["cache"].healthy_allocs, 1);
@@ -585,7 +585,7 @@ fn allocation_health_set_by_hand() {
         .expect("the next allocation");
     let unhealthy = f
         .engine
-        .set_deployment_alloc_health(&ctx(), &id, Vec::new(), vec![next.id.clone()])
+        .set_deployment_alloc_health(&ctx(), &id, Vec::new(), vec![next.id.to_string()])
         .unwrap();
     assert_eq!(unhealthy.reverted_job_version, Some(0));
     assert_eq!(

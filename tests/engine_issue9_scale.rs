@@ -45,7 +45,7 @@ fn scale_status_counts_the_live_allocations_of_each_group() {
         .id
         .clone();
     let update = ClientAllocUpdate {
-        alloc_id: first,
+        alloc_id: first.into(),
         client_status: "running".to_string(),
         ..ClientAllocUpdate::default()
     };

@@ -53,7 +53,7 @@ fn evaluate_creates_an_evaluation_even_when_nothing_changed() {
     let empty_body = f.engine.evaluate_job(&ctx(), "cache", None).unwrap();
     let evals = f.engine.job_evaluations(&ctx(), "cache").unwrap().value;
     for id in [&response.eval_id, &empty_body.eval_id] {
-        let eval = evals.iter().find(|e| &e.id == id).unwrap();
+        let eval = evals.iter().find(|e| e.id == id).unwrap();
         assert_eq!(
             (
                 eval.triggered_by.as_str(),

@@ -47,7 +47,7 @@ fn strings(items: &[&str]) -> Vec<String> {
 
 fn node_pages(engine: &Engine, filter: &str, first: PageRequest) -> Vec<(Vec<String>, String)> {
     let list = |request: &PageRequest| engine.list_nodes(request, filter);
-    pages(list, |node| node.id.clone(), first)
+    pages(list, |node| node.id.to_string(), first)
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn placed(f: &Fixture, job: Job) -> Allocation {
 
 fn report(f: &Fixture, alloc: &Allocation, status: &str) {
     let update = ClientAllocUpdate {
-        alloc_id: alloc.id.clone(),
+        alloc_id: alloc.id.clone().into(),
         client_status: status.to_string(),
         ..ClientAllocUpdate::default()
     };
@@ -198,8 +198,8 @@ fn a_canary_registers_its_canary_tags() {
         .map(|s| (s.alloc_id.clone(), s.tags.clone()))
         .collect();
     let mut expected = vec![
-        (first.id.clone(), vec!["live".to_string()]),
-        (canary.id.clone(), vec!["canary".to_string()]),
+        (first.id.to_string(), vec!["live".to_string()]),
+        (canary.id.to_string(), vec!["canary".to_string()]),
     ];
     expected.sort();
     tags.sort();

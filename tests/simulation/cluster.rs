@@ -54,7 +54,7 @@ impl Cluster {
         let snapshot = engine.snapshot();
         let nodes: Vec<_> = snapshot
             .nodes("")
-            .filter(|n| !self.left.contains(&n.id))
+            .filter(|n| !self.left.contains(n.id.as_str()))
             .filter(|n| status.is_none_or(|s| n.status == s))
             .map(|n| (**n).clone())
             .collect();
@@ -70,7 +70,7 @@ impl Cluster {
     /// A node goes down and never comes back.
     pub fn leave(&mut self, engine: &Engine, rng: &mut Rng) -> Step {
         let node = self.pick(engine, rng, None)?;
-        self.left.insert(node.id.clone());
+        self.left.insert(node.id.to_string());
         let what = format!("node {} leaves", node.id);
         Some((
             what,
@@ -156,7 +156,7 @@ impl Cluster {
                 rng.weighted(&[(client_status::FAILED, 40), (client_status::COMPLETE, 60)])
             };
             updates.push(ClientAllocUpdate {
-                alloc_id: alloc.id.clone(),
+                alloc_id: alloc.id.clone().into(),
                 client_status: status.to_string(),
                 ..ClientAllocUpdate::default()
             });

@@ -130,14 +130,14 @@ fn first_difference(replayed: &Snapshot, engine: &Snapshot) -> String {
         s.list_evals(&ns, &all, &|_| true)
             .items
             .into_iter()
-            .map(|e| (e.id.clone(), format!("{e:?}")))
+            .map(|e| (e.id.to_string(), format!("{e:?}")))
             .collect()
     };
     let allocs = |s: &Snapshot| -> BTreeMap<String, String> {
         s.list_allocs(&ns, &all, &|_| true)
             .items
             .into_iter()
-            .map(|a| (a.id.clone(), format!("{a:?}")))
+            .map(|a| (a.id.to_string(), format!("{a:?}")))
             .collect()
     };
     let jobs = |s: &Snapshot| -> BTreeMap<String, String> {

@@ -170,9 +170,9 @@ fn node(config: &SimConfig, host: HostResources, index: usize, now: i64) -> Node
         );
     }
     Node {
-        id: node_id(&name),
+        id: node_id(&name).into(),
         datacenter: pick(&config.datacenters),
-        name,
+        name: name.into(),
         http_addr: "127.0.0.1:4646".to_string(),
         attributes,
         node_resources: Some(NodeResources {
@@ -226,7 +226,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
     let tasks = group.tasks.iter().map(|t| t.name.as_str());
     let update = |status: &str, description: &str, states: BTreeMap<String, TaskState>| {
         Some(ClientAllocUpdate {
-            alloc_id: alloc.id.clone(),
+            alloc_id: alloc.id.to_string(),
             client_status: status.to_string(),
             client_description: description.to_string(),
             task_states: states,
@@ -391,11 +391,11 @@ mod tests {
             ..Job::default()
         };
         Allocation {
-            id: "a1".to_string(),
+            id: "a1".into(),
             job: Some(Arc::new(job)),
-            task_group: "g".to_string(),
-            client_status: client.to_string(),
-            desired_status: desired.to_string(),
+            task_group: "g".into(),
+            client_status: client.into(),
+            desired_status: desired.into(),
             create_time: NOW,
             modify_time: NOW,
             ..Allocation::default()
@@ -425,7 +425,7 @@ mod tests {
     }
 
     fn apply(alloc: &mut Allocation, update: ClientAllocUpdate) {
-        alloc.client_status = update.client_status;
+        alloc.client_status = update.client_status.into();
         alloc.task_states = update.task_states;
         alloc.deployment_status = update.deployment_status;
     }
@@ -450,7 +450,7 @@ mod tests {
         let update = check(&a, NOW + SECOND, Some(("running", "running"))).unwrap();
         apply(&mut a, update);
         check(&a, NOW + 100 * SECOND, None);
-        a.deployment_id = "d1".to_string();
+        a.deployment_id = "d1".into();
         check(&a, NOW + 10 * SECOND, None);
         let update = check(&a, NOW + 11 * SECOND, Some(("running", "running"))).unwrap();
         assert_eq!(

@@ -57,7 +57,7 @@ impl Engine {
             job_modify_index: job.modify_index,
             ..self.job_eval(&job, trigger::ALLOC_STOP, now)
         };
-        let eval_id = eval.id.clone();
+        let eval_id = eval.id.to_string();
         let transition = DesiredTransition {
             migrate: Some(true),
             no_shutdown_delay: Some(options.no_shutdown_delay),
@@ -66,7 +66,7 @@ impl Engine {
         };
         let index = self.commit(&Command::UpdateAllocDesiredTransitions(
             AllocDesiredTransitions {
-                transitions: [(alloc.id.clone(), transition)].into(),
+                transitions: [(alloc.id.to_string(), transition)].into(),
                 evals: vec![eval],
             },
         ))?;

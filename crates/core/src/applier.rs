@@ -133,10 +133,10 @@ fn by_node_into_list(by_node: &mut BTreeMap<String, Vec<Allocation>>) -> Vec<Arc
 fn list_into_by_node(allocs: Vec<Arc<Allocation>>) -> BTreeMap<String, Vec<Allocation>> {
     let mut by_node: BTreeMap<String, Vec<Allocation>> = BTreeMap::new();
     for alloc in allocs.into_iter().map(Arc::unwrap_or_clone) {
-        match by_node.get_mut(&alloc.node_id) {
+        match by_node.get_mut(alloc.node_id.as_str()) {
             Some(list) => list.push(alloc),
             None => {
-                by_node.insert(alloc.node_id.clone(), vec![alloc]);
+                by_node.insert(alloc.node_id.to_string(), vec![alloc]);
             }
         }
     }
@@ -280,7 +280,7 @@ fn keep_placed_canaries(result: &mut PlanResult) {
         .node_allocation
         .values()
         .flatten()
-        .map(|a| a.id.clone())
+        .map(|a| a.id.to_string())
         .collect();
     if let Some(deployment) = &mut result.deployment {
         for group in deployment.task_groups.values_mut() {

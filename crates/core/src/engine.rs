@@ -340,7 +340,7 @@ impl Engine {
             if self.snapshot().job(&eval.namespace, &eval.job_id).is_some() {
                 let wait = MINUTE + (self.next_random() % (5 * MINUTE as u64)) as i64;
                 let follow_up = failed_follow_up_eval(&eval, self.new_id(), wait, now);
-                failed.next_eval = follow_up.id.clone();
+                failed.next_eval = follow_up.id.to_string();
                 evals.push(follow_up);
             }
             evals.insert(0, failed);
@@ -425,18 +425,18 @@ impl Committer<'_> {
 
 /// The evaluations a command writes.
 fn collect_eval_ids(command: &Command, out: &mut Vec<String>) {
-    let mut one = |eval: &Option<Evaluation>| out.extend(eval.iter().map(|e| e.id.clone()));
+    let mut one = |eval: &Option<Evaluation>| out.extend(eval.iter().map(|e| e.id.to_string()));
     match command {
         Command::UpsertJob(c) => one(&c.eval),
         Command::DeregisterJob(c) => one(&c.eval),
         Command::UpdateDeploymentStatus(c) => one(&c.eval),
         Command::PromoteDeployment(c) => one(&c.eval),
         Command::UpdateDeploymentAllocHealth(c) => one(&c.eval),
-        Command::UpsertEvals(c) => out.extend(c.evals.iter().map(|e| e.id.clone())),
-        Command::ApplyPlanResults(c) => out.extend(c.evals.iter().map(|e| e.id.clone())),
-        Command::UpdateAllocsFromClient(c) => out.extend(c.evals.iter().map(|e| e.id.clone())),
+        Command::UpsertEvals(c) => out.extend(c.evals.iter().map(|e| e.id.to_string())),
+        Command::ApplyPlanResults(c) => out.extend(c.evals.iter().map(|e| e.id.to_string())),
+        Command::UpdateAllocsFromClient(c) => out.extend(c.evals.iter().map(|e| e.id.to_string())),
         Command::UpdateAllocDesiredTransitions(c) => {
-            out.extend(c.evals.iter().map(|e| e.id.clone()))
+            out.extend(c.evals.iter().map(|e| e.id.to_string()))
         }
         Command::Batch(commands) => commands.iter().for_each(|c| collect_eval_ids(c, out)),
         _ => {}
@@ -460,7 +460,7 @@ fn capacity_changes(before: &Snapshot, after: &Snapshot, command: &Command, out:
                 .is_some_and(|n| n.scheduling_eligibility == node_eligibility::ELIGIBLE)
     };
     match command {
-        Command::UpsertNode(c) if ready(&c.node.id) => out.push(c.node.id.clone()),
+        Command::UpsertNode(c) if ready(c.node.id.as_str()) => out.push(c.node.id.to_string()),
         Command::UpdateNodeStatus(c) if ready(&c.node_id) => out.push(c.node_id.clone()),
         Command::UpdateNodeEligibility(c) if made_eligible(&c.node_id) => {
             out.push(c.node_id.clone())
@@ -473,7 +473,7 @@ fn capacity_changes(before: &Snapshot, after: &Snapshot, command: &Command, out:
                     client_status::COMPLETE | client_status::FAILED
                 );
                 if let Some(alloc) = after.alloc(&update.alloc_id).filter(|_| freed) {
-                    out.push(alloc.node_id.clone());
+                    out.push(alloc.node_id.to_string());
                 }
             }
         }

@@ -78,7 +78,7 @@ impl Engine {
             (!child.is_periodic()).then(|| self.job_eval(&child, trigger::JOB_REGISTER, now));
         let mut response = JobDispatchResponse {
             dispatched_job_id: child.id.clone(),
-            eval_id: eval.as_ref().map(|e| e.id.clone()).unwrap_or_default(),
+            eval_id: eval.as_ref().map(|e| e.id.to_string()).unwrap_or_default(),
             ..JobDispatchResponse::default()
         };
         let has_eval = eval.is_some();

@@ -55,7 +55,7 @@ impl Engine {
         let mut child = derive_child(&parent, launch.launch_time);
         child.submit_time = now;
         let eval = self.job_eval(&child, trigger::PERIODIC_JOB, now);
-        let eval_id = eval.id.clone();
+        let eval_id = eval.id.to_string();
         let index = self.commit(&Command::UpsertJob(UpsertJob {
             job: Arc::new(child),
             eval: Some(eval),

@@ -116,8 +116,8 @@ impl Engine {
                 scaled.submit_time = now;
                 let eval = (!(job.is_periodic() || job.is_parameterized()))
                     .then(|| self.job_eval(&scaled, trigger::JOB_SCALING, now));
-                event.eval_id = eval.as_ref().map(|e| e.id.clone());
-                response.eval_id = eval.as_ref().map(|e| e.id.clone()).unwrap_or_default();
+                event.eval_id = eval.as_ref().map(|e| e.id.to_string());
+                response.eval_id = eval.as_ref().map(|e| e.id.to_string()).unwrap_or_default();
                 commands.push(Command::UpsertJob(UpsertJob {
                     job: Arc::new(scaled),
                     eval,
@@ -186,7 +186,7 @@ impl Engine {
             if health.is_some_and(|h| h.canary) || alloc.terminal() {
                 continue;
             }
-            let Some(group) = groups.get_mut(&alloc.task_group) else {
+            let Some(group) = groups.get_mut(alloc.task_group.as_str()) else {
                 continue;
             };
             group.placed += 1;

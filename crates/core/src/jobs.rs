@@ -167,7 +167,7 @@ impl Engine {
             eval
         });
         let mut response = JobRegisterResponse {
-            eval_id: eval.as_ref().map(|e| e.id.clone()).unwrap_or_default(),
+            eval_id: eval.as_ref().map(|e| e.id.to_string()).unwrap_or_default(),
             warnings,
             ..JobRegisterResponse::default()
         };
@@ -423,7 +423,7 @@ impl Engine {
             job_modify_index: job.modify_index,
             ..self.job_eval(&job, trigger::JOB_REGISTER, now)
         };
-        let eval_id = eval.id.clone();
+        let eval_id = eval.id.to_string();
         let command = Command::UpdateAllocDesiredTransitions(AllocDesiredTransitions {
             transitions,
             evals: vec![eval],
@@ -464,7 +464,7 @@ impl Engine {
             }
             eval
         });
-        let eval_id = eval.as_ref().map(|e| e.id.clone()).unwrap_or_default();
+        let eval_id = eval.as_ref().map(|e| e.id.to_string()).unwrap_or_default();
         let command = Command::DeregisterJob(DeregisterJob {
             namespace: job.namespace.clone(),
             job_id: job.id.clone(),
@@ -553,6 +553,6 @@ fn failed_allocs_to_reschedule(
                 && alloc.client_status == client_status::FAILED
                 && alloc.desired_transition.force_reschedule != Some(true)
         })
-        .map(|alloc| (alloc.id.clone(), force.clone()))
+        .map(|alloc| (alloc.id.to_string(), force.clone()))
         .collect()
 }

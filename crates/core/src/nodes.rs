@@ -43,7 +43,7 @@ impl Engine {
             snapshot.nodes(&request.prefix).cloned(),
             &request,
             |node, token| node.id.as_str().cmp(token),
-            |node| node.id.clone(),
+            |node| node.id.to_string(),
             |node| filter.keep(&**node),
         );
         filter.finish()?;
@@ -220,7 +220,7 @@ impl Engine {
         let mut add = |job: &Job, evals: &mut Vec<Evaluation>| {
             if seen.insert((job.namespace.clone(), job.id.clone())) {
                 let mut eval = self.job_eval(job, trigger::NODE_UPDATE, now);
-                eval.node_id = node.id.clone();
+                eval.node_id = node.id.to_string();
                 eval.node_modify_index = node_index;
                 evals.push(eval);
             }
@@ -244,7 +244,7 @@ impl Engine {
     /// A pending evaluation of `job` with the job's priority and scheduler.
     pub(crate) fn job_eval(&self, job: &Job, triggered_by: &str, now: i64) -> Evaluation {
         Evaluation {
-            id: self.new_id(),
+            id: self.new_id().into(),
             namespace: job.namespace.clone(),
             priority: crate::jobs::eval_priority_of(job),
             eval_type: job.job_type.clone(),

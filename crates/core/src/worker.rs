@@ -217,7 +217,7 @@ impl Engine {
             Err(message) => {
                 self.broker.with(|b| b.nack(&eval.id, token, now))?;
                 Err(EngineError::Scheduler {
-                    eval_id: eval.id.clone(),
+                    eval_id: eval.id.to_string(),
                     message,
                 })
             }

@@ -420,7 +420,7 @@ mod snapshot_state {
 
     fn eval(id: &str, job_id: &str, status: EvalStatus) -> Evaluation {
         Evaluation {
-            id: id.to_string(),
+            id: id.into(),
             namespace: "default".to_string(),
             job_id: job_id.to_string(),
             status,
@@ -469,13 +469,13 @@ mod snapshot_state {
         assert!(!store.snapshot().has_running_children("default", "report"));
 
         let running = Allocation {
-            id: "a1".to_string(),
-            namespace: "default".to_string(),
-            eval_id: "e1".to_string(),
-            job_id: child_id.clone(),
-            task_group: "build".to_string(),
-            desired_status: "run".to_string(),
-            client_status: "running".to_string(),
+            id: "a1".into(),
+            namespace: "default".into(),
+            eval_id: "e1".into(),
+            job_id: child_id.clone().into(),
+            task_group: "build".into(),
+            desired_status: "run".into(),
+            client_status: "running".into(),
             ..Allocation::default()
         };
         let plan = Command::ApplyPlanResults(PlanResults {
@@ -488,7 +488,7 @@ mod snapshot_state {
 
         let done = Command::UpdateAllocsFromClient(ClientAllocUpdates {
             allocs: vec![ClientAllocUpdate {
-                alloc_id: running.id,
+                alloc_id: running.id.into(),
                 client_status: "complete".to_string(),
                 ..ClientAllocUpdate::default()
             }],

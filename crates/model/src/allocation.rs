@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::{AllocMetric, Job, Nanos, NetworkResource, TaskLifecycle};
 
@@ -36,29 +37,29 @@ pub mod task_state {
 #[serde(rename_all = "PascalCase", default)]
 pub struct Allocation {
     #[serde(rename = "ID")]
-    pub id: String,
-    pub namespace: String,
+    pub id: SmolStr,
+    pub namespace: SmolStr,
     #[serde(rename = "EvalID")]
-    pub eval_id: String,
+    pub eval_id: SmolStr,
     /// `<job>.<group>[<index>]`.
-    pub name: String,
+    pub name: SmolStr,
     #[serde(rename = "NodeID")]
-    pub node_id: String,
-    pub node_name: String,
+    pub node_id: SmolStr,
+    pub node_name: SmolStr,
     #[serde(rename = "JobID")]
-    pub job_id: String,
+    pub job_id: SmolStr,
     /// The job version the allocation runs; shared by all allocations of that version.
     pub job: Option<Arc<Job>>,
-    pub task_group: String,
+    pub task_group: SmolStr,
     /// Shared by a group's placements that reserve no ports, networks or cores.
     pub allocated_resources: Option<Arc<AllocatedResources>>,
     pub metrics: Option<AllocMetric>,
     /// One of [`desired_status`].
-    pub desired_status: String,
+    pub desired_status: SmolStr,
     pub desired_description: String,
     pub desired_transition: DesiredTransition,
     /// One of [`client_status`].
-    pub client_status: String,
+    pub client_status: SmolStr,
     pub client_description: String,
     #[serde(with = "crate::nullable")]
     pub task_states: BTreeMap<String, TaskState>,
@@ -66,17 +67,17 @@ pub struct Allocation {
     /// status became `unknown` (node disconnected) or `lost`, and when it came back.
     #[serde(with = "crate::nullable")]
     pub alloc_states: Vec<AllocState>,
-    pub previous_allocation: String,
-    pub next_allocation: String,
+    pub previous_allocation: SmolStr,
+    pub next_allocation: SmolStr,
     #[serde(rename = "DeploymentID")]
-    pub deployment_id: String,
+    pub deployment_id: SmolStr,
     pub deployment_status: Option<AllocDeploymentStatus>,
     pub reschedule_tracker: Option<RescheduleTracker>,
     #[serde(rename = "FollowupEvalID")]
-    pub followup_eval_id: String,
+    pub followup_eval_id: SmolStr,
     #[serde(with = "crate::nullable")]
     pub preempted_allocations: Vec<String>,
-    pub preempted_by_allocation: String,
+    pub preempted_by_allocation: SmolStr,
     pub create_index: u64,
     pub modify_index: u64,
     pub alloc_modify_index: u64,
@@ -238,9 +239,9 @@ pub struct RescheduleEvent {
     /// Unix nanoseconds.
     pub reschedule_time: i64,
     #[serde(rename = "PrevAllocID")]
-    pub prev_alloc_id: String,
+    pub prev_alloc_id: SmolStr,
     #[serde(rename = "PrevNodeID")]
-    pub prev_node_id: String,
+    pub prev_node_id: SmolStr,
     pub delay: Nanos,
 }
 
@@ -261,37 +262,37 @@ pub struct AllocDeploymentStatus {
 #[serde(rename_all = "PascalCase", default)]
 pub struct AllocListStub {
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     #[serde(rename = "EvalID")]
-    pub eval_id: String,
-    pub name: String,
-    pub namespace: String,
+    pub eval_id: SmolStr,
+    pub name: SmolStr,
+    pub namespace: SmolStr,
     #[serde(rename = "NodeID")]
-    pub node_id: String,
-    pub node_name: String,
+    pub node_id: SmolStr,
+    pub node_name: SmolStr,
     #[serde(rename = "JobID")]
-    pub job_id: String,
+    pub job_id: SmolStr,
     pub job_type: String,
     pub job_version: u64,
-    pub task_group: String,
+    pub task_group: SmolStr,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocated_resources: Option<Arc<AllocatedResources>>,
-    pub desired_status: String,
+    pub desired_status: SmolStr,
     pub desired_description: String,
-    pub client_status: String,
+    pub client_status: SmolStr,
     pub client_description: String,
     pub desired_transition: DesiredTransition,
     #[serde(with = "crate::nullable")]
     pub task_states: BTreeMap<String, TaskState>,
     pub deployment_status: Option<AllocDeploymentStatus>,
     #[serde(rename = "FollowupEvalID")]
-    pub followup_eval_id: String,
-    pub next_allocation: String,
-    pub previous_allocation: String,
+    pub followup_eval_id: SmolStr,
+    pub next_allocation: SmolStr,
+    pub previous_allocation: SmolStr,
     pub reschedule_tracker: Option<RescheduleTracker>,
     #[serde(with = "crate::nullable")]
     pub preempted_allocations: Vec<String>,
-    pub preempted_by_allocation: String,
+    pub preempted_by_allocation: SmolStr,
     pub create_index: u64,
     pub modify_index: u64,
     pub create_time: i64,

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::Nanos;
 
@@ -40,7 +41,7 @@ pub mod deployment_description {
 #[serde(rename_all = "PascalCase", default)]
 pub struct Deployment {
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     pub namespace: String,
     #[serde(rename = "JobID")]
     pub job_id: String,

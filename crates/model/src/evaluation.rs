@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::{AllocMetric, Nanos};
 
@@ -63,7 +64,7 @@ pub mod trigger {
 #[serde(rename_all = "PascalCase", default)]
 pub struct Evaluation {
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     pub namespace: String,
     pub priority: i32,
     /// The scheduler that handles it: the job's type (`service`, `batch`, `system`, `sysbatch`).
@@ -118,7 +119,7 @@ pub struct Evaluation {
 #[serde(rename_all = "PascalCase", default)]
 pub struct EvaluationStub {
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     pub namespace: String,
     pub priority: i32,
     #[serde(rename = "Type")]

@@ -47,7 +47,7 @@ mod validate;
 mod warnings;
 
 pub use acl::{AclPolicy, AclToken};
-pub use alloc_metric::{AllocMetric, NodeScoreMeta, Scores};
+pub use alloc_metric::{AllocMetric, Counts, NodeScoreMeta, Scores};
 pub use allocation::{
     AllocDeploymentStatus, AllocListStub, AllocatedCpuResources, AllocatedMemoryResources,
     AllocatedPortMapping, AllocatedResources, AllocatedSharedResources, AllocatedTaskResources,
@@ -75,6 +75,7 @@ pub use node::{
 pub use scaling::{JobScaleStatus, ScalingEvent, TaskGroupScaleStatus};
 pub use service::{CheckRestart, Service, ServiceCheck};
 pub use service_registration::ServiceRegistration;
+pub use smol_str::SmolStr;
 pub use submission::JobSubmission;
 pub use summary::{JobChildrenSummary, JobSummary, TaskGroupSummary};
 pub use task::{

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::{Nanos, NetworkResource};
 
@@ -23,9 +24,9 @@ pub mod node_eligibility {
 #[serde(rename_all = "PascalCase", default)]
 pub struct Node {
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     pub datacenter: String,
-    pub name: String,
+    pub name: SmolStr,
     #[serde(rename = "HTTPAddr")]
     pub http_addr: String,
     #[serde(rename = "TLSEnabled")]
@@ -161,11 +162,11 @@ pub struct ClientHostVolumeConfig {
 pub struct NodeListStub {
     pub address: String,
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub attributes: BTreeMap<String, String>,
     pub datacenter: String,
-    pub name: String,
+    pub name: SmolStr,
     pub node_pool: String,
     pub node_class: String,
     pub version: String,

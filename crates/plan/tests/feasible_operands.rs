@@ -20,8 +20,8 @@ fn node() -> Node {
     ];
     let meta = [("rack", "r1"), ("zone", "a"), ("pattern", "^lin")];
     Node {
-        id: "node-1".to_owned(),
-        name: "web-01".to_owned(),
+        id: "node-1".into(),
+        name: "web-01".into(),
         datacenter: "dc1".to_owned(),
         node_class: "large".to_owned(),
         node_pool: "prod".to_owned(),

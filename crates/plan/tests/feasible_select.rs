@@ -78,7 +78,7 @@ fn stopping_an_allocation_frees_its_room() {
 fn client_terminal_and_unknown_node_allocations_are_not_counted() {
     let nodes = vec![node("n0", "dc1")];
     let mut done = alloc("done", "other", "g", "n0", 4000, 100);
-    done.client_status = "complete".to_owned();
+    done.client_status = "complete".into();
     let elsewhere = alloc("elsewhere", "other", "g", "gone", 4000, 100);
     let view = ClusterView::new(&arcs(nodes), [&done, &elsewhere]);
     assert_eq!(view.used(0).cpu, 0);
@@ -550,7 +550,7 @@ fn class_eligibility_for_blocked_evaluations() {
 #[test]
 fn computed_classes_ignore_unique_fields() {
     let a = node("a", "dc1");
-    let b = with(node("b", "dc1"), |n| n.name = "other".to_owned());
+    let b = with(node("b", "dc1"), |n| n.name = "other".into());
     assert_eq!(computed_class(&a), computed_class(&b));
     assert!(computed_class(&a).starts_with("v1:"));
     let changes: [fn(&mut Node); 5] = [

@@ -238,9 +238,9 @@ fn canary_update_then_promotion_then_rolling() {
     let mut canaries = Vec::new();
     for i in 0..2 {
         let mut a = alloc(&v1_arc, i, &format!("node-{}", i + 4));
-        a.id = format!("canary-{i}");
+        a.id = format!("canary-{i}").into();
         in_deployment(&mut a, "d-1", Some(true), true);
-        canaries.push(a.id.clone());
+        canaries.push(a.id.to_string());
         allocs.push(a);
     }
     let state = DeploymentState {

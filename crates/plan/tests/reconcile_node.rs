@@ -63,7 +63,7 @@ fn check(name: &str, s: &NodeScenario) -> NodeReconcileResults {
 /// The system job's allocation on `node`.
 fn on_node(job: &Arc<Job>, node: &str) -> Allocation {
     let mut a = alloc(job, 0, node);
-    a.id = format!("v{}-{node}", job.version);
+    a.id = format!("v{}-{node}", job.version).into();
     a
 }
 

@@ -112,7 +112,7 @@ fn build(
         .map(|(i, spec)| {
             let job = if spec.current_version { &v1_arc } else { &v0 };
             let mut a = alloc(job, spec.index, &format!("node-{}", spec.node));
-            a.id = format!("a{i}");
+            a.id = format!("a{i}").into();
             match spec.state {
                 State::Running => {}
                 State::Pending => a.client_status = "pending".into(),
@@ -125,10 +125,10 @@ fn build(
                 migrate(&mut a);
             }
             if matches!(spec.state, State::Running | State::Pending) {
-                live.insert(a.id.clone());
+                live.insert(a.id.to_string());
             }
             if !spec.fits_in_place {
-                no_fit.push(a.id.clone());
+                no_fit.push(a.id.to_string());
             }
             a
         })
@@ -212,12 +212,12 @@ proptest! {
         let ids = r
             .stop
             .iter()
-            .map(|s| &s.alloc.id)
-            .chain(r.destructive_update.iter().map(|d| &d.stop_alloc.id))
-            .chain(r.inplace_update.iter().map(|a| &a.id))
-            .chain(r.attribute_updates.keys());
+            .map(|s| s.alloc.id.as_str())
+            .chain(r.destructive_update.iter().map(|d| d.stop_alloc.id.as_str()))
+            .chain(r.inplace_update.iter().map(|a| a.id.as_str()))
+            .chain(r.attribute_updates.keys().map(String::as_str));
         for id in ids {
-            prop_assert!(touched.insert(id.clone()), "{} twice in {:#?}", id, view(&r));
+            prop_assert!(touched.insert(id), "{} twice in {:#?}", id, view(&r));
         }
     }
 }

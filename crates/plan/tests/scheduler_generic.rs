@@ -151,7 +151,7 @@ fn canary_update_with_max_parallel() {
     let ids = cluster
         .live_allocs("web")
         .values()
-        .map(|a| a.id.clone())
+        .map(|a| a.id.to_string())
         .collect();
     cluster.healthy(&first.id, ids);
 

@@ -26,7 +26,7 @@ fn with_static_port(id: &str, port: i64) -> Job {
 
 fn nodes_of(cluster: &Cluster, job_id: &str) -> Vec<String> {
     let allocs = cluster.live_allocs(job_id);
-    allocs.values().map(|a| a.node_id.clone()).collect()
+    allocs.values().map(|a| a.node_id.to_string()).collect()
 }
 
 /// Two nodes, three jobs wanting port 8080: the second avoids the first's node, the third

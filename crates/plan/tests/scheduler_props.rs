@@ -75,9 +75,9 @@ fn names(cluster: &Cluster, job_id: &str) -> BTreeMap<String, BTreeSet<String>> 
     let allocs = cluster.snapshot().allocs_by_job("default", job_id, true);
     for alloc in allocs.iter().filter(|a| !a.terminal()) {
         let fresh = by_group
-            .entry(alloc.task_group.clone())
+            .entry(alloc.task_group.to_string())
             .or_default()
-            .insert(alloc.name.clone());
+            .insert(alloc.name.to_string());
         assert!(fresh, "{} is used twice", alloc.name);
     }
     by_group

@@ -222,7 +222,7 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
             }
             Record::Deployment(d) => t.put_deployment(d),
             Record::Node(n) => {
-                t.nodes.insert(id(&n.id), n);
+                t.nodes.insert(n.id.clone(), n);
             }
             Record::PeriodicLaunch(l) => {
                 let key = t.job_key(&l.namespace, &l.id);

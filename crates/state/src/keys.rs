@@ -1,15 +1,13 @@
 //! Table keys: compact tuples of [`Id`]s, and borrowed forms to look them up without
 //! allocating.
 //!
-//! imbl clones keys when it copies a node that a snapshot still shares, and compares them on
-//! every lookup; an `Id` keeps short strings inline so both stay within the node's memory.
+//! An `Id` is the model's `SmolStr`: short strings inline, so comparing keys in a B-tree node
+//! reads no other memory and copying a node touches no reference count; longer ones (UUIDs)
+//! behind an `Arc`, so an index entry shares its row's string instead of copying it.
 
 use std::cmp::Ordering;
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::ops::Deref;
-use std::sync::Arc;
 
+use drover_model::SmolStr;
 use equivalent::{Comparable, Equivalent};
 
 /// (namespace, id): jobs (with their versions, summaries and submissions), periodic launches,
@@ -22,120 +20,12 @@ pub(crate) type Key3 = (Id, Id, Id);
 /// (create index, id): the `create` ordering of evaluations, allocations and deployments.
 pub(crate) type CreateKey = (u64, Id);
 
-/// How many bytes an [`Id`] keeps inline: namespace names and most job IDs fit; UUIDs (36
-/// bytes) are shared instead.
-const INLINE: usize = 22;
+/// An ID, a name or one component of a compound key, ordered as the string it holds.
+pub(crate) type Id = SmolStr;
 
-/// An ID, a name or one component of a compound key. Short strings are stored inline, so
-/// comparing keys in a B-tree node reads no other memory and copying a node touches no
-/// reference count; longer ones are an `Arc<str>`, whose clone is a counter bump where a
-/// `String` clone would allocate. Ordered, compared and hashed as the string it holds.
-#[derive(Clone)]
-pub(crate) enum Id {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Shared(Arc<str>),
-}
-
-const _: () = assert!(size_of::<Id>() == 24);
-
+/// The key form of a string the row does not hold as an [`Id`] already.
 pub(crate) fn id(s: &str) -> Id {
-    match u8::try_from(s.len()) {
-        Ok(len) if s.len() <= INLINE => {
-            let mut bytes = [0; INLINE];
-            bytes[..s.len()].copy_from_slice(s.as_bytes());
-            Id::Inline { len, bytes }
-        }
-        _ => Id::Shared(Arc::from(s)),
-    }
-}
-
-impl Id {
-    pub fn as_bytes(&self) -> &[u8] {
-        match self {
-            Id::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Id::Shared(s) => s.as_bytes(),
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            // Inline bytes were copied whole from a `str`, so they are valid UTF-8.
-            Id::Inline { .. } => std::str::from_utf8(self.as_bytes()).unwrap_or_default(),
-            Id::Shared(s) => s,
-        }
-    }
-
-    /// `str::starts_with` without decoding the inline bytes (listing by prefix calls it on
-    /// every key it scans).
-    pub fn starts_with(&self, prefix: &str) -> bool {
-        self.as_bytes().starts_with(prefix.as_bytes())
-    }
-}
-
-impl Deref for Id {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.as_str()
-    }
-}
-
-impl PartialEq for Id {
-    fn eq(&self, other: &Id) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for Id {}
-
-/// Byte order is `str` order.
-impl Ord for Id {
-    fn cmp(&self, other: &Id) -> Ordering {
-        self.as_bytes().cmp(other.as_bytes())
-    }
-}
-
-impl PartialOrd for Id {
-    fn partial_cmp(&self, other: &Id) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq<str> for Id {
-    fn eq(&self, other: &str) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Hash for Id {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
-    }
-}
-
-impl fmt::Debug for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
-}
-
-impl fmt::Display for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Looking an [`Id`] up by a plain `str`.
-impl Equivalent<Id> for str {
-    fn equivalent(&self, key: &Id) -> bool {
-        self.as_bytes() == key.as_bytes()
-    }
-}
-
-impl Comparable<Id> for str {
-    fn compare(&self, key: &Id) -> Ordering {
-        cmp_str(self, key)
-    }
+    SmolStr::new(s)
 }
 
 /// A borrowed [`Key2`] or [`NsKey`].

@@ -15,7 +15,7 @@ impl Snapshot {
         let Some(eval) = self.eval(eval_id) else {
             return Vec::new();
         };
-        let mut seen = HashSet::from([eval.id.clone()]);
+        let mut seen = HashSet::from([eval.id.to_string()]);
         let mut todo: Vec<String> = eval.related_ids().map(str::to_owned).collect();
         let mut related = Vec::new();
         let mut next = 0;

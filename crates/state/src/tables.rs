@@ -140,9 +140,9 @@ fn reindex<K: Ord + Clone>(set: &mut OrdSet<K>, old: Option<K>, new: Option<K>) 
     }
 }
 
-/// Keys of optional (non-empty) foreign references.
-fn opt2(a: &str, row: &Id) -> Option<Key2> {
-    (!a.is_empty()).then(|| (id(a), row.clone()))
+/// Keys of optional (non-empty) foreign references; both share the row's strings.
+fn opt2(a: &Id, row: &Id) -> Option<Key2> {
+    (!a.is_empty()).then(|| (a.clone(), row.clone()))
 }
 
 impl Tables {
@@ -244,17 +244,14 @@ impl Tables {
     // Evaluations.
 
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
-        let eval_id = id(&eval.id);
+        let eval_id = eval.id.clone();
         let old = self.evals.get(&*eval.id).cloned();
         let by_job_changed = old
             .as_ref()
             .is_none_or(|o| o.namespace != eval.namespace || o.job_id != eval.job_id);
         if by_job_changed {
-            let new_key = (
-                self.namespace_id(&eval.namespace),
-                id(&eval.job_id),
-                eval_id.clone(),
-            );
+            let (ns, job) = self.job_key(&eval.namespace, &eval.job_id);
+            let new_key = (ns, job, eval_id.clone());
             let old_key = old
                 .as_deref()
                 .map(|o| (id(&o.namespace), id(&o.job_id), eval_id.clone()));
@@ -290,10 +287,8 @@ impl Tables {
     // Allocations.
 
     pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
-        let (alloc_id, old) = match self.allocs.get_key_value(&*alloc.id) {
-            Some((key, old)) => (key.clone(), Some(old.clone())),
-            None => (id(&alloc.id), None),
-        };
+        let alloc_id = alloc.id.clone();
+        let old = self.allocs.get(&*alloc.id).cloned();
         let old = old.as_deref();
         let a = &*alloc;
         if let Some(o) = old.filter(|o| o.namespace != a.namespace || o.job_id != a.job_id) {
@@ -384,13 +379,16 @@ impl Tables {
     // Deployments.
 
     pub fn put_deployment(&mut self, deployment: Arc<Deployment>) {
-        let d_id = id(&deployment.id);
+        let d_id = deployment.id.clone();
         let old = self.deployments.get(&*deployment.id).cloned();
-        let job_key = |d: &Deployment| (id(&d.namespace), id(&d.job_id), d_id.clone());
+        let old_key = old
+            .as_deref()
+            .map(|d| (id(&d.namespace), id(&d.job_id), d_id.clone()));
+        let (ns, job) = self.job_key(&deployment.namespace, &deployment.job_id);
         reindex(
             &mut self.deployments_by_job,
-            old.as_deref().map(job_key),
-            Some(job_key(&deployment)),
+            old_key,
+            Some((ns, job, d_id.clone())),
         );
         reindex(
             &mut self.deployments_by_create,

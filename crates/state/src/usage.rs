@@ -11,7 +11,7 @@ use std::sync::Arc;
 use drover_model::{AllocatedResources, Allocation, NetworkResource, TaskLifecycle};
 use imbl::OrdMap;
 
-use crate::keys::{Id, id};
+use crate::keys::Id;
 use crate::snapshot::Snapshot;
 
 /// CPU (MHz), memory (MB) and disk (MB).
@@ -237,11 +237,11 @@ impl UsageTable {
 
     fn add(&mut self, alloc: &Allocation) {
         let usage = AllocUsage::of(alloc);
-        let node = Arc::make_mut(self.0.entry(id(&alloc.node_id)).or_default());
+        let node = Arc::make_mut(self.0.entry(alloc.node_id.clone()).or_default());
         node.count += 1;
         node.total.add(usage.resources);
         if usage.holds_network() {
-            node.network.insert(id(&alloc.id), Arc::new(usage));
+            node.network.insert(alloc.id.clone(), Arc::new(usage));
         }
     }
 

@@ -305,14 +305,14 @@ fn eval_state(eval: &Evaluation, allocs: &[AllocListStub]) -> EvalState {
             .iter()
             .map(|a| {
                 let state = AllocState {
-                    group: a.task_group.clone(),
-                    node: a.node_id.clone(),
-                    desired: a.desired_status.clone(),
-                    client: a.client_status.clone(),
+                    group: a.task_group.to_string(),
+                    node: a.node_id.to_string(),
+                    desired: a.desired_status.to_string(),
+                    client: a.client_status.to_string(),
                     client_description: a.client_description.clone(),
                     create_index: a.create_index,
                 };
-                (a.id.clone(), state)
+                (a.id.to_string(), state)
             })
             .collect(),
     }

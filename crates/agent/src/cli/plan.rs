@@ -380,6 +380,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use drover_core::model::Counts;
 
     fn field(diff_type: DiffType, name: &str, old: &str, new: &str) -> FieldDiff {
         FieldDiff {
@@ -474,9 +475,9 @@ mod tests {
                 ("dc1".to_string(), 2),
                 ("dc2".to_string(), 0),
             ])),
-            constraint_filtered: BTreeMap::from([("missing drivers".to_string(), 1)]),
+            constraint_filtered: Counts::from([("missing drivers".into(), 1)]),
             nodes_exhausted: 1,
-            dimension_exhausted: BTreeMap::from([("memory".to_string(), 1)]),
+            dimension_exhausted: Counts::from([("memory".into(), 1)]),
             ..AllocMetric::default()
         };
         assert_eq!(

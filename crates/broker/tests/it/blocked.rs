@@ -88,7 +88,11 @@ fn newest_blocked_eval_of_a_job_wins() {
             blocked("stale", "a", 11, &[("c1", true)]),
         ],
     );
-    let dups: Vec<String> = t.take_duplicates().iter().map(|e| e.id.clone()).collect();
+    let dups: Vec<String> = t
+        .take_duplicates()
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
     assert_eq!(dups, ["old", "stale"]);
     assert!(t.take_duplicates().is_empty());
     check(t.unblock("c1", 20, at(0.0)), &["new"]);

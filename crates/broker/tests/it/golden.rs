@@ -93,7 +93,7 @@ impl Scenario {
             .broker
             .take_cancelable(usize::MAX)
             .iter()
-            .map(|e| e.id.clone())
+            .map(|e| e.id.to_string())
             .collect();
         self.log(now, format!("take cancelable -> {ids:?}"));
     }

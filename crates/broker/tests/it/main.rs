@@ -13,7 +13,7 @@ use drover_model::Evaluation;
 /// `index`.
 pub fn eval(id: &str, job: &str, priority: i32, eval_type: &str, index: u64) -> Evaluation {
     Evaluation {
-        id: id.to_owned(),
+        id: id.into(),
         namespace: "default".to_owned(),
         priority,
         eval_type: eval_type.to_owned(),

@@ -166,11 +166,11 @@ impl Model {
     }
 
     fn enqueue(&mut self, eval: Arc<Evaluation>, now: Time) {
-        if !self.enabled || self.evals.contains_key(&eval.id) {
+        if !self.enabled || self.evals.contains_key(eval.id.as_str()) {
             return;
         }
-        *self.accepted.entry(eval.id.clone()).or_default() += 1;
-        let id = eval.id.clone();
+        *self.accepted.entry(eval.id.to_string()).or_default() += 1;
+        let id = eval.id.to_string();
         let due = if eval.wait > 0 {
             Some(Time::from_unix_nanos(now.unix_nanos() + eval.wait))
         } else if eval.wait_until != 0 && eval.wait_until > now.unix_nanos() {
@@ -234,7 +234,11 @@ impl Model {
                     .max_by_key(|(e, seq)| {
                         (e.eval.priority, Reverse(e.eval.create_index), Reverse(*seq))
                     })?;
-                Some((t.to_string(), head.0.eval.priority, head.0.eval.id.clone()))
+                Some((
+                    t.to_string(),
+                    head.0.eval.priority,
+                    head.0.eval.id.to_string(),
+                ))
             })
             .collect();
         let Some(top) = heads.iter().map(|h| h.1).max() else {
@@ -286,9 +290,12 @@ impl Model {
             .evals
             .values()
             .filter_map(|e| match e.place {
-                Place::Pending { seq } if same_job(&e.eval, &acked) => {
-                    Some((e.eval.priority, e.eval.modify_index, seq, e.eval.id.clone()))
-                }
+                Place::Pending { seq } if same_job(&e.eval, &acked) => Some((
+                    e.eval.priority,
+                    e.eval.modify_index,
+                    seq,
+                    e.eval.id.to_string(),
+                )),
                 _ => None,
             })
             .collect();
@@ -346,7 +353,7 @@ impl Model {
     }
 
     fn requeue(&mut self, eval: Arc<Evaluation>, token: Token, now: Time) {
-        match self.evals.get(&eval.id) {
+        match self.evals.get(eval.id.as_str()) {
             None => self.enqueue(eval, now),
             Some(entry) => {
                 if matches!(entry.place, Place::Unacked { token: t, .. } if t == token) {
@@ -384,7 +391,7 @@ impl Model {
                         token,
                         deadline: Some(d),
                         ..
-                    } => Some((d, token, e.eval.id.clone())),
+                    } => Some((d, token, e.eval.id.to_string())),
                     _ => None,
                 })
                 .min();
@@ -392,7 +399,7 @@ impl Model {
                 .evals
                 .values()
                 .filter_map(|e| match e.place {
-                    Place::Waiting { due, seq } => Some((due, seq, e.eval.id.clone())),
+                    Place::Waiting { due, seq } => Some((due, seq, e.eval.id.to_string())),
                     _ => None,
                 })
                 .min();
@@ -513,7 +520,7 @@ impl Harness {
             } => {
                 let index = self.created.len() as u64 + 1;
                 let mut eval = Evaluation {
-                    id: format!("e{index}"),
+                    id: format!("e{index}").into(),
                     namespace: format!("ns{namespace}"),
                     job_id: format!("job{job}"),
                     priority: PRIORITIES[priority],
@@ -559,7 +566,7 @@ impl Harness {
                         self.deliveries.push((id, token));
                     }
                     (expected, actual) => {
-                        let actual = actual.map(|d| d.map(|(eval, _)| eval.id.clone()));
+                        let actual = actual.map(|d| d.map(|(eval, _)| eval.id.to_string()));
                         assert_eq!(
                             actual,
                             expected.map(|d| d.map(|(id, _)| id)),
@@ -618,13 +625,13 @@ impl Harness {
                     .model
                     .cancelable
                     .drain(..n)
-                    .map(|e| e.id.clone())
+                    .map(|e| e.id.to_string())
                     .collect();
                 let actual: Vec<String> = self
                     .broker
                     .take_cancelable(limit)
                     .iter()
-                    .map(|e| e.id.clone())
+                    .map(|e| e.id.to_string())
                     .collect();
                 assert_eq!(actual, expected, "take cancelable");
             }
@@ -677,7 +684,7 @@ impl Harness {
             .evals
             .values()
             .filter_map(|e| match e.place {
-                Place::Unacked { token, .. } => Some((e.eval.id.clone(), token)),
+                Place::Unacked { token, .. } => Some((e.eval.id.to_string(), token)),
                 _ => None,
             })
             .collect();

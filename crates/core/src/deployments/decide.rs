@@ -34,7 +34,7 @@ pub(crate) fn alloc_outcome(
     let latest_eval = latest_eval_index(snapshot, job);
     let mut outcome = AllocOutcome::default();
     for alloc in snapshot.allocs_by_deployment(&deployment.id) {
-        let Some(state) = deployment.task_groups.get(&alloc.task_group) else {
+        let Some(state) = deployment.task_groups.get(alloc.task_group.as_str()) else {
             continue;
         };
         let health = alloc.deployment_status.as_ref().and_then(|s| s.healthy);
@@ -44,7 +44,7 @@ pub(crate) fn alloc_outcome(
             && deployment.active()
             && alloc.desired_transition.reschedule != Some(true)
         {
-            outcome.allow_replacements.push(alloc.id.clone());
+            outcome.allow_replacements.push(alloc.id.to_string());
             continue;
         }
         let health_index = alloc
@@ -196,7 +196,7 @@ pub(crate) fn auto_promotable(snapshot: &Snapshot, deployment: &Deployment) -> b
     // Terminal canaries cannot be promoted (the store refuses them).
     let healthy = |id: &String| {
         allocs.iter().any(|a| {
-            &a.id == id
+            a.id == id
                 && !a.terminal()
                 && a.deployment_status
                     .as_ref()

@@ -39,10 +39,10 @@ impl Engine {
             )?;
             let now = self.now();
             let eval = self.deployment_eval(&deployment, &job, now);
-            let eval_id = eval.id.clone();
+            let eval_id = eval.id.to_string();
             let index = writer.commit(
                 &Command::PromoteDeployment(DeploymentPromotion {
-                    deployment_id: deployment.id.clone(),
+                    deployment_id: deployment.id.to_string(),
                     all,
                     groups,
                     promoted_at: now,
@@ -109,11 +109,11 @@ impl Engine {
                 (deployment_status::RUNNING, deployment_description::RUNNING)
             };
             let eval = (!pause).then(|| self.deployment_eval(&deployment, &job, now));
-            let eval_id = eval.as_ref().map(|e| e.id.clone());
+            let eval_id = eval.as_ref().map(|e| e.id.to_string());
             let index = writer.commit(
                 &Command::UpdateDeploymentStatus(DeploymentStatusChange {
                     update: DeploymentStatusUpdate {
-                        deployment_id: deployment.id.clone(),
+                        deployment_id: deployment.id.to_string(),
                         status: status.to_string(),
                         status_description: description.to_string(),
                     },
@@ -167,11 +167,11 @@ impl Engine {
                 let auto_reverts = snapshot
                     .allocs_by_deployment(&deployment.id)
                     .iter()
-                    .filter(|a| unhealthy.contains(&a.id))
+                    .filter(|a| unhealthy.iter().any(|id| *id == a.id))
                     .any(|a| {
                         deployment
                             .task_groups
-                            .get(&a.task_group)
+                            .get(a.task_group.as_str())
                             .is_some_and(|s| s.auto_revert)
                     });
                 let chosen = auto_reverts
@@ -182,17 +182,17 @@ impl Engine {
                     .map_or_else(|| base.to_string(), |r| r.description.clone());
                 rollback = chosen.and_then(|r| r.job);
                 update = Some(DeploymentStatusUpdate {
-                    deployment_id: deployment.id.clone(),
+                    deployment_id: deployment.id.to_string(),
                     status: deployment_status::FAILED.to_string(),
                     status_description: description,
                 });
             }
             let eval = self.deployment_eval(&deployment, &job, now);
-            let eval_id = eval.id.clone();
+            let eval_id = eval.id.to_string();
             let reverted = rollback.as_ref().map(|j| j.version);
             let index = writer.commit(
                 &Command::UpdateDeploymentAllocHealth(DeploymentAllocHealth {
-                    deployment_id: deployment.id.clone(),
+                    deployment_id: deployment.id.to_string(),
                     healthy_alloc_ids: healthy,
                     unhealthy_alloc_ids: unhealthy,
                     timestamp: now,

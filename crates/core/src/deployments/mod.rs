@@ -65,7 +65,7 @@ impl Engine {
     pub(crate) fn mark_active_deployments(&self, snapshot: &Snapshot) {
         let active = active_deployments(snapshot)
             .into_iter()
-            .map(|d| d.id.clone());
+            .map(|d| d.id.to_string());
         self.deployment_watcher.lock().dirty.extend(active);
     }
 
@@ -98,7 +98,7 @@ impl Engine {
         self.deployment_watcher
             .lock()
             .deadline_hit
-            .retain(|id| active.iter().any(|d| &d.id == id));
+            .retain(|id| active.iter().any(|d| d.id == id));
         let mut first_error = None;
         for deployment in active {
             if !decide::progress_deadline_passed(&snapshot, &deployment, now) {
@@ -107,7 +107,7 @@ impl Engine {
             self.deployment_watcher
                 .lock()
                 .deadline_hit
-                .insert(deployment.id.clone());
+                .insert(deployment.id.to_string());
             if let Err(error) =
                 self.with_writer(|writer| self.fail_at_deadline(writer, &deployment.id, now))
             {
@@ -155,7 +155,7 @@ impl Engine {
             if decide::auto_promotable(&snapshot, &deployment) {
                 writer.commit(
                     &Command::PromoteDeployment(DeploymentPromotion {
-                        deployment_id: deployment.id.clone(),
+                        deployment_id: deployment.id.to_string(),
                         all: true,
                         groups: Vec::new(),
                         promoted_at: now,
@@ -198,12 +198,12 @@ impl Engine {
         now: i64,
     ) -> Result<(u64, String, Option<u64>), EngineError> {
         let eval = self.deployment_eval(deployment, job, now);
-        let eval_id = eval.id.clone();
+        let eval_id = eval.id.to_string();
         let reverted = rollback.job.as_ref().map(|j| j.version);
         let index = writer.commit(
             &Command::UpdateDeploymentStatus(DeploymentStatusChange {
                 update: DeploymentStatusUpdate {
-                    deployment_id: deployment.id.clone(),
+                    deployment_id: deployment.id.to_string(),
                     status: deployment_status::FAILED.to_string(),
                     status_description: rollback.description,
                 },
@@ -232,7 +232,7 @@ impl Engine {
         {
             eval.priority = priority;
         }
-        eval.deployment_id = deployment.id.clone();
+        eval.deployment_id = deployment.id.to_string();
         eval
     }
 }
@@ -274,7 +274,7 @@ fn touched_deployments(after: &Snapshot, command: &Command, out: &mut Vec<String
             let reports_health = c.allocs.iter().filter(|u| u.deployment_status.is_some());
             for alloc in reports_health.filter_map(|u| after.alloc(&u.alloc_id)) {
                 if !alloc.deployment_id.is_empty() {
-                    out.push(alloc.deployment_id.clone());
+                    out.push(alloc.deployment_id.to_string());
                 }
             }
         }

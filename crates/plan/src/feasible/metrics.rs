@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::{AllocMetric, NodeScoreMeta, Scores};
+use drover_model::{AllocMetric, Counts, NodeScoreMeta, Scores, SmolStr};
 
 use super::table::{Interner, NO_NODE_CLASS};
 use super::view::ClusterView;
@@ -166,16 +166,16 @@ impl Metrics {
         reasons: &Reasons,
         pool: &Pool,
     ) -> AllocMetric {
-        let by_class = |counts: &[(u32, u32)]| -> BTreeMap<String, u32> {
+        let by_class = |counts: &[(u32, u32)]| -> Counts {
             counts
                 .iter()
-                .map(|&(c, n)| (view.table.node_class_names[c as usize].clone(), n))
+                .map(|&(c, n)| (SmolStr::new(&view.table.node_class_names[c as usize]), n))
                 .collect()
         };
-        let by_reason = |counts: &[(u32, u32)]| -> BTreeMap<String, u32> {
+        let by_reason = |counts: &[(u32, u32)]| -> Counts {
             counts
                 .iter()
-                .map(|&(r, n)| (reasons.name(r).to_owned(), n))
+                .map(|&(r, n)| (SmolStr::new(reasons.name(r)), n))
                 .collect()
         };
         let mut top = self.top.clone();

@@ -149,7 +149,7 @@ impl NodeTable {
         let mut classes = Interner::default();
         let mut node_classes = Interner::default();
         for (i, node) in nodes.iter().enumerate() {
-            table.positions.insert(node.id.clone(), i as u32);
+            table.positions.insert(node.id.to_string(), i as u32);
             let class = if node.computed_class.is_empty() {
                 classes.intern(&computed_class(node))
             } else {

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use drover_model::allocation::client_status;
 use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::{
-    Allocation, Deployment, DeploymentState, EvalStatus, Evaluation, Job, TaskGroup, trigger,
+    Allocation, Deployment, DeploymentState, EvalStatus, Evaluation, Job, SmolStr, TaskGroup,
+    trigger,
 };
 
 use super::alloc::AllocExt;
@@ -133,7 +134,7 @@ fn stop(alloc: &Arc<Allocation>, client_status: &str, description: &str) -> Stop
         alloc: Arc::clone(alloc),
         client_status: client_status.to_string(),
         status_description: description.to_string(),
-        followup_eval_id: String::new(),
+        followup_eval_id: SmolStr::default(),
     }
 }
 
@@ -171,10 +172,10 @@ impl<'a> Reconciler<'a, '_> {
         let mut matrix: BTreeMap<String, AllocSet> = BTreeMap::new();
         for (slot, alloc) in input.allocs.iter().enumerate() {
             let alloc = Arc::clone(alloc);
-            match matrix.get_mut(&alloc.task_group) {
+            match matrix.get_mut(alloc.task_group.as_str()) {
                 Some(group) => group.insert(slot, alloc),
                 None => matrix
-                    .entry(alloc.task_group.clone())
+                    .entry(alloc.task_group.to_string())
                     .or_default()
                     .insert(slot, alloc),
             };
@@ -453,7 +454,7 @@ impl<'a> Reconciler<'a, '_> {
             let updates = name_order(&destructive).into_iter().take(take);
             out.destructive
                 .extend(updates.map(|alloc| DestructiveResult {
-                    name: alloc.name.clone(),
+                    name: alloc.name.to_string(),
                     task_group: group.to_string(),
                     stop_alloc: Arc::clone(alloc),
                     stop_description: status_description::UPDATING.to_string(),
@@ -487,12 +488,12 @@ impl<'a> Reconciler<'a, '_> {
         // takes no follow-up marker as well: the plan would carry two conflicting versions of
         // it. A stop records the follow-up instead.
         for stop in &mut out.stop {
-            if let Some(marked) = out.attribute_updates.remove(&stop.alloc.id) {
+            if let Some(marked) = out.attribute_updates.remove(stop.alloc.id.as_str()) {
                 stop.followup_eval_id = marked.followup_eval_id.clone();
             }
         }
         for update in &out.destructive {
-            out.attribute_updates.remove(&update.stop_alloc.id);
+            out.attribute_updates.remove(update.stop_alloc.id.as_str());
         }
 
         self.results
@@ -645,7 +646,7 @@ impl<'a> Reconciler<'a, '_> {
             out.place.extend(place);
             // Disconnecting and migrating allocations may be rescheduled, but did not fail.
             let failed = reschedule_now.iter().filter(|(slot, a)| {
-                !out.disconnect_updates.contains_key(&a.id)
+                !out.disconnect_updates.contains_key(a.id.as_str())
                     && !migrate.contains_key(*slot)
                     && !a.client_is(client_status::UNKNOWN)
             });
@@ -668,7 +669,7 @@ impl<'a> Reconciler<'a, '_> {
                     if self.failed && current_id == Some(prev.deployment_id.as_str()) {
                         continue;
                     }
-                    if !out.disconnect_updates.contains_key(&prev.id) {
+                    if !out.disconnect_updates.contains_key(prev.id.as_str()) {
                         out.stop
                             .push(stop(&prev, "", status_description::RESCHEDULED));
                         out.desired.stop += 1;
@@ -772,7 +773,7 @@ impl<'a> Reconciler<'a, '_> {
         delayed: &[DelayedReschedule],
         triggered_by: &str,
         description: &str,
-    ) -> (BTreeMap<String, String>, Vec<Evaluation>) {
+    ) -> (BTreeMap<SmolStr, SmolStr>, Vec<Evaluation>) {
         let mut delayed: Vec<&DelayedReschedule> = delayed.iter().collect();
         delayed.sort_by(|a, b| (a.at, &a.alloc.id).cmp(&(b.at, &b.alloc.id)));
         let mut evals: Vec<Evaluation> = Vec::new();
@@ -781,7 +782,7 @@ impl<'a> Reconciler<'a, '_> {
             let batch_start = evals.last().map(|e| e.wait_until);
             if batch_start.is_none_or(|start| d.at - start >= BATCHED_FAILED_ALLOC_WINDOW) {
                 evals.push(Evaluation {
-                    id: (self.new_id)(),
+                    id: (self.new_id)().into(),
                     namespace: job.namespace.clone(),
                     priority: self.input.eval_priority,
                     eval_type: job.job_type.clone(),
@@ -818,7 +819,7 @@ impl<'a> Reconciler<'a, '_> {
             eval_description::RESCHEDULING_FOLLOWUP,
         );
         for d in later {
-            let Some(eval_id) = evals_by_alloc.get(&d.alloc.id) else {
+            let Some(eval_id) = evals_by_alloc.get(d.alloc.id.as_str()) else {
                 continue;
             };
             let with_followup = |alloc: &Allocation| {
@@ -827,16 +828,16 @@ impl<'a> Reconciler<'a, '_> {
                 Arc::new(updated)
             };
             let id = &d.alloc.id;
-            if let Some(alloc) = out.disconnect_updates.get(id) {
+            if let Some(alloc) = out.disconnect_updates.get(id.as_str()) {
                 let updated = with_followup(alloc);
-                out.disconnect_updates.insert(id.clone(), updated);
+                out.disconnect_updates.insert(id.to_string(), updated);
             } else if let Some(alloc) = migrate.get(&d.slot) {
                 // Carried by the migration's stop.
                 let updated = with_followup(alloc);
                 migrate.insert(d.slot, updated);
             } else if let Some(alloc) = all.get(&d.slot) {
                 out.attribute_updates
-                    .insert(id.clone(), with_followup(alloc));
+                    .insert(id.to_string(), with_followup(alloc));
             }
         }
         out.followup_evals.extend(evals);
@@ -854,7 +855,7 @@ impl<'a> Reconciler<'a, '_> {
         reschedule_now: &mut AllocSet,
         reschedule_later: &mut Vec<DelayedReschedule>,
         out: &mut GroupOutcome,
-    ) -> BTreeMap<String, String> {
+    ) -> BTreeMap<SmolStr, SmolStr> {
         let now = self.input.now;
         let split = filter_by_rescheduleable(disconnecting, true, self.reschedule_context());
         reschedule_now.extend(split.now);
@@ -879,15 +880,18 @@ impl<'a> Reconciler<'a, '_> {
 
         for (slot, alloc) in disconnecting {
             let mut updated = alloc.with_client_state(client_status::UNKNOWN, now);
-            updated.client_status = client_status::UNKNOWN.to_string();
+            updated.client_status = client_status::UNKNOWN.into();
             updated.client_description = status_description::UNKNOWN.to_string();
-            let followup = evals_by_alloc.get(&alloc.id).cloned().unwrap_or_default();
+            let followup = evals_by_alloc
+                .get(alloc.id.as_str())
+                .cloned()
+                .unwrap_or_default();
             updated.followup_eval_id = followup;
             let updated = Arc::new(updated);
             if reschedule_now.contains_key(slot) {
                 reschedule_now.insert(*slot, Arc::clone(&updated));
             }
-            out.disconnect_updates.insert(alloc.id.clone(), updated);
+            out.disconnect_updates.insert(alloc.id.to_string(), updated);
         }
         out.desired.disconnect = out.disconnect_updates.len() as u64;
         out.desired.reschedule_now = reschedule_now.len() as u64;
@@ -964,7 +968,7 @@ impl<'a> Reconciler<'a, '_> {
             if resumes {
                 let updated = alloc.with_client_state(&alloc.client_status, now);
                 out.reconnect_updates
-                    .insert(alloc.id.clone(), Arc::new(updated));
+                    .insert(alloc.id.to_string(), Arc::new(updated));
             }
         }
         out.desired.stop += stopped.len() as u64;
@@ -991,13 +995,13 @@ impl Stops<'_> {
         lost: &AllocSet,
         canaries: &AllocSet,
         canarying: bool,
-        delayed: &BTreeMap<String, String>,
+        delayed: &BTreeMap<SmolStr, SmolStr>,
         out: &mut GroupOutcome,
     ) {
         let mut stopped: AllocSet = lost.clone();
         for alloc in lost.values() {
             let mut result = stop(alloc, client_status::LOST, status_description::LOST);
-            result.followup_eval_id = delayed.get(&alloc.id).cloned().unwrap_or_default();
+            result.followup_eval_id = delayed.get(alloc.id.as_str()).cloned().unwrap_or_default();
             out.stop.push(result);
         }
         self.trim(job_id, canaries, canarying, &mut stopped, out);
@@ -1091,7 +1095,7 @@ impl Stops<'_> {
 /// The allocations of `set` holding one of `names`.
 fn named(set: &AllocSet, names: &BTreeSet<String>) -> Vec<(Slot, Arc<Allocation>)> {
     set.iter()
-        .filter(|(_, a)| names.contains(&a.name))
+        .filter(|(_, a)| names.contains(a.name.as_str()))
         .map(|(slot, a)| (*slot, Arc::clone(a)))
         .collect()
 }
@@ -1154,7 +1158,7 @@ fn migrations(migrate: &AllocSet, canarying: bool, tg: &TaskGroup, out: &mut Gro
 /// non-canaries keep the version being replaced (at least `alloc`'s).
 fn replacement(alloc: &Arc<Allocation>, tg: &TaskGroup, canarying: bool) -> PlaceResult {
     PlaceResult {
-        name: alloc.name.clone(),
+        name: alloc.name.to_string(),
         task_group: tg.name.clone(),
         previous_alloc: Some(Arc::clone(alloc)),
         canary: alloc.is_canary(),

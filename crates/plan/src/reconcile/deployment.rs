@@ -46,7 +46,7 @@ pub(crate) fn initial_state(group: &TaskGroup) -> DeploymentState {
 /// A running deployment of `job`'s current version, with no group states yet.
 pub(crate) fn new_deployment(job: &Job, id: String, eval_priority: i64, now: i64) -> Deployment {
     Deployment {
-        id,
+        id: id.into(),
         namespace: job.namespace.clone(),
         job_id: job.id.clone(),
         job_version: job.version,
@@ -68,7 +68,7 @@ pub(crate) fn status_update(
     description: &str,
 ) -> DeploymentStatusUpdate {
     DeploymentStatusUpdate {
-        deployment_id: deployment.id.clone(),
+        deployment_id: deployment.id.to_string(),
         status: status.to_string(),
         status_description: description.to_string(),
     }

@@ -119,7 +119,7 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
         alloc.client_status.as_str(),
         client_status::UNKNOWN | client_status::RUNNING | client_status::FAILED
     ) && alloc.needs_to_reconnect();
-    let taint = tainted.get(&alloc.node_id);
+    let taint = tainted.get(alloc.node_id.as_str());
     let node = taint.and_then(Option::as_ref);
     let node_is = |status: &str| node.is_some_and(|n| n.is(status));
     let failed = alloc.client_is(client_status::FAILED);

@@ -128,7 +128,7 @@ impl AllocNameIndex {
     ) -> Vec<String> {
         let taken: BTreeSet<String> = existing_canaries
             .into_iter()
-            .map(|a| a.name.clone())
+            .map(|a| a.name.to_string())
             .collect();
         let destructive: BTreeSet<u64> = destructive
             .into_iter()
@@ -160,9 +160,9 @@ mod tests {
 
     fn alloc(name: &str) -> Arc<Allocation> {
         Arc::new(Allocation {
-            name: name.to_string(),
-            job_id: "web".to_string(),
-            task_group: "app".to_string(),
+            name: name.into(),
+            job_id: "web".into(),
+            task_group: "app".into(),
             ..Default::default()
         })
     }

@@ -216,7 +216,7 @@ impl<'a> NodeReconciler<'a, '_> {
             let reconnect = (alloc.client_is(client_status::UNKNOWN)
                 || alloc.client_is(client_status::RUNNING))
                 && alloc.needs_to_reconnect();
-            let taint = input.tainted_nodes.get(&alloc.node_id);
+            let taint = input.tainted_nodes.get(alloc.node_id.as_str());
 
             if alloc.should_migrate() {
                 self.results.migrate.push(slot);
@@ -245,7 +245,7 @@ impl<'a> NodeReconciler<'a, '_> {
                     && alloc.client_is(client_status::RUNNING)
                 {
                     let mut updated = alloc.with_client_state(client_status::UNKNOWN, input.now);
-                    updated.client_status = client_status::UNKNOWN.to_string();
+                    updated.client_status = client_status::UNKNOWN.into();
                     updated.client_description = status_description::UNKNOWN.to_string();
                     let t = tuple(name, &tg.name, node, Some(Arc::new(updated)));
                     self.results.disconnecting.push(t);

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::{Allocation, Deployment, Evaluation};
+use drover_model::{Allocation, Deployment, Evaluation, SmolStr};
 
 use super::names::AllocNameIndex;
 use crate::annotations::DesiredUpdates;
@@ -71,7 +71,7 @@ pub struct StopResult {
     pub client_status: String,
     pub status_description: String,
     /// The follow-up evaluation that will replace it, when the replacement waits.
-    pub followup_eval_id: String,
+    pub followup_eval_id: SmolStr,
 }
 
 /// Everything the cluster reconciler decided (Nomad's `reconcileResults`). Lists are in a

@@ -37,7 +37,7 @@ pub fn tainted_nodes<'a, N: Borrow<Node>>(
     // and it taints all of them alike.
     for alloc in allocs {
         let Some(node) = lookup(&alloc.node_id) else {
-            tainted.insert(alloc.node_id.clone(), None);
+            tainted.insert(alloc.node_id.to_string(), None);
             continue;
         };
         let node = node.borrow();
@@ -48,7 +48,7 @@ pub fn tainted_nodes<'a, N: Borrow<Node>>(
             let taint = TaintedNode {
                 status: node.status.clone(),
             };
-            tainted.insert(alloc.node_id.clone(), Some(taint));
+            tainted.insert(alloc.node_id.to_string(), Some(taint));
         }
     }
     tainted
@@ -62,7 +62,7 @@ pub fn stopped_allocs_to_mark_lost(
 ) -> Vec<StopResult> {
     allocs
         .iter()
-        .filter(|alloc| match tainted.get(&alloc.node_id) {
+        .filter(|alloc| match tainted.get(alloc.node_id.as_str()) {
             Some(Some(node)) => node.is(node_status::DOWN),
             Some(None) => true,
             None => false,
@@ -78,7 +78,7 @@ pub fn stopped_allocs_to_mark_lost(
             alloc: Arc::clone(alloc),
             client_status: client_status::LOST.to_string(),
             status_description: status_description::LOST.to_string(),
-            followup_eval_id: String::new(),
+            followup_eval_id: Default::default(),
         })
         .collect()
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use drover_model::allocation::{client_status, desired_status};
-use drover_model::{AllocMetric, AllocatedResources, Allocation, Evaluation, Job, Node};
+use drover_model::{AllocMetric, AllocatedResources, Allocation, Evaluation, Job, Node, SmolStr};
 
 /// A placement the stack found a node for.
 #[derive(Debug)]
@@ -18,7 +18,7 @@ pub(super) struct NewAllocation<'a> {
     pub resources: Arc<AllocatedResources>,
     pub metrics: Option<AllocMetric>,
     /// The active deployment, if any.
-    pub deployment_id: &'a str,
+    pub deployment_id: Option<&'a SmolStr>,
     /// Unix nanoseconds: the creation time until the applier commits it.
     pub now: i64,
 }
@@ -27,20 +27,20 @@ impl NewAllocation<'_> {
     /// The record Nomad builds: desired to run, pending on the client.
     pub fn build(self) -> Allocation {
         Allocation {
-            id: self.id,
-            namespace: self.job.namespace.clone(),
+            id: self.id.into(),
+            namespace: self.job.namespace.as_str().into(),
             eval_id: self.eval.id.clone(),
-            name: self.name,
+            name: self.name.into(),
             node_id: self.node.id.clone(),
             node_name: self.node.name.clone(),
-            job_id: self.job.id.clone(),
+            job_id: self.job.id.as_str().into(),
             job: Some(Arc::clone(self.job)),
-            task_group: self.task_group.to_string(),
+            task_group: self.task_group.into(),
             allocated_resources: Some(self.resources),
             metrics: self.metrics,
-            desired_status: desired_status::RUN.to_string(),
-            client_status: client_status::PENDING.to_string(),
-            deployment_id: self.deployment_id.to_string(),
+            desired_status: desired_status::RUN.into(),
+            client_status: client_status::PENDING.into(),
+            deployment_id: self.deployment_id.cloned().unwrap_or_default(),
             create_time: self.now,
             modify_time: self.now,
             ..Allocation::default()
@@ -73,7 +73,7 @@ pub(super) fn updated_in_place(
         (new.shared.networks, new.shared.ports) = shared.unwrap_or_default();
     }
     let mut updated = copy_of(existing, stored, Some(resources));
-    updated.eval_id = eval_id.to_string();
+    updated.eval_id = eval_id.into();
     updated.job = Some(Arc::clone(job));
     updated
 }

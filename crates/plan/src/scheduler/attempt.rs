@@ -198,7 +198,7 @@ fn submit(
     // allocations (in place, disconnects, follow-up markers) do.
     let placed = result.node_allocation.values().flatten();
     for alloc in placed.filter(|a| a.create_index == 0) {
-        if let Some(n) = queued.get_mut(&alloc.task_group) {
+        if let Some(n) = queued.get_mut(alloc.task_group.as_str()) {
             *n = n.saturating_sub(1);
         }
     }

@@ -24,7 +24,7 @@ pub fn blocked_eval(
     now: i64,
 ) -> Evaluation {
     Evaluation {
-        id,
+        id: id.into(),
         namespace: eval.namespace.clone(),
         priority: eval.priority,
         eval_type: eval.eval_type.clone(),
@@ -32,7 +32,7 @@ pub fn blocked_eval(
         job_id: eval.job_id.clone(),
         job_modify_index: eval.job_modify_index,
         status: EvalStatus::Blocked,
-        previous_eval: eval.id.clone(),
+        previous_eval: eval.id.to_string(),
         failed_tg_allocs: failed(failed_tg_allocs),
         class_eligibility,
         escaped_computed_class,
@@ -46,7 +46,7 @@ pub fn blocked_eval(
 /// (Nomad's `CreateFailedFollowUpEval`).
 pub fn failed_follow_up_eval(eval: &Evaluation, id: String, wait: Nanos, now: i64) -> Evaluation {
     Evaluation {
-        id,
+        id: id.into(),
         namespace: eval.namespace.clone(),
         priority: eval.priority,
         eval_type: eval.eval_type.clone(),
@@ -55,7 +55,7 @@ pub fn failed_follow_up_eval(eval: &Evaluation, id: String, wait: Nanos, now: i6
         job_modify_index: eval.job_modify_index,
         status: EvalStatus::Pending,
         wait,
-        previous_eval: eval.id.clone(),
+        previous_eval: eval.id.to_string(),
         create_time: now,
         modify_time: now,
         ..Evaluation::default()
@@ -91,7 +91,7 @@ pub(super) fn updated_eval(
     updated.deployment_id = outcome.deployment_id.to_string();
     updated.failed_tg_allocs = failed(outcome.failed_tg_allocs);
     if let Some(blocked) = outcome.blocked_eval {
-        updated.blocked_eval = blocked.id.clone();
+        updated.blocked_eval = blocked.id.to_string();
     }
     if let Some(queued) = outcome.queued {
         updated.queued_allocations = queued.clone();

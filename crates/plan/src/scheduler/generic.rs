@@ -12,8 +12,8 @@ use std::sync::Arc;
 
 use drover_model::allocation::client_status;
 use drover_model::{
-    AllocDeploymentStatus, Allocation, EvalStatus, Evaluation, Job, RescheduleTracker, TaskGroup,
-    trigger,
+    AllocDeploymentStatus, Allocation, EvalStatus, Evaluation, Job, RescheduleTracker, SmolStr,
+    TaskGroup, trigger,
 };
 use drover_state::Snapshot;
 
@@ -240,10 +240,10 @@ impl GenericScheduler<'_, '_> {
         // An evaluation that was itself delayed does not delay again.
         if eval.wait_until == 0 {
             for mut followup in followups {
-                followup.previous_eval = eval.id.clone();
+                followup.previous_eval = eval.id.to_string();
                 followup.create_time = self.s.ctx.now;
                 followup.modify_time = self.s.ctx.now;
-                self.next_eval = followup.id.clone();
+                self.next_eval = followup.id.to_string();
                 self.s.planner.create_eval(followup)?;
             }
         }
@@ -360,7 +360,7 @@ impl GenericScheduler<'_, '_> {
         let deployment_id = self.s.deployment.as_ref().map_or("", |d| d.id.as_str());
         for mut updated in in_place {
             if updated.deployment_id != deployment_id {
-                updated.deployment_id = deployment_id.to_string();
+                updated.deployment_id = deployment_id.into();
                 updated.deployment_status = None;
             }
             plan.append_alloc(updated);
@@ -411,8 +411,8 @@ impl GenericScheduler<'_, '_> {
         };
         let active = self.s.deployment.as_ref().filter(|d| d.active());
         let (place_job, deployment_id) = match &downgraded {
-            Some((id, older)) => (older, id.as_str()),
-            None => (job, active.map_or("", |d| d.id.as_str())),
+            Some((id, older)) => (older, Some(id)),
+            None => (job, active.map(|d| &d.id)),
         };
         let Some(tg) = place_job.lookup_task_group(&missing.task_group) else {
             return;
@@ -508,7 +508,7 @@ impl GenericScheduler<'_, '_> {
     /// The job version a non-canary placement keeps while canaries are unpromoted: the
     /// version of the newest deployment whose group was promoted or had no canaries, else the
     /// version being replaced if it had no update strategy. With that deployment's ID.
-    fn downgraded_job(&self, job: &Job, missing: &Missing) -> Option<(String, Arc<Job>)> {
+    fn downgraded_job(&self, job: &Job, missing: &Missing) -> Option<(SmolStr, Arc<Job>)> {
         let (ns, id) = (&job.namespace, &job.id);
         let mut deployments = self.s.snapshot.deployments_by_job(ns, id, false);
         deployments.sort_by_key(|d| std::cmp::Reverse(d.job_version));
@@ -530,7 +530,7 @@ impl GenericScheduler<'_, '_> {
                 if rolling.unwrap_or(0) != 0 {
                     return None;
                 }
-                (String::new(), older)
+                (SmolStr::default(), older)
             }
         };
         let usable = older.version >= missing.min_job_version

@@ -41,7 +41,7 @@ impl Plan {
     /// `MakePlan`).
     pub(crate) fn for_eval(eval: &Evaluation, job: Option<Arc<Job>>, snapshot_index: u64) -> Self {
         Plan {
-            eval_id: eval.id.clone(),
+            eval_id: eval.id.to_string(),
             priority: i64::from(eval.priority),
             all_at_once: job.as_ref().is_some_and(|j| j.all_at_once),
             job,
@@ -67,12 +67,12 @@ impl Plan {
         }
         if !client_status.is_empty() {
             record_client_state(&mut stopped, client_status, now);
-            stopped.client_status = client_status.to_string();
+            stopped.client_status = client_status.into();
         }
-        stopped.desired_status = desired_status::STOP.to_string();
+        stopped.desired_status = desired_status::STOP.into();
         stopped.desired_description = description.to_string();
         if !followup_eval_id.is_empty() {
-            stopped.followup_eval_id = followup_eval_id.to_string();
+            stopped.followup_eval_id = followup_eval_id.into();
         }
         push(&mut self.node_update, stopped);
     }
@@ -110,7 +110,7 @@ fn push(by_node: &mut BTreeMap<String, Vec<Allocation>>, alloc: Allocation) {
     // One search: most allocations of a plan go to a node the plan has not touched yet, and
     // most nodes get one (an allocation is large: no room for more until a second comes).
     let allocs = by_node
-        .entry(alloc.node_id.clone())
+        .entry(alloc.node_id.to_string())
         .or_insert_with(|| Vec::with_capacity(1));
     allocs.push(alloc);
 }

@@ -396,7 +396,7 @@ impl NodeScheduler<'_, '_> {
             node: a.view.node(ranked.node),
             resources: ranked.resources,
             metrics,
-            deployment_id: active.map_or("", |d| d.id.as_str()),
+            deployment_id: active.map(|d| &d.id),
             now: self.s.ctx.now,
         }
         .build();
@@ -467,7 +467,7 @@ impl NodeScheduler<'_, '_> {
             self.s.ctx.now,
         );
         blocked.status_description = blocked_description::FAILED_PLACEMENTS.to_string();
-        blocked.node_id = a.view.node(node).id.clone();
+        blocked.node_id = a.view.node(node).id.to_string();
         // A failure to create it is not fatal: the node's next update evaluates the job again.
         let _ = self.s.planner.create_eval(blocked);
     }
@@ -548,12 +548,12 @@ impl<'j> Attempt<'j> {
         if live {
             stack.set_job(&view, job);
         }
-        let eligible = stack.nodes().map(|n| view.node(n).id.clone()).collect();
+        let eligible = stack.nodes().map(|n| view.node(n).id.to_string()).collect();
         let not_ready = view
             .nodes()
             .iter()
             .filter(|n| live && !n.is_schedulable() && in_pool(n, job))
-            .map(|n| n.id.clone())
+            .map(|n| n.id.to_string())
             .collect();
         Attempt {
             job,
@@ -642,7 +642,7 @@ impl<'j> Attempt<'j> {
         };
         let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, self.stored);
         updated.metrics = self.stored.then(|| self.stack.metrics(&self.view));
-        updated.deployment_id = deployment_id.to_string();
+        updated.deployment_id = deployment_id.into();
         updated.deployment_status = None;
         self.view.add_alloc(&updated);
         self.plan.append_alloc(updated);
@@ -675,13 +675,13 @@ impl<'j> Attempt<'j> {
             .values()
             .flatten()
             .filter(|a| failed.contains(a.previous_allocation.as_str()))
-            .map(|a| a.id.clone())
+            .map(|a| a.id.to_string())
             .collect();
         let mut left = required - preferred.len() as i64;
         let mut kept: Vec<String> = ignore
             .iter()
             .filter(|t| t.task_group == group && is_canary(t))
-            .filter_map(|t| t.alloc.as_ref().map(|a| a.id.clone()))
+            .filter_map(|t| t.alloc.as_ref().map(|a| a.id.to_string()))
             .collect();
         left -= kept.len() as i64;
 
@@ -692,12 +692,12 @@ impl<'j> Attempt<'j> {
                 if a.task_group != group || !a.is_canary() {
                     return true;
                 }
-                if not_ready.contains(&a.node_id) {
+                if not_ready.contains(a.node_id.as_str()) {
                     return false;
                 }
-                if left > 0 || preferred.contains(&a.id) {
+                if left > 0 || preferred.contains(a.id.as_str()) {
                     left -= 1;
-                    kept.push(a.id.clone());
+                    kept.push(a.id.to_string());
                     return true;
                 }
                 unplaced.push((a.node_id.clone(), a.previous_allocation.clone()));
@@ -723,10 +723,10 @@ fn merge_filtered(acc: &mut AllocMetric, metrics: &AllocMetric) {
     acc.nodes_evaluated += metrics.nodes_evaluated;
     acc.nodes_filtered += metrics.nodes_filtered;
     for (class, n) in &metrics.class_filtered {
-        *acc.class_filtered.entry(class.clone()).or_default() += n;
+        acc.class_filtered.add(class, *n);
     }
     for (reason, n) in &metrics.constraint_filtered {
-        *acc.constraint_filtered.entry(reason.clone()).or_default() += n;
+        acc.constraint_filtered.add(reason, *n);
     }
     acc.allocation_time += metrics.allocation_time;
 }
@@ -745,7 +745,7 @@ fn status_updates(d: &mut Deployment, complete: bool, job: &Job) -> Vec<Deployme
         return Vec::new();
     }
     let update = |status: &str, description: &str| DeploymentStatusUpdate {
-        deployment_id: d.id.clone(),
+        deployment_id: d.id.to_string(),
         status: status.to_string(),
         status_description: description.to_string(),
     };

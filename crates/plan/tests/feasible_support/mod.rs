@@ -20,8 +20,8 @@ use serde::Serialize;
 pub fn node(id: &str, dc: &str) -> Node {
     let n: u32 = id.bytes().map(u32::from).sum::<u32>() % 250;
     Node {
-        id: id.to_owned(),
-        name: id.to_owned(),
+        id: id.into(),
+        name: id.into(),
         datacenter: dc.to_owned(),
         node_pool: "default".to_owned(),
         status: node_status::READY.to_owned(),
@@ -126,14 +126,14 @@ pub fn constraint(l: &str, op: &str, r: &str) -> Constraint {
 /// A running allocation of `job`/`group` on `node` holding `cpu` MHz and `memory_mb`.
 pub fn alloc(id: &str, job: &str, group: &str, node: &str, cpu: i64, memory_mb: i64) -> Allocation {
     Allocation {
-        id: id.to_owned(),
-        namespace: "default".to_owned(),
-        name: format!("{job}.{group}[0]"),
-        job_id: job.to_owned(),
-        task_group: group.to_owned(),
-        node_id: node.to_owned(),
-        desired_status: "run".to_owned(),
-        client_status: "running".to_owned(),
+        id: id.into(),
+        namespace: "default".into(),
+        name: format!("{job}.{group}[0]").into(),
+        job_id: job.into(),
+        task_group: group.into(),
+        node_id: node.into(),
+        desired_status: "run".into(),
+        client_status: "running".into(),
         allocated_resources: Some(Arc::new(AllocatedResources {
             tasks: [(
                 "server".to_owned(),
@@ -169,13 +169,13 @@ pub fn placed(
     ranked: &RankedNode,
 ) -> Allocation {
     Allocation {
-        id: id.to_owned(),
-        namespace: job.namespace.clone(),
-        job_id: job.id.clone(),
-        task_group: group.to_owned(),
+        id: id.into(),
+        namespace: job.namespace.clone().into(),
+        job_id: job.id.clone().into(),
+        task_group: group.into(),
         node_id: view.node(ranked.node).id.clone(),
-        desired_status: "run".to_owned(),
-        client_status: "pending".to_owned(),
+        desired_status: "run".into(),
+        client_status: "pending".into(),
         allocated_resources: Some(ranked.resources.clone()),
         ..Allocation::default()
     }
@@ -202,7 +202,7 @@ pub fn place_all(
             let ranked = stack.select(view, tg, &options)?;
             let alloc = placed(&format!("new-{i}"), job, &tg.name, view, &ranked);
             view.add_alloc(&alloc);
-            Some(alloc.node_id)
+            Some(alloc.node_id.into())
         })
         .collect()
 }

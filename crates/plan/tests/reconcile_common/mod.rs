@@ -140,12 +140,12 @@ pub fn in_place_change(job: &mut Job) {
 /// version and index: `v<version>-<index>`.
 pub fn alloc(job: &Arc<Job>, index: u64, node: &str) -> Allocation {
     Allocation {
-        id: format!("v{}-{index}", job.version),
-        namespace: job.namespace.clone(),
+        id: format!("v{}-{index}", job.version).into(),
+        namespace: job.namespace.clone().into(),
         eval_id: "eval-0".into(),
-        name: format!("{}.app[{index}]", job.id),
+        name: format!("{}.app[{index}]", job.id).into(),
         node_id: node.into(),
-        job_id: job.id.clone(),
+        job_id: job.id.clone().into(),
         job: Some(Arc::clone(job)),
         task_group: "app".into(),
         desired_status: "run".into(),
@@ -318,8 +318,9 @@ impl Scenario {
             eval_priority: 50,
             now: self.now,
         };
-        let mut fits =
-            |alloc: &Allocation, _: &Job, _: &TaskGroup| !self.no_fit.contains(&alloc.id);
+        let mut fits = |alloc: &Allocation, _: &Job, _: &TaskGroup| {
+            !self.no_fit.iter().any(|id| *id == alloc.id)
+        };
         reconcile(&input, &mut fits, &mut ids())
     }
 }

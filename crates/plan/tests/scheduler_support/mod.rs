@@ -35,8 +35,8 @@ pub const NOW: i64 = 1_700_000_000 * SECOND;
 /// A ready node in `dc` with 4000 MHz, 8192 MB, 100 GB of disk, one host network and docker.
 pub fn node(id: &str, dc: &str) -> Node {
     let mut node = Node {
-        id: id.to_owned(),
-        name: id.to_owned(),
+        id: id.into(),
+        name: id.into(),
         datacenter: dc.to_owned(),
         node_pool: "default".to_owned(),
         status: node_status::READY.to_owned(),
@@ -247,7 +247,7 @@ impl Cluster {
     fn new_eval(&mut self, job: &Job, trigger: &str) -> Evaluation {
         self.ids += 1;
         Evaluation {
-            id: format!("eval-{:03}", self.ids),
+            id: format!("eval-{:03}", self.ids).into(),
             namespace: job.namespace.clone(),
             priority: job.priority as i32,
             eval_type: job.job_type.clone(),
@@ -354,7 +354,7 @@ impl Cluster {
         allocs
             .into_iter()
             .filter(|a| !a.terminal())
-            .map(|a| (a.name.clone(), a))
+            .map(|a| (a.name.to_string(), a))
             .collect()
     }
 
@@ -371,7 +371,7 @@ impl Cluster {
             .iter()
             .filter(|a| !a.terminal())
             .map(|a| ClientAllocUpdate {
-                alloc_id: a.id.clone(),
+                alloc_id: a.id.clone().into(),
                 client_status: client_status::RUNNING.into(),
                 task_states: task_state("running", false, NOW),
                 deployment_status: a.deployment_status.clone(),
@@ -428,7 +428,7 @@ impl Cluster {
             AllocDesiredTransitions {
                 transitions: on_node
                     .iter()
-                    .map(|a| (a.id.clone(), migrate.clone()))
+                    .map(|a| (a.id.to_string(), migrate.clone()))
                     .collect(),
                 evals: Vec::new(),
             },
@@ -590,7 +590,7 @@ pub fn alloc_view(a: &Allocation) -> Value {
         "ClientStatus": a.client_status,
     });
     let optional = [
-        ("DesiredDescription", &a.desired_description),
+        ("DesiredDescription", a.desired_description.as_str()),
         ("PreviousAllocation", &a.previous_allocation),
         ("DeploymentID", &a.deployment_id),
         ("FollowupEvalID", &a.followup_eval_id),
@@ -717,7 +717,7 @@ pub fn check_golden(name: &str, actual: &Value) {
 pub fn placed_per_group(plan: &Plan) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for a in plan.node_allocation.values().flatten() {
-        *counts.entry(a.task_group.clone()).or_default() += 1;
+        *counts.entry(a.task_group.to_string()).or_default() += 1;
     }
     counts
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use drover_model::allocation::client_status;
 use drover_model::job::job_status;
 use drover_model::node::node_eligibility;
-use drover_model::{Allocation, DesiredTransition, time};
+use drover_model::{Allocation, DesiredTransition, SmolStr, time};
 
 use super::Txn;
 use super::status::JobsToRecompute;
@@ -82,13 +82,13 @@ impl Txn {
                         status.modify_index = self.index;
                     }
                     if alloc.job.is_none() {
-                        return Err(StateError::AllocWithoutJob(alloc.id));
+                        return Err(StateError::AllocWithoutJob(alloc.id.into()));
                     }
                     let Some(job) = self.t.job(&alloc.namespace, &alloc.job_id) else {
                         return Err(StateError::UnknownJobForAlloc {
-                            alloc: alloc.id,
-                            job: alloc.job_id,
-                            namespace: alloc.namespace,
+                            alloc: alloc.id.into(),
+                            job: alloc.job_id.into(),
+                            namespace: alloc.namespace.into(),
                         });
                     };
                     // The job was stopped after the scheduler took its snapshot: placing
@@ -122,7 +122,7 @@ impl Txn {
                 self.delete_services_of_alloc(&alloc.id);
             }
             let force = jobs
-                .entry((alloc.namespace.clone(), alloc.job_id.clone()))
+                .entry((alloc.namespace.to_string(), alloc.job_id.to_string()))
                 .or_insert(None);
             if !alloc.terminal() {
                 *force = Some(job_status::RUNNING);
@@ -152,7 +152,7 @@ impl Txn {
                 continue;
             };
             let mut alloc = (*old).clone();
-            alloc.client_status = update.client_status.clone();
+            alloc.client_status = update.client_status.as_str().into();
             alloc.client_description = update.client_description.clone();
             alloc.task_states = update.task_states.clone();
             match (&mut alloc.deployment_status, &update.deployment_status) {
@@ -180,7 +180,10 @@ impl Txn {
             if alloc.client_terminal() {
                 self.delete_services_of_alloc(&alloc.id);
             }
-            jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()), None);
+            jobs.insert(
+                (alloc.namespace.to_string(), alloc.job_id.to_string()),
+                None,
+            );
             self.t.put_alloc(Arc::new(alloc));
         }
         self.upsert_evals(c.evals.iter().cloned())?;
@@ -234,7 +237,7 @@ impl Txn {
             return;
         };
         let create_index = job.create_index;
-        let ids: Vec<String> = self
+        let ids: Vec<SmolStr> = self
             .t
             .allocs_of_job(namespace, job_id)
             .filter(|a| {
@@ -278,7 +281,10 @@ impl Txn {
         let Some(deployment) = self.t.deployments.get(alloc.deployment_id.as_str()) else {
             return Ok(());
         };
-        if !deployment.task_groups.contains_key(&alloc.task_group) {
+        if !deployment
+            .task_groups
+            .contains_key(alloc.task_group.as_str())
+        {
             return Ok(());
         }
         let health = |a: &Allocation| a.deployment_status.as_ref().and_then(|s| s.healthy);
@@ -308,15 +314,15 @@ impl Txn {
         let mut deployment = (**deployment).clone();
         deployment.modify_index = self.index;
         deployment.modify_time = alloc.modify_time;
-        let Some(state) = deployment.task_groups.get_mut(&alloc.task_group) else {
+        let Some(state) = deployment.task_groups.get_mut(alloc.task_group.as_str()) else {
             return Ok(());
         };
         state.placed_allocs += placed;
         state.healthy_allocs += healthy;
         state.unhealthy_allocs += unhealthy;
         let canary = alloc.deployment_status.as_ref().is_some_and(|s| s.canary);
-        if canary && !state.placed_canaries.contains(&alloc.id) {
-            state.placed_canaries.push(alloc.id.clone());
+        if canary && !state.placed_canaries.iter().any(|id| *id == alloc.id) {
+            state.placed_canaries.push(alloc.id.to_string());
         }
         let deadline = state.progress_deadline;
         if deadline != 0 {

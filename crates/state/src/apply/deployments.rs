@@ -152,7 +152,7 @@ impl Txn {
         };
         if !deployment.active() {
             return Err(StateError::DeploymentTerminal {
-                id: deployment.id.clone(),
+                id: deployment.id.to_string(),
                 status: deployment.status.clone(),
             });
         }
@@ -172,7 +172,7 @@ impl Txn {
         let promotable: Vec<_> = self
             .t
             .allocs_of_deployment(&c.deployment_id)
-            .filter(|a| canaries.contains(&&a.id) && chosen(&a.task_group))
+            .filter(|a| canaries.iter().any(|id| **id == a.id) && chosen(&a.task_group))
             .filter(|a| {
                 !a.terminal()
                     && a.deployment_status
@@ -186,7 +186,7 @@ impl Txn {
             if !chosen(name) || state.desired_canaries == 0 {
                 continue;
             }
-            let have = promotable.iter().filter(|a| &a.task_group == name).count();
+            let have = promotable.iter().filter(|a| a.task_group == name).count();
             if (have as i64) < state.desired_canaries {
                 lacking.push(format!(
                     "Task group {name:?} has {have}/{} healthy allocations",

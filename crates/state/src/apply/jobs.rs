@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use drover_model::job::{job_status, job_type};
-use drover_model::{EvalStatus, Job, JobSubmission};
+use drover_model::{EvalStatus, Job, JobSubmission, SmolStr};
 
 use super::Txn;
 use super::summary::summary_with_job;
@@ -46,7 +46,7 @@ impl Txn {
             let mut eval = eval.clone();
             eval.job_modify_index = self.index;
             if let Some(id) = deployment_id {
-                eval.deployment_id = id;
+                eval.deployment_id = id.into();
             }
             self.upsert_evals([eval])?;
         }
@@ -253,7 +253,7 @@ impl Txn {
         self.touch(Table::Jobs);
         self.touch(Table::JobVersion);
 
-        let deployments: Vec<String> = self
+        let deployments: Vec<SmolStr> = self
             .t
             .deployments_of_job(namespace, job_id)
             .map(|d| d.id.clone())
@@ -278,7 +278,7 @@ impl Txn {
             self.touch(Table::Evals);
         }
 
-        let allocs: Vec<String> = self
+        let allocs: Vec<SmolStr> = self
             .t
             .allocs_of_job(namespace, job_id)
             .map(|a| a.id.clone())

@@ -9,7 +9,6 @@ use drover_model::node::node_eligibility;
 use super::Txn;
 use crate::StateError;
 use crate::command::{DeleteNodes, NodeDrainUpdate, NodeStatusUpdate, UpsertNode};
-use crate::keys::id;
 use crate::table::Table;
 
 impl Txn {
@@ -30,12 +29,7 @@ impl Txn {
     }
 
     fn put_node(&mut self, node: Node) {
-        let key = self
-            .t
-            .nodes
-            .get_key_value(node.id.as_str())
-            .map_or_else(|| id(&node.id), |(k, _)| k.clone());
-        self.t.nodes.insert(key, Arc::new(node));
+        self.t.nodes.insert(node.id.clone(), Arc::new(node));
         self.touch(Table::Nodes);
     }
 

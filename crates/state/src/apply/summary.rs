@@ -50,16 +50,18 @@ impl Txn {
                 return Ok(());
             }
             return Err(StateError::SummaryMissing {
-                job: alloc.job_id.clone(),
-                namespace: alloc.namespace.clone(),
+                job: alloc.job_id.to_string(),
+                namespace: alloc.namespace.to_string(),
             });
         };
         if summary.create_index != job.create_index {
             return Ok(());
         }
         let mut summary = (**summary).clone();
-        let Some(group) = summary.summary.get_mut(&alloc.task_group) else {
-            return Err(StateError::SummaryGroupMissing(alloc.task_group.clone()));
+        let Some(group) = summary.summary.get_mut(alloc.task_group.as_str()) else {
+            return Err(StateError::SummaryGroupMissing(
+                alloc.task_group.to_string(),
+            ));
         };
         match existing {
             None => {

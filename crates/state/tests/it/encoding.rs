@@ -23,7 +23,7 @@ fn varied_log() -> Harness {
     }));
     h.ok(Command::UpsertNode(UpsertNode {
         node: Node {
-            id: "n1".to_string(),
+            id: "n1".into(),
             status: "ready".to_string(),
             ..Node::default()
         },

@@ -378,7 +378,7 @@ fn paging_tokens_walk_every_job_once() {
     };
     loop {
         let page = snap2.list_evals(&all, &req, &|_| true);
-        pages.push(page_json(&page, |e| e.id.clone()));
+        pages.push(page_json(&page, |e| e.id.to_string()));
         if page.next_token.is_empty() {
             break;
         }
@@ -395,7 +395,7 @@ fn paging_tokens_walk_every_job_once() {
         &|_| true,
     );
     walks.push(
-        json!({"Walk": "evaluations by ID prefix e1", "Page": page_json(&by_id, |e| e.id.clone())}),
+        json!({"Walk": "evaluations by ID prefix e1", "Page": page_json(&by_id, |e| e.id.to_string())}),
     );
     assert!(eval_page.items.is_empty());
     check_golden("paging_tokens", &json!(walks));

@@ -273,7 +273,7 @@ impl Model {
             }),
             Op::NodeUp { node } => Command::UpsertNode(UpsertNode {
                 node: Node {
-                    id: NODES[*node].to_string(),
+                    id: NODES[*node].into(),
                     status: "ready".to_string(),
                     ..Node::default()
                 },

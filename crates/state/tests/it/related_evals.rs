@@ -8,7 +8,7 @@ fn related(h: &Harness, id: &str) -> Vec<String> {
     h.snap()
         .evals_related_to(id)
         .into_iter()
-        .map(|stub| stub.id)
+        .map(|stub| stub.id.into())
         .collect()
 }
 

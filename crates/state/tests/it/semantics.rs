@@ -272,7 +272,7 @@ fn all_views_include_an_earlier_job_with_the_same_id() {
         alloc("new", &current, "n1"),
     ]));
     let deployment = |id: &str, job_create_index: u64| Deployment {
-        id: id.to_string(),
+        id: id.into(),
         namespace: NS.to_string(),
         job_id: "web".to_string(),
         job_create_index,
@@ -291,13 +291,13 @@ fn all_views_include_an_earlier_job_with_the_same_id() {
     let allocs = |all: bool| -> Vec<String> {
         snap.allocs_by_job(NS, "web", all)
             .iter()
-            .map(|a| a.id.clone())
+            .map(|a| a.id.to_string())
             .collect()
     };
     let deployments = |all: bool| -> Vec<String> {
         snap.deployments_by_job(NS, "web", all)
             .iter()
-            .map(|d| d.id.clone())
+            .map(|d| d.id.to_string())
             .collect()
     };
     assert_eq!(allocs(false), vec!["new"]);
@@ -323,7 +323,7 @@ fn deployments_count_placements_health_and_promote_canaries() {
     };
     group.placed_canaries.clear();
     let deployment = Deployment {
-        id: "d1".to_string(),
+        id: "d1".into(),
         namespace: NS.to_string(),
         job_id: "web".to_string(),
         job_version: web.version,
@@ -333,7 +333,7 @@ fn deployments_count_placements_health_and_promote_canaries() {
         ..Deployment::default()
     };
     let mut canary = alloc("c1", &web, "n1");
-    canary.deployment_id = "d1".to_string();
+    canary.deployment_id = "d1".into();
     canary.modify_time = 1_000_000_000;
     canary.deployment_status = Some(AllocDeploymentStatus {
         canary: true,
@@ -386,7 +386,7 @@ fn deployments_count_placements_health_and_promote_canaries() {
 fn nodes_keep_operator_settings_across_re_registration() {
     let mut h = Harness::new();
     let node = Node {
-        id: "n1".to_string(),
+        id: "n1".into(),
         status: "ready".to_string(),
         scheduling_eligibility: "eligible".to_string(),
         ..Node::default()
@@ -494,7 +494,7 @@ fn nodes_version_changes_only_with_a_node_write() {
     let node = |id: &str| {
         Command::UpsertNode(UpsertNode {
             node: Node {
-                id: id.to_string(),
+                id: id.into(),
                 status: "ready".to_string(),
                 ..Node::default()
             },

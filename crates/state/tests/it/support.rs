@@ -33,7 +33,7 @@ pub fn job(id: &str, count: i64) -> Job {
 
 pub fn eval(id: &str, job_id: &str, status: EvalStatus) -> Evaluation {
     Evaluation {
-        id: id.to_string(),
+        id: id.into(),
         namespace: NS.to_string(),
         priority: 50,
         eval_type: "service".to_string(),
@@ -47,16 +47,16 @@ pub fn eval(id: &str, job_id: &str, status: EvalStatus) -> Evaluation {
 /// A pending placement of `job`'s group `web` on `node`.
 pub fn alloc(id: &str, job: &Arc<Job>, node: &str) -> Allocation {
     Allocation {
-        id: id.to_string(),
-        namespace: job.namespace.clone(),
-        eval_id: "e-place".to_string(),
-        name: format!("{}.web[0]", job.id),
-        node_id: node.to_string(),
-        job_id: job.id.clone(),
+        id: id.into(),
+        namespace: job.namespace.clone().into(),
+        eval_id: "e-place".into(),
+        name: format!("{}.web[0]", job.id).into(),
+        node_id: node.into(),
+        job_id: job.id.clone().into(),
         job: Some(job.clone()),
-        task_group: "web".to_string(),
-        desired_status: desired_status::RUN.to_string(),
-        client_status: client_status::PENDING.to_string(),
+        task_group: "web".into(),
+        desired_status: desired_status::RUN.into(),
+        client_status: client_status::PENDING.into(),
         ..Allocation::default()
     }
 }
