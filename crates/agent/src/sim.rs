@@ -230,7 +230,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             client_status: status.to_string(),
             client_description: description.to_string(),
             task_states: states,
-            deployment_status: alloc.deployment_status.clone(),
+            deployment_status: alloc.deployment_status.as_deref().cloned(),
             modify_time: now,
         })
     };
@@ -427,7 +427,7 @@ mod tests {
     fn apply(alloc: &mut Allocation, update: ClientAllocUpdate) {
         alloc.client_status = update.client_status.into();
         alloc.task_states = update.task_states;
-        alloc.deployment_status = update.deployment_status;
+        alloc.deployment_status = update.deployment_status.map(Box::new);
     }
 
     #[test]

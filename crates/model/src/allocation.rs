@@ -71,8 +71,10 @@ pub struct Allocation {
     pub next_allocation: SmolStr,
     #[serde(rename = "DeploymentID")]
     pub deployment_id: SmolStr,
-    pub deployment_status: Option<AllocDeploymentStatus>,
-    pub reschedule_tracker: Option<RescheduleTracker>,
+    /// Boxed, as the reschedule tracker: most allocations have neither, and an `Allocation`
+    /// with them inline is a larger allocator size class.
+    pub deployment_status: Option<Box<AllocDeploymentStatus>>,
+    pub reschedule_tracker: Option<Box<RescheduleTracker>>,
     #[serde(rename = "FollowupEvalID")]
     pub followup_eval_id: SmolStr,
     #[serde(with = "crate::nullable")]
@@ -341,11 +343,11 @@ impl Allocation {
             client_description: self.client_description.clone(),
             desired_transition: self.desired_transition.clone(),
             task_states: self.task_states.clone(),
-            deployment_status: self.deployment_status.clone(),
+            deployment_status: self.deployment_status.as_deref().cloned(),
             followup_eval_id: self.followup_eval_id.clone(),
             next_allocation: self.next_allocation.clone(),
             previous_allocation: self.previous_allocation.clone(),
-            reschedule_tracker: self.reschedule_tracker.clone(),
+            reschedule_tracker: self.reschedule_tracker.as_deref().cloned(),
             preempted_allocations: self.preempted_allocations.clone(),
             preempted_by_allocation: self.preempted_by_allocation.clone(),
             create_index: self.create_index,

@@ -285,15 +285,17 @@ mod tests {
     /// Whether an allocation rescheduled at the given times may be rescheduled again at `NOW`.
     fn check(policy: Option<ReschedulePolicy>, rescheduled_ago: &[i64], expected: bool) {
         let alloc = Allocation {
-            reschedule_tracker: (!rescheduled_ago.is_empty()).then(|| RescheduleTracker {
-                events: rescheduled_ago
-                    .iter()
-                    .map(|ago| RescheduleEvent {
-                        reschedule_time: NOW - ago,
-                        ..RescheduleEvent::default()
-                    })
-                    .collect(),
-                ..RescheduleTracker::default()
+            reschedule_tracker: (!rescheduled_ago.is_empty()).then(|| {
+                Box::new(RescheduleTracker {
+                    events: rescheduled_ago
+                        .iter()
+                        .map(|ago| RescheduleEvent {
+                            reschedule_time: NOW - ago,
+                            ..RescheduleEvent::default()
+                        })
+                        .collect(),
+                    ..RescheduleTracker::default()
+                })
             }),
             ..Allocation::default()
         };

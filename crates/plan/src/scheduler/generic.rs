@@ -12,8 +12,7 @@ use std::sync::Arc;
 
 use drover_model::allocation::client_status;
 use drover_model::{
-    AllocDeploymentStatus, Allocation, EvalStatus, Evaluation, Job, RescheduleTracker, SmolStr,
-    TaskGroup, trigger,
+    AllocDeploymentStatus, Allocation, EvalStatus, Evaluation, Job, SmolStr, TaskGroup, trigger,
 };
 use drover_state::Snapshot;
 
@@ -489,17 +488,17 @@ impl GenericScheduler<'_, '_> {
         if let Some(prev) = previous {
             alloc.previous_allocation = prev.id.clone();
             if missing.reschedule {
-                alloc.reschedule_tracker = Some(new_reschedule_tracker(prev, now));
+                alloc.reschedule_tracker = Some(Box::new(new_reschedule_tracker(prev, now)));
                 if let Some(planned) = plan.planned_mut(&prev.node_id, &prev.id) {
                     annotate_reschedule(planned, last_reschedule::OK);
                 }
             }
         }
         if missing.canary && self.s.deployment.is_some() {
-            alloc.deployment_status = Some(AllocDeploymentStatus {
+            alloc.deployment_status = Some(Box::new(AllocDeploymentStatus {
                 canary: true,
                 ..AllocDeploymentStatus::default()
-            });
+            }));
         }
         placer.view.add_alloc(&alloc);
         plan.append_alloc(alloc);
@@ -619,9 +618,7 @@ fn penalty_nodes(view: &ClusterView, previous: Option<&Allocation>) -> Vec<usize
 }
 
 fn annotate_reschedule(alloc: &mut Allocation, note: &str) {
-    let tracker = alloc
-        .reschedule_tracker
-        .get_or_insert_with(RescheduleTracker::default);
+    let tracker = alloc.reschedule_tracker.get_or_insert_with(Box::default);
     tracker.last_reschedule = note.to_string();
 }
 

@@ -404,10 +404,10 @@ impl NodeScheduler<'_, '_> {
             alloc.previous_allocation = prev.id.clone();
         }
         if missing.canary && self.s.deployment.is_some() {
-            alloc.deployment_status = Some(AllocDeploymentStatus {
+            alloc.deployment_status = Some(Box::new(AllocDeploymentStatus {
                 canary: true,
                 ..AllocDeploymentStatus::default()
-            });
+            }));
         }
         a.view.add_alloc(&alloc);
         a.plan.append_alloc(alloc);

@@ -193,10 +193,10 @@ pub fn rescheduled(alloc: &mut Allocation, events: &[(i64, i64)]) {
             delay,
         })
         .collect();
-    alloc.reschedule_tracker = Some(RescheduleTracker {
+    alloc.reschedule_tracker = Some(Box::new(RescheduleTracker {
         events,
         last_reschedule: "ok".into(),
-    });
+    }));
 }
 
 pub fn migrate(alloc: &mut Allocation) {
@@ -213,11 +213,11 @@ pub fn in_deployment(
     canary: bool,
 ) {
     alloc.deployment_id = deployment.into();
-    alloc.deployment_status = Some(AllocDeploymentStatus {
+    alloc.deployment_status = Some(Box::new(AllocDeploymentStatus {
         healthy,
         canary,
         ..Default::default()
-    });
+    }));
 }
 
 /// Records a client status transition at `at`.

@@ -374,7 +374,7 @@ impl Cluster {
                 alloc_id: a.id.clone().into(),
                 client_status: client_status::RUNNING.into(),
                 task_states: task_state("running", false, NOW),
-                deployment_status: a.deployment_status.clone(),
+                deployment_status: a.deployment_status.as_deref().cloned(),
                 modify_time: NOW,
                 ..Default::default()
             })
@@ -602,7 +602,7 @@ pub fn alloc_view(a: &Allocation) -> Value {
     }
     if let Some(AllocDeploymentStatus {
         canary, healthy, ..
-    }) = &a.deployment_status
+    }) = a.deployment_status.as_deref()
     {
         v["DeploymentStatus"] = json!({"Canary": canary, "Healthy": healthy});
     }

@@ -169,7 +169,7 @@ impl Txn {
                 (None, Some(new)) => {
                     let mut new = new.clone();
                     new.modify_index = self.index;
-                    alloc.deployment_status = Some(new);
+                    alloc.deployment_status = Some(Box::new(new));
                 }
                 _ => {}
             }

@@ -335,10 +335,10 @@ fn deployments_count_placements_health_and_promote_canaries() {
     let mut canary = alloc("c1", &web, "n1");
     canary.deployment_id = "d1".into();
     canary.modify_time = 1_000_000_000;
-    canary.deployment_status = Some(AllocDeploymentStatus {
+    canary.deployment_status = Some(Box::new(AllocDeploymentStatus {
         canary: true,
         ..AllocDeploymentStatus::default()
-    });
+    }));
     h.ok(Command::ApplyPlanResults(PlanResults {
         deployment: Some(deployment),
         allocs_updated: vec![Arc::new(canary)],
