@@ -47,29 +47,85 @@ pub struct NodeScoreMeta {
 }
 
 /// A node's score from each scorer, keyed by the scorer's name on the wire as Nomad's
-/// `Scores` map is. The scorers are a fixed set, so they are fields: every allocation keeps
-/// five of these, and a map per node would be most of its memory. Fields are in name order,
-/// as the map's keys are written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+/// `Scores` map is, with only the scorers that ran. The scorers are a fixed set, so the scores
+/// are an array in name order (the order the map's keys are written) with a mask of those
+/// present: every allocation keeps five of these, and five `Option<f64>`s take 80 bytes
+/// where this takes 48.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Scores {
-    #[serde(rename = "allocation-spread", skip_serializing_if = "Option::is_none")]
-    pub allocation_spread: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub binpack: Option<f64>,
-    #[serde(rename = "job-anti-affinity", skip_serializing_if = "Option::is_none")]
-    pub job_anti_affinity: Option<f64>,
-    #[serde(rename = "node-affinity", skip_serializing_if = "Option::is_none")]
-    pub node_affinity: Option<f64>,
-    #[serde(
-        rename = "node-reschedule-penalty",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub node_reschedule_penalty: Option<f64>,
+    values: [f64; SCORERS.len()],
+    present: u8,
+}
+
+/// The scorers' names, in name order.
+const SCORERS: [&str; 5] = [
+    "allocation-spread",
+    "binpack",
+    "job-anti-affinity",
+    "node-affinity",
+    "node-reschedule-penalty",
+];
+
+impl Scores {
+    pub fn new(
+        allocation_spread: Option<f64>,
+        binpack: Option<f64>,
+        job_anti_affinity: Option<f64>,
+        node_affinity: Option<f64>,
+        node_reschedule_penalty: Option<f64>,
+    ) -> Scores {
+        let all = [
+            allocation_spread,
+            binpack,
+            job_anti_affinity,
+            node_affinity,
+            node_reschedule_penalty,
+        ];
+        let mut scores = Scores::default();
+        for (i, score) in all.into_iter().enumerate() {
+            scores.set(i, score);
+        }
+        scores
+    }
+
+    fn set(&mut self, i: usize, score: Option<f64>) {
+        if let Some(score) = score {
+            self.values[i] = score;
+            self.present |= 1 << i;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        (0..SCORERS.len())
+            .filter(|i| self.present & (1 << i) != 0)
+            .map(|i| (SCORERS[i], self.values[i]))
+    }
+}
+
+impl Serialize for Scores {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Collected first so that the map's length is known up front, as it was for the
+        // derived struct: the log's msgpack frames stay byte for byte the same.
+        let present: Vec<_> = self.iter().collect();
+        serializer.collect_map(present)
+    }
+}
+
+/// Unknown scorers are ignored and a `null` score is absent, as the derived struct did.
+impl<'de> Deserialize<'de> for Scores {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = BTreeMap::<String, Option<f64>>::deserialize(deserializer)?;
+        let mut scores = Scores::default();
+        for (i, name) in SCORERS.iter().enumerate() {
+            scores.set(i, map.get(*name).copied().flatten());
+        }
+        Ok(scores)
+    }
 }
 
 impl crate::nullable::IsEmpty for Scores {
     fn is_empty(&self) -> bool {
-        *self == Scores::default()
+        self.present == 0
     }
 }
 
@@ -161,5 +217,31 @@ impl<'de> Deserialize<'de> for Counts {
 impl crate::nullable::IsEmpty for Counts {
     fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<T: Serialize + for<'de> Deserialize<'de>>(input: &str, expected: &str) {
+        let value: T = serde_json::from_str(input).unwrap();
+        assert_eq!(serde_json::to_string(&value).unwrap(), expected);
+    }
+
+    /// Scores and counts read and write as the maps they are on the wire: in name order, a
+    /// `null` or unknown scorer dropped.
+    #[test]
+    fn scores_and_counts_are_maps_on_the_wire() {
+        let scores = r#"{"binpack":0.5,"node-affinity":-1.0}"#;
+        check::<Scores>(scores, scores);
+        check::<Scores>(
+            r#"{"node-affinity":null,"devices":1.0,"binpack":0.5}"#,
+            r#"{"binpack":0.5}"#,
+        );
+        check::<Counts>(
+            r#"{"class-b":2,"class-a":1}"#,
+            r#"{"class-a":1,"class-b":2}"#,
+        );
     }
 }

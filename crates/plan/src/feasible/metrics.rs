@@ -199,13 +199,13 @@ impl Metrics {
 fn score_meta(view: &ClusterView, s: &NodeScores) -> NodeScoreMeta {
     NodeScoreMeta {
         node_id: view.node(s.node as usize).id.clone(),
-        scores: Scores {
-            allocation_spread: s.spread,
-            binpack: Some(s.binpack),
-            job_anti_affinity: s.job_anti_affinity,
-            node_affinity: s.node_affinity,
-            node_reschedule_penalty: s.reschedule_penalty,
-        },
+        scores: Scores::new(
+            s.spread,
+            Some(s.binpack),
+            s.job_anti_affinity,
+            s.node_affinity,
+            s.reschedule_penalty,
+        ),
         norm_score: s.normalized,
     }
 }
