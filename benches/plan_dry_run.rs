@@ -365,7 +365,7 @@ fn update(change: impl FnOnce(&mut Job)) -> Scenario {
         .allocs_by_job("default", "bench", true)
         .iter()
         .map(|a: &Arc<Allocation>| ClientAllocUpdate {
-            alloc_id: a.id.clone().into(),
+            alloc_id: a.id.to_string(),
             client_status: "running".to_owned(),
             task_states: [(
                 "web".to_owned(),

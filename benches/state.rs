@@ -205,7 +205,7 @@ fn snapshots(c: &mut Criterion) {
                     eval_id: format!("eval-{n:06}").into(),
                     name: format!("{}.web[{k}]", job.id).into(),
                     node_id: format!("node-{:04}", (n * ALLOCS_PER_JOB + k) % 5000).into(),
-                    job_id: job.id.clone().into(),
+                    job_id: job.id.as_str().into(),
                     job: Some(job.clone()),
                     task_group: "web".into(),
                     desired_status: desired_status::RUN.into(),

@@ -91,7 +91,7 @@ fn in_deployment(f: &Fixture) -> Vec<Allocation> {
 fn report(f: &Fixture, alloc: &Allocation, healthy: bool) {
     f.clock.advance(Duration::from_secs(10));
     let update = ClientAllocUpdate {
-        alloc_id: alloc.id.clone().into(),
+        alloc_id: alloc.id.to_string(),
         client_status: "running".to_string(),
         deployment_status: Some(AllocDeploymentStatus {
             healthy: Some(healthy),

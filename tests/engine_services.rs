@@ -39,7 +39,7 @@ fn placed(f: &Fixture, job: Job) -> Allocation {
 
 fn report(f: &Fixture, alloc: &Allocation, status: &str) {
     let update = ClientAllocUpdate {
-        alloc_id: alloc.id.clone().into(),
+        alloc_id: alloc.id.to_string(),
         client_status: status.to_string(),
         ..ClientAllocUpdate::default()
     };

@@ -156,7 +156,7 @@ impl Cluster {
                 rng.weighted(&[(client_status::FAILED, 40), (client_status::COMPLETE, 60)])
             };
             updates.push(ClientAllocUpdate {
-                alloc_id: alloc.id.clone().into(),
+                alloc_id: alloc.id.to_string(),
                 client_status: status.to_string(),
                 ..ClientAllocUpdate::default()
             });

@@ -472,7 +472,7 @@ mod snapshot_state {
             id: "a1".into(),
             namespace: "default".into(),
             eval_id: "e1".into(),
-            job_id: child_id.clone().into(),
+            job_id: child_id.as_str().into(),
             task_group: "build".into(),
             desired_status: "run".into(),
             client_status: "running".into(),

@@ -170,8 +170,8 @@ pub fn placed(
 ) -> Allocation {
     Allocation {
         id: id.into(),
-        namespace: job.namespace.clone().into(),
-        job_id: job.id.clone().into(),
+        namespace: job.namespace.as_str().into(),
+        job_id: job.id.as_str().into(),
         task_group: group.into(),
         node_id: view.node(ranked.node).id.clone(),
         desired_status: "run".into(),

@@ -141,11 +141,11 @@ pub fn in_place_change(job: &mut Job) {
 pub fn alloc(job: &Arc<Job>, index: u64, node: &str) -> Allocation {
     Allocation {
         id: format!("v{}-{index}", job.version).into(),
-        namespace: job.namespace.clone().into(),
+        namespace: job.namespace.as_str().into(),
         eval_id: "eval-0".into(),
         name: format!("{}.app[{index}]", job.id).into(),
         node_id: node.into(),
-        job_id: job.id.clone().into(),
+        job_id: job.id.as_str().into(),
         job: Some(Arc::clone(job)),
         task_group: "app".into(),
         desired_status: "run".into(),

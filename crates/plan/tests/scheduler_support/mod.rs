@@ -371,7 +371,7 @@ impl Cluster {
             .iter()
             .filter(|a| !a.terminal())
             .map(|a| ClientAllocUpdate {
-                alloc_id: a.id.clone().into(),
+                alloc_id: a.id.to_string(),
                 client_status: client_status::RUNNING.into(),
                 task_states: task_state("running", false, NOW),
                 deployment_status: a.deployment_status.as_deref().cloned(),

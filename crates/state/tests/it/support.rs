@@ -48,11 +48,11 @@ pub fn eval(id: &str, job_id: &str, status: EvalStatus) -> Evaluation {
 pub fn alloc(id: &str, job: &Arc<Job>, node: &str) -> Allocation {
     Allocation {
         id: id.into(),
-        namespace: job.namespace.clone().into(),
+        namespace: job.namespace.as_str().into(),
         eval_id: "e-place".into(),
         name: format!("{}.web[0]", job.id).into(),
         node_id: node.into(),
-        job_id: job.id.clone().into(),
+        job_id: job.id.as_str().into(),
         job: Some(job.clone()),
         task_group: "web".into(),
         desired_status: desired_status::RUN.into(),
