@@ -288,7 +288,8 @@ impl Tables {
 
     pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
         let alloc_id = alloc.id.clone();
-        let old = self.allocs.get(&*alloc.id).cloned();
+        // One walk of the largest table: the insert hands back the row it replaces.
+        let old = self.allocs.insert(alloc_id.clone(), Arc::clone(&alloc));
         let old = old.as_deref();
         let a = &*alloc;
         if let Some(o) = old.filter(|o| o.namespace != a.namespace || o.job_id != a.job_id) {
@@ -325,7 +326,6 @@ impl Tables {
             Some((a.create_index, alloc_id.clone())),
         );
         self.usage.replace(old, Some(a));
-        self.allocs.insert(alloc_id, alloc);
     }
 
     pub fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
