@@ -10,7 +10,7 @@ use std::sync::Arc;
 use arbitrary::{Arbitrary, Unstructured};
 use drover_model::{
     AllocatedResources, AllocatedTaskResources, Allocation, DrainStrategy, EvalStatus, Evaluation,
-    Job, Node, decode_value,
+    Job, Node, SmolStr, decode_value,
 };
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, DeleteEvals, DeregisterJob, NamespaceSelector,
@@ -210,17 +210,17 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
             let group = job.task_groups.first()?.name.clone();
             let allocs: Vec<Allocation> = (0..count % 4 + 1)
                 .map(|i| Allocation {
-                    id: next_id("alloc"),
-                    namespace: job.namespace.clone(),
-                    eval_id: String::new(),
-                    name: format!("{}.{group}[{i}]", job.id),
-                    node_id: node_id(*node),
-                    job_id: job.id.clone(),
+                    id: next_id("alloc").into(),
+                    namespace: job.namespace.as_str().into(),
+                    eval_id: SmolStr::default(),
+                    name: format!("{}.{group}[{i}]", job.id).into(),
+                    node_id: node_id(*node).into(),
+                    job_id: job.id.as_str().into(),
                     job: Some(job.clone()),
-                    task_group: group.clone(),
+                    task_group: group.as_str().into(),
                     allocated_resources: Some(Arc::new(resources())),
-                    desired_status: "run".to_string(),
-                    client_status: "pending".to_string(),
+                    desired_status: "run".into(),
+                    client_status: "pending".into(),
                     create_time: now,
                     modify_time: now,
                     ..Allocation::default()
@@ -235,7 +235,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
         }
         Op::StopAlloc { alloc } => {
             let mut stopped = (*pick_alloc(snapshot, *alloc)?).clone();
-            stopped.desired_status = "stop".to_string();
+            stopped.desired_status = "stop".into();
             stopped.modify_time = now;
             Command::ApplyPlanResults(PlanResults {
                 allocs_stopped: vec![Arc::new(stopped)],
@@ -247,7 +247,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
             let alloc = pick_alloc(snapshot, *alloc)?;
             Command::UpdateAllocsFromClient(ClientAllocUpdates {
                 allocs: vec![ClientAllocUpdate {
-                    alloc_id: alloc.id.clone(),
+                    alloc_id: alloc.id.to_string(),
                     client_status: nth(&CLIENT_STATUSES, *status).to_string(),
                     modify_time: now,
                     ..ClientAllocUpdate::default()
@@ -268,12 +268,12 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
         Op::Delete { eval, alloc } => Command::DeleteEvals(DeleteEvals {
             evals: pick(&all_evals(snapshot), *eval)
                 .filter(|e| e.is_terminal())
-                .map(|e| e.id.clone())
+                .map(|e| e.id.to_string())
                 .into_iter()
                 .collect(),
             allocs: pick_alloc(snapshot, *alloc)
                 .filter(|a| matches!(a.client_status.as_str(), "complete" | "failed"))
-                .map(|a| a.id.clone())
+                .map(|a| a.id.to_string())
                 .into_iter()
                 .collect(),
         }),
@@ -351,7 +351,7 @@ fn job_record(id: &str, kind: u8, count: u8, now: i64) -> Job {
 
 fn eval_record(id: String, job: &Job, now: i64) -> Evaluation {
     Evaluation {
-        id,
+        id: id.into(),
         namespace: job.namespace.clone(),
         priority: 50,
         eval_type: job.job_type.clone(),
