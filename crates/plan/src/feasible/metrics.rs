@@ -65,7 +65,7 @@ impl Reasons {
         self.0.intern(name)
     }
 
-    fn name(&self, id: u32) -> &str {
+    fn name(&self, id: u32) -> &SmolStr {
         self.0.name(id)
     }
 }
@@ -175,7 +175,7 @@ impl Metrics {
         let by_reason = |counts: &[(u32, u32)]| -> Counts {
             counts
                 .iter()
-                .map(|&(r, n)| (SmolStr::new(reasons.name(r)), n))
+                .map(|&(r, n)| (reasons.name(r).clone(), n))
                 .collect()
         };
         let mut top = self.top.clone();

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use drover_model::Node;
+use drover_model::{Node, SmolStr};
 use drover_state::usage::NodeUsage;
 
 use super::class::computed_class;
@@ -59,10 +59,11 @@ fn unpack(packed: u32) -> NodeValue {
     }
 }
 
-/// Strings by dense id.
+/// Strings by dense id. Names are `SmolStr`s so that a placement's metric shares a long one
+/// (a constraint's text) instead of copying it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
-    names: Vec<Box<str>>,
+    names: Vec<SmolStr>,
     ids: FoldHashMap<Box<str>, u32>,
 }
 
@@ -81,7 +82,7 @@ impl Interner {
         self.ids.get(name).copied()
     }
 
-    pub(crate) fn name(&self, id: u32) -> &str {
+    pub(crate) fn name(&self, id: u32) -> &SmolStr {
         &self.names[id as usize]
     }
 
