@@ -164,12 +164,18 @@ impl Counts {
 /// Counts by distinct names; a repeated name keeps its last count, as a map would.
 impl FromIterator<(SmolStr, u32)> for Counts {
     fn from_iter<I: IntoIterator<Item = (SmolStr, u32)>>(iter: I) -> Self {
-        Counts(
-            iter.into_iter()
-                .collect::<BTreeMap<_, _>>()
-                .into_iter()
-                .collect(),
-        )
+        // Sorted in place rather than through a map: every placement builds a few of these.
+        // The sort is stable, so of equal names the last one's count is the one kept.
+        let mut entries: Vec<(SmolStr, u32)> = iter.into_iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = later.1;
+            }
+            same
+        });
+        Counts(entries)
     }
 }
 

@@ -55,7 +55,10 @@ impl Job {
             ui,
             version_tag,
         } = self;
-        !(*stop == new.stop
+        // The groups first: a new version usually differs there, and the stored job is cold
+        // memory, a cache miss for each string compared before the difference.
+        !(*task_groups == new.task_groups
+            && *stop == new.stop
             && *region == new.region
             && *namespace == new.namespace
             && *id == new.id
@@ -69,7 +72,6 @@ impl Job {
             && *constraints == new.constraints
             && *affinities == new.affinities
             && *spreads == new.spreads
-            && *task_groups == new.task_groups
             && *update == new.update
             && *multiregion == new.multiregion
             && *periodic == new.periodic

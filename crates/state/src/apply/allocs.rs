@@ -122,7 +122,7 @@ impl Txn {
                 self.delete_services_of_alloc(&alloc.id);
             }
             let force = jobs
-                .entry((alloc.namespace.to_string(), alloc.job_id.to_string()))
+                .entry((alloc.namespace.clone(), alloc.job_id.clone()))
                 .or_insert(None);
             if !alloc.terminal() {
                 *force = Some(job_status::RUNNING);
@@ -180,10 +180,7 @@ impl Txn {
             if alloc.client_terminal() {
                 self.delete_services_of_alloc(&alloc.id);
             }
-            jobs.insert(
-                (alloc.namespace.to_string(), alloc.job_id.to_string()),
-                None,
-            );
+            jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()), None);
             self.t.put_alloc(Arc::new(alloc));
         }
         self.upsert_evals(c.evals.iter().cloned())?;

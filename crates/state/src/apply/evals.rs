@@ -18,7 +18,10 @@ impl Txn {
     ) -> Result<(), StateError> {
         let mut jobs = JobsToRecompute::new();
         for eval in evals {
-            jobs.insert((eval.namespace.clone(), eval.job_id.clone()), None);
+            jobs.insert(
+                (eval.namespace.as_str().into(), eval.job_id.as_str().into()),
+                None,
+            );
             self.nested_upsert_eval(eval);
         }
         self.set_job_statuses(jobs, false);
@@ -76,7 +79,10 @@ impl Txn {
         let mut jobs = JobsToRecompute::new();
         for id in &c.evals {
             if let Some(eval) = self.t.remove_eval(id) {
-                jobs.insert((eval.namespace.clone(), eval.job_id.clone()), None);
+                jobs.insert(
+                    (eval.namespace.as_str().into(), eval.job_id.as_str().into()),
+                    None,
+                );
                 self.touch(Table::Evals);
             }
         }

@@ -89,12 +89,7 @@ impl Txn {
                 if write.preserve_counts {
                     preserve_counts(Arc::make_mut(&mut job), prev);
                 }
-                // The groups first: a new version usually differs there, and the stored job
-                // is cold memory, a cache miss per string the comparison reads.
-                if !write.keep_version
-                    && prev.task_groups == job.task_groups
-                    && !prev.spec_changed(&job)
-                {
+                if !write.keep_version && !prev.spec_changed(&job) {
                     return Ok(prev.clone());
                 }
                 summary_covers = job

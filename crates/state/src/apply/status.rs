@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::Job;
 use drover_model::job::job_status;
+use drover_model::{Job, SmolStr};
 
 use super::Txn;
 use super::jobs::runs_until_stopped;
 use crate::table::Table;
 
-/// Jobs whose status a transaction must recompute, with a status to force on them.
-pub(super) type JobsToRecompute = BTreeMap<(String, String), Option<&'static str>>;
+/// Jobs whose status a transaction must recompute, with a status to force on them. Keys are
+/// the rows' shared strings, so an allocation write clones them without allocating.
+pub(super) type JobsToRecompute = BTreeMap<(SmolStr, SmolStr), Option<&'static str>>;
 
 impl Txn {
     /// Nomad's `getJobStatus`. `eval_delete` is set when evaluations were garbage collected.
