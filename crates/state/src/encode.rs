@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::Command;
 use crate::job_row::JobRow;
-use crate::keys::id;
+use crate::keys::{Id, name};
 use crate::snapshot::Snapshot;
 use crate::table::Table;
 use crate::tables::Tables;
@@ -222,7 +222,7 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
             }
             Record::Deployment(d) => t.put_deployment(d),
             Record::Node(n) => {
-                t.nodes.insert(n.id.clone(), n);
+                t.nodes.insert(Id::of(&n.id), n);
             }
             Record::PeriodicLaunch(l) => {
                 let key = t.job_key(&l.namespace, &l.id);
@@ -234,10 +234,10 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
             }
             Record::ServiceRegistration(s) => t.put_service(s),
             Record::Namespace(n) => {
-                t.namespaces.insert(id(&n.name), n);
+                t.namespaces.insert(name(&n.name), n);
             }
             Record::AclPolicy(p) => {
-                t.acl_policies.insert(id(&p.name), p);
+                t.acl_policies.insert(name(&p.name), p);
             }
             Record::AclToken(token) => t.put_token(token),
             Record::End(expected) => {

@@ -8,7 +8,7 @@ use drover_model::allocation::client_status;
 use imbl::OrdSet;
 
 use crate::JOB_TRACKED_VERSIONS;
-use crate::keys::{Id, id};
+use crate::keys::{Id, JobKey, Key3, name};
 use crate::snapshot::Snapshot;
 use crate::table::Table;
 
@@ -71,63 +71,72 @@ impl Snapshot {
         if stale {
             errors.push("index allocs_by_job holds a stale allocation".to_string());
         }
-        let mut expect = |name: &str, built: OrdSet<(Id, Id, Id)>, kept: &OrdSet<(Id, Id, Id)>| {
+        let by_job = [
+            (
+                "evals_by_job",
+                t.evals
+                    .values()
+                    .map(|e| (name(&e.namespace), name(&e.job_id), Id::new(&e.id)))
+                    .collect::<OrdSet<JobKey>>(),
+                &t.evals_by_job,
+            ),
+            (
+                "allocs_by_job",
+                t.allocs
+                    .values()
+                    .map(|a| (name(&a.namespace), name(&a.job_id), Id::new(&a.id)))
+                    .collect(),
+                &t.allocs_by_job.keys().cloned().collect(),
+            ),
+            (
+                "deployments_by_job",
+                t.deployments
+                    .values()
+                    .map(|d| (name(&d.namespace), name(&d.job_id), Id::new(&d.id)))
+                    .collect(),
+                &t.deployments_by_job,
+            ),
+        ];
+        for (index, built, kept) in by_job {
             if built != *kept {
-                errors.push(format!("index {name} disagrees with its table"));
+                errors.push(format!("index {index} disagrees with its table"));
             }
-        };
-        expect(
-            "evals_by_job",
-            t.evals
-                .values()
-                .map(|e| (id(&e.namespace), id(&e.job_id), id(&e.id)))
-                .collect(),
-            &t.evals_by_job,
-        );
-        expect(
-            "allocs_by_job",
-            t.allocs
-                .values()
-                .map(|a| (id(&a.namespace), id(&a.job_id), id(&a.id)))
-                .collect(),
-            &t.allocs_by_job.keys().cloned().collect(),
-        );
-        expect(
-            "deployments_by_job",
-            t.deployments
-                .values()
-                .map(|d| (id(&d.namespace), id(&d.job_id), id(&d.id)))
-                .collect(),
-            &t.deployments_by_job,
-        );
-        expect(
-            "services_by_job",
-            t.services
-                .values()
-                .map(|s| (id(&s.namespace), id(&s.job_id), id(&s.id)))
-                .collect(),
-            &t.services_by_job,
-        );
-        expect(
-            "services_by_name",
-            t.services
-                .values()
-                .map(|s| (id(&s.namespace), id(&s.service_name), id(&s.id)))
-                .collect(),
-            &t.services_by_name,
-        );
-        expect(
-            "services_by_alloc",
-            t.services
-                .values()
-                .map(|s| (id(&s.alloc_id), id(&s.namespace), id(&s.id)))
-                .collect(),
-            &t.services_by_alloc,
-        );
+        }
+        let services = [
+            (
+                "services_by_job",
+                t.services
+                    .values()
+                    .map(|s| (name(&s.namespace), name(&s.job_id), name(&s.id)))
+                    .collect::<OrdSet<Key3>>(),
+                &t.services_by_job,
+            ),
+            (
+                "services_by_name",
+                t.services
+                    .values()
+                    .map(|s| (name(&s.namespace), name(&s.service_name), name(&s.id)))
+                    .collect(),
+                &t.services_by_name,
+            ),
+            (
+                "services_by_alloc",
+                t.services
+                    .values()
+                    .map(|s| (name(&s.alloc_id), name(&s.namespace), name(&s.id)))
+                    .collect(),
+                &t.services_by_alloc,
+            ),
+        ];
+        for (index, built, kept) in services {
+            if built != *kept {
+                errors.push(format!("index {index} disagrees with its table"));
+            }
+        }
         let pairs = |rows: Vec<(&str, &str)>| -> OrdSet<(Id, Id)> {
             rows.into_iter()
                 .filter(|(a, _)| !a.is_empty())
-                .map(|(a, b)| (id(a), id(b)))
+                .map(|(a, b)| (Id::new(a), Id::new(b)))
                 .collect()
         };
         let allocs: Vec<_> = t.allocs.values().collect();
@@ -153,7 +162,7 @@ impl Snapshot {
                 "evals_by_create",
                 t.evals
                     .values()
-                    .map(|e| (e.create_index, id(&e.id)))
+                    .map(|e| (e.create_index, Id::new(&e.id)))
                     .collect::<OrdSet<_>>(),
                 &t.evals_by_create,
             ),
@@ -161,7 +170,7 @@ impl Snapshot {
                 "allocs_by_create",
                 t.allocs
                     .values()
-                    .map(|a| (a.create_index, id(&a.id)))
+                    .map(|a| (a.create_index, Id::new(&a.id)))
                     .collect(),
                 &t.allocs_by_create,
             ),
@@ -169,7 +178,7 @@ impl Snapshot {
                 "deployments_by_create",
                 t.deployments
                     .values()
-                    .map(|d| (d.create_index, id(&d.id)))
+                    .map(|d| (d.create_index, Id::new(&d.id)))
                     .collect(),
                 &t.deployments_by_create,
             ),
@@ -250,19 +259,19 @@ impl Snapshot {
             }
         }
         for (key, e) in &t.evals {
-            check(**key == *e.id, "evals", key.to_string());
+            check(*key == Id::of(&e.id), "evals", key.to_string());
         }
         for (key, a) in &t.allocs {
-            check(**key == *a.id, "allocs", key.to_string());
+            check(*key == Id::of(&a.id), "allocs", key.to_string());
             if a.job.is_none() {
                 errors.push(format!("allocation {key} has no job"));
             }
         }
         for (key, d) in &t.deployments {
-            check(**key == *d.id, "deployment", key.to_string());
+            check(*key == Id::of(&d.id), "deployment", key.to_string());
         }
         for (key, n) in &t.nodes {
-            check(**key == *n.id, "nodes", key.to_string());
+            check(*key == Id::of(&n.id), "nodes", key.to_string());
         }
         errors.extend(misplaced);
         if !t

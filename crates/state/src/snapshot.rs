@@ -14,7 +14,7 @@ use imbl::{OrdMap, OrdSet};
 
 use crate::command::Command;
 use crate::job_row::JobRow;
-use crate::keys::{CreateKey, Id, JobBound, Q2, QCreate};
+use crate::keys::{CreateKey, Id, JobBound, Key3, Q2, QCreate};
 use crate::paginate::{
     Listed, NamespaceSelector, Page, PageRequest, compare_create_token, compare_ns_token, page,
     split_create_token, split_ns_token,
@@ -414,7 +414,7 @@ impl Snapshot {
 
     fn services_under(
         &self,
-        index: &OrdSet<(Id, Id, Id)>,
+        index: &OrdSet<Key3>,
         namespace: &str,
         key: &str,
     ) -> Vec<Arc<ServiceRegistration>> {

@@ -11,7 +11,7 @@ use drover_model::{
 use imbl::{OrdMap, OrdSet};
 
 use crate::job_row::JobRow;
-use crate::keys::{CreateKey, Id, Key2, Key3, NsKey, Q2, Q3, id};
+use crate::keys::{CreateKey, Id, JobKey, Key2, Key3, Name, NsKey, Part, Q2, Q3, name};
 use crate::table::TableIndexes;
 use crate::usage::UsageTable;
 use crate::{JobScalingEvents, PeriodicLaunch};
@@ -28,12 +28,12 @@ pub(crate) struct Tables {
     pub jobs: OrdMap<NsKey, Arc<JobRow>>,
     pub evals: OrdMap<Id, Arc<Evaluation>>,
     /// (namespace, job id, eval id)
-    pub evals_by_job: OrdSet<Key3>,
+    pub evals_by_job: OrdSet<JobKey>,
     pub evals_by_create: OrdSet<CreateKey>,
     pub allocs: OrdMap<Id, Arc<Allocation>>,
     /// (namespace, job id, alloc id), with the row itself: every evaluation reads all of its
     /// job's allocations, and this spares it a lookup in `allocs` for each.
-    pub allocs_by_job: OrdMap<Key3, Arc<Allocation>>,
+    pub allocs_by_job: OrdMap<JobKey, Arc<Allocation>>,
     /// (node id, alloc id)
     pub allocs_by_node: OrdSet<Key2>,
     /// (eval id, alloc id)
@@ -45,7 +45,7 @@ pub(crate) struct Tables {
     pub usage: UsageTable,
     pub deployments: OrdMap<Id, Arc<Deployment>>,
     /// (namespace, job id, deployment id)
-    pub deployments_by_job: OrdSet<Key3>,
+    pub deployments_by_job: OrdSet<JobKey>,
     pub deployments_by_create: OrdSet<CreateKey>,
     pub nodes: OrdMap<Id, Arc<Node>>,
     pub periodic_launches: OrdMap<NsKey, Arc<PeriodicLaunch>>,
@@ -58,11 +58,11 @@ pub(crate) struct Tables {
     pub services_by_name: OrdSet<Key3>,
     /// (alloc id, namespace, registration id)
     pub services_by_alloc: OrdSet<Key3>,
-    pub namespaces: OrdMap<Id, Arc<Namespace>>,
-    pub acl_policies: OrdMap<Id, Arc<AclPolicy>>,
-    pub acl_tokens: OrdMap<Id, Arc<AclToken>>,
+    pub namespaces: OrdMap<Name, Arc<Namespace>>,
+    pub acl_policies: OrdMap<Name, Arc<AclPolicy>>,
+    pub acl_tokens: OrdMap<Name, Arc<AclToken>>,
     /// secret id -> accessor id
-    pub acl_tokens_by_secret: OrdMap<Id, Id>,
+    pub acl_tokens_by_secret: OrdMap<Name, Name>,
 }
 
 impl Default for Tables {
@@ -110,11 +110,11 @@ pub(crate) fn ids_under2<'a>(set: &'a OrdSet<Key2>, a: &'a str) -> impl Iterator
 }
 
 /// The IDs under `(a, b)` in a three-component index.
-pub(crate) fn ids_under3<'a>(
-    set: &'a OrdSet<Key3>,
+pub(crate) fn ids_under3<'a, C: Part + Ord + Clone>(
+    set: &'a OrdSet<(Name, Name, C)>,
     a: &'a str,
     b: &'a str,
-) -> impl Iterator<Item = &'a Id> {
+) -> impl Iterator<Item = &'a C> {
     set.range(Q3(a, b, "")..)
         .take_while(move |k| k.0 == *a && k.1 == *b)
         .map(|k| &k.2)
@@ -140,23 +140,23 @@ fn reindex<K: Ord + Clone>(set: &mut OrdSet<K>, old: Option<K>, new: Option<K>) 
     }
 }
 
-/// Keys of optional (non-empty) foreign references; both share the row's strings.
-fn opt2(a: &Id, row: &Id) -> Option<Key2> {
-    (!a.is_empty()).then(|| (a.clone(), row.clone()))
+/// Keys of optional (non-empty) foreign references.
+fn opt2(a: &Name, row: &Id) -> Option<Key2> {
+    (!a.is_empty()).then(|| (Id::of(a), row.clone()))
 }
 
 impl Tables {
     pub fn ensure_default_namespace(&mut self) {
-        let name = drover_model::job::DEFAULT_NAMESPACE;
-        if !self.namespaces.contains_key(name) {
+        let default = drover_model::job::DEFAULT_NAMESPACE;
+        if !self.namespaces.contains_key(default) {
             let namespace = Namespace {
-                name: name.to_string(),
+                name: default.to_string(),
                 description: DEFAULT_NAMESPACE_DESCRIPTION.to_string(),
                 create_index: 1,
                 modify_index: 1,
                 ..Namespace::default()
             };
-            self.namespaces.insert(id(name), Arc::new(namespace));
+            self.namespaces.insert(name(default), Arc::new(namespace));
         }
     }
 
@@ -178,23 +178,23 @@ impl Tables {
 
     /// The key form of a namespace name; a name too long to be inline shares the namespaces
     /// table's string.
-    pub fn namespace_id(&self, namespace: &str) -> Id {
+    pub fn namespace_id(&self, namespace: &str) -> Name {
         self.namespaces
             .get_key_value(namespace)
-            .map_or_else(|| id(namespace), |(key, _)| key.clone())
+            .map_or_else(|| name(namespace), |(key, _)| key.clone())
     }
 
     /// The key of a job, sharing its row's strings when the job exists.
     pub fn job_key(&self, namespace: &str, job_id: &str) -> NsKey {
         match self.jobs.get_key_value(&Q2(namespace, job_id)) {
             Some((key, _)) => key.clone(),
-            None => (self.namespace_id(namespace), id(job_id)),
+            None => (self.namespace_id(namespace), name(job_id)),
         }
     }
 
     /// Inserts the row of a new job.
     pub fn insert_job_row(&mut self, row: JobRow) {
-        let key = (self.namespace_id(&row.job.namespace), id(&row.job.id));
+        let key = (self.namespace_id(&row.job.namespace), name(&row.job.id));
         self.jobs.insert(key, Arc::new(row));
     }
 
@@ -244,7 +244,7 @@ impl Tables {
     // Evaluations.
 
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
-        let eval_id = eval.id.clone();
+        let eval_id = Id::of(&eval.id);
         let old = self.evals.get(&*eval.id).cloned();
         let by_job_changed = old
             .as_ref()
@@ -254,7 +254,7 @@ impl Tables {
             let new_key = (ns, job, eval_id.clone());
             let old_key = old
                 .as_deref()
-                .map(|o| (id(&o.namespace), id(&o.job_id), eval_id.clone()));
+                .map(|o| (name(&o.namespace), name(&o.job_id), eval_id.clone()));
             reindex(&mut self.evals_by_job, old_key, Some(new_key));
         }
         reindex(
@@ -268,7 +268,7 @@ impl Tables {
     pub fn remove_eval(&mut self, eval_id: &str) -> Option<Arc<Evaluation>> {
         let (key, eval) = self.evals.remove_with_key(eval_id)?;
         self.evals_by_job
-            .remove(&Q3(&eval.namespace, &eval.job_id, &key));
+            .remove(&Q3(&eval.namespace, &eval.job_id, &eval.id));
         self.evals_by_create.remove(&(eval.create_index, key));
         Some(eval)
     }
@@ -287,14 +287,14 @@ impl Tables {
     // Allocations.
 
     pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
-        let alloc_id = alloc.id.clone();
+        let alloc_id = Id::of(&alloc.id);
         // One walk of the largest table: the insert hands back the row it replaces.
         let old = self.allocs.insert(alloc_id.clone(), Arc::clone(&alloc));
         let old = old.as_deref();
         let a = &*alloc;
         if let Some(o) = old.filter(|o| o.namespace != a.namespace || o.job_id != a.job_id) {
             self.allocs_by_job
-                .remove(&Q3(&o.namespace, &o.job_id, &alloc_id));
+                .remove(&Q3(&o.namespace, &o.job_id, &a.id));
         }
         let (ns, job) = self.job_key(&a.namespace, &a.job_id);
         self.allocs_by_job
@@ -331,11 +331,11 @@ impl Tables {
     pub fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
         let (key, a) = self.allocs.remove_with_key(alloc_id)?;
         self.allocs_by_job
-            .remove(&Q3(&a.namespace, &a.job_id, &key));
-        self.allocs_by_node.remove(&Q2(&a.node_id, &key));
-        self.allocs_by_eval.remove(&Q2(&a.eval_id, &key));
+            .remove(&Q3(&a.namespace, &a.job_id, &a.id));
+        self.allocs_by_node.remove(&Q2(&a.node_id, &a.id));
+        self.allocs_by_eval.remove(&Q2(&a.eval_id, &a.id));
         self.allocs_by_deployment
-            .remove(&Q2(&a.deployment_id, &key));
+            .remove(&Q2(&a.deployment_id, &a.id));
         self.allocs_by_create.remove(&(a.create_index, key));
         self.usage.replace(Some(&a), None);
         Some(a)
@@ -379,11 +379,11 @@ impl Tables {
     // Deployments.
 
     pub fn put_deployment(&mut self, deployment: Arc<Deployment>) {
-        let d_id = deployment.id.clone();
+        let d_id = Id::of(&deployment.id);
         let old = self.deployments.get(&*deployment.id).cloned();
         let old_key = old
             .as_deref()
-            .map(|d| (id(&d.namespace), id(&d.job_id), d_id.clone()));
+            .map(|d| (name(&d.namespace), name(&d.job_id), d_id.clone()));
         let (ns, job) = self.job_key(&deployment.namespace, &deployment.job_id);
         reindex(
             &mut self.deployments_by_job,
@@ -401,7 +401,7 @@ impl Tables {
     pub fn remove_deployment(&mut self, deployment_id: &str) -> Option<Arc<Deployment>> {
         let (key, d) = self.deployments.remove_with_key(deployment_id)?;
         self.deployments_by_job
-            .remove(&Q3(&d.namespace, &d.job_id, &key));
+            .remove(&Q3(&d.namespace, &d.job_id, &d.id));
         self.deployments_by_create.remove(&(d.create_index, key));
         Some(d)
     }
@@ -422,13 +422,13 @@ impl Tables {
     pub fn put_service(&mut self, service: Arc<ServiceRegistration>) {
         self.remove_service(&service.namespace, &service.id);
         let s = &*service;
-        let (ns, sid) = (id(&s.namespace), id(&s.id));
+        let (ns, sid) = (name(&s.namespace), name(&s.id));
         self.services_by_job
-            .insert((ns.clone(), id(&s.job_id), sid.clone()));
+            .insert((ns.clone(), name(&s.job_id), sid.clone()));
         self.services_by_name
-            .insert((ns.clone(), id(&s.service_name), sid.clone()));
+            .insert((ns.clone(), name(&s.service_name), sid.clone()));
         self.services_by_alloc
-            .insert((id(&s.alloc_id), ns.clone(), sid.clone()));
+            .insert((name(&s.alloc_id), ns.clone(), sid.clone()));
         self.services.insert((ns, sid), service);
     }
 
@@ -445,7 +445,7 @@ impl Tables {
         Some(s)
     }
 
-    pub fn services_of_alloc(&self, alloc_id: &str) -> Vec<(Id, Id)> {
+    pub fn services_of_alloc(&self, alloc_id: &str) -> Vec<(Name, Name)> {
         self.services_by_alloc
             .range(Q3(alloc_id, "", "")..)
             .take_while(|k| k.0 == *alloc_id)
@@ -457,9 +457,9 @@ impl Tables {
 
     pub fn put_token(&mut self, token: Arc<AclToken>) {
         self.remove_token(&token.accessor_id);
-        let accessor = id(&token.accessor_id);
+        let accessor = name(&token.accessor_id);
         self.acl_tokens_by_secret
-            .insert(id(&token.secret_id), accessor.clone());
+            .insert(name(&token.secret_id), accessor.clone());
         self.acl_tokens.insert(accessor, token);
     }
 

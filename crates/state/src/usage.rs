@@ -11,7 +11,7 @@ use std::sync::Arc;
 use drover_model::{AllocatedResources, Allocation, NetworkResource, TaskLifecycle};
 use imbl::OrdMap;
 
-use crate::keys::Id;
+use crate::keys::{Id, Name};
 use crate::snapshot::Snapshot;
 
 /// CPU (MHz), memory (MB) and disk (MB).
@@ -205,8 +205,9 @@ pub struct NodeAllocs {
     pub count: u32,
     /// Their summed CPU, memory and disk.
     pub total: NodeUsage,
-    /// Those that hold ports, bandwidth or cores, by allocation ID.
-    network: OrdMap<Id, Arc<AllocUsage>>,
+    /// Those that hold ports, bandwidth or cores, by allocation ID: the row's string, which
+    /// [`NodeAllocs::network`] lends out (few allocations hold any).
+    network: OrdMap<Name, Arc<AllocUsage>>,
 }
 
 impl NodeAllocs {
@@ -237,7 +238,7 @@ impl UsageTable {
 
     fn add(&mut self, alloc: &Allocation) {
         let usage = AllocUsage::of(alloc);
-        let node = Arc::make_mut(self.0.entry(alloc.node_id.clone()).or_default());
+        let node = Arc::make_mut(self.0.entry(Id::of(&alloc.node_id)).or_default());
         node.count += 1;
         node.total.add(usage.resources);
         if usage.holds_network() {

@@ -9,7 +9,7 @@ use drover_model::{AclPolicy, AclToken, Namespace, ServiceRegistration};
 
 use super::Txn;
 use crate::command::ScalingEventUpsert;
-use crate::keys::{Q2, id};
+use crate::keys::{Q2, name};
 use crate::table::Table;
 use crate::{JobScalingEvents, PeriodicLaunch, StateError};
 
@@ -94,7 +94,7 @@ impl Txn {
             namespace.modify_index = self.index;
             self.t
                 .namespaces
-                .insert(id(&namespace.name), Arc::new(namespace));
+                .insert(name(&namespace.name), Arc::new(namespace));
         }
         self.touch(Table::Namespaces);
     }
@@ -137,7 +137,7 @@ impl Txn {
             policy.modify_index = self.index;
             self.t
                 .acl_policies
-                .insert(id(&policy.name), Arc::new(policy));
+                .insert(name(&policy.name), Arc::new(policy));
         }
         self.touch(Table::AclPolicy);
     }

@@ -9,6 +9,7 @@ use drover_model::node::node_eligibility;
 use super::Txn;
 use crate::StateError;
 use crate::command::{DeleteNodes, NodeDrainUpdate, NodeStatusUpdate, UpsertNode};
+use crate::keys::Id;
 use crate::table::Table;
 
 impl Txn {
@@ -29,7 +30,7 @@ impl Txn {
     }
 
     fn put_node(&mut self, node: Node) {
-        self.t.nodes.insert(node.id.clone(), Arc::new(node));
+        self.t.nodes.insert(Id::of(&node.id), Arc::new(node));
         self.touch(Table::Nodes);
     }
 
