@@ -8,10 +8,9 @@ use std::sync::Arc;
 use drover_model::{AllocMetric, Allocation, Deployment, EvalStatus, Evaluation, Job};
 use drover_state::Snapshot;
 
-use super::cluster::cluster_view;
 use super::evals::{Outcome, updated_eval};
 use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
-use crate::feasible::ClusterView;
+use crate::feasible::NodeTable;
 
 /// What a scheduler keeps across the attempts of one evaluation.
 pub(super) struct Scheduling<'a, 'c> {
@@ -35,7 +34,8 @@ pub(super) struct Start {
     /// The allocations of the job (any version, and of an earlier job with its ID).
     pub allocs: Vec<Arc<Allocation>>,
     pub plan: Plan,
-    pub view: ClusterView,
+    /// The nodes of the snapshot, indexed: what the attempt's `ClusterView` is built on.
+    pub table: Arc<NodeTable>,
     /// The node shuffle's seed, new after every refresh.
     pub seed: u64,
 }
@@ -72,7 +72,7 @@ impl<'a, 'c> Scheduling<'a, 'c> {
         }
     }
 
-    /// Starts an attempt on the current snapshot: the job, an empty plan, the cluster view,
+    /// Starts an attempt on the current snapshot: the job, an empty plan, the node table,
     /// fresh counts, and the job's latest deployment when the scheduler keeps deployments.
     pub fn start(&mut self, deployments: bool) -> Start {
         let eval = self.eval;
@@ -92,7 +92,7 @@ impl<'a, 'c> Scheduling<'a, 'c> {
         Start {
             plan: Plan::for_eval(eval, job.clone(), index),
             job,
-            view: cluster_view(&self.snapshot, &self.ctx.config.node_tables, &allocs),
+            table: self.ctx.config.node_tables.table(&self.snapshot),
             allocs,
             seed: self.ctx.seed ^ index,
         }

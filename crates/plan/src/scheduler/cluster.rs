@@ -25,7 +25,7 @@ struct CachedTable {
 }
 
 impl NodeTableCache {
-    fn table(&self, snapshot: &Snapshot) -> Arc<NodeTable> {
+    pub(super) fn table(&self, snapshot: &Snapshot) -> Arc<NodeTable> {
         let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let nodes = snapshot.nodes_version();
         if let Some(c) = cached.as_ref().filter(|c| c.nodes == nodes) {
@@ -39,17 +39,6 @@ impl NodeTableCache {
         });
         table
     }
-}
-
-/// Every node, with what the allocations that are not terminal hold (Nomad's proposed
-/// allocations start from those): the store's node usage plus the evaluated job's own
-/// allocations, `allocs`.
-pub(super) fn cluster_view(
-    snapshot: &Snapshot,
-    tables: &NodeTableCache,
-    allocs: &[Arc<Allocation>],
-) -> ClusterView {
-    ClusterView::for_job(tables.table(snapshot), snapshot, allocs)
 }
 
 /// How an allocation is stopped: Nomad's description, the client status to record (`lost`)

@@ -22,7 +22,7 @@ use super::cluster::{Stop, rank_in_place, stop_alloc};
 use super::evals::{blocked_description, blocked_eval, cannot_handle};
 use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
 use crate::annotations::PlanAnnotations;
-use crate::feasible::{ClusterView, GenericStack, SelectOptions};
+use crate::feasible::{ClusterView, GenericStack, NodeTable, SelectOptions, StackConfig};
 use crate::reconcile::reschedule::new_reschedule_tracker;
 use crate::reconcile::{
     AllocNameIndex, DestructiveResult, PlaceResult, ReconcileInput, ReconcileResults, alloc_index,
@@ -77,14 +77,42 @@ pub(super) fn process(
     .process()
 }
 
-/// The view of the cluster an attempt keeps current, and the stack that ranks nodes on it.
+/// The view of the cluster an attempt keeps current and the stack that ranks nodes on it,
+/// built when the attempt first stops, updates or places an allocation: an evaluation whose
+/// reconcile finds nothing to do (half of those a node failure creates) never counts its job's
+/// allocations on the nodes.
 #[derive(Debug)]
 struct Placer {
+    table: Arc<NodeTable>,
+    snapshot: Snapshot,
+    config: StackConfig,
+    seed: u64,
+    /// The job to place, unless it is stopped.
+    job: Option<Arc<Job>>,
+    built: Option<Built>,
+}
+
+impl Placer {
+    /// The view and stack, built on first use from the attempt's allocations.
+    fn get(&mut self, allocs: &[Arc<Allocation>]) -> &mut Built {
+        self.built.get_or_insert_with(|| {
+            let view = ClusterView::for_job(Arc::clone(&self.table), &self.snapshot, allocs);
+            let mut stack = GenericStack::new(self.config.clone(), self.seed);
+            if let Some(job) = &self.job {
+                stack.set_job(&view, job);
+            }
+            Built { view, stack }
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Built {
     view: ClusterView,
     stack: GenericStack,
 }
 
-impl Placer {
+impl Built {
     /// Whether `existing` can take the new version of its group where it runs; the updated
     /// allocation is then counted at once and added to `updated`.
     fn update_in_place(
@@ -211,16 +239,17 @@ impl GenericScheduler<'_, '_> {
             job,
             allocs,
             mut plan,
-            view,
+            table,
             seed,
         } = self.s.start(!self.batch);
         let mut placer = Placer {
-            view,
-            stack: GenericStack::new(self.s.ctx.config.stack.clone(), seed),
+            table,
+            snapshot: self.s.snapshot.clone(),
+            config: self.s.ctx.config.stack.clone(),
+            seed,
+            job: job.clone().filter(|j| !j.stop),
+            built: None,
         };
-        if let Some(job) = job.as_ref().filter(|j| !j.stop) {
-            placer.stack.set_job(&placer.view, job);
-        }
         let followups = self.compute_job_allocs(job.as_ref(), &allocs, &mut plan, &mut placer);
         self.placer = Some(placer);
 
@@ -272,15 +301,16 @@ impl GenericScheduler<'_, '_> {
     ) -> Vec<Evaluation> {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
-        let view = &placer.view;
-        let tainted = tainted_nodes(allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
+        let table = &placer.table;
+        let tainted = tainted_nodes(allocs, |id| table.position(id).map(|n| &*table.nodes()[n]));
         let stored = self.s.run.stored;
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let stop = Stop {
                 client_status: &lost.client_status,
                 ..Stop::new(&lost.status_description)
             };
-            stop_alloc(plan, &mut placer.view, &lost.alloc, stop, stored, now);
+            let view = &mut placer.get(allocs).view;
+            stop_alloc(plan, view, &lost.alloc, stop, stored, now);
         }
 
         // Room for every allocation at once: growing a vector of large records copies them.
@@ -304,7 +334,8 @@ impl GenericScheduler<'_, '_> {
                         eval_id: &eval.id,
                         stored,
                     };
-                    placer.update_in_place(existing, &update, tg, &mut in_place)
+                    let built = placer.get(allocs);
+                    built.update_in_place(existing, &update, tg, &mut in_place)
                 })
             };
             reconcile(&input, &mut check, &mut *self.s.ctx.new_id)
@@ -341,7 +372,8 @@ impl GenericScheduler<'_, '_> {
                 client_status: &s.client_status,
                 followup_eval_id: &s.followup_eval_id,
             };
-            stop_alloc(plan, &mut placer.view, &s.alloc, how, stored, now);
+            let view = &mut placer.get(allocs).view;
+            stop_alloc(plan, view, &s.alloc, how, stored, now);
         }
         for update in disconnect_updates
             .into_values()
@@ -387,8 +419,9 @@ impl GenericScheduler<'_, '_> {
             .map(Missing::from)
             .chain(place.into_iter().map(Missing::from));
         let mut name_indexes = name_indexes;
+        let built = placer.get(allocs);
         for m in missing {
-            self.place(job, plan, placer, m, &mut name_indexes);
+            self.place(job, plan, built, m, &mut name_indexes);
         }
         followups
     }
@@ -398,7 +431,7 @@ impl GenericScheduler<'_, '_> {
         &mut self,
         job: &Arc<Job>,
         plan: &mut Plan,
-        placer: &mut Placer,
+        built: &mut Built,
         missing: Missing,
         name_indexes: &mut BTreeMap<String, AllocNameIndex>,
     ) {
@@ -422,32 +455,32 @@ impl GenericScheduler<'_, '_> {
         }
 
         if downgraded.is_some() {
-            placer.stack.set_job(&placer.view, place_job);
+            built.stack.set_job(&built.view, place_job);
         }
-        let preferred = preferred_node(&placer.view, &missing, tg, job);
+        let preferred = preferred_node(&built.view, &missing, tg, job);
         let previous = missing.previous.as_deref();
         if let (Some(prev), Some(description)) = (previous, &missing.stop_previous) {
             let stored = self.s.run.stored;
             stop_alloc(
                 plan,
-                &mut placer.view,
+                &mut built.view,
                 prev,
                 Stop::new(description),
                 stored,
                 now,
             );
         }
-        let penalty = penalty_nodes(&placer.view, previous);
+        let penalty = penalty_nodes(&built.view, previous);
         let options = SelectOptions {
             penalty_nodes: &penalty,
             preferred_node: preferred,
             alloc_name: &missing.name,
         };
-        let ranked = placer.stack.select(&placer.view, tg, &options);
+        let ranked = built.stack.select(&built.view, tg, &options);
         let recorded = ranked.is_none() || self.s.run.stored;
-        let metrics = recorded.then(|| placer.stack.metrics(&placer.view));
+        let metrics = recorded.then(|| built.stack.metrics(&built.view));
         if downgraded.is_some() {
-            placer.stack.set_job(&placer.view, job);
+            built.stack.set_job(&built.view, job);
         }
 
         let Some(ranked) = ranked else {
@@ -456,7 +489,7 @@ impl GenericScheduler<'_, '_> {
                 .insert(tg.name.clone(), metrics.unwrap_or_default());
             if let (Some(prev), Some(_)) = (previous, &missing.stop_previous) {
                 plan.remove_update(&prev.node_id, &prev.id);
-                placer.view.add_alloc(prev);
+                built.view.add_alloc(prev);
             }
             if let Some(prev) = previous.filter(|_| missing.reschedule) {
                 failed_to_reschedule(plan, prev);
@@ -478,7 +511,7 @@ impl GenericScheduler<'_, '_> {
             job: place_job,
             task_group: &tg.name,
             name,
-            node: placer.view.node(ranked.node),
+            node: built.view.node(ranked.node),
             resources: ranked.resources,
             metrics,
             deployment_id,
@@ -500,7 +533,7 @@ impl GenericScheduler<'_, '_> {
                 ..AllocDeploymentStatus::default()
             }));
         }
-        placer.view.add_alloc(&alloc);
+        built.view.add_alloc(&alloc);
         plan.append_alloc(alloc);
     }
 
@@ -538,12 +571,17 @@ impl GenericScheduler<'_, '_> {
     }
 
     /// Computed classes the job can or cannot run on, and whether a constraint escaped them.
-    fn eligibility(&self) -> (BTreeMap<String, bool>, bool) {
-        match &self.placer {
-            Some(p) => (
-                p.stack.class_eligibility(&p.view),
-                p.stack.escaped_computed_class(),
-            ),
+    /// They depend on the nodes and the job, not on allocations: a view the last attempt did
+    /// not need is built without them.
+    fn eligibility(&mut self) -> (BTreeMap<String, bool>, bool) {
+        match &mut self.placer {
+            Some(p) => {
+                let Built { view, stack } = p.get(&[]);
+                (
+                    stack.class_eligibility(view),
+                    stack.escaped_computed_class(),
+                )
+            }
             None => (BTreeMap::new(), false),
         }
     }

@@ -123,9 +123,10 @@ impl NodeScheduler<'_, '_> {
             job,
             allocs,
             plan,
-            view,
+            table,
             seed,
         } = self.s.start(!self.sysbatch);
+        let view = ClusterView::for_job(table, &self.s.snapshot, &allocs);
         let stack = SystemStack::new(self.s.ctx.config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
