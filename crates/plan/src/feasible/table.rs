@@ -96,6 +96,12 @@ impl Interner {
 pub struct NodeTable {
     nodes: Vec<Arc<Node>>,
     positions: FoldHashMap<String, u32>,
+    /// Positions by the address of the node's ID. An allocation placed on a node clones the
+    /// node's ID (a `SmolStr` sharing its text), so looking it up compares an address instead
+    /// of hashing and comparing 36 characters stored elsewhere. Two live strings never start
+    /// at one address, and the table keeps its nodes' IDs alive, so an address and a length
+    /// that match are the same ID.
+    by_address: FoldHashMap<usize, u32>,
     /// Computed class id per node, and the class strings.
     pub(crate) class: Vec<u32>,
     pub(crate) class_names: Vec<String>,
@@ -131,6 +137,7 @@ impl NodeTable {
         let mut table = Self {
             nodes: nodes.to_vec(),
             positions: FoldHashMap::with_capacity_and_hasher(nodes.len(), Default::default()),
+            by_address: FoldHashMap::with_capacity_and_hasher(nodes.len(), Default::default()),
             class: Vec::with_capacity(nodes.len()),
             class_names: Vec::new(),
             node_class: Vec::with_capacity(nodes.len()),
@@ -151,6 +158,7 @@ impl NodeTable {
         let mut node_classes = Interner::default();
         for (i, node) in nodes.iter().enumerate() {
             table.positions.insert(node.id.to_string(), i as u32);
+            table.by_address.insert(address(&node.id), i as u32);
             let class = if node.computed_class.is_empty() {
                 classes.intern(&computed_class(node))
             } else {
@@ -231,11 +239,14 @@ impl NodeTable {
     }
 
     pub fn position(&self, node_id: &str) -> Option<usize> {
-        self.positions.get(node_id).map(|&i| i as usize)
+        self.node_position(node_id).map(|i| i as usize)
     }
 
     pub(crate) fn node_position(&self, node_id: &str) -> Option<u32> {
-        self.positions.get(node_id).copied()
+        match self.by_address.get(&address(node_id)) {
+            Some(&i) if self.nodes[i as usize].id.len() == node_id.len() => Some(i),
+            _ => self.positions.get(node_id).copied(),
+        }
     }
 
     /// The id of `attr.<key>` or `meta.<key>`, if any node has it.
@@ -288,6 +299,10 @@ impl NodeTable {
     pub(crate) fn value_count(&self) -> usize {
         self.values.len()
     }
+}
+
+fn address(text: &str) -> usize {
+    text.as_ptr() as usize
 }
 
 /// What a node offers for allocations: its resources less its own reservation.

@@ -15,7 +15,7 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use drover_model::{AllocatedResources, Allocation, Node};
+use drover_model::{AllocatedResources, Allocation, Node, SmolStr};
 use drover_state::Snapshot;
 use drover_state::usage::{AllocUsage, NodeUsage};
 
@@ -60,7 +60,7 @@ struct StoreUsage {
     used: Vec<OnceCell<NodeUsage>>,
     /// The job's allocations that hold ports, bandwidth or cores: the store counts them, and
     /// so does the view, in its own slots.
-    own_network: FoldHashSet<Box<str>>,
+    own_network: FoldHashSet<SmolStr>,
 }
 
 /// See the module documentation.
@@ -70,12 +70,14 @@ pub struct ClusterView {
     store: Option<StoreUsage>,
     /// What the view's own counting changed on each node, on top of the store's usage.
     counted: Vec<NodeUsage>,
-    /// Each node's ports, bandwidth and cores, built when first needed.
-    net: Vec<OnceCell<NodeNet>>,
+    /// Each node's ports, bandwidth and cores, built when first needed (boxed: a view has a
+    /// cell for each of up to 10,000 nodes and ranks a few hundred of them).
+    net: Vec<OnceCell<Box<NodeNet>>>,
     pub(crate) node_allocs: Vec<Vec<NodeAlloc>>,
     slots: Vec<Option<Slot>>,
     free_slots: Vec<u32>,
-    alloc_slot: FoldHashMap<Box<str>, u32>,
+    /// By allocation ID: a `SmolStr` clone shares the ID's text instead of copying it.
+    alloc_slot: FoldHashMap<SmolStr, u32>,
     /// Jobs by namespace and ID, and each job's task groups, as dense ids.
     jobs: HashMap<String, HashMap<String, u32>>,
     job_groups: Vec<Vec<(Box<str>, u32)>>,
@@ -126,7 +128,7 @@ impl ClusterView {
             if let Some(Some(slot)) = view.count_alloc(alloc).map(|i| &view.slots[i as usize])
                 && slot.usage.holds_network()
             {
-                own_network.insert(alloc.id.as_str().into());
+                own_network.insert(alloc.id.clone());
             }
         }
         view.store = Some(StoreUsage {
@@ -205,29 +207,33 @@ impl ClusterView {
 
     /// The ports, bandwidth and cores the counted allocations hold on the node.
     pub(crate) fn net(&self, node: usize) -> &NodeNet {
-        self.net[node].get_or_init(|| {
-            let reserved = self.table.reserved_ports[node].as_deref();
-            let mut net = NodeNet::default();
-            if let Some(store) = &self.store
-                && let Some(usage) = store.snapshot.node_usage(&self.table.nodes()[node].id)
-            {
-                // The node's total comes with it: `used` needs no lookup of its own.
-                let _ = store.used[node].set(usage.total);
-                let others = usage
-                    .network()
-                    .filter(|(id, _)| !store.own_network.contains(*id));
-                for (_, usage) in others {
-                    net.add(reserved, usage);
-                }
+        self.net[node].get_or_init(|| Box::new(self.count_net(node)))
+    }
+
+    /// What [`ClusterView::net`] holds for a node: the store's allocations on it that hold
+    /// ports, bandwidth or cores (other than the job's own), and the view's own.
+    fn count_net(&self, node: usize) -> NodeNet {
+        let reserved = self.table.reserved_ports[node].as_deref();
+        let mut net = NodeNet::default();
+        if let Some(store) = &self.store
+            && let Some(usage) = store.snapshot.node_usage(&self.table.nodes()[node].id)
+        {
+            // The node's total comes with it: `used` needs no lookup of its own.
+            let _ = store.used[node].set(usage.total);
+            let others = usage
+                .network()
+                .filter(|(id, _)| !store.own_network.contains(*id));
+            for (_, usage) in others {
+                net.add(reserved, usage);
             }
-            let slots = self.node_allocs[node]
-                .iter()
-                .filter_map(|a| self.slots[a.slot as usize].as_ref());
-            for slot in slots.filter(|s| s.usage.holds_network()) {
-                net.add(reserved, &slot.usage);
-            }
-            net
-        })
+        }
+        let slots = self.node_allocs[node]
+            .iter()
+            .filter_map(|a| self.slots[a.slot as usize].as_ref());
+        for slot in slots.filter(|s| s.usage.holds_network()) {
+            net.add(reserved, &slot.usage);
+        }
+        net
     }
 
     pub fn contains_alloc(&self, alloc_id: &str) -> bool {
@@ -282,7 +288,7 @@ impl ClusterView {
             group,
             live: slot.live,
         });
-        self.alloc_slot.insert(alloc.id.as_str().into(), index);
+        self.alloc_slot.insert(alloc.id.clone(), index);
         self.node_allocs[node as usize].push(NodeAlloc {
             slot: index,
             job,

@@ -367,11 +367,16 @@ impl<'a> Reconciler<'a, '_> {
         }
 
         let mut name_index = {
-            let mut seed = untainted.clone();
-            for set in [&migrate, &reschedule_now, &lost] {
-                seed.extend(set.iter().map(|(slot, a)| (*slot, Arc::clone(a))));
-            }
-            AllocNameIndex::new(input.job_id, group, count as u64, seed.values())
+            // Each allocation once: a migrating batch allocation is also rescheduled.
+            let sets = [&untainted, &migrate, &reschedule_now, &lost];
+            let seed = sets.iter().enumerate().flat_map(|(i, set)| {
+                let earlier = &sets[..i];
+                let fresh = move |slot: &Slot| !earlier.iter().any(|s| s.contains_key(slot));
+                set.iter()
+                    .filter(move |(slot, _)| fresh(slot))
+                    .map(|(_, a)| a)
+            });
+            AllocNameIndex::new(input.job_id, group, count as u64, seed)
         };
 
         let canarying = is_canarying(&dstate);

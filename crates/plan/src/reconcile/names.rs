@@ -23,6 +23,84 @@ pub fn alloc_index(name: &str, job: &str, group: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// A set of name indexes: one bit each below a bound that covers a group's usual names, a
+/// B-tree above it (an index comes from a name, which can be anything). A group of a thousand
+/// allocations seeds a thousand indexes on every evaluation of its job.
+#[derive(Debug, Clone)]
+struct IndexSet {
+    bits: Vec<u64>,
+    above: BTreeSet<u64>,
+}
+
+impl IndexSet {
+    fn below(bound: u64) -> Self {
+        let words = usize::try_from(bound.div_ceil(64)).unwrap_or(0);
+        Self {
+            bits: vec![0; words],
+            above: BTreeSet::new(),
+        }
+    }
+
+    /// The word and bit of an index in the bitmap, if it has one there.
+    fn bit(&self, index: u64) -> Option<(usize, u64)> {
+        let word = usize::try_from(index / 64).ok()?;
+        (word < self.bits.len()).then_some((word, 1 << (index % 64)))
+    }
+
+    fn contains(&self, index: u64) -> bool {
+        match self.bit(index) {
+            Some((word, bit)) => self.bits[word] & bit != 0,
+            None => self.above.contains(&index),
+        }
+    }
+
+    /// Whether the index was not in the set.
+    fn insert(&mut self, index: u64) -> bool {
+        match self.bit(index) {
+            Some((word, bit)) => {
+                let fresh = self.bits[word] & bit == 0;
+                self.bits[word] |= bit;
+                fresh
+            }
+            None => self.above.insert(index),
+        }
+    }
+
+    fn remove(&mut self, index: u64) {
+        match self.bit(index) {
+            Some((word, bit)) => self.bits[word] &= !bit,
+            None => {
+                self.above.remove(&index);
+            }
+        }
+    }
+
+    /// Highest first.
+    fn descending(&self) -> impl Iterator<Item = u64> + '_ {
+        let below = self
+            .bits
+            .iter()
+            .enumerate()
+            .rev()
+            .flat_map(|(word, &bits)| {
+                let base = word as u64 * 64;
+                (0..64u64)
+                    .rev()
+                    .filter(move |b| bits & (1 << b) != 0)
+                    .map(move |b| base + b)
+            });
+        self.above.iter().rev().copied().chain(below)
+    }
+}
+
+impl PartialEq for IndexSet {
+    fn eq(&self, other: &Self) -> bool {
+        self.descending().eq(other.descending())
+    }
+}
+
+impl Eq for IndexSet {}
+
 /// The names in use for one task group, and which indexes are used more than once.
 ///
 /// The reconciler seeds it with the allocations that keep their names, then takes names from it;
@@ -32,7 +110,7 @@ pub struct AllocNameIndex {
     job: String,
     group: String,
     count: u64,
-    used: BTreeSet<u64>,
+    used: IndexSet,
     /// Index -> how many allocations beyond the first use it.
     duplicates: BTreeMap<u64, u64>,
 }
@@ -45,15 +123,21 @@ impl AllocNameIndex {
         count: u64,
         existing: impl IntoIterator<Item = &'a Arc<Allocation>>,
     ) -> Self {
+        let indexes: Vec<u64> = existing
+            .into_iter()
+            .map(|a| alloc_index(&a.name, &a.job_id, &a.task_group))
+            .collect();
+        // Names past the count are rare, and a count far above the allocations is filled
+        // a few names per evaluation.
+        let bound = count.min(2 * indexes.len() as u64 + 64);
         let mut index = Self {
             job: job.to_string(),
             group: group.to_string(),
             count,
-            used: BTreeSet::new(),
+            used: IndexSet::below(bound),
             duplicates: BTreeMap::new(),
         };
-        for alloc in existing {
-            let i = alloc_index(&alloc.name, &alloc.job_id, &alloc.task_group);
+        for i in indexes {
             if !index.used.insert(i) {
                 *index.duplicates.entry(i).or_default() += 1;
             }
@@ -79,19 +163,17 @@ impl AllocNameIndex {
                     self.duplicates.remove(&index);
                 }
             }
-            None => {
-                self.used.remove(&index);
-            }
+            None => self.used.remove(index),
         }
     }
 
     /// Removes and returns the `n` highest names in use (fewer if fewer are in use).
     pub fn highest(&mut self, n: usize) -> BTreeSet<String> {
-        let taken: Vec<u64> = self.used.iter().rev().take(n).copied().collect();
+        let taken: Vec<u64> = self.used.descending().take(n).collect();
         taken
             .into_iter()
             .map(|i| {
-                self.used.remove(&i);
+                self.used.remove(i);
                 self.name(i)
             })
             .collect()
@@ -99,7 +181,7 @@ impl AllocNameIndex {
 
     /// The free indexes below the desired count, lowest first.
     fn free_below_count(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.count).filter(|i| !self.used.contains(i))
+        (0..self.count).filter(|&i| !self.used.contains(i))
     }
 
     /// Takes `n` names for new placements: free indexes below the count first, then (when the
