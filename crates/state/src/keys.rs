@@ -42,17 +42,22 @@ pub(crate) fn name(s: &str) -> Name {
 /// A node, allocation, evaluation or deployment ID: a canonical UUID as its bits, any other
 /// string as a [`Name`] (see the module documentation).
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct Id(Repr);
+pub(crate) struct Id(Repr<Name>);
+
+/// A borrowed [`Id`]: a lookup's string, read once so that it compares with UUID keys as
+/// integers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QId<'a>(Repr<&'a str>);
 
 // `PartialEq` is derived: a string that is a canonical UUID is always held as `Uuid`, so the
 // two forms never stand for the same string.
-#[derive(Clone, PartialEq, Eq)]
-enum Repr {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Repr<S> {
     /// The UUID's 128 bits, most significant half first. Hex digits sort as the values they
     /// stand for and every UUID has its dashes at the same places, so the halves' numeric
     /// order is the text's.
     Uuid([u64; 2]),
-    Str(Name),
+    Str(S),
 }
 
 // Inside `SmolStr`'s niche: an `Id` costs no more than the `SmolStr` it replaces.
@@ -74,25 +79,37 @@ const NIBBLE_AT: [u8; UUID_LEN] = {
     }
     at
 };
-
 /// The bits of a canonical UUID (36 characters, lowercase hex, dashes at 8, 13, 18 and 23).
+/// Every ID key is built and every ID lookup starts here, so it reads eight digits at a time.
 fn parse_uuid(s: &str) -> Option<[u64; 2]> {
-    let bytes = s.as_bytes();
-    if bytes.len() != UUID_LEN {
+    let bytes: &[u8; UUID_LEN] = s.as_bytes().try_into().ok()?;
+    if [8, 13, 18, 23].iter().any(|&i| bytes[i] != b'-') {
         return None;
     }
-    let mut halves = [0u64; 2];
-    for (&c, &nibble) in bytes.iter().zip(&NIBBLE_AT) {
-        let value = match c {
-            b'-' if nibble == DASH => continue,
-            b'0'..=b'9' if nibble != DASH => c - b'0',
-            b'a'..=b'f' if nibble != DASH => c - b'a' + 10,
-            _ => return None,
-        };
-        let half = &mut halves[usize::from(nibble / 16)];
-        *half = (*half << 4) | u64::from(value);
+    let eight = |at: usize| u64::from_be_bytes(std::array::from_fn(|i| bytes[at + i]));
+    let four = |at: usize| u64::from(u32::from_be_bytes(std::array::from_fn(|i| bytes[at + i])));
+    let high = (hex8(eight(0))? << 32) | hex8((four(9) << 32) | four(14))?;
+    let low = (hex8((four(19) << 32) | four(24))? << 32) | hex8(eight(28))?;
+    Some([high, low])
+}
+
+/// The value of eight lowercase hex digits, given as their ASCII bytes in a big-endian word;
+/// `None` if any byte is not one. Each step works on all eight bytes at once, and no byte's
+/// arithmetic carries into the next.
+fn hex8(text: u64) -> Option<u64> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // '0'..='9' are 0x30..=0x39 and 'a'..='f' 0x61..=0x66: the low nibble, plus 9 for a letter.
+    let letters = (text >> 6) & ONES;
+    let values = (text & (ONES * 0x0f)) + letters * 9;
+    // Only a digit's own character decodes to a value it writes back as.
+    let too_large = (values + ONES * 0x70) & (ONES * 0x80);
+    let letters_again = ((values + ONES * 6) >> 4) & ONES;
+    if too_large != 0 || values + ONES * u64::from(b'0') + letters_again * 39 != text {
+        return None;
     }
-    Some(halves)
+    let pairs = (values | (values >> 4)) & 0x00ff_00ff_00ff_00ff;
+    let quads = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
+    Some((quads | (quads >> 16)) & 0xffff_ffff)
 }
 
 /// Byte `i` of a UUID's text.
@@ -105,9 +122,11 @@ fn uuid_byte(halves: &[u64; 2], i: usize) -> u8 {
     b"0123456789abcdef"[((halves[usize::from(nibble / 16)] >> shift) & 15) as usize]
 }
 
-/// How a UUID's text orders against `s`, reading only as far as they agree.
-fn cmp_uuid_text(halves: &[u64; 2], s: &[u8]) -> Ordering {
-    for (i, &c) in s.iter().take(UUID_LEN).enumerate() {
+/// How a UUID's text orders against `s`, reading only as far as they agree. Only where a table
+/// mixes UUIDs with other IDs (tests do).
+#[cold]
+fn cmp_uuid_text(halves: &[u64; 2], s: &str) -> Ordering {
+    for (i, &c) in s.as_bytes().iter().take(UUID_LEN).enumerate() {
         let own = uuid_byte(halves, i);
         if own != c {
             return own.cmp(&c);
@@ -116,21 +135,35 @@ fn cmp_uuid_text(halves: &[u64; 2], s: &[u8]) -> Ordering {
     UUID_LEN.cmp(&s.len())
 }
 
+impl<S: AsRef<str>> Repr<S> {
+    fn parse(s: &str, or: impl FnOnce() -> S) -> Self {
+        match parse_uuid(s) {
+            Some(halves) => Repr::Uuid(halves),
+            None => Repr::Str(or()),
+        }
+    }
+
+    /// The order of the strings the two stand for.
+    #[inline]
+    fn cmp<T: AsRef<str>>(&self, other: &Repr<T>) -> Ordering {
+        match (self, other) {
+            (Repr::Uuid(a), Repr::Uuid(b)) => a.cmp(b),
+            (Repr::Str(a), Repr::Str(b)) => a.as_ref().cmp(b.as_ref()),
+            (Repr::Uuid(a), Repr::Str(b)) => cmp_uuid_text(a, b.as_ref()),
+            (Repr::Str(a), Repr::Uuid(b)) => cmp_uuid_text(b, a.as_ref()).reverse(),
+        }
+    }
+}
+
 impl Id {
     /// The key form of an ID; a string that is not a UUID is copied (see [`Id::of`]).
     pub(crate) fn new(s: &str) -> Id {
-        match parse_uuid(s) {
-            Some(halves) => Id(Repr::Uuid(halves)),
-            None => Id(Repr::Str(name(s))),
-        }
+        Id(Repr::parse(s, || name(s)))
     }
 
     /// The key form of a row's ID; a string that is not a UUID is shared with the row.
     pub(crate) fn of(s: &SmolStr) -> Id {
-        match parse_uuid(s) {
-            Some(halves) => Id(Repr::Uuid(halves)),
-            None => Id(Repr::Str(s.clone())),
-        }
+        Id(Repr::parse(s, || s.clone()))
     }
 
     pub(crate) fn starts_with(&self, prefix: &str) -> bool {
@@ -155,18 +188,26 @@ impl Id {
     }
 }
 
+impl<'a> QId<'a> {
+    pub(crate) fn new(s: &'a str) -> Self {
+        QId(Repr::parse(s, || s))
+    }
+
+    /// Whether `key` stands for this string.
+    pub(crate) fn is(&self, key: &Id) -> bool {
+        self.0.cmp(&key.0).is_eq()
+    }
+}
+
 impl Ord for Id {
+    #[inline]
     fn cmp(&self, other: &Id) -> Ordering {
-        match (&self.0, &other.0) {
-            (Repr::Uuid(a), Repr::Uuid(b)) => a.cmp(b),
-            (Repr::Str(a), Repr::Str(b)) => a.as_bytes().cmp(b.as_bytes()),
-            (Repr::Uuid(a), Repr::Str(b)) => cmp_uuid_text(a, b.as_bytes()),
-            (Repr::Str(a), Repr::Uuid(b)) => cmp_uuid_text(b, a.as_bytes()).reverse(),
-        }
+        self.0.cmp(&other.0)
     }
 }
 
 impl PartialOrd for Id {
+    #[inline]
     fn partial_cmp(&self, other: &Id) -> Option<Ordering> {
         Some(self.cmp(other))
     }
@@ -175,12 +216,6 @@ impl PartialOrd for Id {
 impl Hash for Id {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.with_str(|s| s.hash(state));
-    }
-}
-
-impl PartialEq<str> for Id {
-    fn eq(&self, other: &str) -> bool {
-        self.cmp_query(other).is_eq()
     }
 }
 
@@ -196,51 +231,55 @@ impl fmt::Debug for Id {
     }
 }
 
-/// A key component that a borrowed string looks up: an [`Id`] or a [`Name`].
-pub(crate) trait Part {
-    /// How `query` orders against this component, as strings.
-    fn cmp_query(&self, query: &str) -> Ordering;
+/// A borrowed key component that looks up a component of type `K` in `str` order: a `&str`
+/// looks up a [`Name`], a [`QId`] an [`Id`].
+pub(crate) trait Part<K> {
+    /// How this query orders against `key`.
+    fn cmp_part(&self, key: &K) -> Ordering;
 }
 
-impl Part for Name {
-    fn cmp_query(&self, query: &str) -> Ordering {
-        query.as_bytes().cmp(self.as_bytes())
+impl<S: AsRef<str> + ?Sized> Part<Name> for &S {
+    #[inline]
+    fn cmp_part(&self, key: &Name) -> Ordering {
+        self.as_ref().as_bytes().cmp(key.as_bytes())
     }
 }
 
-impl Part for Id {
-    fn cmp_query(&self, query: &str) -> Ordering {
-        match &self.0 {
-            Repr::Str(s) => s.cmp_query(query),
-            Repr::Uuid(halves) => cmp_uuid_text(halves, query.as_bytes()).reverse(),
-        }
+impl Part<Id> for &Id {
+    #[inline]
+    fn cmp_part(&self, key: &Id) -> Ordering {
+        (*self).cmp(key)
     }
 }
 
-/// `&str` lookups in tables keyed by [`Id`].
-impl Equivalent<Id> for str {
-    fn equivalent(&self, key: &Id) -> bool {
-        key.cmp_query(self).is_eq()
+/// Before every value of a component: `Q2(a, Lowest)` is the first key under `a`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lowest;
+
+impl<K> Part<K> for Lowest {
+    fn cmp_part(&self, _: &K) -> Ordering {
+        Ordering::Less
     }
 }
 
-impl Comparable<Id> for str {
-    fn compare(&self, key: &Id) -> Ordering {
-        key.cmp_query(self)
+impl Part<Id> for QId<'_> {
+    #[inline]
+    fn cmp_part(&self, key: &Id) -> Ordering {
+        self.0.cmp(&key.0)
     }
 }
 
 /// A borrowed two-component key.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Q2<'a>(pub &'a str, pub &'a str);
+pub(crate) struct Q2<A, B>(pub A, pub B);
 
 /// A borrowed three-component key.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Q3<'a>(pub &'a str, pub &'a str, pub &'a str);
+pub(crate) struct Q3<A, B, C>(pub A, pub B, pub C);
 
 /// A borrowed [`CreateKey`].
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct QCreate<'a>(pub u64, pub &'a str);
+pub(crate) struct QCreate<'a>(pub u64, pub QId<'a>);
 
 /// A bound of a job listing in the jobs map: a key, or the place just past every job of a
 /// namespace whose ID starts with a prefix. With both ends bounded, an imbl range stops by
@@ -251,62 +290,81 @@ pub(crate) enum JobBound<'a> {
     PastPrefix(&'a str, &'a str),
 }
 
-impl JobBound<'_> {
-    fn cmp_key(&self, key: &NsKey) -> Ordering {
+impl Equivalent<Id> for QId<'_> {
+    fn equivalent(&self, key: &Id) -> bool {
+        self.is(key)
+    }
+}
+
+impl Comparable<Id> for QId<'_> {
+    #[inline]
+    fn compare(&self, key: &Id) -> Ordering {
+        self.cmp_part(key)
+    }
+}
+
+impl<A: Part<KA>, B: Part<KB>, KA, KB> Equivalent<(KA, KB)> for Q2<A, B> {
+    fn equivalent(&self, key: &(KA, KB)) -> bool {
+        self.compare(key).is_eq()
+    }
+}
+
+impl<A: Part<KA>, B: Part<KB>, KA, KB> Comparable<(KA, KB)> for Q2<A, B> {
+    #[inline]
+    fn compare(&self, key: &(KA, KB)) -> Ordering {
+        (self.0.cmp_part(&key.0)).then_with(|| self.1.cmp_part(&key.1))
+    }
+}
+
+impl<A: Part<KA>, B: Part<KB>, C: Part<KC>, KA, KB, KC> Equivalent<(KA, KB, KC)> for Q3<A, B, C> {
+    fn equivalent(&self, key: &(KA, KB, KC)) -> bool {
+        self.compare(key).is_eq()
+    }
+}
+
+impl<A: Part<KA>, B: Part<KB>, C: Part<KC>, KA, KB, KC> Comparable<(KA, KB, KC)> for Q3<A, B, C> {
+    #[inline]
+    fn compare(&self, key: &(KA, KB, KC)) -> Ordering {
+        (self.0.cmp_part(&key.0))
+            .then_with(|| self.1.cmp_part(&key.1))
+            .then_with(|| self.2.cmp_part(&key.2))
+    }
+}
+
+impl Equivalent<CreateKey> for QCreate<'_> {
+    fn equivalent(&self, key: &CreateKey) -> bool {
+        self.compare(key).is_eq()
+    }
+}
+
+impl Comparable<CreateKey> for QCreate<'_> {
+    fn compare(&self, key: &CreateKey) -> Ordering {
+        self.0.cmp(&key.0).then_with(|| self.1.cmp_part(&key.1))
+    }
+}
+
+impl Equivalent<NsKey> for JobBound<'_> {
+    fn equivalent(&self, key: &NsKey) -> bool {
+        self.compare(key).is_eq()
+    }
+}
+
+impl Comparable<NsKey> for JobBound<'_> {
+    fn compare(&self, key: &NsKey) -> Ordering {
         match *self {
-            JobBound::At(ns, job) => Q2(ns, job).cmp_key(key),
+            JobBound::At(ns, job) => Q2(ns, job).compare(key),
             // Keys under the prefix are contiguous: the bound is past them, and placed as the
             // prefix itself against the others.
-            JobBound::PastPrefix(ns, prefix) => key.0.cmp_query(ns).then_with(|| {
+            JobBound::PastPrefix(ns, prefix) => ns.cmp_part(&key.0).then_with(|| {
                 if key.1.starts_with(prefix) {
                     Ordering::Greater
                 } else {
-                    key.1.cmp_query(prefix)
+                    prefix.cmp_part(&key.1)
                 }
             }),
         }
     }
 }
-
-impl Q2<'_> {
-    fn cmp_key<A: Part, B: Part>(&self, key: &(A, B)) -> Ordering {
-        (key.0.cmp_query(self.0)).then_with(|| key.1.cmp_query(self.1))
-    }
-}
-
-impl Q3<'_> {
-    fn cmp_key<A: Part, B: Part, C: Part>(&self, key: &(A, B, C)) -> Ordering {
-        (key.0.cmp_query(self.0))
-            .then_with(|| key.1.cmp_query(self.1))
-            .then_with(|| key.2.cmp_query(self.2))
-    }
-}
-
-impl QCreate<'_> {
-    fn cmp_key(&self, key: &CreateKey) -> Ordering {
-        self.0.cmp(&key.0).then_with(|| key.1.cmp_query(self.1))
-    }
-}
-
-macro_rules! borrowed_key {
-    ($query:ident, $key:ty $(, $part:ident)*) => {
-        impl<$($part: Part),*> Equivalent<$key> for $query<'_> {
-            fn equivalent(&self, key: &$key) -> bool {
-                self.cmp_key(key) == Ordering::Equal
-            }
-        }
-        impl<$($part: Part),*> Comparable<$key> for $query<'_> {
-            fn compare(&self, key: &$key) -> Ordering {
-                self.cmp_key(key)
-            }
-        }
-    };
-}
-
-borrowed_key!(Q2, (A, B), A, B);
-borrowed_key!(Q3, (A, B, C), A, B, C);
-borrowed_key!(JobBound, NsKey);
-borrowed_key!(QCreate, CreateKey);
 
 #[cfg(test)]
 mod tests {
@@ -351,6 +409,23 @@ mod tests {
             })
     }
 
+    /// Every byte in every position of an eight-digit word: only lowercase hex digits decode,
+    /// each to its own value.
+    #[test]
+    fn hex8_reads_exactly_the_lowercase_hex_digits() {
+        for at in 0..8 {
+            for byte in 0..=255u8 {
+                let mut text = *b"0f0f0f0f";
+                text[at] = byte;
+                let expected = std::str::from_utf8(&text)
+                    .ok()
+                    .filter(|t| t.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')))
+                    .and_then(|t| u64::from_str_radix(t, 16).ok());
+                assert_eq!(hex8(u64::from_be_bytes(text)), expected, "{text:?}");
+            }
+        }
+    }
+
     proptest! {
         /// IDs order, compare, hash, prefix-match and look up exactly as their strings do,
         /// whichever form each is held in.
@@ -363,19 +438,20 @@ mod tests {
             prop_assert_eq!(&Id::of(&SmolStr::new(&a)), &ia);
             prop_assert_eq!(ia.cmp(&ib), a.cmp(&b));
             prop_assert_eq!(ia == ib, a == b);
-            prop_assert_eq!(ia == *b.as_str(), a == b);
+            prop_assert_eq!(QId::new(&b).is(&ia), a == b);
             prop_assert_eq!(hash_of(&ia), hash_of(a.as_str()));
-            prop_assert_eq!(a.as_str().compare(&ib), a.cmp(&b));
-            prop_assert_eq!(a.as_str().equivalent(&ib), a == b);
+            prop_assert_eq!(QId::new(&a).compare(&ib), a.cmp(&b));
+            prop_assert_eq!(QId::new(&a).equivalent(&ib), a == b);
             let prefix: String = b.chars().take(cut).collect();
             prop_assert_eq!(ia.starts_with(&prefix), a.starts_with(&prefix));
             prop_assert_eq!(ia.starts_with(&b), a.starts_with(&b));
             let key = (ia.clone(), ib.clone());
-            prop_assert!(Q2(&a, &b).equivalent(&key));
-            prop_assert_eq!(Q2(&b, &a).compare(&key), (&b, &a).cmp(&(&a, &b)));
+            prop_assert!(Q2(QId::new(&a), QId::new(&b)).equivalent(&key));
+            let (qa, qb) = (QId::new(&a), QId::new(&b));
+            prop_assert_eq!(Q2(qb, qa).compare(&key), (&b, &a).cmp(&(&a, &b)));
             let key = (name(&b), name(&a), ia.clone());
-            prop_assert_eq!(Q3(&a, &b, &b).compare(&key), (&a, &b, &b).cmp(&(&b, &a, &a)));
-            prop_assert_eq!(QCreate(1, &b).compare(&(1, ia.clone())), b.cmp(&a));
+            prop_assert_eq!(Q3(&*a, &*b, qb).compare(&key), (&a, &b, &b).cmp(&(&b, &a, &a)));
+            prop_assert_eq!(QCreate(1, qb).compare(&(1, ia.clone())), b.cmp(&a));
         }
     }
 }

@@ -14,7 +14,7 @@ use imbl::{OrdMap, OrdSet};
 
 use crate::command::Command;
 use crate::job_row::JobRow;
-use crate::keys::{CreateKey, Id, JobBound, Key3, Q2, QCreate};
+use crate::keys::{CreateKey, Id, JobBound, Key3, Q2, QCreate, QId};
 use crate::paginate::{
     Listed, NamespaceSelector, Page, PageRequest, compare_create_token, compare_ns_token, page,
     split_create_token, split_ns_token,
@@ -213,7 +213,7 @@ impl Snapshot {
     // Evaluations.
 
     pub fn eval(&self, eval_id: &str) -> Option<Arc<Evaluation>> {
-        self.tables.evals.get(eval_id).cloned()
+        self.tables.evals.get(&QId::new(eval_id)).cloned()
     }
 
     pub fn evals_by_job(&self, namespace: &str, job_id: &str) -> Vec<Arc<Evaluation>> {
@@ -242,7 +242,7 @@ impl Snapshot {
     // Allocations.
 
     pub fn alloc(&self, alloc_id: &str) -> Option<Arc<Allocation>> {
-        self.tables.allocs.get(alloc_id).cloned()
+        self.tables.allocs.get(&QId::new(alloc_id)).cloned()
     }
 
     /// Allocations of a job; unless `all`, only those of the current job (same CreateIndex),
@@ -301,7 +301,10 @@ impl Snapshot {
     // Deployments.
 
     pub fn deployment(&self, deployment_id: &str) -> Option<Arc<Deployment>> {
-        self.tables.deployments.get(deployment_id).cloned()
+        self.tables
+            .deployments
+            .get(&QId::new(deployment_id))
+            .cloned()
     }
 
     /// Deployments of a job; unless `all`, only those of the current job.
@@ -346,14 +349,14 @@ impl Snapshot {
     // Nodes.
 
     pub fn node(&self, node_id: &str) -> Option<Arc<Node>> {
-        self.tables.nodes.get(node_id).cloned()
+        self.tables.nodes.get(&QId::new(node_id)).cloned()
     }
 
     /// Nodes whose ID starts with `prefix` (all for ""), in ID order.
     pub fn nodes<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a Arc<Node>> + 'a {
         self.tables
             .nodes
-            .range::<_, str>((Bound::Included(prefix), Bound::Unbounded))
+            .range((Bound::Included(QId::new(prefix)), Bound::Unbounded))
             .take_while(move |(k, _)| k.starts_with(prefix))
             .map(|(_, n)| n)
     }
@@ -468,8 +471,8 @@ fn list_listed<'a, V: Listed>(
     if req.prefix.is_empty() {
         let start = split_create_token(token);
         let keys: Box<dyn Iterator<Item = &CreateKey>> = match (start, req.reverse) {
-            (Some((ci, id)), false) => Box::new(by_create.range(QCreate(ci, id)..)),
-            (Some((ci, id)), true) => Box::new(by_create.range(..=QCreate(ci, id)).rev()),
+            (Some((ci, id)), false) => Box::new(by_create.range(QCreate(ci, QId::new(id))..)),
+            (Some((ci, id)), true) => Box::new(by_create.range(..=QCreate(ci, QId::new(id))).rev()),
             (None, false) => Box::new(by_create.iter()),
             (None, true) => Box::new(by_create.iter().rev()),
         };
@@ -489,7 +492,7 @@ fn list_listed<'a, V: Listed>(
             prefix
         };
         let items = rows
-            .range::<_, str>((Bound::Included(from), Bound::Unbounded))
+            .range((Bound::Included(QId::new(from)), Bound::Unbounded))
             .take_while(|(k, _)| k.starts_with(prefix))
             .map(|(_, row)| row);
         let items: Box<dyn Iterator<Item = _>> = if req.reverse {

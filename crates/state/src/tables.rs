@@ -11,7 +11,7 @@ use drover_model::{
 use imbl::{OrdMap, OrdSet};
 
 use crate::job_row::JobRow;
-use crate::keys::{CreateKey, Id, JobKey, Key2, Key3, Name, NsKey, Part, Q2, Q3, name};
+use crate::keys::{CreateKey, Id, JobKey, Key2, Key3, Lowest, Name, NsKey, Q2, Q3, QId, name};
 use crate::table::TableIndexes;
 use crate::usage::UsageTable;
 use crate::{JobScalingEvents, PeriodicLaunch};
@@ -104,18 +104,19 @@ impl Default for Tables {
 
 /// The IDs under `a` in a two-component index.
 pub(crate) fn ids_under2<'a>(set: &'a OrdSet<Key2>, a: &'a str) -> impl Iterator<Item = &'a Id> {
-    set.range(Q2(a, "")..)
-        .take_while(move |k| k.0 == *a)
+    let a = QId::new(a);
+    set.range(Q2(a, Lowest)..)
+        .take_while(move |k| a.is(&k.0))
         .map(|k| &k.1)
 }
 
 /// The IDs under `(a, b)` in a three-component index.
-pub(crate) fn ids_under3<'a, C: Part + Ord + Clone>(
+pub(crate) fn ids_under3<'a, C: Ord + Clone>(
     set: &'a OrdSet<(Name, Name, C)>,
     a: &'a str,
     b: &'a str,
 ) -> impl Iterator<Item = &'a C> {
-    set.range(Q3(a, b, "")..)
+    set.range(Q3(a, b, Lowest)..)
         .take_while(move |k| k.0 == *a && k.1 == *b)
         .map(|k| &k.2)
 }
@@ -245,7 +246,7 @@ impl Tables {
 
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
         let eval_id = Id::of(&eval.id);
-        let old = self.evals.get(&*eval.id).cloned();
+        let old = self.evals.get(&QId::new(&eval.id)).cloned();
         let by_job_changed = old
             .as_ref()
             .is_none_or(|o| o.namespace != eval.namespace || o.job_id != eval.job_id);
@@ -266,9 +267,9 @@ impl Tables {
     }
 
     pub fn remove_eval(&mut self, eval_id: &str) -> Option<Arc<Evaluation>> {
-        let (key, eval) = self.evals.remove_with_key(eval_id)?;
+        let (key, eval) = self.evals.remove_with_key(&QId::new(eval_id))?;
         self.evals_by_job
-            .remove(&Q3(&eval.namespace, &eval.job_id, &eval.id));
+            .remove(&Q3(&eval.namespace, &eval.job_id, &key));
         self.evals_by_create.remove(&(eval.create_index, key));
         Some(eval)
     }
@@ -292,13 +293,24 @@ impl Tables {
         let old = self.allocs.insert(alloc_id.clone(), Arc::clone(&alloc));
         let old = old.as_deref();
         let a = &*alloc;
-        if let Some(o) = old.filter(|o| o.namespace != a.namespace || o.job_id != a.job_id) {
+        // Most writes change an allocation of the same job (its status, its next allocation):
+        // the job index keeps its entry and takes the new row.
+        let same_job = old.filter(|o| o.namespace == a.namespace && o.job_id == a.job_id);
+        let by_job = same_job.and_then(|_| {
             self.allocs_by_job
-                .remove(&Q3(&o.namespace, &o.job_id, &a.id));
+                .get_mut(&Q3(&a.namespace, &a.job_id, &alloc_id))
+        });
+        if let Some(row) = by_job {
+            *row = Arc::clone(&alloc);
+        } else {
+            if let Some(o) = old {
+                self.allocs_by_job
+                    .remove(&Q3(&o.namespace, &o.job_id, &alloc_id));
+            }
+            let (ns, job) = self.job_key(&a.namespace, &a.job_id);
+            self.allocs_by_job
+                .insert((ns, job, alloc_id.clone()), Arc::clone(&alloc));
         }
-        let (ns, job) = self.job_key(&a.namespace, &a.job_id);
-        self.allocs_by_job
-            .insert((ns, job, alloc_id.clone()), Arc::clone(&alloc));
         if old.is_none_or(|o| o.node_id != a.node_id) {
             reindex(
                 &mut self.allocs_by_node,
@@ -320,22 +332,24 @@ impl Tables {
                 opt2(&a.deployment_id, &alloc_id),
             );
         }
-        reindex(
-            &mut self.allocs_by_create,
-            old.map(|o| (o.create_index, alloc_id.clone())),
-            Some((a.create_index, alloc_id.clone())),
-        );
+        if old.is_none_or(|o| o.create_index != a.create_index) {
+            reindex(
+                &mut self.allocs_by_create,
+                old.map(|o| (o.create_index, alloc_id.clone())),
+                Some((a.create_index, alloc_id)),
+            );
+        }
         self.usage.replace(old, Some(a));
     }
 
     pub fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
-        let (key, a) = self.allocs.remove_with_key(alloc_id)?;
+        let (key, a) = self.allocs.remove_with_key(&QId::new(alloc_id))?;
         self.allocs_by_job
-            .remove(&Q3(&a.namespace, &a.job_id, &a.id));
-        self.allocs_by_node.remove(&Q2(&a.node_id, &a.id));
-        self.allocs_by_eval.remove(&Q2(&a.eval_id, &a.id));
+            .remove(&Q3(&a.namespace, &a.job_id, &key));
+        self.allocs_by_node.remove(&Q2(QId::new(&a.node_id), &key));
+        self.allocs_by_eval.remove(&Q2(QId::new(&a.eval_id), &key));
         self.allocs_by_deployment
-            .remove(&Q2(&a.deployment_id, &a.id));
+            .remove(&Q2(QId::new(&a.deployment_id), &key));
         self.allocs_by_create.remove(&(a.create_index, key));
         self.usage.replace(Some(&a), None);
         Some(a)
@@ -347,7 +361,7 @@ impl Tables {
         job_id: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
         self.allocs_by_job
-            .range(Q3(namespace, job_id, "")..)
+            .range(Q3(namespace, job_id, Lowest)..)
             .take_while(move |((ns, job, _), _)| *ns == *namespace && *job == *job_id)
             .map(|(_, alloc)| alloc)
     }
@@ -380,7 +394,7 @@ impl Tables {
 
     pub fn put_deployment(&mut self, deployment: Arc<Deployment>) {
         let d_id = Id::of(&deployment.id);
-        let old = self.deployments.get(&*deployment.id).cloned();
+        let old = self.deployments.get(&QId::new(&deployment.id)).cloned();
         let old_key = old
             .as_deref()
             .map(|d| (name(&d.namespace), name(&d.job_id), d_id.clone()));
@@ -399,9 +413,9 @@ impl Tables {
     }
 
     pub fn remove_deployment(&mut self, deployment_id: &str) -> Option<Arc<Deployment>> {
-        let (key, d) = self.deployments.remove_with_key(deployment_id)?;
+        let (key, d) = self.deployments.remove_with_key(&QId::new(deployment_id))?;
         self.deployments_by_job
-            .remove(&Q3(&d.namespace, &d.job_id, &d.id));
+            .remove(&Q3(&d.namespace, &d.job_id, &key));
         self.deployments_by_create.remove(&(d.create_index, key));
         Some(d)
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use drover_model::{AllocatedResources, Allocation, NetworkResource, TaskLifecycle};
 use imbl::OrdMap;
 
-use crate::keys::{Id, Name};
+use crate::keys::{Id, Name, QId};
 use crate::snapshot::Snapshot;
 
 /// CPU (MHz), memory (MB) and disk (MB).
@@ -228,10 +228,16 @@ impl UsageTable {
     /// Follows an allocation's change: `old` is the stored version it replaces, `new` the one
     /// stored (none when removed).
     pub(crate) fn replace(&mut self, old: Option<&Allocation>, new: Option<&Allocation>) {
-        if let Some(old) = old.filter(|a| counts(a)) {
+        let (old, new) = (old.filter(|a| counts(a)), new.filter(|a| counts(a)));
+        if let (Some(old), Some(new)) = (old, new)
+            && holds_the_same(old, new)
+        {
+            return;
+        }
+        if let Some(old) = old {
             self.remove(old);
         }
-        if let Some(new) = new.filter(|a| counts(a)) {
+        if let Some(new) = new {
             self.add(new);
         }
     }
@@ -247,13 +253,13 @@ impl UsageTable {
     }
 
     fn remove(&mut self, alloc: &Allocation) {
-        let Some(entry) = self.0.get_mut(alloc.node_id.as_str()) else {
+        let Some(entry) = self.0.get_mut(&QId::new(&alloc.node_id)) else {
             return;
         };
         let node = Arc::make_mut(entry);
         node.count -= 1;
         if node.count == 0 {
-            self.0.remove(alloc.node_id.as_str());
+            self.0.remove(&QId::new(&alloc.node_id));
             return;
         }
         node.total.sub(AllocUsage::of(alloc).resources);
@@ -270,6 +276,16 @@ impl UsageTable {
     }
 }
 
+/// Whether two versions of a counted allocation hold the same on the same node: the client's
+/// updates, which leave the resources the scheduler allocated as they are (and shared).
+fn holds_the_same(old: &Allocation, new: &Allocation) -> bool {
+    let same_resources = match (&old.allocated_resources, &new.allocated_resources) {
+        (Some(old), Some(new)) => Arc::ptr_eq(old, new),
+        (old, new) => old.is_none() && new.is_none(),
+    };
+    same_resources && old.node_id == new.node_id
+}
+
 /// Whether an allocation holds room on its node: it is not terminal.
 fn counts(alloc: &Allocation) -> bool {
     !alloc.terminal()
@@ -278,7 +294,7 @@ fn counts(alloc: &Allocation) -> bool {
 impl Snapshot {
     /// What the non-terminal allocations on a node hold; `None` when it has none.
     pub fn node_usage(&self, node_id: &str) -> Option<&NodeAllocs> {
-        self.tables.usage.0.get(node_id).map(|n| &**n)
+        self.tables.usage.0.get(&QId::new(node_id)).map(|n| &**n)
     }
 
     /// The kept table equals one recomputed from the allocations.

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use drover_model::allocation::client_status;
+use drover_model::deployment::deployment_status;
 use drover_model::job::job_status;
 use drover_model::node::node_eligibility;
 use drover_model::{Allocation, DesiredTransition, SmolStr, time};
@@ -13,6 +14,7 @@ use super::Txn;
 use super::status::JobsToRecompute;
 use crate::StateError;
 use crate::command::{AllocDesiredTransitions, ClientAllocUpdates, PlanResults};
+use crate::keys::QId;
 use crate::table::Table;
 
 impl Txn {
@@ -27,7 +29,7 @@ impl Txn {
         if let Some(deployment) = &c.deployment {
             let mut deployment = deployment.clone();
             // Counters the clients own are kept from the stored deployment.
-            if let Some(existing) = self.t.deployments.get(deployment.id.as_str()) {
+            if let Some(existing) = self.t.deployments.get(&QId::new(&deployment.id)) {
                 for (name, old) in &existing.task_groups {
                     match deployment.task_groups.get_mut(name) {
                         Some(new) => {
@@ -72,7 +74,7 @@ impl Txn {
     ) -> Result<(), StateError> {
         let mut jobs = JobsToRecompute::new();
         for mut alloc in allocs {
-            let existing = self.t.allocs.get(alloc.id.as_str()).cloned();
+            let existing = self.t.allocs.get(&QId::new(&alloc.id)).cloned();
             match &existing {
                 None => {
                     alloc.create_index = self.index;
@@ -130,7 +132,7 @@ impl Txn {
             let previous = alloc.previous_allocation.clone();
             let alloc_id = alloc.id.clone();
             self.t.put_alloc(Arc::new(alloc));
-            if let Some(prev) = self.t.allocs.get(previous.as_str()) {
+            if let Some(prev) = self.t.allocs.get(&QId::new(&previous)) {
                 let mut prev = (**prev).clone();
                 prev.next_allocation = alloc_id;
                 prev.modify_index = self.index;
@@ -148,7 +150,7 @@ impl Txn {
     ) -> Result<(), StateError> {
         let mut jobs = JobsToRecompute::new();
         for update in &c.allocs {
-            let Some(old) = self.t.allocs.get(update.alloc_id.as_str()).cloned() else {
+            let Some(old) = self.t.allocs.get(&QId::new(&update.alloc_id)).cloned() else {
                 continue;
             };
             let mut alloc = (*old).clone();
@@ -204,7 +206,7 @@ impl Txn {
     }
 
     fn merge_desired_transition(&mut self, alloc_id: &str, transition: &DesiredTransition) {
-        let Some(alloc) = self.t.allocs.get(alloc_id) else {
+        let Some(alloc) = self.t.allocs.get(&QId::new(alloc_id)) else {
             return;
         };
         let mut alloc = (**alloc).clone();
@@ -275,7 +277,8 @@ impl Txn {
         if alloc.deployment_id.is_empty() {
             return Ok(());
         }
-        let Some(deployment) = self.t.deployments.get(alloc.deployment_id.as_str()) else {
+        let deployment_id = QId::new(&alloc.deployment_id);
+        let Some(deployment) = self.t.deployments.get(&deployment_id) else {
             return Ok(());
         };
         if !deployment
@@ -308,9 +311,12 @@ impl Txn {
         {
             status.modify_index = self.index;
         }
-        let mut deployment = (**deployment).clone();
-        deployment.modify_index = self.index;
-        deployment.modify_time = alloc.modify_time;
+        // Only counters change, in place: the deployment keeps its index entries, and of the
+        // plan's many placements only the first copies it.
+        let Some(stored) = self.t.deployments.get_mut(&deployment_id) else {
+            return Ok(());
+        };
+        let deployment = Arc::make_mut(stored);
         let Some(state) = deployment.task_groups.get_mut(alloc.task_group.as_str()) else {
             return Ok(());
         };
@@ -340,6 +346,17 @@ impl Txn {
                 }
             }
         }
-        self.upsert_deployment_impl(deployment)
+        deployment.modify_index = self.index;
+        deployment.modify_time = alloc.modify_time;
+        // As `upsert_deployment_impl` does for any write of a successful deployment.
+        let stable = (deployment.status == deployment_status::SUCCESSFUL).then(|| {
+            let d = &*deployment;
+            (d.namespace.clone(), d.job_id.clone(), d.job_version)
+        });
+        self.touch(Table::Deployment);
+        if let Some((ns, job_id, version)) = stable {
+            self.update_job_stability(&ns, &job_id, version, true)?;
+        }
+        Ok(())
     }
 }

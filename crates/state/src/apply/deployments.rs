@@ -12,6 +12,7 @@ use crate::StateError;
 use crate::command::{
     DeploymentAllocHealth, DeploymentPromotion, DeploymentStatusChange, DeploymentStatusUpdate,
 };
+use crate::keys::QId;
 use crate::table::Table;
 
 impl Txn {
@@ -21,7 +22,7 @@ impl Txn {
         &mut self,
         mut deployment: Deployment,
     ) -> Result<(), StateError> {
-        match self.t.deployments.get(deployment.id.as_str()) {
+        match self.t.deployments.get(&QId::new(&deployment.id)) {
             Some(existing) => {
                 deployment.create_index = existing.create_index;
                 for (name, old) in &existing.task_groups {
@@ -136,7 +137,7 @@ impl Txn {
             let active = self
                 .t
                 .deployments
-                .get(update.deployment_id.as_str())
+                .get(&QId::new(&update.deployment_id))
                 .is_some_and(|d| d.active());
             if active {
                 // Only the job's stability can still fail (its version is gone); Nomad
@@ -147,7 +148,7 @@ impl Txn {
     }
 
     fn active_deployment(&self, id: &str) -> Result<Deployment, StateError> {
-        let Some(deployment) = self.t.deployments.get(id) else {
+        let Some(deployment) = self.t.deployments.get(&QId::new(id)) else {
             return Err(StateError::DeploymentNotFound(id.to_string()));
         };
         if !deployment.active() {
@@ -248,7 +249,7 @@ impl Txn {
         let mut any = false;
         for (alloc_id, healthy) in marks {
             any = true;
-            let Some(old) = self.t.allocs.get(alloc_id.as_str()).cloned() else {
+            let Some(old) = self.t.allocs.get(&QId::new(alloc_id)).cloned() else {
                 return Err(StateError::AllocNotFound(alloc_id.clone()));
             };
             if old.deployment_id != c.deployment_id {

@@ -8,6 +8,7 @@ use super::Txn;
 use super::status::JobsToRecompute;
 use crate::StateError;
 use crate::command::DeleteEvals;
+use crate::keys::QId;
 use crate::table::Table;
 
 impl Txn {
@@ -34,7 +35,7 @@ impl Txn {
         eval.create_index = self
             .t
             .evals
-            .get(eval.id.as_str())
+            .get(&QId::new(&eval.id))
             .map_or(self.index, |e| e.create_index);
         eval.modify_index = self.index;
         self.update_summary_queued(&eval);
@@ -63,7 +64,7 @@ impl Txn {
     /// Plan apply moves the planned evaluation's `ModifyIndex` so a worker that picks it up
     /// again waits for the plan's writes.
     pub(super) fn update_eval_modify_index(&mut self, eval_id: &str) -> Result<(), StateError> {
-        let Some(eval) = self.t.evals.get(eval_id) else {
+        let Some(eval) = self.t.evals.get(&QId::new(eval_id)) else {
             return Err(StateError::EvalNotFound(eval_id.to_string()));
         };
         let mut eval = (**eval).clone();

@@ -9,14 +9,14 @@ use drover_model::node::node_eligibility;
 use super::Txn;
 use crate::StateError;
 use crate::command::{DeleteNodes, NodeDrainUpdate, NodeStatusUpdate, UpsertNode};
-use crate::keys::Id;
+use crate::keys::{Id, QId};
 use crate::table::Table;
 
 impl Txn {
     /// A re-registering node keeps the eligibility and drain that operators set.
     pub(super) fn upsert_node(&mut self, c: &UpsertNode) -> Result<(), StateError> {
         let mut node = c.node.clone();
-        match self.t.nodes.get(node.id.as_str()) {
+        match self.t.nodes.get(&QId::new(&node.id)) {
             Some(existing) => {
                 node.create_index = existing.create_index;
                 node.scheduling_eligibility = existing.scheduling_eligibility.clone();
@@ -39,7 +39,7 @@ impl Txn {
             return Err(StateError::NodeIdsMissing);
         }
         for node_id in &c.node_ids {
-            if self.t.nodes.remove(node_id.as_str()).is_none() {
+            if self.t.nodes.remove(&QId::new(node_id)).is_none() {
                 return Err(StateError::NodeNotFound);
             }
         }
@@ -49,7 +49,11 @@ impl Txn {
 
     /// A copy of a stored node, stamped with this transaction's index.
     fn node_copy(&self, node_id: &str, updated_at: i64) -> Result<Node, StateError> {
-        let node = self.t.nodes.get(node_id).ok_or(StateError::NodeNotFound)?;
+        let node = self
+            .t
+            .nodes
+            .get(&QId::new(node_id))
+            .ok_or(StateError::NodeNotFound)?;
         let mut node = (**node).clone();
         node.status_updated_at = updated_at;
         node.modify_index = self.index;
