@@ -249,6 +249,12 @@ impl NodeTable {
         }
     }
 
+    /// A node's ID, from the table's own copy: the IDs of all nodes lie next to each other,
+    /// so reading one costs no visit to the node's record and its string.
+    pub(crate) fn id(&self, node: usize) -> &str {
+        self.text(NodeValue::Own(self.own_fields[node][0]))
+    }
+
     /// The id of `attr.<key>` or `meta.<key>`, if any node has it.
     pub(crate) fn key(&self, key: &str) -> Option<u32> {
         self.keys.get(key)

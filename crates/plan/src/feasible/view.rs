@@ -195,10 +195,9 @@ impl ClusterView {
         let mut used = self.counted[node];
         if let Some(store) = &self.store {
             used.add(*store.used[node].get_or_init(|| {
-                let node_id = &self.table.nodes()[node].id;
                 store
                     .snapshot
-                    .node_usage(node_id)
+                    .node_usage(self.table.id(node))
                     .map_or_else(NodeUsage::default, |u| u.total)
             }));
         }
@@ -216,7 +215,7 @@ impl ClusterView {
         let reserved = self.table.reserved_ports[node].as_deref();
         let mut net = NodeNet::default();
         if let Some(store) = &self.store
-            && let Some(usage) = store.snapshot.node_usage(&self.table.nodes()[node].id)
+            && let Some(usage) = store.snapshot.node_usage(self.table.id(node))
         {
             // The node's total comes with it: `used` needs no lookup of its own.
             let _ = store.used[node].set(usage.total);

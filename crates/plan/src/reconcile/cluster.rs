@@ -169,17 +169,21 @@ fn is_canarying(state: &DeploymentState) -> bool {
 impl<'a> Reconciler<'a, '_> {
     fn compute(&mut self) {
         let input = self.input;
-        let mut matrix: BTreeMap<String, AllocSet> = BTreeMap::new();
+        // Listed in slot order, then built whole: cheaper than inserting one by one.
+        let mut listed: BTreeMap<String, Vec<(Slot, Arc<Allocation>)>> = BTreeMap::new();
         for (slot, alloc) in input.allocs.iter().enumerate() {
-            let alloc = Arc::clone(alloc);
-            match matrix.get_mut(alloc.task_group.as_str()) {
-                Some(group) => group.insert(slot, alloc),
-                None => matrix
-                    .entry(alloc.task_group.to_string())
-                    .or_default()
-                    .insert(slot, alloc),
-            };
+            let entry = (slot, Arc::clone(alloc));
+            match listed.get_mut(alloc.task_group.as_str()) {
+                Some(group) => group.push(entry),
+                None => {
+                    listed.insert(alloc.task_group.to_string(), vec![entry]);
+                }
+            }
         }
+        let mut matrix: BTreeMap<String, AllocSet> = listed
+            .into_iter()
+            .map(|(group, allocs)| (group, allocs.into_iter().collect()))
+            .collect();
         for group in input.job.iter().flat_map(|j| &j.task_groups) {
             matrix.entry(group.name.clone()).or_default();
         }

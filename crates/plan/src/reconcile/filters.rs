@@ -119,9 +119,6 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
         alloc.client_status.as_str(),
         client_status::UNKNOWN | client_status::RUNNING | client_status::FAILED
     ) && alloc.needs_to_reconnect();
-    let taint = tainted.get(alloc.node_id.as_str());
-    let node = taint.and_then(Option::as_ref);
-    let node_is = |status: &str| node.is_some_and(|n| n.is(status));
     let failed = alloc.client_is(client_status::FAILED);
 
     if reconnect && alloc.desired_run() && failed {
@@ -146,6 +143,10 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
     if reconnect && failed && alloc.desired_status == desired_status::STOP {
         return Category::Ignore;
     }
+    // Looked up only now: most terminal allocations (many on failed nodes) are sorted above.
+    let taint = tainted.get(alloc.node_id.as_str());
+    let node = taint.and_then(Option::as_ref);
+    let node_is = |status: &str| node.is_some_and(|n| n.is(status));
     if node_is(node_status::DISCONNECTED) {
         return if alloc.client_is(client_status::UNKNOWN) {
             Category::Untainted

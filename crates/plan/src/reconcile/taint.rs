@@ -60,19 +60,21 @@ pub fn stopped_allocs_to_mark_lost(
     allocs: &[Arc<Allocation>],
     tainted: &TaintedNodes,
 ) -> Vec<StopResult> {
+    // The allocation's own fields first: few are stopped yet still running, and looking up
+    // their node costs more.
     allocs
         .iter()
-        .filter(|alloc| match tainted.get(alloc.node_id.as_str()) {
-            Some(Some(node)) => node.is(node_status::DOWN),
-            Some(None) => true,
-            None => false,
-        })
         .filter(|alloc| {
             alloc.server_terminal()
                 && matches!(
                     alloc.client_status.as_str(),
                     client_status::RUNNING | client_status::PENDING
                 )
+        })
+        .filter(|alloc| match tainted.get(alloc.node_id.as_str()) {
+            Some(Some(node)) => node.is(node_status::DOWN),
+            Some(None) => true,
+            None => false,
         })
         .map(|alloc| StopResult {
             alloc: Arc::clone(alloc),
