@@ -305,9 +305,11 @@ impl<'a> Reconciler<'a, '_> {
         let (mut dstate, existing_deployment) = self.deployment_state(tg);
 
         // Finished batch work of older versions is history, not part of this group any more.
-        let before = all.len();
-        all.retain(|_, a| !(input.batch && a.older_than(job) && a.terminal()));
-        out.desired.ignore += (before - all.len()) as u64;
+        if input.batch {
+            let before = all.len();
+            all.retain(|_, a| !(a.older_than(job) && a.terminal()));
+            out.desired.ignore += (before - all.len()) as u64;
+        }
 
         let canaries = self.cancel_unneeded_canaries(&mut all, &mut out);
 

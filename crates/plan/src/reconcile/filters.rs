@@ -29,7 +29,10 @@ pub(crate) fn difference(set: &AllocSet, other: &AllocSet) -> AllocSet {
 }
 
 pub(crate) fn remove_all(set: &mut AllocSet, other: &AllocSet) {
-    set.retain(|slot, _| !other.contains_key(slot));
+    // Usually nothing to remove: a walk of the whole set for nothing.
+    if !other.is_empty() {
+        set.retain(|slot, _| !other.contains_key(slot));
+    }
 }
 
 /// The allocations of `set` with the given IDs.
