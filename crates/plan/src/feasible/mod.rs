@@ -62,7 +62,7 @@
 mod checks;
 mod class;
 mod constraint;
-mod hash;
+pub(crate) mod hash;
 mod metrics;
 mod net;
 mod property;

@@ -2,7 +2,6 @@
 //! gone from the state, which is all the reconcilers need to know about nodes.
 
 use std::borrow::Borrow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use drover_model::allocation::client_status;
@@ -10,6 +9,7 @@ use drover_model::node::node_status;
 use drover_model::{Allocation, Node};
 
 use super::{StopResult, status_description};
+use crate::feasible::hash::FoldHashMap;
 
 /// The status of a tainted node (one of `drover_model::node::node_status`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,8 +23,34 @@ impl TaintedNode {
     }
 }
 
-/// Node ID -> its taint; `None` when the node is missing from the state.
-pub type TaintedNodes = BTreeMap<String, Option<TaintedNode>>;
+/// Node ID -> its taint; `None` when the node is missing from the state. Hashed: the
+/// reconcilers look up the node of every allocation of a job, and few nodes are tainted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaintedNodes(FoldHashMap<String, Option<TaintedNode>>);
+
+impl TaintedNodes {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn get(&self, node_id: &str) -> Option<&Option<TaintedNode>> {
+        self.0.get(node_id)
+    }
+
+    pub fn contains_key(&self, node_id: &str) -> bool {
+        self.0.contains_key(node_id)
+    }
+
+    pub fn insert(&mut self, node_id: String, taint: Option<TaintedNode>) {
+        self.0.insert(node_id, taint);
+    }
+}
+
+impl FromIterator<(String, Option<TaintedNode>)> for TaintedNodes {
+    fn from_iter<I: IntoIterator<Item = (String, Option<TaintedNode>)>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
 
 /// The tainted nodes under `allocs` (Nomad's `taintedNodes`): missing nodes, down or draining
 /// nodes, and disconnected nodes (whose allocations wait out `disconnect.lost_after`).
