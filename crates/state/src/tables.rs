@@ -246,7 +246,7 @@ impl Tables {
 
     pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
         let eval_id = Id::of(&eval.id);
-        let old = self.evals.get(&QId::new(&eval.id)).cloned();
+        let old = self.evals.insert(eval_id.clone(), Arc::clone(&eval));
         let by_job_changed = old
             .as_ref()
             .is_none_or(|o| o.namespace != eval.namespace || o.job_id != eval.job_id);
@@ -258,12 +258,16 @@ impl Tables {
                 .map(|o| (name(&o.namespace), name(&o.job_id), eval_id.clone()));
             reindex(&mut self.evals_by_job, old_key, Some(new_key));
         }
-        reindex(
-            &mut self.evals_by_create,
-            old.map(|o| (o.create_index, eval_id.clone())),
-            Some((eval.create_index, eval_id.clone())),
-        );
-        self.evals.insert(eval_id, eval);
+        if old
+            .as_ref()
+            .is_none_or(|o| o.create_index != eval.create_index)
+        {
+            reindex(
+                &mut self.evals_by_create,
+                old.map(|o| (o.create_index, eval_id.clone())),
+                Some((eval.create_index, eval_id)),
+            );
+        }
     }
 
     pub fn remove_eval(&mut self, eval_id: &str) -> Option<Arc<Evaluation>> {

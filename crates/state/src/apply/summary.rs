@@ -1,6 +1,8 @@
 //! Job summaries kept incrementally (`updateSummaryWithJob`, `updateSummaryWithAlloc`, the
 //! queued counts of `nestedUpsertEval`).
 
+use std::sync::Arc;
+
 use drover_model::allocation::client_status;
 use drover_model::{Allocation, Evaluation, Job, JobChildrenSummary, JobSummary};
 
@@ -57,12 +59,12 @@ impl Txn {
         if summary.create_index != job.create_index {
             return Ok(());
         }
-        let mut summary = (**summary).clone();
-        let Some(group) = summary.summary.get_mut(alloc.task_group.as_str()) else {
+        let Some(group) = summary.summary.get(alloc.task_group.as_str()) else {
             return Err(StateError::SummaryGroupMissing(
                 alloc.task_group.to_string(),
             ));
         };
+        let mut group = group.clone();
         match existing {
             None => {
                 if alloc.client_status != client_status::PENDING {
@@ -92,8 +94,16 @@ impl Txn {
             }
             Some(_) => return Ok(()),
         }
-        summary.modify_index = self.index;
-        self.t.put_summary(summary);
+        // In place: of a plan's many allocations only the first copies the summary.
+        let index = self.index;
+        let row = self.t.job_row_mut(&alloc.namespace, &alloc.job_id);
+        if let Some(summary) = row.and_then(|row| row.summary.as_mut()) {
+            let summary = Arc::make_mut(summary);
+            if let Some(stored) = summary.summary.get_mut(alloc.task_group.as_str()) {
+                *stored = group;
+            }
+            summary.modify_index = index;
+        }
         self.touch(Table::JobSummary);
         Ok(())
     }
