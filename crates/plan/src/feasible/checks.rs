@@ -156,38 +156,38 @@ impl JobPlan {
     /// The ready nodes in the job's datacenters and pool, in view order, and their counts.
     pub(crate) fn candidates(&mut self, view: &ClusterView) -> Vec<Visit> {
         let table = &view.table;
-        // Datacenter and pool verdicts per distinct pair, so each string is matched once.
-        let mut verdicts: Vec<((u32, u32), bool)> = Vec::new();
-        let mut nodes = Vec::new();
-        let mut by_dc: BTreeMap<u32, u32> = BTreeMap::new();
+        // Datacenter and pool verdicts per distinct pair, so each string is matched once, with
+        // the pair's eligible nodes counted there (a map entry per node cost more than the rest).
+        let mut verdicts: Vec<((u32, u32), bool, u32)> = Vec::new();
+        let mut nodes = Vec::with_capacity(table.len());
         for i in 0..table.len() as u32 {
             if !table.schedulable[i as usize] {
                 continue;
             }
             let key = table.datacenter_and_pool(i);
-            let eligible = match verdicts.iter().find(|(k, _)| *k == key) {
-                Some(&(_, eligible)) => eligible,
+            let at = match verdicts.iter().position(|(k, _, _)| *k == key) {
+                Some(at) => at,
                 None => {
                     let (dc, pool) = key;
                     let eligible = in_pool(table.value(pool), &self.node_pool)
                         && in_any_datacenter(table.value(dc), &self.datacenters);
-                    verdicts.push((key, eligible));
-                    eligible
+                    verdicts.push((key, eligible, 0));
+                    verdicts.len() - 1
                 }
             };
-            if eligible {
+            let (_, eligible, count) = &mut verdicts[at];
+            if *eligible {
                 nodes.push(Visit::new(table, i));
-                *by_dc.entry(key.0).or_default() += 1;
+                *count += 1;
             }
+        }
+        let mut by_dc: BTreeMap<String, u32> = BTreeMap::new();
+        for ((dc, _), _, n) in verdicts.into_iter().filter(|(_, eligible, _)| *eligible) {
+            *by_dc.entry(table.value(dc).to_owned()).or_default() += n;
         }
         self.pool = Pool {
             nodes_in_pool: nodes.len() as u32,
-            nodes_available: Arc::new(
-                by_dc
-                    .into_iter()
-                    .map(|(dc, n)| (table.value(dc).to_owned(), n))
-                    .collect(),
-            ),
+            nodes_available: Arc::new(by_dc),
         };
         nodes
     }
