@@ -3,9 +3,9 @@
 //!
 //! An `Id` keys the tables of nodes, allocations, evaluations and deployments and their
 //! indexes. Those IDs are UUIDs, held as their 16 bytes: two keys compare by two integer
-//! comparisons instead of a 36-byte `memcmp` (IDs that share a long prefix, like c1m's node
-//! IDs, compare whole), and copying or dropping a key (a B-tree node's path copy, an index
-//! entry) touches no reference count on a cold cache line. Any other string is held as a
+//! comparisons instead of a `memcmp` through a pointer (of all 36 bytes for the equal key a
+//! lookup ends on), and copying or dropping a key (a B-tree node's path copy, an index entry)
+//! touches no reference count on a cold cache line. Any other string is held as a
 //! `Name`. Either way an `Id` orders, compares and hashes exactly as the string it stands for,
 //! so listings, prefix scans and paging tokens are those of the strings.
 //!
@@ -79,6 +79,7 @@ const NIBBLE_AT: [u8; UUID_LEN] = {
     }
     at
 };
+
 /// The bits of a canonical UUID (36 characters, lowercase hex, dashes at 8, 13, 18 and 23).
 /// Every ID key is built and every ID lookup starts here, so it reads eight digits at a time.
 fn parse_uuid(s: &str) -> Option<[u64; 2]> {
