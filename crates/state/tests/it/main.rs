@@ -2,6 +2,7 @@
 
 mod encoding;
 mod golden;
+mod ids;
 mod listing;
 mod model;
 mod related_evals;
