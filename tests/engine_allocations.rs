@@ -58,7 +58,7 @@ fn stop_marks_the_allocation_to_migrate_and_the_scheduler_replaces_it() {
     assert_eq!(response.index, snapshot.latest_index());
     let alloc = snapshot.alloc(&victim.id).unwrap();
     assert_eq!(
-        alloc.desired_transition,
+        alloc.details().desired_transition,
         DesiredTransition {
             migrate: Some(true),
             reschedule: Some(false),
@@ -117,7 +117,7 @@ fn stop_options_reach_the_transition() {
         .stop_allocation(&ctx(), &alloc_id, options)
         .unwrap();
     let alloc = f.engine.snapshot().alloc(&alloc_id).unwrap();
-    let transition = &alloc.desired_transition;
+    let transition = &alloc.details().desired_transition;
     assert_eq!(
         (
             transition.migrate,

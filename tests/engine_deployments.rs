@@ -96,7 +96,11 @@ fn report(f: &Fixture, alloc: &Allocation, healthy: bool) {
         deployment_status: Some(AllocDeploymentStatus {
             healthy: Some(healthy),
             timestamp: rfc3339(f.clock.now()),
-            canary: alloc.deployment_status.as_ref().is_some_and(|s| s.canary),
+            canary: alloc
+                .details()
+                .deployment_status
+                .as_ref()
+                .is_some_and(|s| s.canary),
             modify_index: 0,
         }),
         ..ClientAllocUpdate::default()
@@ -118,7 +122,8 @@ fn roll_out(f: &Fixture) {
         let waiting: Vec<Allocation> = in_deployment(f)
             .into_iter()
             .filter(|a| {
-                a.deployment_status
+                a.details()
+                    .deployment_status
                     .as_ref()
                     .is_none_or(|s| s.healthy.is_none())
             })
@@ -301,7 +306,7 @@ fn an_unhealthy_allocation_that_may_be_rescheduled_is_replaced() {
     report(&f, &alloc, false);
     assert_eq!(status(&latest(&f)).0, "running");
     let marked = f.engine.snapshot().alloc(&alloc.id).unwrap();
-    assert_eq!(marked.desired_transition.reschedule, Some(true));
+    assert_eq!(marked.details().desired_transition.reschedule, Some(true));
     assert_eq!(watcher_evals(&f).len(), 1);
 }
 
@@ -377,7 +382,14 @@ fn canaries_are_promoted_by_hand() {
     );
     let canaries = in_deployment(&f);
     assert_eq!(canaries.len(), 1);
-    assert!(canaries[0].deployment_status.as_ref().unwrap().canary);
+    assert!(
+        canaries[0]
+            .details()
+            .deployment_status
+            .as_ref()
+            .unwrap()
+            .canary
+    );
 
     // Not while the canary is not healthy.
     check_error(
@@ -399,7 +411,7 @@ fn canaries_are_promoted_by_hand() {
     assert!(after.task_groups["cache"].promoted);
     assert_eq!(status(&after), ("running", "Deployment is running"));
     let canary = f.engine.snapshot().alloc(&canaries[0].id).unwrap();
-    assert!(!canary.deployment_status.as_ref().unwrap().canary);
+    assert!(!canary.details().deployment_status.as_ref().unwrap().canary);
 
     // The rest of the group rolls out and the deployment succeeds.
     f.engine.process_until_idle().unwrap();

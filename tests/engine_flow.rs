@@ -364,7 +364,10 @@ fn failed_allocations_are_evaluated_and_can_be_forced_to_reschedule() {
         )
         .unwrap();
     let alloc = f.engine.snapshot().alloc(&placed.id).unwrap();
-    assert_eq!(alloc.desired_transition.force_reschedule, Some(true));
+    assert_eq!(
+        alloc.details().desired_transition.force_reschedule,
+        Some(true)
+    );
     assert_eq!(alloc.modify_index, forced.eval_create_index);
 
     // The forced evaluation replaces the allocation now, not after the delay.
@@ -373,12 +376,12 @@ fn failed_allocations_are_evaluated_and_can_be_forced_to_reschedule() {
     let replacement = f
         .engine
         .snapshot()
-        .alloc(&replaced.next_allocation)
+        .alloc(&replaced.details().next_allocation)
         .unwrap();
     assert_eq!(
         (
             replacement.desired_status.as_str(),
-            replacement.previous_allocation.as_str()
+            replacement.details().previous_allocation.as_str()
         ),
         ("run", placed.id.as_str())
     );

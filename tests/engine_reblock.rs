@@ -170,7 +170,7 @@ fn a_failed_allocation_without_a_place_is_marked_once() {
         assert!(engine.process_until_idle().is_ok());
     }
     let marked = engine.snapshot().alloc(&first.id).unwrap();
-    let tracker = marked.reschedule_tracker.as_ref();
+    let tracker = marked.details().reschedule_tracker.as_ref();
     assert_eq!(
         (
             marked.desired_status.as_str(),
@@ -178,7 +178,7 @@ fn a_failed_allocation_without_a_place_is_marked_once() {
         ),
         ("run", Some("no placement"))
     );
-    let followup = eval(&engine, &marked.followup_eval_id);
+    let followup = eval(&engine, &marked.details().followup_eval_id);
     assert_eq!(
         (followup.status, followup.status_description.as_str()),
         (EvalStatus::Failed, "maximum attempts reached (5)")

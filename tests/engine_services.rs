@@ -186,7 +186,7 @@ fn a_canary_registers_its_canary_tags() {
         .into_iter()
         .find(|a| a.id != first.id)
         .expect("a canary");
-    assert!(canary.deployment_status.as_ref().unwrap().canary);
+    assert!(canary.details().deployment_status.as_ref().unwrap().canary);
     report(&f, &canary, "running");
     let mut tags: Vec<(String, Vec<String>)> = f
         .engine

@@ -230,7 +230,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             client_status: status.to_string(),
             client_description: description.to_string(),
             task_states: states,
-            deployment_status: alloc.deployment_status.as_deref().cloned(),
+            deployment_status: alloc.details().deployment_status.as_deref().cloned(),
             modify_time: now,
         })
     };
@@ -239,7 +239,12 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
         client_status::PENDING | client_status::RUNNING if stopping => {
             let states = tasks
                 .map(|task| {
-                    let mut state = alloc.task_states.get(task).cloned().unwrap_or_default();
+                    let mut state = alloc
+                        .details()
+                        .task_states
+                        .get(task)
+                        .cloned()
+                        .unwrap_or_default();
                     finish(&mut state, now, "Killed", "Task successfully killed");
                     (task.to_string(), state)
                 })
@@ -258,6 +263,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
         }
         client_status::RUNNING => {
             let started_at = alloc
+                .details()
                 .task_states
                 .values()
                 .filter_map(|s| parse_rfc3339(&s.started_at))
@@ -269,7 +275,12 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             if batch && ran >= run_time {
                 let states = tasks
                     .map(|task| {
-                        let mut state = alloc.task_states.get(task).cloned().unwrap_or_default();
+                        let mut state = alloc
+                            .details()
+                            .task_states
+                            .get(task)
+                            .cloned()
+                            .unwrap_or_default();
                         finish(&mut state, now, "Terminated", "Exit Code: 0");
                         (task.to_string(), state)
                     })
@@ -282,6 +293,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
                 .and_then(|u| u.health_check.as_deref());
             let awaiting_health = !alloc.deployment_id.is_empty()
                 && alloc
+                    .details()
                     .deployment_status
                     .as_ref()
                     .is_none_or(|s| s.healthy.is_none())
@@ -294,13 +306,17 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             if awaiting_health && ran >= min_healthy {
                 let mut report = update(
                     client_status::RUNNING,
-                    &alloc.client_description,
-                    alloc.task_states.clone(),
+                    &alloc.details().client_description,
+                    alloc.details().task_states.clone(),
                 )?;
                 report.deployment_status = Some(AllocDeploymentStatus {
                     healthy: Some(true),
                     timestamp: format_rfc3339(now),
-                    canary: alloc.deployment_status.as_ref().is_some_and(|s| s.canary),
+                    canary: alloc
+                        .details()
+                        .deployment_status
+                        .as_ref()
+                        .is_some_and(|s| s.canary),
                     modify_index: 0,
                 });
                 return Some(report);
@@ -426,8 +442,8 @@ mod tests {
 
     fn apply(alloc: &mut Allocation, update: ClientAllocUpdate) {
         alloc.client_status = update.client_status.into();
-        alloc.task_states = update.task_states;
-        alloc.deployment_status = update.deployment_status.map(Box::new);
+        alloc.details_mut().task_states = update.task_states;
+        alloc.details_mut().deployment_status = update.deployment_status.map(Box::new);
     }
 
     #[test]

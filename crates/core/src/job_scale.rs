@@ -182,7 +182,7 @@ impl Engine {
             })
             .collect();
         for alloc in snapshot.allocs_by_job(&job.namespace, &job.id, false) {
-            let health = alloc.deployment_status.as_ref();
+            let health = alloc.details().deployment_status.as_ref();
             if health.is_some_and(|h| h.canary) || alloc.terminal() {
                 continue;
             }

@@ -549,9 +549,9 @@ fn failed_allocs_to_reschedule(
                 .and_then(|g| g.reschedule_policy.as_ref())
                 .is_some_and(|p| p.attempts.unwrap_or(0) > 0 || p.unlimited.unwrap_or(false));
             enabled
-                && alloc.next_allocation.is_empty()
+                && alloc.details().next_allocation.is_empty()
                 && alloc.client_status == client_status::FAILED
-                && alloc.desired_transition.force_reschedule != Some(true)
+                && alloc.details().desired_transition.force_reschedule != Some(true)
         })
         .map(|alloc| (alloc.id.to_string(), force.clone()))
         .collect()

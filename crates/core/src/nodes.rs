@@ -182,7 +182,7 @@ impl Engine {
                 .and_then(|g| g.reschedule_policy.as_ref())
                 .is_some_and(|p| p.attempts.unwrap_or(0) > 0 || p.unlimited.unwrap_or(false));
             if reschedules
-                && alloc.followup_eval_id.is_empty()
+                && alloc.details().followup_eval_id.is_empty()
                 && evaluated.insert((job.namespace.clone(), job.id.clone()))
             {
                 evals.push(self.job_eval(&job, trigger::ALLOC_FAILURE, now));

@@ -61,7 +61,11 @@ pub(crate) fn registrations(alloc: &Allocation, node: &Node) -> Vec<ServiceRegis
     let group_workload = format!("group-{}", group.name);
     let workloads = std::iter::once((group_workload.as_str(), &group.services))
         .chain(group.tasks.iter().map(|t| (t.name.as_str(), &t.services)));
-    let canary = alloc.deployment_status.as_ref().is_some_and(|s| s.canary);
+    let canary = alloc
+        .details()
+        .deployment_status
+        .as_ref()
+        .is_some_and(|s| s.canary);
     let mut out = Vec::new();
     for (workload, services) in workloads {
         for service in services

@@ -1,10 +1,11 @@
 //! `Allocation`: one placement of a task group on a node, with what the client reports back
 //! (task states and events), and `AllocListStub`, the row of allocation lists.
 
+use std::borrow::Cow::{self, Borrowed};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smol_str::SmolStr;
 
 use crate::{AllocMetric, Job, Nanos, NetworkResource, TaskLifecycle};
@@ -33,20 +34,19 @@ pub mod task_state {
     pub const DEAD: &str = "dead";
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
+/// One placement of a task group on a node. The fields a fresh placement leaves at their
+/// defaults are in [`AllocDetails`], boxed once one of them is set: read them with
+/// [`Allocation::details`], write them with [`Allocation::details_mut`]. A million placements
+/// are a million of these records, so their size is the scale benchmark's memory.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Allocation {
-    #[serde(rename = "ID")]
     pub id: SmolStr,
     pub namespace: SmolStr,
-    #[serde(rename = "EvalID")]
     pub eval_id: SmolStr,
     /// `<job>.<group>[<index>]`.
     pub name: SmolStr,
-    #[serde(rename = "NodeID")]
     pub node_id: SmolStr,
     pub node_name: SmolStr,
-    #[serde(rename = "JobID")]
     pub job_id: SmolStr,
     /// The job version the allocation runs; shared by all allocations of that version.
     pub job: Option<Arc<Job>>,
@@ -56,30 +56,9 @@ pub struct Allocation {
     pub metrics: Option<AllocMetric>,
     /// One of [`desired_status`].
     pub desired_status: SmolStr,
-    pub desired_description: String,
-    pub desired_transition: DesiredTransition,
     /// One of [`client_status`].
     pub client_status: SmolStr,
-    pub client_description: String,
-    #[serde(with = "crate::nullable")]
-    pub task_states: BTreeMap<String, TaskState>,
-    /// Transitions of the whole allocation, oldest first: the scheduler records when the client
-    /// status became `unknown` (node disconnected) or `lost`, and when it came back.
-    #[serde(with = "crate::nullable")]
-    pub alloc_states: Vec<AllocState>,
-    pub previous_allocation: SmolStr,
-    pub next_allocation: SmolStr,
-    #[serde(rename = "DeploymentID")]
     pub deployment_id: SmolStr,
-    /// Boxed, as the reschedule tracker: most allocations have neither, and an `Allocation`
-    /// with them inline is a larger allocator size class.
-    pub deployment_status: Option<Box<AllocDeploymentStatus>>,
-    pub reschedule_tracker: Option<Box<RescheduleTracker>>,
-    #[serde(rename = "FollowupEvalID")]
-    pub followup_eval_id: SmolStr,
-    #[serde(with = "crate::nullable")]
-    pub preempted_allocations: Vec<String>,
-    pub preempted_by_allocation: SmolStr,
     pub create_index: u64,
     pub modify_index: u64,
     pub alloc_modify_index: u64,
@@ -87,6 +66,223 @@ pub struct Allocation {
     pub create_time: i64,
     /// Unix nanoseconds.
     pub modify_time: i64,
+    pub details: Details,
+}
+
+// Behind an `Arc` (whose two counts take 16 bytes) the record fits mimalloc's 512-byte size
+// class; at 744 bytes it took 768, a third of the scale benchmark's peak memory.
+const _: () = assert!(std::mem::size_of::<Allocation>() + 16 <= 512);
+
+/// The fields of an [`Allocation`] that a fresh placement leaves at their defaults: the
+/// descriptions and the client's reports, the links to other allocations and evaluations, the
+/// scheduler's requests and the deployment's view of it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AllocDetails {
+    pub desired_description: String,
+    pub desired_transition: DesiredTransition,
+    pub client_description: String,
+    pub task_states: BTreeMap<String, TaskState>,
+    /// Transitions of the whole allocation, oldest first: the scheduler records when the client
+    /// status became `unknown` (node disconnected) or `lost`, and when it came back.
+    pub alloc_states: Vec<AllocState>,
+    pub previous_allocation: SmolStr,
+    pub next_allocation: SmolStr,
+    /// Boxed, as the reschedule tracker: an allocation with details (stopped, lost, replaced)
+    /// seldom has either, and with them inline its details are a larger allocator size class.
+    pub deployment_status: Option<Box<AllocDeploymentStatus>>,
+    pub reschedule_tracker: Option<Box<RescheduleTracker>>,
+    pub followup_eval_id: SmolStr,
+    pub preempted_allocations: Vec<String>,
+    pub preempted_by_allocation: SmolStr,
+}
+
+/// What [`Allocation::details`] reads while none is set.
+static NO_DETAILS: AllocDetails = AllocDetails {
+    desired_description: String::new(),
+    desired_transition: DesiredTransition {
+        migrate: None,
+        reschedule: None,
+        force_reschedule: None,
+        no_shutdown_delay: None,
+        migrate_disable_placement: None,
+    },
+    client_description: String::new(),
+    task_states: BTreeMap::new(),
+    alloc_states: Vec::new(),
+    previous_allocation: SmolStr::new_inline(""),
+    next_allocation: SmolStr::new_inline(""),
+    deployment_status: None,
+    reschedule_tracker: None,
+    followup_eval_id: SmolStr::new_inline(""),
+    preempted_allocations: Vec::new(),
+    preempted_by_allocation: SmolStr::new_inline(""),
+};
+
+/// An allocation's [`AllocDetails`]: boxed, or nothing while all of them are at their defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Details(Option<Box<AllocDetails>>);
+
+impl Details {
+    fn get(&self) -> &AllocDetails {
+        self.0.as_deref().unwrap_or(&NO_DETAILS)
+    }
+}
+
+/// Nothing unless one of them is set.
+impl From<AllocDetails> for Details {
+    fn from(details: AllocDetails) -> Details {
+        Details((details != NO_DETAILS).then(|| Box::new(details)))
+    }
+}
+
+/// By content: a box of defaults (a field set and cleared again) equals none, as it does on
+/// the wire.
+impl PartialEq for Details {
+    fn eq(&self, other: &Details) -> bool {
+        self.get() == other.get()
+    }
+}
+
+/// An allocation as Nomad writes it: every field, in Nomad's order. Both directions are derived
+/// on this mirror, borrowed from the record when writing and owned when reading, rather than
+/// written by hand: one list spells each field's name, place and default once, where
+/// hand-written code would spell them in the serializer, the deserializer's field names and
+/// its visitor.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(rename = "Allocation", rename_all = "PascalCase", default)]
+struct Wire<'a> {
+    #[serde(rename = "ID")]
+    id: Cow<'a, SmolStr>,
+    namespace: Cow<'a, SmolStr>,
+    #[serde(rename = "EvalID")]
+    eval_id: Cow<'a, SmolStr>,
+    name: Cow<'a, SmolStr>,
+    #[serde(rename = "NodeID")]
+    node_id: Cow<'a, SmolStr>,
+    node_name: Cow<'a, SmolStr>,
+    #[serde(rename = "JobID")]
+    job_id: Cow<'a, SmolStr>,
+    job: Cow<'a, Option<Arc<Job>>>,
+    task_group: Cow<'a, SmolStr>,
+    allocated_resources: Cow<'a, Option<Arc<AllocatedResources>>>,
+    metrics: Cow<'a, Option<AllocMetric>>,
+    desired_status: Cow<'a, SmolStr>,
+    desired_description: Cow<'a, String>,
+    desired_transition: Cow<'a, DesiredTransition>,
+    client_status: Cow<'a, SmolStr>,
+    client_description: Cow<'a, String>,
+    #[serde(with = "crate::nullable")]
+    task_states: Cow<'a, BTreeMap<String, TaskState>>,
+    #[serde(with = "crate::nullable")]
+    alloc_states: Cow<'a, Vec<AllocState>>,
+    previous_allocation: Cow<'a, SmolStr>,
+    next_allocation: Cow<'a, SmolStr>,
+    #[serde(rename = "DeploymentID")]
+    deployment_id: Cow<'a, SmolStr>,
+    deployment_status: Cow<'a, Option<Box<AllocDeploymentStatus>>>,
+    reschedule_tracker: Cow<'a, Option<Box<RescheduleTracker>>>,
+    #[serde(rename = "FollowupEvalID")]
+    followup_eval_id: Cow<'a, SmolStr>,
+    #[serde(with = "crate::nullable")]
+    preempted_allocations: Cow<'a, Vec<String>>,
+    preempted_by_allocation: Cow<'a, SmolStr>,
+    create_index: u64,
+    modify_index: u64,
+    alloc_modify_index: u64,
+    create_time: i64,
+    modify_time: i64,
+}
+
+impl<'a> From<&'a Allocation> for Wire<'a> {
+    fn from(alloc: &'a Allocation) -> Wire<'a> {
+        let details = alloc.details();
+        Wire {
+            id: Borrowed(&alloc.id),
+            namespace: Borrowed(&alloc.namespace),
+            eval_id: Borrowed(&alloc.eval_id),
+            name: Borrowed(&alloc.name),
+            node_id: Borrowed(&alloc.node_id),
+            node_name: Borrowed(&alloc.node_name),
+            job_id: Borrowed(&alloc.job_id),
+            job: Borrowed(&alloc.job),
+            task_group: Borrowed(&alloc.task_group),
+            allocated_resources: Borrowed(&alloc.allocated_resources),
+            metrics: Borrowed(&alloc.metrics),
+            desired_status: Borrowed(&alloc.desired_status),
+            desired_description: Borrowed(&details.desired_description),
+            desired_transition: Borrowed(&details.desired_transition),
+            client_status: Borrowed(&alloc.client_status),
+            client_description: Borrowed(&details.client_description),
+            task_states: Borrowed(&details.task_states),
+            alloc_states: Borrowed(&details.alloc_states),
+            previous_allocation: Borrowed(&details.previous_allocation),
+            next_allocation: Borrowed(&details.next_allocation),
+            deployment_id: Borrowed(&alloc.deployment_id),
+            deployment_status: Borrowed(&details.deployment_status),
+            reschedule_tracker: Borrowed(&details.reschedule_tracker),
+            followup_eval_id: Borrowed(&details.followup_eval_id),
+            preempted_allocations: Borrowed(&details.preempted_allocations),
+            preempted_by_allocation: Borrowed(&details.preempted_by_allocation),
+            create_index: alloc.create_index,
+            modify_index: alloc.modify_index,
+            alloc_modify_index: alloc.alloc_modify_index,
+            create_time: alloc.create_time,
+            modify_time: alloc.modify_time,
+        }
+    }
+}
+
+impl From<Wire<'_>> for Allocation {
+    fn from(wire: Wire<'_>) -> Allocation {
+        let details = AllocDetails {
+            desired_description: wire.desired_description.into_owned(),
+            desired_transition: wire.desired_transition.into_owned(),
+            client_description: wire.client_description.into_owned(),
+            task_states: wire.task_states.into_owned(),
+            alloc_states: wire.alloc_states.into_owned(),
+            previous_allocation: wire.previous_allocation.into_owned(),
+            next_allocation: wire.next_allocation.into_owned(),
+            deployment_status: wire.deployment_status.into_owned(),
+            reschedule_tracker: wire.reschedule_tracker.into_owned(),
+            followup_eval_id: wire.followup_eval_id.into_owned(),
+            preempted_allocations: wire.preempted_allocations.into_owned(),
+            preempted_by_allocation: wire.preempted_by_allocation.into_owned(),
+        };
+        Allocation {
+            id: wire.id.into_owned(),
+            namespace: wire.namespace.into_owned(),
+            eval_id: wire.eval_id.into_owned(),
+            name: wire.name.into_owned(),
+            node_id: wire.node_id.into_owned(),
+            node_name: wire.node_name.into_owned(),
+            job_id: wire.job_id.into_owned(),
+            job: wire.job.into_owned(),
+            task_group: wire.task_group.into_owned(),
+            allocated_resources: wire.allocated_resources.into_owned(),
+            metrics: wire.metrics.into_owned(),
+            desired_status: wire.desired_status.into_owned(),
+            client_status: wire.client_status.into_owned(),
+            deployment_id: wire.deployment_id.into_owned(),
+            create_index: wire.create_index,
+            modify_index: wire.modify_index,
+            alloc_modify_index: wire.alloc_modify_index,
+            create_time: wire.create_time,
+            modify_time: wire.modify_time,
+            details: details.into(),
+        }
+    }
+}
+
+impl Serialize for Allocation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wire::from(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Allocation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Wire::deserialize(deserializer).map(Allocation::from)
+    }
 }
 
 /// The resources a placement reserved on its node.
@@ -302,6 +498,22 @@ pub struct AllocListStub {
 }
 
 impl Allocation {
+    /// The fields a fresh placement leaves at their defaults; the defaults while none is set.
+    pub fn details(&self) -> &AllocDetails {
+        self.details.get()
+    }
+
+    /// The fields a fresh placement leaves at their defaults, boxed on first use to be set.
+    pub fn details_mut(&mut self) -> &mut AllocDetails {
+        self.details.0.get_or_insert_default()
+    }
+
+    /// Its deployment status to change in place, if it has one: unlike [`Allocation::details_mut`],
+    /// this boxes nothing when it has none (the plan applier asks for every placement).
+    pub fn deployment_status_mut(&mut self) -> Option<&mut AllocDeploymentStatus> {
+        self.details.0.as_mut()?.deployment_status.as_deref_mut()
+    }
+
     /// The scheduler no longer wants it to run.
     pub fn server_terminal(&self) -> bool {
         matches!(
@@ -325,6 +537,7 @@ impl Allocation {
     /// The row of an allocation list; resources only when asked.
     pub fn stub(&self, with_resources: bool) -> AllocListStub {
         let job = self.job.as_deref();
+        let details = self.details();
         AllocListStub {
             id: self.id.clone(),
             eval_id: self.eval_id.clone(),
@@ -338,18 +551,18 @@ impl Allocation {
             task_group: self.task_group.clone(),
             allocated_resources: self.allocated_resources.clone().filter(|_| with_resources),
             desired_status: self.desired_status.clone(),
-            desired_description: self.desired_description.clone(),
+            desired_description: details.desired_description.clone(),
             client_status: self.client_status.clone(),
-            client_description: self.client_description.clone(),
-            desired_transition: self.desired_transition.clone(),
-            task_states: self.task_states.clone(),
-            deployment_status: self.deployment_status.as_deref().cloned(),
-            followup_eval_id: self.followup_eval_id.clone(),
-            next_allocation: self.next_allocation.clone(),
-            previous_allocation: self.previous_allocation.clone(),
-            reschedule_tracker: self.reschedule_tracker.as_deref().cloned(),
-            preempted_allocations: self.preempted_allocations.clone(),
-            preempted_by_allocation: self.preempted_by_allocation.clone(),
+            client_description: details.client_description.clone(),
+            desired_transition: details.desired_transition.clone(),
+            task_states: details.task_states.clone(),
+            deployment_status: details.deployment_status.as_deref().cloned(),
+            followup_eval_id: details.followup_eval_id.clone(),
+            next_allocation: details.next_allocation.clone(),
+            previous_allocation: details.previous_allocation.clone(),
+            reschedule_tracker: details.reschedule_tracker.as_deref().cloned(),
+            preempted_allocations: details.preempted_allocations.clone(),
+            preempted_by_allocation: details.preempted_by_allocation.clone(),
             create_index: self.create_index,
             modify_index: self.modify_index,
             create_time: self.create_time,

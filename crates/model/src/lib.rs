@@ -49,9 +49,10 @@ mod warnings;
 pub use acl::{AclPolicy, AclToken};
 pub use alloc_metric::{AllocMetric, Counts, NodeScoreMeta, Scores};
 pub use allocation::{
-    AllocDeploymentStatus, AllocListStub, AllocatedCpuResources, AllocatedMemoryResources,
-    AllocatedPortMapping, AllocatedResources, AllocatedSharedResources, AllocatedTaskResources,
-    Allocation, DesiredTransition, RescheduleEvent, RescheduleTracker, TaskEvent, TaskState,
+    AllocDeploymentStatus, AllocDetails, AllocListStub, AllocatedCpuResources,
+    AllocatedMemoryResources, AllocatedPortMapping, AllocatedResources, AllocatedSharedResources,
+    AllocatedTaskResources, Allocation, DesiredTransition, Details, RescheduleEvent,
+    RescheduleTracker, TaskEvent, TaskState,
 };
 pub use constraint::{Affinity, Constraint, Spread, SpreadTarget};
 pub use decode::{DecodeError, decode, decode_job, decode_value};

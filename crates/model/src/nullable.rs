@@ -42,6 +42,12 @@ impl<T: IsEmpty> IsEmpty for &T {
     }
 }
 
+impl<T: IsEmpty + ToOwned> IsEmpty for std::borrow::Cow<'_, T> {
+    fn is_empty(&self) -> bool {
+        T::is_empty(self)
+    }
+}
+
 impl<T> IsEmpty for Vec<T> {
     fn is_empty(&self) -> bool {
         Vec::is_empty(self)

@@ -319,9 +319,18 @@ fn failed_batch_allocations_are_rescheduled_later_in_batches() {
         .map(|e| (e.wait_until - NOW) / SECOND)
         .collect();
     assert_eq!(waits, [4, 20]);
-    assert_eq!(r.attribute_updates["v0-0"].followup_eval_id, evals[0].id);
-    assert_eq!(r.attribute_updates["v0-1"].followup_eval_id, evals[0].id);
-    assert_eq!(r.attribute_updates["v0-2"].followup_eval_id, evals[1].id);
+    assert_eq!(
+        r.attribute_updates["v0-0"].details().followup_eval_id,
+        evals[0].id
+    );
+    assert_eq!(
+        r.attribute_updates["v0-1"].details().followup_eval_id,
+        evals[0].id
+    );
+    assert_eq!(
+        r.attribute_updates["v0-2"].details().followup_eval_id,
+        evals[1].id
+    );
     assert_eq!(r.desired_tg_updates["app"].reschedule_later, 3);
 }
 
@@ -331,7 +340,7 @@ fn failed_batch_allocation_is_rescheduled_by_its_followup_eval() {
     let job_arc = Arc::new(job.clone());
     let mut allocs = running(&job_arc, 1);
     finished(&mut allocs[0], NOW - SECOND, true);
-    allocs[0].followup_eval_id = "eval-1".into();
+    allocs[0].details_mut().followup_eval_id = "eval-1".into();
     let r = check(
         "batch_reschedule_followup",
         &Scenario::new(Some(job), allocs),
@@ -432,7 +441,7 @@ fn disconnected_node_marks_allocations_unknown_until_lost_after() {
     let eval = &r.desired_followup_evals["app"][0];
     assert_eq!(eval.triggered_by, "max-disconnect-timeout");
     assert_eq!(eval.wait_until, NOW + 300 * SECOND);
-    assert_eq!(update.followup_eval_id, eval.id);
+    assert_eq!(update.details().followup_eval_id, eval.id);
     assert!(r.place.is_empty(), "replace = false");
 }
 

@@ -177,7 +177,7 @@ fn system_allocation_lost_with_its_node() {
     let stopped = &plan.node_update["node-2"][0];
     assert_eq!(stopped.client_status, "lost");
     assert_eq!(
-        stopped.desired_description,
+        stopped.details().desired_description,
         "alloc is lost since its node is down"
     );
     assert!(plan.node_allocation.is_empty());

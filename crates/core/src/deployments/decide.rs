@@ -37,17 +37,22 @@ pub(crate) fn alloc_outcome(
         let Some(state) = deployment.task_groups.get(alloc.task_group.as_str()) else {
             continue;
         };
-        let health = alloc.deployment_status.as_ref().and_then(|s| s.healthy);
+        let health = alloc
+            .details()
+            .deployment_status
+            .as_ref()
+            .and_then(|s| s.healthy);
         let fail = health == Some(false) && fails_early(deployment, &alloc, state, job, now);
         if health == Some(false)
             && !fail
             && deployment.active()
-            && alloc.desired_transition.reschedule != Some(true)
+            && alloc.details().desired_transition.reschedule != Some(true)
         {
             outcome.allow_replacements.push(alloc.id.to_string());
             continue;
         }
         let health_index = alloc
+            .details()
             .deployment_status
             .as_ref()
             .map_or(0, |s| s.modify_index);
@@ -94,6 +99,7 @@ fn reschedule_eligible(alloc: &Allocation, policy: Option<&ReschedulePolicy>, no
     }
     let interval = policy.interval.unwrap_or(0);
     let recent = alloc
+        .details()
         .reschedule_tracker
         .iter()
         .flat_map(|t| &t.events)
@@ -139,6 +145,7 @@ pub(crate) fn progress_deadline_passed(
     let allocs = snapshot.allocs_by_deployment(&deployment.id);
     for alloc in &allocs {
         let is_healthy = alloc
+            .details()
             .deployment_status
             .as_ref()
             .is_some_and(|s| s.healthy == Some(true));
@@ -198,7 +205,8 @@ pub(crate) fn auto_promotable(snapshot: &Snapshot, deployment: &Deployment) -> b
         allocs.iter().any(|a| {
             a.id == id
                 && !a.terminal()
-                && a.deployment_status
+                && a.details()
+                    .deployment_status
                     .as_ref()
                     .is_some_and(|s| s.healthy == Some(true))
         })
@@ -284,21 +292,19 @@ mod tests {
 
     /// Whether an allocation rescheduled at the given times may be rescheduled again at `NOW`.
     fn check(policy: Option<ReschedulePolicy>, rescheduled_ago: &[i64], expected: bool) {
-        let alloc = Allocation {
-            reschedule_tracker: (!rescheduled_ago.is_empty()).then(|| {
-                Box::new(RescheduleTracker {
-                    events: rescheduled_ago
-                        .iter()
-                        .map(|ago| RescheduleEvent {
-                            reschedule_time: NOW - ago,
-                            ..RescheduleEvent::default()
-                        })
-                        .collect(),
-                    ..RescheduleTracker::default()
-                })
-            }),
-            ..Allocation::default()
-        };
+        let mut alloc = Allocation::default();
+        alloc.details_mut().reschedule_tracker = (!rescheduled_ago.is_empty()).then(|| {
+            Box::new(RescheduleTracker {
+                events: rescheduled_ago
+                    .iter()
+                    .map(|ago| RescheduleEvent {
+                        reschedule_time: NOW - ago,
+                        ..RescheduleEvent::default()
+                    })
+                    .collect(),
+                ..RescheduleTracker::default()
+            })
+        });
         assert_eq!(
             reschedule_eligible(&alloc, policy.as_ref(), NOW),
             expected,

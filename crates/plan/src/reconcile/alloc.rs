@@ -46,36 +46,41 @@ pub(crate) trait AllocExt {
 
     fn is_canary(&self) -> bool {
         self.alloc()
+            .details()
             .deployment_status
             .as_ref()
             .is_some_and(|d| d.canary)
     }
 
     fn is_healthy(&self) -> bool {
-        let status = self.alloc().deployment_status.as_ref();
+        let status = self.alloc().details().deployment_status.as_ref();
         status.is_some_and(|d| d.healthy == Some(true))
     }
 
     fn is_unhealthy(&self) -> bool {
-        let status = self.alloc().deployment_status.as_ref();
+        let status = self.alloc().details().deployment_status.as_ref();
         status.is_some_and(|d| d.healthy == Some(false))
     }
 
     fn should_migrate(&self) -> bool {
-        self.alloc().desired_transition.migrate == Some(true)
+        self.alloc().details().desired_transition.migrate == Some(true)
     }
 
     fn should_reschedule(&self) -> bool {
-        self.alloc().desired_transition.reschedule == Some(true)
+        self.alloc().details().desired_transition.reschedule == Some(true)
     }
 
     fn should_force_reschedule(&self) -> bool {
-        self.alloc().desired_transition.force_reschedule == Some(true)
+        self.alloc().details().desired_transition.force_reschedule == Some(true)
     }
 
     /// Set by the drainer on batch allocations it stops without wanting a replacement.
     fn migrate_disables_placement(&self) -> bool {
-        self.alloc().desired_transition.migrate_disable_placement == Some(true)
+        self.alloc()
+            .details()
+            .desired_transition
+            .migrate_disable_placement
+            == Some(true)
     }
 
     fn desired_run(&self) -> bool {
@@ -88,7 +93,7 @@ pub(crate) trait AllocExt {
 
     /// Every task ran to a successful end.
     fn ran_successfully(&self) -> bool {
-        let states = &self.alloc().task_states;
+        let states = &self.alloc().details().task_states;
         !states.is_empty()
             && states
                 .values()
@@ -98,6 +103,7 @@ pub(crate) trait AllocExt {
     /// The scheduler tried to reschedule it and found no place.
     fn last_reschedule_failed(&self) -> bool {
         self.alloc()
+            .details()
             .reschedule_tracker
             .as_ref()
             .is_some_and(|t| !t.last_reschedule.is_empty() && t.last_reschedule != "ok")
@@ -126,6 +132,7 @@ pub(crate) trait AllocExt {
     /// The client statuses recorded in `AllocStates`, newest first, with their times.
     fn client_status_history(&self) -> impl Iterator<Item = (&str, Option<i64>)> {
         self.alloc()
+            .details()
             .alloc_states
             .iter()
             .rev()
@@ -198,7 +205,7 @@ pub(crate) trait AllocExt {
 
 /// Records a client status transition at `now` in the allocation's states.
 pub(crate) fn record_client_state(alloc: &mut Allocation, value: &str, now: i64) {
-    alloc.alloc_states.push(AllocState {
+    alloc.details_mut().alloc_states.push(AllocState {
         field: alloc_state_field::CLIENT_STATUS,
         value: value.to_string(),
         time: format_rfc3339(now),

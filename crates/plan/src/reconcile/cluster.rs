@@ -500,7 +500,7 @@ impl<'a> Reconciler<'a, '_> {
         // it. A stop records the follow-up instead.
         for stop in &mut out.stop {
             if let Some(marked) = out.attribute_updates.remove(stop.alloc.id.as_str()) {
-                stop.followup_eval_id = marked.followup_eval_id.clone();
+                stop.followup_eval_id = marked.details().followup_eval_id.clone();
             }
         }
         for update in &out.destructive {
@@ -835,7 +835,7 @@ impl<'a> Reconciler<'a, '_> {
             };
             let with_followup = |alloc: &Allocation| {
                 let mut updated = alloc.clone();
-                updated.followup_eval_id = eval_id.clone();
+                updated.details_mut().followup_eval_id = eval_id.clone();
                 Arc::new(updated)
             };
             let id = &d.alloc.id;
@@ -892,12 +892,12 @@ impl<'a> Reconciler<'a, '_> {
         for (slot, alloc) in disconnecting {
             let mut updated = alloc.with_client_state(client_status::UNKNOWN, now);
             updated.client_status = client_status::UNKNOWN.into();
-            updated.client_description = status_description::UNKNOWN.to_string();
+            updated.details_mut().client_description = status_description::UNKNOWN.to_string();
             let followup = evals_by_alloc
                 .get(alloc.id.as_str())
                 .cloned()
                 .unwrap_or_default();
-            updated.followup_eval_id = followup;
+            updated.details_mut().followup_eval_id = followup;
             let updated = Arc::new(updated);
             if reschedule_now.contains_key(slot) {
                 reschedule_now.insert(*slot, Arc::clone(&updated));
@@ -950,12 +950,12 @@ impl<'a> Reconciler<'a, '_> {
             }
             // A replacement may itself have been replaced: follow the chain.
             let mut replacements: Vec<(Slot, &Arc<Allocation>)> = Vec::new();
-            let mut next = by_id.get(alloc.next_allocation.as_str());
+            let mut next = by_id.get(alloc.details().next_allocation.as_str());
             while let Some(&(s, replacement)) =
                 next.filter(|(s, _)| !replacements.iter().any(|(r, _)| r == s))
             {
                 replacements.push((s, replacement));
-                next = by_id.get(replacement.next_allocation.as_str());
+                next = by_id.get(replacement.details().next_allocation.as_str());
             }
             for (replacement_slot, replacement) in replacements {
                 if replacement_slot == slot || replacement.server_terminal() {

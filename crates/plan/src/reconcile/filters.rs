@@ -238,7 +238,7 @@ pub(crate) fn filter_by_rescheduleable(
             continue;
         }
         // Already replaced.
-        if !alloc.next_allocation.is_empty() && alloc.terminal() {
+        if !alloc.details().next_allocation.is_empty() && alloc.terminal() {
             continue;
         }
         let (keep, ignore) = should_filter(alloc, ctx.batch);
@@ -321,7 +321,7 @@ fn reschedule_decision(
     if disconnecting && !alloc.replace_on_disconnect() {
         return fallback;
     }
-    let is_followup = alloc.followup_eval_id == ctx.eval_id;
+    let is_followup = alloc.details().followup_eval_id == ctx.eval_id;
     let at = if disconnecting {
         next_reschedule_time_after(alloc, ctx.now)
     } else if alloc.client_is(client_status::UNKNOWN) && is_followup {
@@ -332,7 +332,7 @@ fn reschedule_decision(
     match at {
         Some(at) if is_followup || at - ctx.now <= RESCHEDULE_WINDOW => Decision::Now,
         _ if forced => Decision::Now,
-        Some(at) if alloc.followup_eval_id.is_empty() => Decision::Later(at),
+        Some(at) if alloc.details().followup_eval_id.is_empty() => Decision::Later(at),
         _ => Decision::Keep,
     }
 }

@@ -246,7 +246,8 @@ impl<'a> NodeReconciler<'a, '_> {
                 {
                     let mut updated = alloc.with_client_state(client_status::UNKNOWN, input.now);
                     updated.client_status = client_status::UNKNOWN.into();
-                    updated.client_description = status_description::UNKNOWN.to_string();
+                    updated.details_mut().client_description =
+                        status_description::UNKNOWN.to_string();
                     let t = tuple(name, &tg.name, node, Some(Arc::new(updated)));
                     self.results.disconnecting.push(t);
                 } else if !finished && (taint.is_none() || node_is(node_status::DOWN)) {

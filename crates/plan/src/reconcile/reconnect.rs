@@ -59,7 +59,7 @@ fn better_score(original: &Allocation, replacement: &Allocation) -> bool {
 /// nothing has started (before `now`).
 fn main_start(alloc: &Allocation, group: &TaskGroup, now: i64) -> Option<i64> {
     let last_start = |task: &str| {
-        let state = alloc.task_states.get(task)?;
+        let state = alloc.details().task_states.get(task)?;
         let at = if state.restarts > 0 {
             &state.last_restart
         } else {

@@ -39,6 +39,7 @@ fn unlimited(policy: &ReschedulePolicy) -> bool {
 /// When the allocation failed: the latest `FinishedAt` of its tasks, else its modify time.
 pub fn last_event_time(alloc: &Allocation) -> i64 {
     alloc
+        .details()
         .task_states
         .values()
         .filter_map(|s| parse_rfc3339(&s.finished_at))
@@ -56,6 +57,7 @@ pub fn next_delay(alloc: &Allocation) -> Nanos {
     };
     let delay = policy.delay.unwrap_or(0);
     let events = alloc
+        .details()
         .reschedule_tracker
         .as_ref()
         .map_or(&[][..], |t| &t.events[..]);
@@ -89,7 +91,11 @@ fn attempts_in_interval(alloc: &Allocation, policy: &ReschedulePolicy, fail_time
         return 0;
     }
     let interval = policy.interval.unwrap_or(0);
-    let events = alloc.reschedule_tracker.iter().flat_map(|t| &t.events);
+    let events = alloc
+        .details()
+        .reschedule_tracker
+        .iter()
+        .flat_map(|t| &t.events);
     events
         .filter(|e| fail_time - e.reschedule_time < interval)
         .count() as i64
@@ -117,7 +123,7 @@ pub fn next_reschedule_time(alloc: &Allocation) -> Option<i64> {
 pub fn next_reschedule_time_after(alloc: &Allocation, fail_time: i64) -> Option<i64> {
     let policy = policy(alloc)?;
     let delay = next_delay(alloc);
-    let eligible = match &alloc.reschedule_tracker {
+    let eligible = match &alloc.details().reschedule_tracker {
         Some(_) if attempts(policy) > 0 => {
             attempts_in_interval(alloc, policy, fail_time) < attempts(policy)
                 && delay < policy.interval.unwrap_or(0)
@@ -132,6 +138,7 @@ pub fn next_reschedule_time_after(alloc: &Allocation, fail_time: i64) -> Option<
 /// inside the interval (or its last few when attempts are unlimited), plus this reschedule.
 pub fn new_reschedule_tracker(prev: &Allocation, now: i64) -> RescheduleTracker {
     let past = prev
+        .details()
         .reschedule_tracker
         .as_ref()
         .map_or(&[][..], |t| &t.events[..]);

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use drover_model::allocation::{client_status, desired_status};
-use drover_model::{AllocMetric, AllocatedResources, Allocation, Evaluation, Job, Node, SmolStr};
+use drover_model::{
+    AllocDetails, AllocMetric, AllocatedResources, Allocation, Evaluation, Job, Node, SmolStr,
+};
 
 /// A placement the stack found a node for.
 #[derive(Debug)]
@@ -99,6 +101,7 @@ pub(super) fn copy_of(
     resources: Option<Arc<AllocatedResources>>,
 ) -> Allocation {
     if !stored {
+        let details = alloc.details();
         return Allocation {
             id: alloc.id.clone(),
             namespace: alloc.namespace.clone(),
@@ -110,18 +113,22 @@ pub(super) fn copy_of(
             task_group: alloc.task_group.clone(),
             allocated_resources: resources.or_else(|| alloc.allocated_resources.clone()),
             desired_status: alloc.desired_status.clone(),
-            desired_description: alloc.desired_description.clone(),
             client_status: alloc.client_status.clone(),
-            previous_allocation: alloc.previous_allocation.clone(),
             deployment_id: alloc.deployment_id.clone(),
-            deployment_status: alloc.deployment_status.clone(),
-            reschedule_tracker: alloc.reschedule_tracker.clone(),
-            followup_eval_id: alloc.followup_eval_id.clone(),
             create_index: alloc.create_index,
             modify_index: alloc.modify_index,
             alloc_modify_index: alloc.alloc_modify_index,
             create_time: alloc.create_time,
             modify_time: alloc.modify_time,
+            details: AllocDetails {
+                desired_description: details.desired_description.clone(),
+                previous_allocation: details.previous_allocation.clone(),
+                deployment_status: details.deployment_status.clone(),
+                reschedule_tracker: details.reschedule_tracker.clone(),
+                followup_eval_id: details.followup_eval_id.clone(),
+                ..AllocDetails::default()
+            }
+            .into(),
             ..Allocation::default()
         };
     }
@@ -139,25 +146,14 @@ pub(super) fn copy_of(
         allocated_resources,
         metrics: alloc_metrics,
         desired_status,
-        desired_description,
-        desired_transition,
         client_status,
-        client_description,
-        task_states,
-        alloc_states,
-        previous_allocation,
-        next_allocation,
         deployment_id,
-        deployment_status,
-        reschedule_tracker,
-        followup_eval_id,
-        preempted_allocations,
-        preempted_by_allocation,
         create_index,
         modify_index,
         alloc_modify_index,
         create_time,
         modify_time,
+        details,
     } = alloc;
     Allocation {
         id: id.clone(),
@@ -172,24 +168,13 @@ pub(super) fn copy_of(
         allocated_resources: resources.or_else(|| allocated_resources.clone()),
         metrics: alloc_metrics.clone(),
         desired_status: desired_status.clone(),
-        desired_description: desired_description.clone(),
-        desired_transition: desired_transition.clone(),
         client_status: client_status.clone(),
-        client_description: client_description.clone(),
-        task_states: task_states.clone(),
-        alloc_states: alloc_states.clone(),
-        previous_allocation: previous_allocation.clone(),
-        next_allocation: next_allocation.clone(),
         deployment_id: deployment_id.clone(),
-        deployment_status: deployment_status.clone(),
-        reschedule_tracker: reschedule_tracker.clone(),
-        followup_eval_id: followup_eval_id.clone(),
-        preempted_allocations: preempted_allocations.clone(),
-        preempted_by_allocation: preempted_by_allocation.clone(),
         create_index: *create_index,
         modify_index: *modify_index,
         alloc_modify_index: *alloc_modify_index,
         create_time: *create_time,
         modify_time: *modify_time,
+        details: details.clone(),
     }
 }

@@ -392,7 +392,7 @@ impl GenericScheduler<'_, '_> {
         for mut updated in in_place {
             if updated.deployment_id != deployment_id {
                 updated.deployment_id = deployment_id.into();
-                updated.deployment_status = None;
+                updated.details_mut().deployment_status = None;
             }
             plan.append_alloc(updated);
         }
@@ -519,16 +519,17 @@ impl GenericScheduler<'_, '_> {
         }
         .build();
         if let Some(prev) = previous {
-            alloc.previous_allocation = prev.id.clone();
+            alloc.details_mut().previous_allocation = prev.id.clone();
             if missing.reschedule {
-                alloc.reschedule_tracker = Some(Box::new(new_reschedule_tracker(prev, now)));
+                alloc.details_mut().reschedule_tracker =
+                    Some(Box::new(new_reschedule_tracker(prev, now)));
                 if let Some(planned) = plan.planned_mut(&prev.node_id, &prev.id) {
                     annotate_reschedule(planned, last_reschedule::OK);
                 }
             }
         }
         if missing.canary && self.s.deployment.is_some() {
-            alloc.deployment_status = Some(Box::new(AllocDeploymentStatus {
+            alloc.details_mut().deployment_status = Some(Box::new(AllocDeploymentStatus {
                 canary: true,
                 ..AllocDeploymentStatus::default()
             }));
@@ -644,7 +645,11 @@ fn penalty_nodes(view: &ClusterView, previous: Option<&Allocation>) -> Vec<usize
         return Vec::new();
     };
     let failed_on = (prev.client_status == client_status::FAILED).then_some(&prev.node_id);
-    let earlier = prev.reschedule_tracker.iter().flat_map(|t| &t.events);
+    let earlier = prev
+        .details()
+        .reschedule_tracker
+        .iter()
+        .flat_map(|t| &t.events);
     let mut nodes: Vec<usize> = failed_on
         .into_iter()
         .chain(earlier.map(|e| &e.prev_node_id))
@@ -656,7 +661,10 @@ fn penalty_nodes(view: &ClusterView, previous: Option<&Allocation>) -> Vec<usize
 }
 
 fn annotate_reschedule(alloc: &mut Allocation, note: &str) {
-    let tracker = alloc.reschedule_tracker.get_or_insert_with(Box::default);
+    let tracker = alloc
+        .details_mut()
+        .reschedule_tracker
+        .get_or_insert_with(Box::default);
     tracker.last_reschedule = note.to_string();
 }
 

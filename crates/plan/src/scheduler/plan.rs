@@ -70,9 +70,9 @@ impl Plan {
             stopped.client_status = client_status.into();
         }
         stopped.desired_status = desired_status::STOP.into();
-        stopped.desired_description = description.to_string();
+        stopped.details_mut().desired_description = description.to_string();
         if !followup_eval_id.is_empty() {
-            stopped.followup_eval_id = followup_eval_id.into();
+            stopped.details_mut().followup_eval_id = followup_eval_id.into();
         }
         push(&mut self.node_update, stopped);
     }

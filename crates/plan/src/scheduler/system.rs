@@ -402,10 +402,10 @@ impl NodeScheduler<'_, '_> {
         }
         .build();
         if let Some(prev) = &missing.alloc {
-            alloc.previous_allocation = prev.id.clone();
+            alloc.details_mut().previous_allocation = prev.id.clone();
         }
         if missing.canary && self.s.deployment.is_some() {
-            alloc.deployment_status = Some(Box::new(AllocDeploymentStatus {
+            alloc.details_mut().deployment_status = Some(Box::new(AllocDeploymentStatus {
                 canary: true,
                 ..AllocDeploymentStatus::default()
             }));
@@ -644,7 +644,7 @@ impl<'j> Attempt<'j> {
         let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, self.stored);
         updated.metrics = self.stored.then(|| self.stack.metrics(&self.view));
         updated.deployment_id = deployment_id.into();
-        updated.deployment_status = None;
+        updated.details_mut().deployment_status = None;
         self.view.add_alloc(&updated);
         self.plan.append_alloc(updated);
         true
@@ -675,7 +675,7 @@ impl<'j> Attempt<'j> {
             .node_allocation
             .values()
             .flatten()
-            .filter(|a| failed.contains(a.previous_allocation.as_str()))
+            .filter(|a| failed.contains(a.details().previous_allocation.as_str()))
             .map(|a| a.id.to_string())
             .collect();
         let mut left = required - preferred.len() as i64;
@@ -701,7 +701,7 @@ impl<'j> Attempt<'j> {
                     kept.push(a.id.to_string());
                     return true;
                 }
-                unplaced.push((a.node_id.clone(), a.previous_allocation.clone()));
+                unplaced.push((a.node_id.clone(), a.details().previous_allocation.clone()));
                 false
             });
         }

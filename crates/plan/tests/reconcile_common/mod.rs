@@ -169,7 +169,7 @@ pub fn running(job: &Arc<Job>, count: u64) -> Vec<Allocation> {
 pub fn finished(alloc: &mut Allocation, at: i64, failed: bool) {
     alloc.client_status = if failed { "failed" } else { "complete" }.into();
     let finished_at = rfc3339(at);
-    alloc.task_states.insert(
+    alloc.details_mut().task_states.insert(
         "server".into(),
         TaskState {
             state: "dead".into(),
@@ -193,14 +193,14 @@ pub fn rescheduled(alloc: &mut Allocation, events: &[(i64, i64)]) {
             delay,
         })
         .collect();
-    alloc.reschedule_tracker = Some(Box::new(RescheduleTracker {
+    alloc.details_mut().reschedule_tracker = Some(Box::new(RescheduleTracker {
         events,
         last_reschedule: "ok".into(),
     }));
 }
 
 pub fn migrate(alloc: &mut Allocation) {
-    alloc.desired_transition = DesiredTransition {
+    alloc.details_mut().desired_transition = DesiredTransition {
         migrate: Some(true),
         ..Default::default()
     };
@@ -213,7 +213,7 @@ pub fn in_deployment(
     canary: bool,
 ) {
     alloc.deployment_id = deployment.into();
-    alloc.deployment_status = Some(Box::new(AllocDeploymentStatus {
+    alloc.details_mut().deployment_status = Some(Box::new(AllocDeploymentStatus {
         healthy,
         canary,
         ..Default::default()
@@ -222,7 +222,7 @@ pub fn in_deployment(
 
 /// Records a client status transition at `at`.
 pub fn client_state(alloc: &mut Allocation, value: &str, at: i64) {
-    alloc.alloc_states.push(AllocState {
+    alloc.details_mut().alloc_states.push(AllocState {
         field: alloc_state_field::CLIENT_STATUS,
         value: value.into(),
         time: rfc3339(at),
@@ -358,14 +358,15 @@ fn updated_view(allocs: &BTreeMap<String, Arc<Allocation>>) -> Value {
         .values()
         .map(|a| {
             let states: Vec<Value> = a
+                .details()
                 .alloc_states
                 .iter()
                 .map(|s| json!(format!("{} at {}", s.value, s.time)))
                 .collect();
             let entry = json!({
                 "ClientStatus": a.client_status,
-                "ClientDescription": a.client_description,
-                "FollowupEvalID": a.followup_eval_id,
+                "ClientDescription": a.details().client_description,
+                "FollowupEvalID": a.details().followup_eval_id,
                 "AllocStates": states,
             });
             (alloc_ref(a), entry)
@@ -433,7 +434,7 @@ fn tuple_view(tuples: &[NodeAllocTuple]) -> Value {
             let mut v = json!({"Name": t.name, "TaskGroup": t.task_group, "Node": t.node_id});
             if let Some(alloc) = &t.alloc {
                 v["Alloc"] = json!(alloc_ref(alloc));
-                if alloc.client_status == "unknown" || !alloc.alloc_states.is_empty() {
+                if alloc.client_status == "unknown" || !alloc.details().alloc_states.is_empty() {
                     v["ClientStatus"] = json!(alloc.client_status);
                 }
             }

@@ -374,7 +374,7 @@ impl Cluster {
                 alloc_id: a.id.to_string(),
                 client_status: client_status::RUNNING.into(),
                 task_states: task_state("running", false, NOW),
-                deployment_status: a.deployment_status.as_deref().cloned(),
+                deployment_status: a.details().deployment_status.as_deref().cloned(),
                 modify_time: NOW,
                 ..Default::default()
             })
@@ -590,10 +590,13 @@ pub fn alloc_view(a: &Allocation) -> Value {
         "ClientStatus": a.client_status,
     });
     let optional = [
-        ("DesiredDescription", a.desired_description.as_str()),
-        ("PreviousAllocation", &a.previous_allocation),
+        (
+            "DesiredDescription",
+            a.details().desired_description.as_str(),
+        ),
+        ("PreviousAllocation", &a.details().previous_allocation),
         ("DeploymentID", &a.deployment_id),
-        ("FollowupEvalID", &a.followup_eval_id),
+        ("FollowupEvalID", &a.details().followup_eval_id),
     ];
     for (key, value) in optional {
         if !value.is_empty() {
@@ -602,11 +605,11 @@ pub fn alloc_view(a: &Allocation) -> Value {
     }
     if let Some(AllocDeploymentStatus {
         canary, healthy, ..
-    }) = a.deployment_status.as_deref()
+    }) = a.details().deployment_status.as_deref()
     {
         v["DeploymentStatus"] = json!({"Canary": canary, "Healthy": healthy});
     }
-    if let Some(tracker) = &a.reschedule_tracker {
+    if let Some(tracker) = &a.details().reschedule_tracker {
         let events: Vec<Value> = tracker
             .events
             .iter()

@@ -80,7 +80,7 @@ impl Txn {
                     alloc.create_index = self.index;
                     alloc.modify_index = self.index;
                     alloc.alloc_modify_index = self.index;
-                    if let Some(status) = &mut alloc.deployment_status {
+                    if let Some(status) = alloc.deployment_status_mut() {
                         status.modify_index = self.index;
                     }
                     if alloc.job.is_none() {
@@ -103,15 +103,16 @@ impl Txn {
                     alloc.create_index = old.create_index;
                     alloc.modify_index = self.index;
                     alloc.alloc_modify_index = self.index;
-                    if !old.next_allocation.is_empty() {
-                        alloc.next_allocation = old.next_allocation.clone();
+                    if !old.details().next_allocation.is_empty() {
+                        alloc.details_mut().next_allocation = old.details().next_allocation.clone();
                     }
-                    alloc.task_states = old.task_states.clone();
+                    alloc.details_mut().task_states = old.details().task_states.clone();
                     if alloc.client_status != client_status::LOST
                         && alloc.client_status != client_status::UNKNOWN
                     {
                         alloc.client_status = old.client_status.clone();
-                        alloc.client_description = old.client_description.clone();
+                        alloc.details_mut().client_description =
+                            old.details().client_description.clone();
                     }
                     if alloc.job.is_none() {
                         alloc.job = old.job.clone();
@@ -129,12 +130,12 @@ impl Txn {
             if !alloc.terminal() {
                 *force = Some(job_status::RUNNING);
             }
-            let previous = alloc.previous_allocation.clone();
+            let previous = alloc.details().previous_allocation.clone();
             let alloc_id = alloc.id.clone();
             self.t.put_alloc(Arc::new(alloc));
             if let Some(prev) = self.t.allocs.get(&QId::new(&previous)) {
                 let mut prev = (**prev).clone();
-                prev.next_allocation = alloc_id;
+                prev.details_mut().next_allocation = alloc_id;
                 prev.modify_index = self.index;
                 self.t.put_alloc(Arc::new(prev));
             }
@@ -155,9 +156,12 @@ impl Txn {
             };
             let mut alloc = (*old).clone();
             alloc.client_status = update.client_status.as_str().into();
-            alloc.client_description = update.client_description.clone();
-            alloc.task_states = update.task_states.clone();
-            match (&mut alloc.deployment_status, &update.deployment_status) {
+            alloc.details_mut().client_description = update.client_description.clone();
+            alloc.details_mut().task_states = update.task_states.clone();
+            match (
+                &mut alloc.details_mut().deployment_status,
+                &update.deployment_status,
+            ) {
                 (Some(current), Some(new)) => {
                     // The client only reports health, and only news counts.
                     if let Some(healthy) = new.healthy
@@ -171,7 +175,7 @@ impl Txn {
                 (None, Some(new)) => {
                     let mut new = new.clone();
                     new.modify_index = self.index;
-                    alloc.deployment_status = Some(Box::new(new));
+                    alloc.details_mut().deployment_status = Some(Box::new(new));
                 }
                 _ => {}
             }
@@ -210,7 +214,7 @@ impl Txn {
             return;
         };
         let mut alloc = (**alloc).clone();
-        let merged = &mut alloc.desired_transition;
+        let merged = &mut alloc.details_mut().desired_transition;
         let overlay = |into: &mut Option<bool>, from: Option<bool>| {
             if from.is_some() {
                 *into = from;
@@ -287,7 +291,12 @@ impl Txn {
         {
             return Ok(());
         }
-        let health = |a: &Allocation| a.deployment_status.as_ref().and_then(|s| s.healthy);
+        let health = |a: &Allocation| {
+            a.details()
+                .deployment_status
+                .as_ref()
+                .and_then(|s| s.healthy)
+        };
         let (mut placed, mut healthy, mut unhealthy) = (0, 0, 0);
         match (existing, health(alloc)) {
             (None, _) => placed = 1,
@@ -307,7 +316,7 @@ impl Txn {
             return Ok(());
         }
         if healthy + unhealthy != 0
-            && let Some(status) = &mut alloc.deployment_status
+            && let Some(status) = alloc.deployment_status_mut()
         {
             status.modify_index = self.index;
         }
@@ -323,7 +332,11 @@ impl Txn {
         state.placed_allocs += placed;
         state.healthy_allocs += healthy;
         state.unhealthy_allocs += unhealthy;
-        let canary = alloc.deployment_status.as_ref().is_some_and(|s| s.canary);
+        let canary = alloc
+            .details()
+            .deployment_status
+            .as_ref()
+            .is_some_and(|s| s.canary);
         if canary && !state.placed_canaries.iter().any(|id| *id == alloc.id) {
             state.placed_canaries.push(alloc.id.to_string());
         }
@@ -336,6 +349,7 @@ impl Txn {
                     time::format_rfc3339(alloc.modify_time.saturating_add(deadline));
             } else if healthy != 0 {
                 let healthy_at = alloc
+                    .details()
                     .deployment_status
                     .as_ref()
                     .and_then(|s| time::parse_rfc3339(&s.timestamp))

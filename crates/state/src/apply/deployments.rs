@@ -176,7 +176,8 @@ impl Txn {
             .filter(|a| canaries.iter().any(|id| **id == a.id) && chosen(&a.task_group))
             .filter(|a| {
                 !a.terminal()
-                    && a.deployment_status
+                    && a.details()
+                        .deployment_status
                         .as_ref()
                         .is_some_and(|s| s.healthy == Some(true))
             })
@@ -224,7 +225,7 @@ impl Txn {
         }
         for alloc in promotable {
             let mut promoted = (*alloc).clone();
-            if let Some(status) = &mut promoted.deployment_status {
+            if let Some(status) = promoted.deployment_status_mut() {
                 status.canary = false;
                 status.modify_index = self.index;
             }
@@ -259,7 +260,10 @@ impl Txn {
                 });
             }
             let mut alloc = (*old).clone();
-            let status = alloc.deployment_status.get_or_insert_with(Default::default);
+            let status = alloc
+                .details_mut()
+                .deployment_status
+                .get_or_insert_with(Default::default);
             status.healthy = Some(healthy);
             status.timestamp = time::format_rfc3339(c.timestamp);
             status.modify_index = self.index;

@@ -335,7 +335,7 @@ fn deployments_count_placements_health_and_promote_canaries() {
     let mut canary = alloc("c1", &web, "n1");
     canary.deployment_id = "d1".into();
     canary.modify_time = 1_000_000_000;
-    canary.deployment_status = Some(Box::new(AllocDeploymentStatus {
+    canary.details_mut().deployment_status = Some(Box::new(AllocDeploymentStatus {
         canary: true,
         ..AllocDeploymentStatus::default()
     }));
@@ -379,7 +379,13 @@ fn deployments_count_placements_health_and_promote_canaries() {
     let snap = h.snap();
     assert!(snap.deployment("d1").expect("deployment").task_groups["web"].promoted);
     let c1 = snap.alloc("c1").expect("alloc");
-    assert!(!c1.deployment_status.as_ref().expect("status").canary);
+    assert!(
+        !c1.details()
+            .deployment_status
+            .as_ref()
+            .expect("status")
+            .canary
+    );
 }
 
 #[test]
