@@ -1,38 +1,146 @@
 //! `AllocMetric`: what the scheduler saw while placing one task group, as Nomad reports it in
 //! `FailedTGAllocs` and on allocations.
 
+use std::borrow::Cow::{self, Borrowed};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smol_str::SmolStr;
 
 use crate::Nanos;
+use crate::sparse::{Sparse, StaticDefault};
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
+/// What the scheduler saw while placing one task group. The counts of a placement that ran
+/// short are in [`Exhaustion`], boxed once one of them is set: read them with
+/// [`AllocMetric::exhaustion`], write them with [`AllocMetric::exhaustion_mut`]. Every placed
+/// allocation keeps its metric, so its size is part of the scale benchmark's memory.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AllocMetric {
     pub nodes_evaluated: u32,
     pub nodes_filtered: u32,
     pub nodes_in_pool: u32,
     /// Ready nodes per datacenter: the same for every placement of an evaluation, so shared.
-    #[serde(with = "crate::nullable")]
     pub nodes_available: Arc<BTreeMap<String, u32>>,
-    #[serde(with = "crate::nullable")]
     pub class_filtered: Counts,
-    #[serde(with = "crate::nullable")]
     pub constraint_filtered: Counts,
-    pub nodes_exhausted: u32,
-    #[serde(with = "crate::nullable")]
-    pub class_exhausted: Counts,
-    #[serde(with = "crate::nullable")]
-    pub dimension_exhausted: Counts,
-    #[serde(with = "crate::nullable")]
-    pub quota_exhausted: Vec<String>,
-    #[serde(with = "crate::nullable")]
     pub score_meta_data: Vec<NodeScoreMeta>,
     pub allocation_time: Nanos,
+    pub exhaustion: Sparse<Exhaustion>,
+}
+
+/// The counts of a placement that ran short: nodes without room (in all, by class and by
+/// resource dimension), exhausted quotas, and the failed placements coalesced into this one.
+/// A placement that found room has none of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Exhaustion {
+    pub nodes_exhausted: u32,
+    pub class_exhausted: Counts,
+    pub dimension_exhausted: Counts,
+    pub quota_exhausted: Vec<String>,
     pub coalesced_failures: u32,
+}
+
+impl StaticDefault for Exhaustion {
+    fn static_default() -> &'static Self {
+        static DEFAULT: LazyLock<Exhaustion> = LazyLock::new(Exhaustion::default);
+        &DEFAULT
+    }
+}
+
+impl AllocMetric {
+    /// The counts of a placement that ran short; zero and empty while none is set.
+    pub fn exhaustion(&self) -> &Exhaustion {
+        self.exhaustion.get()
+    }
+
+    /// The counts of a placement that ran short, boxed on first use to be set.
+    pub fn exhaustion_mut(&mut self) -> &mut Exhaustion {
+        self.exhaustion.get_mut()
+    }
+}
+
+/// A metric as Nomad writes it: every field, in Nomad's order; as [`crate::Allocation`]'s
+/// mirror, derived both ways, borrowed to write and owned to read.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(rename = "AllocMetric", rename_all = "PascalCase", default)]
+struct Wire<'a> {
+    nodes_evaluated: u32,
+    nodes_filtered: u32,
+    nodes_in_pool: u32,
+    #[serde(with = "crate::nullable")]
+    nodes_available: Cow<'a, Arc<BTreeMap<String, u32>>>,
+    #[serde(with = "crate::nullable")]
+    class_filtered: Cow<'a, Counts>,
+    #[serde(with = "crate::nullable")]
+    constraint_filtered: Cow<'a, Counts>,
+    nodes_exhausted: u32,
+    #[serde(with = "crate::nullable")]
+    class_exhausted: Cow<'a, Counts>,
+    #[serde(with = "crate::nullable")]
+    dimension_exhausted: Cow<'a, Counts>,
+    #[serde(with = "crate::nullable")]
+    quota_exhausted: Cow<'a, [String]>,
+    #[serde(with = "crate::nullable")]
+    score_meta_data: Cow<'a, [NodeScoreMeta]>,
+    allocation_time: Nanos,
+    coalesced_failures: u32,
+}
+
+impl<'a> From<&'a AllocMetric> for Wire<'a> {
+    fn from(metric: &'a AllocMetric) -> Wire<'a> {
+        let exhaustion = metric.exhaustion();
+        Wire {
+            nodes_evaluated: metric.nodes_evaluated,
+            nodes_filtered: metric.nodes_filtered,
+            nodes_in_pool: metric.nodes_in_pool,
+            nodes_available: Borrowed(&metric.nodes_available),
+            class_filtered: Borrowed(&metric.class_filtered),
+            constraint_filtered: Borrowed(&metric.constraint_filtered),
+            nodes_exhausted: exhaustion.nodes_exhausted,
+            class_exhausted: Borrowed(&exhaustion.class_exhausted),
+            dimension_exhausted: Borrowed(&exhaustion.dimension_exhausted),
+            quota_exhausted: Borrowed(&exhaustion.quota_exhausted),
+            score_meta_data: Borrowed(&metric.score_meta_data),
+            allocation_time: metric.allocation_time,
+            coalesced_failures: exhaustion.coalesced_failures,
+        }
+    }
+}
+
+impl From<Wire<'_>> for AllocMetric {
+    fn from(wire: Wire<'_>) -> AllocMetric {
+        let exhaustion = Exhaustion {
+            nodes_exhausted: wire.nodes_exhausted,
+            class_exhausted: wire.class_exhausted.into_owned(),
+            dimension_exhausted: wire.dimension_exhausted.into_owned(),
+            quota_exhausted: wire.quota_exhausted.into_owned(),
+            coalesced_failures: wire.coalesced_failures,
+        };
+        AllocMetric {
+            nodes_evaluated: wire.nodes_evaluated,
+            nodes_filtered: wire.nodes_filtered,
+            nodes_in_pool: wire.nodes_in_pool,
+            nodes_available: wire.nodes_available.into_owned(),
+            class_filtered: wire.class_filtered.into_owned(),
+            constraint_filtered: wire.constraint_filtered.into_owned(),
+            score_meta_data: wire.score_meta_data.into_owned(),
+            allocation_time: wire.allocation_time,
+            exhaustion: exhaustion.into(),
+        }
+    }
+}
+
+impl Serialize for AllocMetric {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Wire::from(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for AllocMetric {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Wire::deserialize(deserializer).map(AllocMetric::from)
+    }
 }
 
 /// The scores of one of the top nodes considered for a placement.

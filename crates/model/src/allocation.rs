@@ -3,11 +3,12 @@
 
 use std::borrow::Cow::{self, Borrowed};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use smol_str::SmolStr;
 
+use crate::sparse::{Sparse, StaticDefault};
 use crate::{AllocMetric, Job, Nanos, NetworkResource, TaskLifecycle};
 
 /// What the scheduler wants of an allocation (`DesiredStatus`).
@@ -66,12 +67,12 @@ pub struct Allocation {
     pub create_time: i64,
     /// Unix nanoseconds.
     pub modify_time: i64,
-    pub details: Details,
+    pub details: Sparse<AllocDetails>,
 }
 
-// Behind an `Arc` (whose two counts take 16 bytes) the record fits mimalloc's 512-byte size
-// class; at 744 bytes it took 768, a third of the scale benchmark's peak memory.
-const _: () = assert!(std::mem::size_of::<Allocation>() + 16 <= 512);
+// Behind an `Arc` (whose two counts take 16 bytes) the record fits mimalloc's 448-byte size
+// class; at 744 bytes it took the 768 one: 320 MB of the scale benchmark's million records.
+const _: () = assert!(std::mem::size_of::<Allocation>() + 16 <= 448);
 
 /// The fields of an [`Allocation`] that a fresh placement leaves at their defaults: the
 /// descriptions and the client's reports, the links to other allocations and evaluations, the
@@ -96,50 +97,10 @@ pub struct AllocDetails {
     pub preempted_by_allocation: SmolStr,
 }
 
-/// What [`Allocation::details`] reads while none is set.
-static NO_DETAILS: AllocDetails = AllocDetails {
-    desired_description: String::new(),
-    desired_transition: DesiredTransition {
-        migrate: None,
-        reschedule: None,
-        force_reschedule: None,
-        no_shutdown_delay: None,
-        migrate_disable_placement: None,
-    },
-    client_description: String::new(),
-    task_states: BTreeMap::new(),
-    alloc_states: Vec::new(),
-    previous_allocation: SmolStr::new_inline(""),
-    next_allocation: SmolStr::new_inline(""),
-    deployment_status: None,
-    reschedule_tracker: None,
-    followup_eval_id: SmolStr::new_inline(""),
-    preempted_allocations: Vec::new(),
-    preempted_by_allocation: SmolStr::new_inline(""),
-};
-
-/// An allocation's [`AllocDetails`]: boxed, or nothing while all of them are at their defaults.
-#[derive(Debug, Clone, Default)]
-pub struct Details(Option<Box<AllocDetails>>);
-
-impl Details {
-    fn get(&self) -> &AllocDetails {
-        self.0.as_deref().unwrap_or(&NO_DETAILS)
-    }
-}
-
-/// Nothing unless one of them is set.
-impl From<AllocDetails> for Details {
-    fn from(details: AllocDetails) -> Details {
-        Details((details != NO_DETAILS).then(|| Box::new(details)))
-    }
-}
-
-/// By content: a box of defaults (a field set and cleared again) equals none, as it does on
-/// the wire.
-impl PartialEq for Details {
-    fn eq(&self, other: &Details) -> bool {
-        self.get() == other.get()
+impl StaticDefault for AllocDetails {
+    fn static_default() -> &'static Self {
+        static DEFAULT: LazyLock<AllocDetails> = LazyLock::new(AllocDetails::default);
+        &DEFAULT
     }
 }
 
@@ -167,14 +128,14 @@ struct Wire<'a> {
     allocated_resources: Cow<'a, Option<Arc<AllocatedResources>>>,
     metrics: Cow<'a, Option<AllocMetric>>,
     desired_status: Cow<'a, SmolStr>,
-    desired_description: Cow<'a, String>,
+    desired_description: Cow<'a, str>,
     desired_transition: Cow<'a, DesiredTransition>,
     client_status: Cow<'a, SmolStr>,
-    client_description: Cow<'a, String>,
+    client_description: Cow<'a, str>,
     #[serde(with = "crate::nullable")]
     task_states: Cow<'a, BTreeMap<String, TaskState>>,
     #[serde(with = "crate::nullable")]
-    alloc_states: Cow<'a, Vec<AllocState>>,
+    alloc_states: Cow<'a, [AllocState]>,
     previous_allocation: Cow<'a, SmolStr>,
     next_allocation: Cow<'a, SmolStr>,
     #[serde(rename = "DeploymentID")]
@@ -184,7 +145,7 @@ struct Wire<'a> {
     #[serde(rename = "FollowupEvalID")]
     followup_eval_id: Cow<'a, SmolStr>,
     #[serde(with = "crate::nullable")]
-    preempted_allocations: Cow<'a, Vec<String>>,
+    preempted_allocations: Cow<'a, [String]>,
     preempted_by_allocation: Cow<'a, SmolStr>,
     create_index: u64,
     modify_index: u64,
@@ -505,13 +466,16 @@ impl Allocation {
 
     /// The fields a fresh placement leaves at their defaults, boxed on first use to be set.
     pub fn details_mut(&mut self) -> &mut AllocDetails {
-        self.details.0.get_or_insert_default()
+        self.details.get_mut()
     }
 
     /// Its deployment status to change in place, if it has one: unlike [`Allocation::details_mut`],
     /// this boxes nothing when it has none (the plan applier asks for every placement).
     pub fn deployment_status_mut(&mut self) -> Option<&mut AllocDeploymentStatus> {
-        self.details.0.as_mut()?.deployment_status.as_deref_mut()
+        self.details
+            .existing_mut()?
+            .deployment_status
+            .as_deref_mut()
     }
 
     /// The scheduler no longer wants it to run.

@@ -38,6 +38,7 @@ pub mod nullable;
 pub mod scaling;
 pub mod service;
 pub mod service_registration;
+pub mod sparse;
 mod spec;
 pub mod submission;
 pub mod summary;
@@ -47,12 +48,12 @@ mod validate;
 mod warnings;
 
 pub use acl::{AclPolicy, AclToken};
-pub use alloc_metric::{AllocMetric, Counts, NodeScoreMeta, Scores};
+pub use alloc_metric::{AllocMetric, Counts, Exhaustion, NodeScoreMeta, Scores};
 pub use allocation::{
     AllocDeploymentStatus, AllocDetails, AllocListStub, AllocatedCpuResources,
     AllocatedMemoryResources, AllocatedPortMapping, AllocatedResources, AllocatedSharedResources,
-    AllocatedTaskResources, Allocation, DesiredTransition, Details, RescheduleEvent,
-    RescheduleTracker, TaskEvent, TaskState,
+    AllocatedTaskResources, Allocation, DesiredTransition, RescheduleEvent, RescheduleTracker,
+    TaskEvent, TaskState,
 };
 pub use constraint::{Affinity, Constraint, Spread, SpreadTarget};
 pub use decode::{DecodeError, decode, decode_job, decode_value};

@@ -36,15 +36,21 @@ impl<T: IsEmpty> IsEmpty for std::sync::Arc<T> {
     }
 }
 
-impl<T: IsEmpty> IsEmpty for &T {
+impl<T: IsEmpty + ?Sized> IsEmpty for &T {
     fn is_empty(&self) -> bool {
         T::is_empty(self)
     }
 }
 
-impl<T: IsEmpty + ToOwned> IsEmpty for std::borrow::Cow<'_, T> {
+impl<T: IsEmpty + ToOwned + ?Sized> IsEmpty for std::borrow::Cow<'_, T> {
     fn is_empty(&self) -> bool {
         T::is_empty(self)
+    }
+}
+
+impl<T> IsEmpty for [T] {
+    fn is_empty(&self) -> bool {
+        <[T]>::is_empty(self)
     }
 }
 

@@ -45,6 +45,17 @@ fn placed() -> Value {
 fn full() -> Value {
     let mut alloc = placed();
     let more = json!({
+        "Metrics": {
+            "NodesEvaluated": 3, "NodesFiltered": 1, "NodesInPool": 3,
+            "NodesAvailable": {"dc1": 3, "dc2": 0},
+            "ClassFiltered": {"class-b": 1},
+            "NodesExhausted": 2,
+            "ClassExhausted": {"class-a": 2},
+            "DimensionExhausted": {"memory": 1, "cpu": 1},
+            "QuotaExhausted": ["cpu"],
+            "AllocationTime": 52000,
+            "CoalescedFailures": 3
+        },
         "DesiredStatus": "stop",
         "DesiredDescription": "alloc was rescheduled because it failed",
         "DesiredTransition": {"Migrate": true, "Reschedule": false, "ForceReschedule": true,
@@ -132,4 +143,18 @@ fn an_allocation_with_every_field_on_the_wire() {
 #[test]
 fn an_empty_allocation_on_the_wire() {
     check(json!({}), "allocation_empty");
+}
+
+/// A detail set and cleared again leaves the record equal to one that never had it, and
+/// written the same.
+#[test]
+fn a_detail_set_and_cleared_is_no_detail() {
+    let fresh: Allocation = serde_json::from_value(placed()).expect("decode");
+    let mut cleared = fresh.clone();
+    cleared.details_mut().followup_eval_id = "2e5d3f1a-5b2d-4c0a-9f4c-8d3a4b5c6d7e".into();
+    assert_ne!(cleared, fresh);
+    cleared.details_mut().followup_eval_id = "".into();
+    assert_eq!(cleared, fresh);
+    let written = |a: &Allocation| serde_json::to_string(a).expect("encode");
+    assert_eq!(written(&cleared), written(&fresh));
 }

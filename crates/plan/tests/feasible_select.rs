@@ -321,7 +321,7 @@ fn ports_are_assigned_without_collisions() {
             assert_eq!(i, 3);
             let metric = stack.metrics(&view);
             assert_eq!(
-                metric.dimension_exhausted["network: dynamic port selection failed"],
+                metric.exhaustion().dimension_exhausted["network: dynamic port selection failed"],
                 1
             );
             break;

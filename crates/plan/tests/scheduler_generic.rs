@@ -234,7 +234,7 @@ fn unmet_constraint_blocks_with_class_eligibility() {
 
     let updated = planned.eval.unwrap();
     let failed = &updated.failed_tg_allocs.as_ref().unwrap()["app"];
-    assert_eq!(failed.coalesced_failures, 2);
+    assert_eq!(failed.exhaustion().coalesced_failures, 2);
     assert_eq!(updated.queued_allocations, [("app".into(), 3)].into());
     let blocked = &planned.created_evals[0];
     assert_eq!(blocked.status, EvalStatus::Blocked);

@@ -83,7 +83,7 @@ fn exhausted_node_blocks_on_that_node() {
     assert_eq!(blocked.node_id, "node-2");
     let failed = run.updated[0].failed_tg_allocs.as_ref().unwrap();
     assert_eq!(
-        failed["app"].dimension_exhausted,
+        failed["app"].exhaustion().dimension_exhausted,
         [("memory".into(), 1)].into()
     );
 }

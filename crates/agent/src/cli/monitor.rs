@@ -190,7 +190,7 @@ impl<'a> Monitor<'a> {
                     detail(&format!(
                         "{now}: Task Group {} (failed to place {}):",
                         gotext::quote(group),
-                        allocations(metrics.coalesced_failures + 1)
+                        allocations(metrics.exhaustion().coalesced_failures + 1)
                     ));
                     for line in super::plan::alloc_metrics(metrics, "  ").lines() {
                         detail(line);

@@ -114,7 +114,7 @@ fn dry_run(response: &JobPlanResponse, job: &Job, now: i64) -> String {
                 text.push_str(&format!(
                     "  Task Group {} (failed to place {}):\n{}\n\n",
                     gotext::quote(group),
-                    super::monitor::allocations(metrics.coalesced_failures + 1),
+                    super::monitor::allocations(metrics.exhaustion().coalesced_failures + 1),
                     alloc_metrics(metrics, "    ")
                 ));
             }
@@ -166,21 +166,21 @@ pub fn alloc_metrics(metrics: &AllocMetric, prefix: &str) -> String {
             "Constraint {constraint}: {count} nodes excluded by filter"
         ));
     }
-    if metrics.nodes_exhausted > 0 {
+    if metrics.exhaustion().nodes_exhausted > 0 {
         lines.push(format!(
             "Resources exhausted on {} nodes",
-            metrics.nodes_exhausted
+            metrics.exhaustion().nodes_exhausted
         ));
     }
-    for (class, count) in &metrics.class_exhausted {
+    for (class, count) in &metrics.exhaustion().class_exhausted {
         let class = gotext::quote(class);
         lines.push(format!("Class {class} exhausted on {count} nodes"));
     }
-    for (dimension, count) in &metrics.dimension_exhausted {
+    for (dimension, count) in &metrics.exhaustion().dimension_exhausted {
         let dimension = gotext::quote(dimension);
         lines.push(format!("Dimension {dimension} exhausted on {count} nodes"));
     }
-    for dimension in &metrics.quota_exhausted {
+    for dimension in &metrics.exhaustion().quota_exhausted {
         lines.push(format!("Quota limit hit {}", gotext::quote(dimension)));
     }
     lines
@@ -380,7 +380,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use drover_core::model::Counts;
+    use drover_core::model::{Counts, Exhaustion};
 
     fn field(diff_type: DiffType, name: &str, old: &str, new: &str) -> FieldDiff {
         FieldDiff {
@@ -476,8 +476,12 @@ mod tests {
                 ("dc2".to_string(), 0),
             ])),
             constraint_filtered: Counts::from([("missing drivers".into(), 1)]),
-            nodes_exhausted: 1,
-            dimension_exhausted: Counts::from([("memory".into(), 1)]),
+            exhaustion: Exhaustion {
+                nodes_exhausted: 1,
+                dimension_exhausted: Counts::from([("memory".into(), 1)]),
+                ..Exhaustion::default()
+            }
+            .into(),
             ..AllocMetric::default()
         };
         assert_eq!(

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::{AllocMetric, Counts, NodeScoreMeta, Scores, SmolStr};
+use drover_model::{AllocMetric, Counts, Exhaustion, NodeScoreMeta, Scores, SmolStr};
 
 use super::table::{Interner, NO_NODE_CLASS};
 use super::view::ClusterView;
@@ -187,10 +187,14 @@ impl Metrics {
             nodes_available: pool.nodes_available.clone(),
             class_filtered: by_class(&self.class_filtered),
             constraint_filtered: by_reason(&self.constraint_filtered),
-            nodes_exhausted: self.nodes_exhausted,
-            class_exhausted: by_class(&self.class_exhausted),
-            dimension_exhausted: by_reason(&self.dimension_exhausted),
             score_meta_data: top.iter().map(|(_, s)| score_meta(view, s)).collect(),
+            exhaustion: Exhaustion {
+                nodes_exhausted: self.nodes_exhausted,
+                class_exhausted: by_class(&self.class_exhausted),
+                dimension_exhausted: by_reason(&self.dimension_exhausted),
+                ..Exhaustion::default()
+            }
+            .into(),
             ..AllocMetric::default()
         }
     }

@@ -450,7 +450,7 @@ impl GenericScheduler<'_, '_> {
             return;
         };
         if let Some(metric) = self.s.failed.get_mut(&tg.name) {
-            metric.coalesced_failures += 1;
+            metric.exhaustion_mut().coalesced_failures += 1;
             return;
         }
 

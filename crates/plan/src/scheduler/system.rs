@@ -452,7 +452,7 @@ impl NodeScheduler<'_, '_> {
             return;
         }
         if let Some(metric) = self.s.failed.get_mut(group) {
-            metric.coalesced_failures += 1;
+            metric.exhaustion_mut().coalesced_failures += 1;
             return;
         }
         self.s.failed.insert(group.clone(), metrics);

@@ -635,7 +635,7 @@ pub fn alloc_view(a: &Allocation) -> Value {
         v["Metrics"] = json!({
             "NodesEvaluated": m.nodes_evaluated,
             "NodesFiltered": m.nodes_filtered,
-            "NodesExhausted": m.nodes_exhausted,
+            "NodesExhausted": m.exhaustion().nodes_exhausted,
         });
     }
     v
