@@ -240,7 +240,8 @@ impl crate::nullable::IsEmpty for Scores {
 /// Node counts by name (of a node class, a constraint or a resource dimension), written as a
 /// map in name order. A sorted slice rather than a `BTreeMap`: every placement keeps one or
 /// two of these with a handful of entries, and a B-tree leaf has room for eleven; a boxed
-/// slice rather than a vector, as it is built once, and every allocation's metric holds four.
+/// slice rather than a vector (16 bytes, not 24), as it is built once and every placed
+/// allocation's metric holds two.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts(Box<[(SmolStr, u32)]>);
 
