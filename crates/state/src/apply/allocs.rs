@@ -316,7 +316,10 @@ impl Txn {
             return Ok(());
         }
         if healthy + unhealthy != 0
-            && let Some(status) = alloc.deployment_status_mut()
+            && let Some(status) = alloc
+                .details
+                .existing_mut()
+                .and_then(|d| d.deployment_status.as_deref_mut())
         {
             status.modify_index = self.index;
         }
