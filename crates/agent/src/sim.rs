@@ -234,21 +234,22 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             modify_time: now,
         })
     };
+    // Every task's last reported state, finished now.
+    let finished = |event_type: &str, message: &str| {
+        tasks
+            .clone()
+            .map(|task| {
+                let stored = alloc.details().task_states.get(task);
+                let mut state = stored.cloned().unwrap_or_default();
+                finish(&mut state, now, event_type, message);
+                (task.to_string(), state)
+            })
+            .collect()
+    };
     let stopping = alloc.desired_status != desired_status::RUN;
     match alloc.client_status.as_str() {
         client_status::PENDING | client_status::RUNNING if stopping => {
-            let states = tasks
-                .map(|task| {
-                    let mut state = alloc
-                        .details()
-                        .task_states
-                        .get(task)
-                        .cloned()
-                        .unwrap_or_default();
-                    finish(&mut state, now, "Killed", "Task successfully killed");
-                    (task.to_string(), state)
-                })
-                .collect();
+            let states = finished("Killed", "Task successfully killed");
             update(client_status::COMPLETE, "All tasks have completed", states)
         }
         client_status::PENDING => {
@@ -273,18 +274,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             let batch = job.job_type == job_type::BATCH || job.job_type == job_type::SYSBATCH;
             let run_time = i64::try_from(config.batch_run_time.as_nanos()).unwrap_or(i64::MAX);
             if batch && ran >= run_time {
-                let states = tasks
-                    .map(|task| {
-                        let mut state = alloc
-                            .details()
-                            .task_states
-                            .get(task)
-                            .cloned()
-                            .unwrap_or_default();
-                        finish(&mut state, now, "Terminated", "Exit Code: 0");
-                        (task.to_string(), state)
-                    })
-                    .collect();
+                let states = finished("Terminated", "Exit Code: 0");
                 return update(client_status::COMPLETE, "All tasks have completed", states);
             }
             let health = group
