@@ -39,18 +39,22 @@ impl Txn {
             None => deployment.create_index = self.index,
         }
         deployment.modify_index = self.index;
-        let successful = deployment.status == deployment_status::SUCCESSFUL;
-        let (ns, job_id, version) = (
-            deployment.namespace.clone(),
-            deployment.job_id.clone(),
-            deployment.job_version,
-        );
+        let stable = StableVersion::of(&deployment);
         self.t.put_deployment(Arc::new(deployment));
+        self.deployment_written(stable)
+    }
+
+    /// What follows any write of a deployment: the table's index, and the job version that a
+    /// successful deployment marks stable.
+    pub(super) fn deployment_written(
+        &mut self,
+        stable: Option<StableVersion>,
+    ) -> Result<(), StateError> {
         self.touch(Table::Deployment);
-        if successful {
-            self.update_job_stability(&ns, &job_id, version, true)?;
+        match stable {
+            Some(v) => self.update_job_stability(&v.namespace, &v.job_id, v.version, true),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// A deployment registered with its job: an active earlier deployment is cancelled and
@@ -291,4 +295,22 @@ fn multierror(errors: &[String]) -> String {
     };
     let items: String = errors.iter().map(|e| format!("\n\t* {e}")).collect();
     format!("{noun}:{items}\n\n")
+}
+
+/// The job version a successful deployment marks stable, taken before the deployment is
+/// stored (the write borrows it).
+pub(super) struct StableVersion {
+    namespace: String,
+    job_id: String,
+    version: u64,
+}
+
+impl StableVersion {
+    pub(super) fn of(deployment: &Deployment) -> Option<Self> {
+        (deployment.status == deployment_status::SUCCESSFUL).then(|| StableVersion {
+            namespace: deployment.namespace.clone(),
+            job_id: deployment.job_id.clone(),
+            version: deployment.job_version,
+        })
+    }
 }
