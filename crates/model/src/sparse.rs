@@ -28,6 +28,16 @@ impl<T: StaticDefault> Sparse<T> {
         self.0.get_or_insert_default()
     }
 
+    /// Changes the fields with `edit`, for writes that may leave them all at their defaults
+    /// (copying or clearing them): a box left holding only defaults is dropped again.
+    pub fn edit(&mut self, edit: impl FnOnce(&mut T)) {
+        let value = self.0.get_or_insert_default();
+        edit(value);
+        if **value == *T::static_default() {
+            self.0 = None;
+        }
+    }
+
     /// The fields to change in place if some are set; boxes nothing.
     pub fn existing_mut(&mut self) -> Option<&mut T> {
         self.0.as_deref_mut()
@@ -58,5 +68,24 @@ impl<T: StaticDefault> PartialEq for Sparse<T> {
 impl<T: StaticDefault + fmt::Debug> fmt::Debug for Sparse<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.get().fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::allocation::AllocDetails;
+
+    use super::*;
+
+    #[test]
+    fn an_edit_that_leaves_defaults_boxes_nothing() {
+        let mut details = Sparse::<AllocDetails>::default();
+        details.edit(|d| d.task_states.clear());
+        assert!(details.existing_mut().is_none());
+
+        details.edit(|d| d.client_description = "running".to_string());
+        assert_eq!(details.get().client_description, "running");
+        details.edit(|d| d.client_description.clear());
+        assert!(details.existing_mut().is_none());
     }
 }

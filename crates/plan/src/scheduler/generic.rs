@@ -392,7 +392,7 @@ impl GenericScheduler<'_, '_> {
         for mut updated in in_place {
             if updated.deployment_id != deployment_id {
                 updated.deployment_id = deployment_id.into();
-                updated.details_mut().deployment_status = None;
+                updated.details.edit(|d| d.deployment_status = None);
             }
             plan.append_alloc(updated);
         }

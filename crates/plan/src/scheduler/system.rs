@@ -644,7 +644,7 @@ impl<'j> Attempt<'j> {
         let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, self.stored);
         updated.metrics = self.stored.then(|| self.stack.metrics(&self.view));
         updated.deployment_id = deployment_id.into();
-        updated.details_mut().deployment_status = None;
+        updated.details.edit(|d| d.deployment_status = None);
         self.view.add_alloc(&updated);
         self.plan.append_alloc(updated);
         true

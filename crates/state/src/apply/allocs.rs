@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use drover_model::allocation::client_status;
-use drover_model::deployment::deployment_status;
 use drover_model::job::job_status;
 use drover_model::node::node_eligibility;
 use drover_model::{Allocation, DesiredTransition, SmolStr, time};
 
 use super::Txn;
+use super::deployments::StableVersion;
 use super::status::JobsToRecompute;
 use crate::StateError;
 use crate::command::{AllocDesiredTransitions, ClientAllocUpdates, PlanResults};
@@ -103,16 +103,20 @@ impl Txn {
                     alloc.create_index = old.create_index;
                     alloc.modify_index = self.index;
                     alloc.alloc_modify_index = self.index;
-                    if !old.details().next_allocation.is_empty() {
-                        alloc.details_mut().next_allocation = old.details().next_allocation.clone();
-                    }
-                    alloc.details_mut().task_states = old.details().task_states.clone();
-                    if alloc.client_status != client_status::LOST
-                        && alloc.client_status != client_status::UNKNOWN
-                    {
+                    let keeps_client_status = alloc.client_status != client_status::LOST
+                        && alloc.client_status != client_status::UNKNOWN;
+                    let kept = old.details();
+                    alloc.details.edit(|d| {
+                        if !kept.next_allocation.is_empty() {
+                            d.next_allocation = kept.next_allocation.clone();
+                        }
+                        d.task_states = kept.task_states.clone();
+                        if keeps_client_status {
+                            d.client_description = kept.client_description.clone();
+                        }
+                    });
+                    if keeps_client_status {
                         alloc.client_status = old.client_status.clone();
-                        alloc.details_mut().client_description =
-                            old.details().client_description.clone();
                     }
                     if alloc.job.is_none() {
                         alloc.job = old.job.clone();
@@ -365,15 +369,7 @@ impl Txn {
         }
         deployment.modify_index = self.index;
         deployment.modify_time = alloc.modify_time;
-        // As `upsert_deployment_impl` does for any write of a successful deployment.
-        let stable = (deployment.status == deployment_status::SUCCESSFUL).then(|| {
-            let d = &*deployment;
-            (d.namespace.clone(), d.job_id.clone(), d.job_version)
-        });
-        self.touch(Table::Deployment);
-        if let Some((ns, job_id, version)) = stable {
-            self.update_job_stability(&ns, &job_id, version, true)?;
-        }
-        Ok(())
+        let stable = StableVersion::of(deployment);
+        self.deployment_written(stable)
     }
 }
