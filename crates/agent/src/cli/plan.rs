@@ -328,7 +328,10 @@ fn field_diff(field: &FieldDiff, start: usize, prefix: usize, value_prefix: usiz
         field.name,
         spaces(value_prefix)
     );
-    let (old, new) = (gotext::quote(&field.old), gotext::quote(&field.new));
+    let (old, new) = (
+        field.old.with_str(gotext::quote),
+        field.new.with_str(gotext::quote),
+    );
     match field.diff_type {
         DiffType::Deleted => text.push_str(&old),
         DiffType::Edited => text.push_str(&format!("{old} => {new}")),

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::annotations::{DesiredUpdates, PlanAnnotations};
 
+use super::field_value::FieldValue;
 use super::types::{DiffType, JobDiff, TaskDiff, TaskGroupDiff};
 
 pub const FORCES_CREATE: &str = "forces create";
@@ -49,8 +50,8 @@ fn annotate_count(group: &mut TaskGroupDiff) {
     let Some(count) = group.fields.iter_mut().find(|f| f.name == "Count") else {
         return;
     };
-    // A missing side counts as 0; our own diff printed the values, so they parse.
-    let parse = |s: &str| s.parse::<i64>().unwrap_or_default();
+    // A missing side counts as 0; a count read back from JSON is a string.
+    let parse = |v: &FieldValue| v.with_str(|s| s.parse::<i64>().unwrap_or_default());
     let (old, new) = (parse(&count.old), parse(&count.new));
     if old < new {
         count.annotations.push(FORCES_CREATE.to_owned());

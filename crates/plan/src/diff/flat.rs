@@ -3,8 +3,9 @@
 //! `%v` prints them (bools "true"/"false", integers in decimal, durations as nanoseconds).
 //!
 //! A listing walks the old and the new version of a block in lockstep ([`Fields`]): each field
-//! is read from both sides as a typed value, printed and compared as printed; string maps are
-//! merged entry by entry. Neither side is flattened into paths first,
+//! is read from both sides as a typed value and compared as Nomad compares the printed values;
+//! kept values stay typed ([`FieldValue`]), printed only when shown; string maps are merged
+//! entry by entry. Neither side is flattened into paths first,
 //! so a large diff allocates little besides its result. A task's opaque `Config` is walked in
 //! step too ([`value_map_diffs`]); the other shapes known only at run time (secrets' config, DNS
 //! lists, ports) are flattened into path-sorted lists ([`Flat`]) and merged.
@@ -19,29 +20,126 @@ use std::iter::Peekable;
 
 use serde_json::Value;
 
+use super::field_value::FieldValue;
 use super::text::Text;
 use super::types::{Annotations, DiffType, FieldDiff};
 
-/// A primitive value as read from the model, printed by the one shared `Sink::push`.
+/// A value read from the model. Nomad compares the printed values; a scalar compares as it is
+/// where that gives the same answer, and is kept typed ([`FieldValue`]), printed when shown.
+pub(crate) trait Scalar: Sized {
+    /// Whether the two print the same.
+    fn same(&self, other: &Self) -> bool;
+
+    /// Whether it prints as "", which Nomad reads as absent.
+    fn is_blank(&self) -> bool;
+
+    fn into_value(self) -> FieldValue;
+}
+
+impl Scalar for &str {
+    #[inline(always)]
+    fn same(&self, other: &Self) -> bool {
+        self == other
+    }
+
+    #[inline(always)]
+    fn is_blank(&self) -> bool {
+        self.is_empty()
+    }
+
+    #[inline(always)]
+    fn into_value(self) -> FieldValue {
+        FieldValue::Text(Text::copy(self))
+    }
+}
+
+impl Scalar for &String {
+    #[inline(always)]
+    fn same(&self, other: &Self) -> bool {
+        self.as_str().same(&other.as_str())
+    }
+
+    #[inline(always)]
+    fn is_blank(&self) -> bool {
+        self.is_empty()
+    }
+
+    #[inline(always)]
+    fn into_value(self) -> FieldValue {
+        self.as_str().into_value()
+    }
+}
+
+/// Integers and booleans print the same exactly when they are equal, and never as "".
+macro_rules! typed_scalar {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl Scalar for $t {
+            #[inline(always)]
+            fn same(&self, other: &Self) -> bool {
+                self == other
+            }
+
+            #[inline(always)]
+            fn is_blank(&self) -> bool {
+                false
+            }
+
+            #[inline(always)]
+            fn into_value(self) -> FieldValue {
+                FieldValue::$variant(self.into())
+            }
+        }
+    )*};
+}
+
+typed_scalar!(i64 => Int, i8 => Int, u64 => Uint, bool => Bool);
+
+/// A value whose kind is known only at run time (opaque JSON, a pointer printed "nil").
 #[derive(Debug)]
 pub(crate) enum Val<'a> {
     Str(&'a str),
     Owned(String),
     Int(i64),
-    Uint(u64),
     Bool(bool),
 }
 
 impl Val<'_> {
-    /// Numbers are printed straight into the `Text`, inline.
-    #[inline(always)]
-    fn into_text(self) -> Text {
+    /// Runs `f` on the value as Nomad prints it.
+    fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match self {
-            Val::Str(s) => Text::copy(s),
-            Val::Owned(s) => Text::from(s),
-            Val::Int(i) => Text::int(i),
-            Val::Uint(u) => Text::uint(u),
-            Val::Bool(b) => Text::from_static(if b { "true" } else { "false" }),
+            Val::Str(s) => f(s),
+            Val::Owned(s) => f(s),
+            Val::Int(i) => f(&Text::int(*i)),
+            Val::Bool(b) => f(if *b { "true" } else { "false" }),
+        }
+    }
+}
+
+impl Scalar for Val<'_> {
+    /// Compared as they are when of one kind, as printed otherwise ("true" and `true`).
+    fn same(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Val::Str(a), Val::Str(b)) => a == b,
+            (Val::Int(a), Val::Int(b)) => a == b,
+            (Val::Bool(a), Val::Bool(b)) => a == b,
+            _ => self.with_str(|a| other.with_str(|b| a == b)),
+        }
+    }
+
+    fn is_blank(&self) -> bool {
+        match self {
+            Val::Str(s) => s.is_empty(),
+            Val::Owned(s) => s.is_empty(),
+            _ => false,
+        }
+    }
+
+    fn into_value(self) -> FieldValue {
+        match self {
+            Val::Str(s) => FieldValue::Text(Text::copy(s)),
+            Val::Owned(s) => FieldValue::Text(Text::from(s)),
+            Val::Int(i) => FieldValue::Int(i),
+            Val::Bool(b) => FieldValue::Bool(b),
         }
     }
 }
@@ -67,18 +165,6 @@ impl From<String> for Val<'_> {
 impl From<i64> for Val<'_> {
     fn from(i: i64) -> Self {
         Val::Int(i)
-    }
-}
-
-impl From<i8> for Val<'_> {
-    fn from(i: i8) -> Self {
-        Val::Int(i.into())
-    }
-}
-
-impl From<u64> for Val<'_> {
-    fn from(u: u64) -> Self {
-        Val::Uint(u)
     }
 }
 
@@ -138,17 +224,17 @@ impl<'a, T> Fields<'a, T> {
     }
 
     /// A field that every version has.
-    pub(crate) fn put<V: Into<Val<'a>>>(&mut self, name: &'static str, get: impl Fn(&'a T) -> V) {
+    pub(crate) fn put<V: Scalar>(&mut self, name: &'static str, get: impl Fn(&'a T) -> V) {
         if self.sizing {
             self.sink.room += 1;
             return;
         }
         let (old, new) = (self.old.map(&get), self.new.map(&get));
-        self.push(name, old.map(Into::into), new.map(Into::into));
+        self.push(name, old, new);
     }
 
     /// A field Nomad lists only when set (a Go pointer it adds by hand).
-    pub(crate) fn put_some<V: Into<Val<'a>>>(
+    pub(crate) fn put_some<V: Scalar>(
         &mut self,
         name: &'static str,
         get: impl Fn(&'a T) -> Option<V>,
@@ -158,7 +244,7 @@ impl<'a, T> Fields<'a, T> {
             return;
         }
         let (old, new) = (self.old.and_then(&get), self.new.and_then(&get));
-        self.push(name, old.map(Into::into), new.map(Into::into));
+        self.push(name, old, new);
     }
 
     /// A string map, one field per key as `Name[key]`, in key order.
@@ -194,7 +280,7 @@ impl<'a, T> Fields<'a, T> {
         self.sink.merge(old, new);
     }
 
-    fn push(&mut self, name: &'static str, old: Option<Val<'a>>, new: Option<Val<'a>>) {
+    fn push<V: Scalar>(&mut self, name: &'static str, old: Option<V>, new: Option<V>) {
         debug_assert!(
             self.sink.out.last().is_none_or(|last| *last.name < *name),
             "a primitive listing is out of path order at {name}"
@@ -222,38 +308,32 @@ impl Sink {
     }
 
     /// Appends the diff of one field, if any: a field missing on one side is compared with "",
-    /// one missing on both sides is not there at all. Both values are printed and compared as
-    /// printed (short texts compare as fixed-size arrays), which is what Nomad compares too.
-    /// One copy of this code serves every listing (it is not inlined into each), which keeps
-    /// the walk over a task's many blocks within the instruction cache.
+    /// one missing on both sides is not there at all. The two values are compared as Nomad
+    /// compares them, printed, but without printing them (see [`Scalar::same`]). One copy of
+    /// this code per kind of value serves every listing (it is not inlined into each), which
+    /// keeps the walk over a task's many blocks within the instruction cache.
     #[inline(never)]
-    fn push(&mut self, name: Text, old: Option<Val<'_>>, new: Option<Val<'_>>) {
-        if old.is_none() && new.is_none() {
+    fn push<V: Scalar>(&mut self, name: Text, old: Option<V>, new: Option<V>) {
+        let old_blank = old.as_ref().is_none_or(V::is_blank);
+        let new_blank = new.as_ref().is_none_or(V::is_blank);
+        let same = match (&old, &new) {
+            (Some(o), Some(n)) => o.same(n),
+            (None, None) => return,
+            _ => old_blank && new_blank,
+        };
+        let Some(diff_type) = change(same, old_blank, new_blank, self.contextual) else {
             return;
-        }
+        };
         if self.out.capacity() == 0 {
             self.out.reserve_exact(self.room);
         }
-        // Written in place, then typed (or taken back when unchanged and not contextual).
         self.out.push(FieldDiff {
-            diff_type: DiffType::None,
+            diff_type,
             name,
-            old: text(old),
-            new: text(new),
+            old: value(old),
+            new: value(new),
             annotations: Annotations::default(),
         });
-        let Some(field) = self.out.last_mut() else {
-            return;
-        };
-        match change(
-            field.old == field.new,
-            field.old.is_empty(),
-            field.new.is_empty(),
-            self.contextual,
-        ) {
-            Some(diff_type) => field.diff_type = diff_type,
-            None => drop(self.out.pop()),
-        }
     }
 
     /// A string map, one field per key as `name[key]`, in key order.
@@ -265,7 +345,11 @@ impl Sink {
         new: Option<&BTreeMap<String, String>>,
     ) {
         merge_maps(old, new, |key, o, n| {
-            self.push(Text::entry(name, key), o.map(Val::from), n.map(Val::from));
+            self.push(
+                Text::entry(name, key),
+                o.map(String::as_str),
+                n.map(String::as_str),
+            );
         });
     }
 
@@ -486,8 +570,8 @@ pub(crate) fn field_diff(name: &str, old: &str, new: &str, contextual: bool) -> 
     Some(FieldDiff {
         diff_type,
         name: Text::copy(name),
-        old: Text::copy(old),
-        new: Text::copy(new),
+        old: Text::copy(old).into(),
+        new: Text::copy(new).into(),
         annotations: Annotations::default(),
     })
 }
@@ -504,12 +588,12 @@ fn change(same: bool, old_empty: bool, new_empty: bool, contextual: bool) -> Opt
     }
 }
 
-/// A value as printed; "" when absent.
+/// A value to keep; "" when absent.
 #[inline(always)]
-fn text(value: Option<Val<'_>>) -> Text {
+fn value(value: Option<impl Scalar>) -> FieldValue {
     match value {
-        Some(value) => value.into_text(),
-        None => Text::default(),
+        Some(value) => value.into_value(),
+        None => FieldValue::default(),
     }
 }
 
@@ -565,13 +649,14 @@ mod tests {
         let diffs = value_map_diffs(&old, &new, false);
         let got: Vec<_> = diffs
             .iter()
-            .map(|f| (f.diff_type, &*f.name, &*f.old, &*f.new))
+            .map(|f| (f.diff_type, &*f.name, f.old.to_string(), f.new.to_string()))
             .collect();
         let expected = [
             (DiffType::Edited, "m[k]", "1", "2"),
             (DiffType::Deleted, "m[l][1]", "nil", ""),
             (DiffType::Added, "p[1]", "", "y"),
-        ];
+        ]
+        .map(|(t, name, old, new)| (t, name, old.to_owned(), new.to_owned()));
         assert_eq!(got, expected);
     }
 

@@ -11,6 +11,7 @@
 //! and never walked; the two versions of a changed block are walked field by field in step.
 
 mod annotate;
+mod field_value;
 mod flat;
 mod group;
 mod job;
@@ -29,6 +30,7 @@ use drover_model::Job;
 pub use annotate::{
     FORCES_CREATE, FORCES_DESTROY, FORCES_DESTRUCTIVE_UPDATE, FORCES_IN_PLACE_UPDATE, annotate,
 };
+pub use field_value::FieldValue;
 pub use text::Text;
 pub use types::{Annotations, DiffType, FieldDiff, JobDiff, ObjectDiff, TaskDiff, TaskGroupDiff};
 pub use versions::{version_diffs, version_diffs_against};

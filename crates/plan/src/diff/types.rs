@@ -7,6 +7,7 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::field_value::FieldValue;
 use super::text::Text;
 
 /// What happened to a job, group, task, object or field between the old and the new version.
@@ -90,15 +91,16 @@ pub struct ObjectDiff {
     pub objects: Vec<ObjectDiff>,
 }
 
-/// One flattened primitive value (`Count`, `Env[FOO]`, `Meta[owner]`), as Nomad prints it.
+/// One flattened primitive value (`Count`, `Env[FOO]`, `Meta[owner]`); its values print as
+/// Nomad prints them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct FieldDiff {
     #[serde(rename = "Type")]
     pub diff_type: DiffType,
     pub name: Text,
-    pub old: Text,
-    pub new: Text,
+    pub old: FieldValue,
+    pub new: FieldValue,
     pub annotations: Annotations,
 }
 
@@ -149,7 +151,7 @@ impl<'de> Deserialize<'de> for Annotations {
     }
 }
 
-/// Three texts and the annotations' word: one cache line, which bounds writing and dropping
+/// A name, two values and the annotations' word: one cache line, which bounds writing and dropping
 /// the tens of thousands of fields of a large diff.
 const _: () = assert!(std::mem::size_of::<FieldDiff>() == 64);
 
