@@ -39,7 +39,7 @@ pub(crate) trait Scalar: Sized {
 impl Scalar for &str {
     #[inline(always)]
     fn same(&self, other: &Self) -> bool {
-        self == other
+        same_str(self, other)
     }
 
     #[inline(always)]
@@ -409,13 +409,47 @@ fn merge_maps<'v, M, V: 'v>(
     merge(
         old.into_iter().flatten(),
         new.into_iter().flatten(),
-        |a, b| a.0.cmp(b.0),
+        |a, b| key_order(a.0, b.0),
         |o, n| {
             if let Some((key, _)) = o.or(n) {
                 each(key, o.map(|o| o.1), n.map(|n| n.1));
             }
         },
     );
+}
+
+/// The order of two map keys, which are most often equal: told apart without a call to
+/// `memcmp` when they are.
+#[inline(always)]
+fn key_order(a: &str, b: &str) -> Ordering {
+    if same_str(a, b) {
+        Ordering::Equal
+    } else {
+        a.cmp(b)
+    }
+}
+
+/// String equality with short strings (nearly all keys and values) compared as two
+/// overlapping words each, rather than through a call to `memcmp`.
+#[inline(always)]
+fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    let word =
+        |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default());
+    let half =
+        |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
+    match len {
+        17.. => a == b,
+        8.. => word(a, 0) == word(b, 0) && word(a, len - 8) == word(b, len - 8),
+        4.. => half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4),
+        // The first, middle and last bytes are all of them.
+        1.. => a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1],
+        0 => true,
+    }
 }
 
 /// A flattening built at run time: field paths and their values, sorted by path when diffed.
@@ -507,7 +541,7 @@ pub(crate) fn value_map_diffs(
     contextual: bool,
 ) -> Vec<FieldDiff> {
     let mut sink = Sink::new(contextual);
-    sink.room = old.len().max(new.len());
+    sink.room = leaves(old.values()).max(leaves(new.values()));
     if !sink.walk_map("", Some(old), Some(new)) {
         sink.out.clear();
         let (mut old_flat, mut new_flat) = (Flat::default(), Flat::default());
@@ -516,6 +550,17 @@ pub(crate) fn value_map_diffs(
         sink.merge(old_flat, new_flat);
     }
     sink.out
+}
+
+/// The number of scalars in opaque values: the fields their flattening gives.
+fn leaves<'v>(values: impl Iterator<Item = &'v Value>) -> usize {
+    values
+        .map(|value| match value {
+            Value::Object(map) => leaves(map.values()),
+            Value::Array(items) => leaves(items.iter()),
+            _ => 1,
+        })
+        .sum()
 }
 
 impl Sink {

@@ -57,11 +57,13 @@ fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDi
     // Task fields are never contextual, as in Nomad.
     let fields = field_diffs(old, new, false);
 
-    let mut objects = constraint_diffs(
+    // Room for the blocks a changed task most often has, so that the list grows at most once.
+    let mut objects = Vec::with_capacity(8);
+    objects.extend(constraint_diffs(
         list(old, |t| &t.constraints),
         list(new, |t| &t.constraints),
         contextual,
-    );
+    ));
     objects.extend(affinity_diffs(
         list(old, |t| &t.affinities),
         list(new, |t| &t.affinities),
