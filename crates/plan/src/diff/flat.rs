@@ -224,7 +224,7 @@ impl<'a, T> Fields<'a, T> {
     }
 
     /// A field that every version has.
-    pub(crate) fn put<V: Scalar>(&mut self, name: &'static str, get: impl Fn(&'a T) -> V) {
+    pub(crate) fn put<V: Scalar>(&mut self, name: &'static &'static str, get: impl Fn(&'a T) -> V) {
         if self.sizing {
             self.sink.room += 1;
             return;
@@ -236,7 +236,7 @@ impl<'a, T> Fields<'a, T> {
     /// A field Nomad lists only when set (a Go pointer it adds by hand).
     pub(crate) fn put_some<V: Scalar>(
         &mut self,
-        name: &'static str,
+        name: &'static &'static str,
         get: impl Fn(&'a T) -> Option<V>,
     ) {
         if self.sizing {
@@ -280,12 +280,12 @@ impl<'a, T> Fields<'a, T> {
         self.sink.merge(old, new);
     }
 
-    fn push<V: Scalar>(&mut self, name: &'static str, old: Option<V>, new: Option<V>) {
+    fn push<V: Scalar>(&mut self, name: &'static &'static str, old: Option<V>, new: Option<V>) {
         debug_assert!(
-            self.sink.out.last().is_none_or(|last| *last.name < *name),
+            self.sink.out.last().is_none_or(|last| *last.name < **name),
             "a primitive listing is out of path order at {name}"
         );
-        self.sink.push(Text::from_static(name), old, new);
+        self.sink.push(Text::name(name), old, new);
     }
 }
 

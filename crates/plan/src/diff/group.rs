@@ -52,7 +52,7 @@ fn group_diff(old: Option<&TaskGroup>, new: Option<&TaskGroup>, contextual: bool
     // Nomad compares ShutdownDelay (a pointer) by hand, and only when both groups exist; nil
     // prints as "".
     if old.is_some() && new.is_some() {
-        fields.put("ShutdownDelay", |g| {
+        fields.put(&"ShutdownDelay", |g| {
             g.shutdown_delay.map_or(Val::Str(""), Val::Int)
         });
     }

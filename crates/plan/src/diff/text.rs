@@ -28,6 +28,8 @@ enum Repr {
         reason = "a thin pointer keeps the enum at two words; long texts are rare"
     )]
     Heap(Box<String>),
+    /// One of Nomad's fixed field names, not copied at all: a thin pointer to the static `&str`.
+    Static(&'static &'static str),
 }
 
 impl Text {
@@ -35,6 +37,12 @@ impl Text {
     #[inline]
     pub fn from_static(s: &'static str) -> Self {
         Self::copy(s)
+    }
+
+    /// One of Nomad's fixed field names (`&"KillTimeout"`), referenced rather than copied.
+    #[inline]
+    pub(crate) fn name(s: &'static &'static str) -> Self {
+        Text(Repr::Static(s))
     }
 
     /// A copy of `s` (the common case, kept apart from `concat` for speed and inlined into
@@ -100,9 +108,12 @@ impl Text {
         Self::number(i < 0, i.unsigned_abs())
     }
 
-    /// A list element's path, `name[i]`.
+    /// A list element's path, `name[i]`; most lists are shorter than ten.
     pub(crate) fn indexed(name: &str, i: usize) -> Self {
-        Self::entry(name, &Self::uint(i as u64))
+        match "0123456789".get(i..=i) {
+            Some(digit) => Self::entry(name, digit),
+            None => Self::entry(name, &Self::uint(i as u64)),
+        }
     }
 
     /// The decimal digits of `n`, after a minus sign if `negative` (Go's `%v` of an integer),
@@ -149,6 +160,7 @@ impl Text {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
             Repr::Heap(s) => s,
+            Repr::Static(s) => s,
         }
     }
 
@@ -156,6 +168,7 @@ impl Text {
         match &self.0 {
             Repr::Inline(len, bytes) => &bytes[..usize::from(*len)],
             Repr::Heap(s) => s.as_bytes(),
+            Repr::Static(s) => s.as_bytes(),
         }
     }
 }
@@ -230,14 +243,16 @@ impl Borrow<str> for Text {
     }
 }
 
-/// Every constructor keeps a text of at most INLINE bytes inline, zero-padded, and only longer
-/// ones on the heap, so two texts are equal exactly when their representations are: short texts
-/// compare as two fixed-size arrays, without a call to `memcmp`.
+/// Every copying constructor keeps a text of at most INLINE bytes inline, zero-padded, and only
+/// longer ones on the heap, so two copied texts are equal exactly when their representations
+/// are: short texts compare as two fixed-size arrays, without a call to `memcmp`. A fixed name
+/// compares by its bytes.
 impl PartialEq for Text {
     fn eq(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
             (Repr::Inline(a_len, a), Repr::Inline(b_len, b)) => a_len == b_len && a == b,
             (Repr::Heap(a), Repr::Heap(b)) => a == b,
+            (Repr::Static(_), _) | (_, Repr::Static(_)) => self.as_bytes() == other.as_bytes(),
             _ => false,
         }
     }
@@ -309,6 +324,11 @@ mod tests {
         let long = "x".repeat(INLINE + 1);
         let cases = [
             (Text::from_static("KillTimeout"), "KillTimeout"),
+            (Text::name(&"KillTimeout"), "KillTimeout"),
+            (
+                Text::name(&"DispatchIdempotencyToken"),
+                "DispatchIdempotencyToken",
+            ),
             (Text::copy(""), ""),
             (Text::concat(&["Env", "[", "PORT", "]"]), "Env[PORT]"),
             (
@@ -321,6 +341,7 @@ mod tests {
             (Text::int(-3), "-3"),
             (Text::int(i64::MIN), "-9223372036854775808"),
             (Text::indexed("args", 10), "args[10]"),
+            (Text::indexed("args", 9), "args[9]"),
             (Text::entry("Env", "PORT"), "Env[PORT]"),
             (Text::entry("Meta", &long), &*format!("Meta[{long}]")),
             (
