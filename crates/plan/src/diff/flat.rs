@@ -1,12 +1,13 @@
 //! Field diffs, Nomad's `flatmap.Flatten` and `fieldDiffs` without reflection: each model struct
-//! lists its primitive fields itself ([`Primitives`]), under Nomad's names and printed as Go's
-//! `%v` prints them (bools "true"/"false", integers in decimal, durations as nanoseconds).
+//! lists its primitive fields itself ([`Primitives`]), under Nomad's names, with values that
+//! print as Go's `%v` prints them (bools "true"/"false", integers in decimal, durations as
+//! nanoseconds).
 //!
 //! A listing walks the old and the new version of a block in lockstep ([`Fields`]): each field
 //! is read from both sides as a typed value and compared as Nomad compares the printed values;
 //! kept values stay typed ([`FieldValue`]), printed only when shown; string maps are merged
-//! entry by entry. Neither side is flattened into paths first,
-//! so a large diff allocates little besides its result. A task's opaque `Config` is walked in
+//! entry by entry. Neither side is flattened into paths first, so a large diff allocates
+//! little besides its result. A task's opaque `Config` is walked in
 //! step too ([`value_map_diffs`]); the other shapes known only at run time (secrets' config, DNS
 //! lists, ports) are flattened into path-sorted lists ([`Flat`]) and merged.
 //!

@@ -2,10 +2,11 @@
 //! job, as `POST /v1/job/:id/plan` and `GET /v1/job/:id/versions?diffs=true` report it, and the
 //! plan annotations on top (`scheduler/annotate.go`).
 //!
-//! Fields are flattened to strings under Nomad's names (`Count`, `Env[FOO]`, durations in
-//! nanoseconds); each block is an object diff; lists are matched the way Nomad matches each of
-//! them (sets keyed by identity, services by score, templates by destination, volumes by name,
-//! actions by position). Contextual mode also lists the unchanged fields of changed blocks.
+//! Fields are flattened under Nomad's names (`Count`, `Env[FOO]`), their values kept typed and
+//! printed as Nomad prints them (durations in nanoseconds) when the diff is serialized; each
+//! block is an object diff; lists are matched the way Nomad matches each of them (sets keyed by
+//! identity, services by score, templates by destination, volumes by name, actions by
+//! position). Contextual mode also lists the unchanged fields of changed blocks.
 //!
 //! Cost follows the change, not the job: equal groups, tasks and blocks are recognised with `==`
 //! and never walked; the two versions of a changed block are walked field by field in step.

@@ -1,8 +1,9 @@
-//! The strings of a diff: field and object names and printed values. A large diff holds tens of
-//! thousands of them, nearly all short (`Env[PORT]`, `8080`, `true`, `KillTimeout`), so a `Text`
-//! keeps short strings inline and allocates only for long ones: allocating three `String`s per
-//! field cost more than the rest of the diff together. A `Text` is 16 bytes, so a `FieldDiff` fills
-//! one cache line: writing a large diff and dropping it again are bound by its size.
+//! The strings of a diff: field and object names and string values. A large diff holds tens of
+//! thousands of them, nearly all short (`Env[PORT]`, `value-3`, `KillTimeout`), so a `Text`
+//! keeps short strings inline and allocates only for long ones (allocating a `String` per name
+//! and value cost more than the rest of the diff together), and refers to Nomad's fixed field
+//! names without copying them. A `Text` is 16 bytes, so a `FieldDiff` fills one cache line:
+//! writing a large diff and dropping it again are bound by its size.
 
 use std::borrow::Borrow;
 use std::cmp::Ordering;
