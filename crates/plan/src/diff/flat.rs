@@ -399,7 +399,8 @@ fn merge<I: Iterator>(
 }
 
 /// Walks two optional maps in step by key, calling `each` with every key of either and its
-/// value on each side.
+/// value on each side. Most often both maps have the same keys, so each step is one key
+/// comparison and one step of each iterator.
 fn merge_maps<'v, M, V: 'v>(
     old: Option<&'v M>,
     new: Option<&'v M>,
@@ -407,16 +408,40 @@ fn merge_maps<'v, M, V: 'v>(
 ) where
     &'v M: IntoIterator<Item = (&'v String, &'v V)>,
 {
-    merge(
-        old.into_iter().flatten(),
-        new.into_iter().flatten(),
-        |a, b| key_order(a.0, b.0),
-        |o, n| {
-            if let Some((key, _)) = o.or(n) {
-                each(key, o.map(|o| o.1), n.map(|n| n.1));
+    fn step<I: Iterator>(side: &mut Option<I>) -> Option<I::Item> {
+        side.as_mut().and_then(Iterator::next)
+    }
+    let (mut old, mut new) = (old.map(<&M>::into_iter), new.map(<&M>::into_iter));
+    let (mut o, mut n) = (step(&mut old), step(&mut new));
+    loop {
+        match (o, n) {
+            (Some((old_key, old_value)), Some((new_key, new_value))) => {
+                match key_order(old_key, new_key) {
+                    Ordering::Equal => {
+                        each(old_key, Some(old_value), Some(new_value));
+                        (o, n) = (step(&mut old), step(&mut new));
+                    }
+                    Ordering::Less => {
+                        each(old_key, Some(old_value), None);
+                        o = step(&mut old);
+                    }
+                    Ordering::Greater => {
+                        each(new_key, None, Some(new_value));
+                        n = step(&mut new);
+                    }
+                }
             }
-        },
-    );
+            (Some((key, value)), None) => {
+                each(key, Some(value), None);
+                o = step(&mut old);
+            }
+            (None, Some((key, value))) => {
+                each(key, None, Some(value));
+                n = step(&mut new);
+            }
+            (None, None) => return,
+        }
+    }
 }
 
 /// The order of two map keys, which are most often equal: told apart without a call to
