@@ -96,6 +96,27 @@ pub(crate) fn pair_by_key<'a, T, K: Ord>(
             Ordering::Greater => vec![(None, Some(n)), (Some(o), None)],
         };
     }
+    // Two versions of a job most often list the same groups and tasks in the same order: then
+    // the pairs are the two lists side by side, sorted, unless a key repeats.
+    if old.len() == new.len() {
+        let mut pairs = Vec::with_capacity(old.len());
+        for (o, n) in old.iter().zip(new) {
+            let k = key(o);
+            if k != key(n) {
+                break;
+            }
+            pairs.push((k, o, n));
+        }
+        if pairs.len() == old.len() {
+            pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            if pairs.windows(2).all(|w| w[0].0 != w[1].0) {
+                return pairs
+                    .into_iter()
+                    .map(|(_, o, n)| (Some(o), Some(n)))
+                    .collect();
+            }
+        }
+    }
     let mut pairs: BTreeMap<K, (Option<&'a T>, Option<&'a T>)> = BTreeMap::new();
     for o in old {
         pairs.entry(key(o)).or_default().0 = Some(o);
