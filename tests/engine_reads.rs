@@ -339,8 +339,8 @@ fn diff_tag_compares_with_the_tagged_version() {
             .fields
             .iter()
             .find(|d| d.name == "Priority")
-            .map(|d| (d.old.as_str(), d.new.as_str())),
-        Some(("50", "70"))
+            .map(|d| (d.old.to_string(), d.new.to_string())),
+        Some(("50".to_owned(), "70".to_owned()))
     );
 }
 
