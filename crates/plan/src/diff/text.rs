@@ -383,5 +383,15 @@ mod tests {
             assert_eq!(Text::int(negative).as_str(), negative.to_string());
         }
         assert!(Text::from("x".repeat(30)) > Text::copy("x"));
+        // Every inline length, alone and as a map entry's name or key.
+        let digits = "0123456789abcdef";
+        for len in 0..=INLINE {
+            let s = &digits[..len];
+            assert_eq!(Text::copy(s).as_str(), s);
+            if len + 3 <= INLINE {
+                assert_eq!(Text::entry(s, "k").as_str(), format!("{s}[k]"));
+                assert_eq!(Text::entry("M", s).as_str(), format!("M[{s}]"));
+            }
+        }
     }
 }
