@@ -81,4 +81,4 @@ pub use rank::SchedulerAlgorithm;
 pub use rng::shuffle_seed;
 pub use stack::{GenericStack, RankedNode, SelectOptions, StackConfig, SystemStack};
 pub use table::{NodeTable, node_capacity};
-pub use view::ClusterView;
+pub use view::{ClusterView, KeptUsage};

@@ -56,11 +56,29 @@ pub(crate) struct JobAlloc {
 #[derive(Debug, Clone)]
 struct StoreUsage {
     snapshot: Snapshot,
-    /// What the store counts on each node, read when first needed.
-    used: Vec<OnceCell<NodeUsage>>,
+    used: StoreUsed,
     /// The job's allocations that hold ports, bandwidth or cores: the store counts them, and
     /// so does the view, in its own slots.
     own_network: FoldHashSet<SmolStr>,
+}
+
+/// A node's usage in the store, as a scheduler keeps it across evaluations.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct KeptUsage {
+    pub total: NodeUsage,
+    /// Whether any of its allocations holds ports, bandwidth or cores: only then does the
+    /// node's network check read the store.
+    pub holds_network: bool,
+}
+
+/// What the store counts on each node.
+#[derive(Debug, Clone)]
+enum StoreUsed {
+    /// Read from the snapshot when first needed.
+    Lazy(Vec<OnceCell<NodeUsage>>),
+    /// Every node's, by position, as of the view's snapshot: kept across evaluations by
+    /// the scheduler's node table cache.
+    Kept(Arc<[KeptUsage]>),
 }
 
 /// See the module documentation.
@@ -113,12 +131,21 @@ impl ClusterView {
 
     /// The view of an evaluation on `snapshot`: the store's node usage, with the job's
     /// allocations (`own`: all of them, or at least all that are not terminal) counted one by
-    /// one.
-    pub fn for_job(table: Arc<NodeTable>, snapshot: &Snapshot, own: &[Arc<Allocation>]) -> Self {
+    /// one. `kept`, when given, is every node's store usage as of `snapshot` (by position
+    /// in `table`); otherwise a node's is read from the snapshot when first needed.
+    pub fn for_job(
+        table: Arc<NodeTable>,
+        snapshot: &Snapshot,
+        own: &[Arc<Allocation>],
+        kept: Option<Arc<[KeptUsage]>>,
+    ) -> Self {
         if !snapshot.has_node_usage() {
             return Self::empty(table);
         }
-        let used = vec![OnceCell::new(); table.len()];
+        let used = match kept {
+            Some(kept) => StoreUsed::Kept(kept),
+            None => StoreUsed::Lazy(vec![OnceCell::new(); table.len()]),
+        };
         let mut view = Self::empty(table);
         view.slots.reserve(own.len());
         view.alloc_slot.reserve(own.len());
@@ -194,12 +221,15 @@ impl ClusterView {
     pub fn used(&self, node: usize) -> NodeUsage {
         let mut used = self.counted[node];
         if let Some(store) = &self.store {
-            used.add(*store.used[node].get_or_init(|| {
-                store
-                    .snapshot
-                    .node_usage(self.table.id(node))
-                    .map_or_else(NodeUsage::default, |u| u.total)
-            }));
+            used.add(match &store.used {
+                StoreUsed::Kept(kept) => kept[node].total,
+                StoreUsed::Lazy(cells) => *cells[node].get_or_init(|| {
+                    store
+                        .snapshot
+                        .node_usage(self.table.id(node))
+                        .map_or_else(NodeUsage::default, |u| u.total)
+                }),
+            });
         }
         used
     }
@@ -214,11 +244,17 @@ impl ClusterView {
     fn count_net(&self, node: usize) -> NodeNet {
         let reserved = self.table.reserved_ports[node].as_deref();
         let mut net = NodeNet::default();
-        if let Some(store) = &self.store
+        let in_store = |store: &StoreUsage| match &store.used {
+            StoreUsed::Kept(kept) => kept[node].holds_network,
+            StoreUsed::Lazy(_) => true,
+        };
+        if let Some(store) = self.store.as_ref().filter(|s| in_store(s))
             && let Some(usage) = store.snapshot.node_usage(self.table.id(node))
         {
             // The node's total comes with it: `used` needs no lookup of its own.
-            let _ = store.used[node].set(usage.total);
+            if let StoreUsed::Lazy(cells) = &store.used {
+                let _ = cells[node].set(usage.total);
+            }
             let others = usage
                 .network()
                 .filter(|(id, _)| !store.own_network.contains(*id));

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL};
 use drover_model::{Allocation, Job, Node};
+use drover_state::usage::UsageVersion;
 use drover_state::{NodesVersion, Snapshot};
 
 use super::Plan;
 use super::allocation::copy_of;
-use crate::feasible::{ClusterView, NodeTable, RankedNode};
+use crate::feasible::{ClusterView, KeptUsage, NodeTable, RankedNode};
 
 /// The [`NodeTable`] of the last node set seen, shared by the evaluations scheduled with clones
 /// of one [`super::SchedulerConfig`]. Indexing the nodes of a large cluster takes milliseconds,
@@ -22,6 +23,10 @@ pub struct NodeTableCache(Arc<Mutex<Option<CachedTable>>>);
 struct CachedTable {
     nodes: NodesVersion,
     table: Arc<NodeTable>,
+    /// Every node's store usage (by position in `table`) as of a snapshot's usage table: the
+    /// next evaluation updates only the nodes its snapshot changed, where looking up each
+    /// node it ranks cost a search of the store's table.
+    usage: Option<(UsageVersion, Arc<[KeptUsage]>)>,
 }
 
 impl NodeTableCache {
@@ -36,8 +41,40 @@ impl NodeTableCache {
         *cached = Some(CachedTable {
             nodes,
             table: Arc::clone(&table),
+            usage: None,
         });
         table
+    }
+
+    /// Every node's store usage as of `snapshot`, by position in `table`; `None` unless
+    /// `table` is the cached one.
+    pub(super) fn node_usage(
+        &self,
+        table: &Arc<NodeTable>,
+        snapshot: &Snapshot,
+    ) -> Option<Arc<[KeptUsage]>> {
+        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let cached = cached.as_mut().filter(|c| Arc::ptr_eq(&c.table, table))?;
+        let version = snapshot.node_usage_version();
+        let (since, mut used) = cached.usage.take().unwrap_or_else(|| {
+            let empty = vec![KeptUsage::default(); table.len()];
+            (UsageVersion::default(), empty.into())
+        });
+        let changed: Vec<_> = since.changed_nodes(&version).collect();
+        if !changed.is_empty() {
+            // Copied only while an earlier evaluation's view still holds it.
+            let nodes = Arc::make_mut(&mut used);
+            for (node_id, usage) in changed {
+                if let Some(node) = table.position(&node_id) {
+                    nodes[node] = usage.map_or_else(KeptUsage::default, |u| KeptUsage {
+                        total: u.total,
+                        holds_network: u.holds_network(),
+                    });
+                }
+            }
+        }
+        cached.usage = Some((version, Arc::clone(&used)));
+        Some(used)
     }
 }
 

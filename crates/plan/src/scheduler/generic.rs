@@ -18,7 +18,7 @@ use drover_state::Snapshot;
 
 use super::allocation::{NewAllocation, updated_in_place};
 use super::attempt::{Scheduling, Start, Step, retry_max};
-use super::cluster::{Stop, rank_in_place, stop_alloc};
+use super::cluster::{NodeTableCache, Stop, rank_in_place, stop_alloc};
 use super::evals::{blocked_description, blocked_eval, cannot_handle};
 use super::{Plan, PlanResult, Planner, Run, SchedulerContext, SchedulerError};
 use crate::annotations::PlanAnnotations;
@@ -84,6 +84,8 @@ pub(super) fn process(
 #[derive(Debug)]
 struct Placer {
     table: Arc<NodeTable>,
+    /// Where the view finds every node's store usage kept across evaluations.
+    node_tables: NodeTableCache,
     snapshot: Snapshot,
     config: StackConfig,
     seed: u64,
@@ -96,7 +98,8 @@ impl Placer {
     /// The view and stack, built on first use from the attempt's allocations.
     fn get(&mut self, allocs: &[Arc<Allocation>]) -> &mut Built {
         self.built.get_or_insert_with(|| {
-            let view = ClusterView::for_job(Arc::clone(&self.table), &self.snapshot, allocs);
+            let kept = self.node_tables.node_usage(&self.table, &self.snapshot);
+            let view = ClusterView::for_job(Arc::clone(&self.table), &self.snapshot, allocs, kept);
             let mut stack = GenericStack::new(self.config.clone(), self.seed);
             if let Some(job) = &self.job {
                 stack.set_job(&view, job);
@@ -244,6 +247,7 @@ impl GenericScheduler<'_, '_> {
         } = self.s.start(!self.batch);
         let mut placer = Placer {
             table,
+            node_tables: self.s.ctx.config.node_tables.clone(),
             snapshot: self.s.snapshot.clone(),
             config: self.s.ctx.config.stack.clone(),
             seed,
