@@ -37,6 +37,15 @@ pub(crate) struct NodeNet {
 }
 
 impl NodeNet {
+    /// Nothing held.
+    pub(crate) const EMPTY: NodeNet = NodeNet {
+        taken: Vec::new(),
+        collision: false,
+        bandwidth: Vec::new(),
+        cores: Vec::new(),
+        cores_overlap: false,
+    };
+
     /// Counts an allocation's ports, bandwidth and cores; `reserved` is `None` for a node whose
     /// reserved port list does not parse.
     pub(crate) fn add(&mut self, reserved: Option<&[u16]>, usage: &AllocUsage) {

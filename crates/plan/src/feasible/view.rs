@@ -62,6 +62,9 @@ struct StoreUsage {
     own_network: FoldHashSet<SmolStr>,
 }
 
+/// The network usage of a node where no allocation holds ports, bandwidth or cores.
+static NO_NETWORK: NodeNet = NodeNet::EMPTY;
+
 /// A node's usage in the store, as a scheduler keeps it across evaluations.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct KeptUsage {
@@ -236,7 +239,29 @@ impl ClusterView {
 
     /// The ports, bandwidth and cores the counted allocations hold on the node.
     pub(crate) fn net(&self, node: usize) -> &NodeNet {
+        if let Some(net) = self.net[node].get() {
+            return net;
+        }
+        if !self.may_hold_network(node) {
+            return &NO_NETWORK;
+        }
         self.net[node].get_or_init(|| Box::new(self.count_net(node)))
+    }
+
+    /// Whether any allocation counted on the node may hold ports, bandwidth or cores: false
+    /// only when the kept store usage and the view's own allocations there say none does
+    /// (most nodes of most clusters), and [`ClusterView::count_net`] would find nothing.
+    fn may_hold_network(&self, node: usize) -> bool {
+        let in_store = self.store.as_ref().is_some_and(|store| match &store.used {
+            StoreUsed::Kept(kept) => kept[node].holds_network,
+            StoreUsed::Lazy(_) => true,
+        });
+        in_store
+            || self.node_allocs[node].iter().any(|a| {
+                self.slots[a.slot as usize]
+                    .as_ref()
+                    .is_some_and(|s| s.usage.holds_network())
+            })
     }
 
     /// What [`ClusterView::net`] holds for a node: the store's allocations on it that hold
