@@ -252,11 +252,7 @@ impl ClusterView {
     /// only when the kept store usage and the view's own allocations there say none does
     /// (most nodes of most clusters), and [`ClusterView::count_net`] would find nothing.
     fn may_hold_network(&self, node: usize) -> bool {
-        let in_store = self.store.as_ref().is_some_and(|store| match &store.used {
-            StoreUsed::Kept(kept) => kept[node].holds_network,
-            StoreUsed::Lazy(_) => true,
-        });
-        in_store
+        self.store_network(node).is_some()
             || self.node_allocs[node].iter().any(|a| {
                 self.slots[a.slot as usize]
                     .as_ref()
@@ -264,16 +260,21 @@ impl ClusterView {
             })
     }
 
+    /// The store's usage, unless the kept usage says no allocation on the node holds ports,
+    /// bandwidth or cores.
+    fn store_network(&self, node: usize) -> Option<&StoreUsage> {
+        self.store.as_ref().filter(|store| match &store.used {
+            StoreUsed::Kept(kept) => kept[node].holds_network,
+            StoreUsed::Lazy(_) => true,
+        })
+    }
+
     /// What [`ClusterView::net`] holds for a node: the store's allocations on it that hold
     /// ports, bandwidth or cores (other than the job's own), and the view's own.
     fn count_net(&self, node: usize) -> NodeNet {
         let reserved = self.table.reserved_ports[node].as_deref();
         let mut net = NodeNet::default();
-        let in_store = |store: &StoreUsage| match &store.used {
-            StoreUsed::Kept(kept) => kept[node].holds_network,
-            StoreUsed::Lazy(_) => true,
-        };
-        if let Some(store) = self.store.as_ref().filter(|s| in_store(s))
+        if let Some(store) = self.store_network(node)
             && let Some(usage) = store.snapshot.node_usage(self.table.id(node))
         {
             // The node's total comes with it: `used` needs no lookup of its own.
