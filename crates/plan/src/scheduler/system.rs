@@ -126,9 +126,10 @@ impl NodeScheduler<'_, '_> {
             table,
             seed,
         } = self.s.start(!self.sysbatch);
-        let kept = (self.s.ctx.config.node_tables).node_usage(&table, &self.s.snapshot);
+        let config = &self.s.ctx.config;
+        let kept = config.node_tables.node_usage(&table, &self.s.snapshot);
         let view = ClusterView::for_job(table, &self.s.snapshot, &allocs, kept);
-        let stack = SystemStack::new(self.s.ctx.config.stack.clone(), seed);
+        let stack = SystemStack::new(config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
                 let stored = self.s.run.stored;
