@@ -19,11 +19,31 @@ use super::types::{DiffType, ObjectDiff, TaskDiff};
 use super::value::{scalar_members, value_diff};
 
 /// One diff per task name on either side, in name order.
+///
+/// The tasks are diffed one block at a time, each block for every task before the next block:
+/// all of a task's block diffs together are more code than the instruction cache holds, so
+/// diffing task after task would fetch that code again for every task of a large job.
 pub(crate) fn task_diffs(old: &[Arc<Task>], new: &[Arc<Task>], contextual: bool) -> Vec<TaskDiff> {
-    pair_by_key(old, new, |t| t.name.as_str())
-        .into_iter()
-        .map(|(o, n)| task_diff(o.map(Arc::as_ref), n.map(Arc::as_ref), contextual))
-        .collect()
+    let pairs = pair_by_key(old, new, |t| t.name.as_str());
+    let mut diffs: Vec<TaskDiff> = pairs.iter().map(|&(o, n)| task_head(o, n)).collect();
+    let mut changed: Vec<(&mut TaskDiff, Option<&Task>, Option<&Task>)> = diffs
+        .iter_mut()
+        .zip(pairs)
+        .filter(|(diff, _)| diff.diff_type != DiffType::None)
+        .map(|(diff, (o, n))| (diff, o.map(Arc::as_ref), n.map(Arc::as_ref)))
+        .collect();
+    for (diff, old, new) in &mut changed {
+        // Task fields are never contextual, as in Nomad.
+        diff.fields = field_diffs(*old, *new, false);
+        // Room for the blocks a changed task most often has, so that the list grows at most once.
+        diff.objects.reserve(8);
+    }
+    for block in TASK_BLOCKS {
+        for (diff, old, new) in &mut changed {
+            block(*old, *new, contextual, &mut diff.objects);
+        }
+    }
+    diffs
 }
 
 /// The task diffs of a group that did not change: every task name once, in order, None.
@@ -40,130 +60,159 @@ pub(crate) fn unchanged_tasks(tasks: &[Arc<Task>]) -> Vec<TaskDiff> {
         .collect()
 }
 
-fn task_diff(old: Option<&Task>, new: Option<&Task>, contextual: bool) -> TaskDiff {
+/// A task's name and what happened to it, without its fields and blocks.
+fn task_head(old: Option<&Arc<Task>>, new: Option<&Arc<Task>>) -> TaskDiff {
     let name = old.or(new).map(|t| Text::copy(&t.name)).unwrap_or_default();
     let diff_type = match (old, new) {
         // One task shared by both jobs (`Arc`) is unchanged without reading it.
-        (Some(o), Some(n)) if std::ptr::eq(o, n) || o == n => {
-            return TaskDiff {
-                name,
-                ..TaskDiff::default()
-            };
-        }
+        (Some(o), Some(n)) if Arc::ptr_eq(o, n) || o == n => DiffType::None,
         (None, _) => DiffType::Added,
         (_, None) => DiffType::Deleted,
         _ => DiffType::Edited,
     };
-    // Task fields are never contextual, as in Nomad.
-    let fields = field_diffs(old, new, false);
-
-    // Room for the blocks a changed task most often has, so that the list grows at most once.
-    let mut objects = Vec::with_capacity(8);
-    objects.extend(constraint_diffs(
-        list(old, |t| &t.constraints),
-        list(new, |t| &t.constraints),
-        contextual,
-    ));
-    objects.extend(affinity_diffs(
-        list(old, |t| &t.affinities),
-        list(new, |t| &t.affinities),
-        contextual,
-    ));
-    let empty = Default::default();
-    objects.extend(opaque_map_diff(
-        "Config",
-        old.map_or(&empty, |t| &t.config),
-        new.map_or(&empty, |t| &t.config),
-        contextual,
-    ));
-    objects.extend(resources_diff(
-        old.and_then(|t| t.resources.as_ref()),
-        new.and_then(|t| t.resources.as_ref()),
-        contextual,
-    ));
-    objects.extend(primitive_block_diff(
-        "LogConfig",
-        old.and_then(|t| t.log_config.as_ref()),
-        new.and_then(|t| t.log_config.as_ref()),
-        contextual,
-    ));
-    objects.extend(primitive_block_diff(
-        "DispatchPayload",
-        old.and_then(|t| t.dispatch_payload.as_ref()),
-        new.and_then(|t| t.dispatch_payload.as_ref()),
-        contextual,
-    ));
-    objects.extend(primitive_set_diff(
-        "Artifact",
-        list(old, |t| &t.artifacts),
-        list(new, |t| &t.artifacts),
-        artifact_key,
-        contextual,
-    ));
-    objects.extend(service_diffs(
-        list(old, |t| &t.services),
-        list(new, |t| &t.services),
-        contextual,
-    ));
-    objects.extend(block_diff(
-        "Vault",
-        old.and_then(|t| t.vault.as_ref()),
-        new.and_then(|t| t.vault.as_ref()),
-        contextual,
-    ));
-    objects.extend(keyed_diffs(
-        list(old, |t| &t.secrets),
-        list(new, |t| &t.secrets),
-        |s| s.name.as_str(),
-        |o, n| block_diff("Secret", o, n, contextual),
-    ));
-    objects.extend(primitive_block_diff(
-        "Consul",
-        old.and_then(|t| t.consul.as_ref()),
-        new.and_then(|t| t.consul.as_ref()),
-        contextual,
-    ));
-    objects.extend(template_diffs(
-        list(old, |t| &t.templates),
-        list(new, |t| &t.templates),
-        contextual,
-    ));
-    objects.extend(value_diff(
-        "Identity",
-        old.and_then(|t| t.identity.as_ref()),
-        new.and_then(|t| t.identity.as_ref()),
-        contextual,
-    ));
-    objects.extend(keyed_diffs(
-        list(old, |t| &t.identities),
-        list(new, |t| &t.identities),
-        |id| id.get("Name").and_then(Value::as_str).unwrap_or_default(),
-        |o, n| value_diff("Identity", o, n, contextual),
-    ));
-    objects.extend(positional_diffs(
-        list(old, |t| &t.actions),
-        list(new, |t| &t.actions),
-        |o, n| value_diff("Action", o, n, contextual),
-    ));
-    objects.extend(positional_diffs(
-        list(old, |t| &t.volume_mounts),
-        list(new, |t| &t.volume_mounts),
-        |o, n| block_diff("VolumeMount", o, n, contextual),
-    ));
-    objects.extend(schedule_diff(
-        old.and_then(|t| t.schedule.as_ref()),
-        new.and_then(|t| t.schedule.as_ref()),
-        contextual,
-    ));
-
     TaskDiff {
         diff_type,
         name,
-        fields,
-        objects,
-        annotations: Vec::new(),
+        ..TaskDiff::default()
     }
 }
+
+/// Appends the diffs of one kind of block of two versions of a task.
+type TaskBlock = fn(Option<&Task>, Option<&Task>, bool, &mut Vec<ObjectDiff>);
+
+/// A task's blocks in Nomad's order.
+const TASK_BLOCKS: [TaskBlock; 17] = [
+    |old, new, contextual, out| {
+        out.extend(constraint_diffs(
+            list(old, |t| &t.constraints),
+            list(new, |t| &t.constraints),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(affinity_diffs(
+            list(old, |t| &t.affinities),
+            list(new, |t| &t.affinities),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        let empty = Default::default();
+        out.extend(opaque_map_diff(
+            "Config",
+            old.map_or(&empty, |t| &t.config),
+            new.map_or(&empty, |t| &t.config),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(resources_diff(
+            old.and_then(|t| t.resources.as_ref()),
+            new.and_then(|t| t.resources.as_ref()),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(primitive_block_diff(
+            "LogConfig",
+            old.and_then(|t| t.log_config.as_ref()),
+            new.and_then(|t| t.log_config.as_ref()),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(primitive_block_diff(
+            "DispatchPayload",
+            old.and_then(|t| t.dispatch_payload.as_ref()),
+            new.and_then(|t| t.dispatch_payload.as_ref()),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(primitive_set_diff(
+            "Artifact",
+            list(old, |t| &t.artifacts),
+            list(new, |t| &t.artifacts),
+            artifact_key,
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(service_diffs(
+            list(old, |t| &t.services),
+            list(new, |t| &t.services),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(block_diff(
+            "Vault",
+            old.and_then(|t| t.vault.as_ref()),
+            new.and_then(|t| t.vault.as_ref()),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(keyed_diffs(
+            list(old, |t| &t.secrets),
+            list(new, |t| &t.secrets),
+            |s| s.name.as_str(),
+            |o, n| block_diff("Secret", o, n, contextual),
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(primitive_block_diff(
+            "Consul",
+            old.and_then(|t| t.consul.as_ref()),
+            new.and_then(|t| t.consul.as_ref()),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(template_diffs(
+            list(old, |t| &t.templates),
+            list(new, |t| &t.templates),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(value_diff(
+            "Identity",
+            old.and_then(|t| t.identity.as_ref()),
+            new.and_then(|t| t.identity.as_ref()),
+            contextual,
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(keyed_diffs(
+            list(old, |t| &t.identities),
+            list(new, |t| &t.identities),
+            |id| id.get("Name").and_then(Value::as_str).unwrap_or_default(),
+            |o, n| value_diff("Identity", o, n, contextual),
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(positional_diffs(
+            list(old, |t| &t.actions),
+            list(new, |t| &t.actions),
+            |o, n| value_diff("Action", o, n, contextual),
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(positional_diffs(
+            list(old, |t| &t.volume_mounts),
+            list(new, |t| &t.volume_mounts),
+            |o, n| block_diff("VolumeMount", o, n, contextual),
+        ));
+    },
+    |old, new, contextual, out| {
+        out.extend(schedule_diff(
+            old.and_then(|t| t.schedule.as_ref()),
+            new.and_then(|t| t.schedule.as_ref()),
+            contextual,
+        ));
+    },
+];
 
 /// Nomad's `TaskArtifact.DiffID` is the destination; artifacts without one are keyed by their
 /// whole content.
