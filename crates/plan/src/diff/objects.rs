@@ -170,11 +170,13 @@ pub(crate) fn matched_diffs<'a, T: PartialEq>(
     find: impl Fn(usize, &T, &[T], &[bool]) -> Option<usize>,
     diff: impl Fn(Option<&'a T>, Option<&'a T>) -> Option<ObjectDiff>,
 ) -> Vec<ObjectDiff> {
-    if old == new {
-        return Vec::new();
-    }
+    // The element diff tells an equal pair itself: comparing the lists first would compare
+    // a changed element twice.
     if let ([o], [n]) = (old, new) {
         return diff(Some(o), Some(n)).into_iter().collect();
+    }
+    if old == new {
+        return Vec::new();
     }
     let mut taken = vec![false; new.len()];
     let mut out = Vec::new();
@@ -297,14 +299,17 @@ pub(crate) fn map_type<V: PartialEq>(
     old: &BTreeMap<String, V>,
     new: &BTreeMap<String, V>,
 ) -> Option<DiffType> {
-    if old == new {
-        None
-    } else if old.is_empty() {
-        Some(DiffType::Added)
+    (old != new).then(|| changed_map_type(old, new))
+}
+
+/// The type of the diff of two maps known to differ.
+fn changed_map_type<V>(old: &BTreeMap<String, V>, new: &BTreeMap<String, V>) -> DiffType {
+    if old.is_empty() {
+        DiffType::Added
     } else if new.is_empty() {
-        Some(DiffType::Deleted)
+        DiffType::Deleted
     } else {
-        Some(DiffType::Edited)
+        DiffType::Edited
     }
 }
 
@@ -316,10 +321,12 @@ pub(crate) fn opaque_map_diff(
     new: &BTreeMap<String, Value>,
     contextual: bool,
 ) -> Option<ObjectDiff> {
-    let diff_type = map_type(old, new)?;
-    Some(object(
-        name,
-        diff_type,
-        value_map_diffs(old, new, contextual),
-    ))
+    let fields = value_map_diffs(old, new, contextual);
+    // A changed field shows the maps differ without comparing them whole; without one they
+    // may still differ (an empty list flattens to no field at all).
+    let changed = fields.iter().any(|f| f.diff_type != DiffType::None);
+    if !changed && old == new {
+        return None;
+    }
+    Some(object(name, changed_map_type(old, new), fields))
 }
