@@ -50,11 +50,13 @@ impl Engine {
                 .collect();
             let evals = preemption_evals(self, &snapshot, &allocs_preempted, now);
             // The allocations move into the command and back: each is a few dozen strings.
+            let (allocs_updated, placed_on) = by_node_into_list(&mut result.node_allocation);
+            let (allocs_stopped, stopped_on) = by_node_into_list(&mut result.node_update);
             let command = Command::ApplyPlanResults(PlanResults {
                 eval_id,
                 job,
-                allocs_updated: by_node_into_list(&mut result.node_allocation),
-                allocs_stopped: by_node_into_list(&mut result.node_update),
+                allocs_updated,
+                allocs_stopped,
                 allocs_preempted,
                 deployment: result.deployment.clone(),
                 deployment_updates: result.deployment_updates.clone(),
@@ -64,8 +66,8 @@ impl Engine {
             });
             let committed = writer.commit(&command, None);
             if let Command::ApplyPlanResults(results) = command {
-                result.node_allocation = list_into_by_node(results.allocs_updated);
-                result.node_update = list_into_by_node(results.allocs_stopped);
+                result.node_allocation = list_into_by_node(results.allocs_updated, placed_on);
+                result.node_update = list_into_by_node(results.allocs_stopped, stopped_on);
             }
             let index = committed?;
             result.alloc_index = index;
@@ -79,37 +81,39 @@ impl Engine {
 }
 
 /// What of `plan` may be committed on `snapshot`: the allocations of the nodes where it still
-/// fits move from the plan into the result.
+/// fits move from the plan into the result. Only placements can be refused (stops and
+/// evictions only free room), and a refused node's stops stay out of the result too.
 fn evaluate_plan(snapshot: &Snapshot, mut plan: Plan) -> PlanResult {
-    let nodes: BTreeSet<String> = plan
-        .node_update
+    let refused: Vec<String> = plan
+        .node_allocation
         .keys()
-        .chain(plan.node_allocation.keys())
+        .filter(|node_id| !node_fits(snapshot, &plan, node_id))
         .cloned()
         .collect();
-    let (fitting, refused): (Vec<String>, Vec<String>) = nodes
-        .into_iter()
-        .partition(|node_id| node_fits(snapshot, &plan, node_id));
     let mut result = PlanResult::default();
     if refused.is_empty() || !plan.all_at_once {
         result.deployment = plan.deployment.take();
         result.deployment_updates = std::mem::take(&mut plan.deployment_updates);
-        for node_id in fitting {
-            move_node(&mut plan.node_update, &mut result.node_update, &node_id);
-            move_node(
-                &mut plan.node_allocation,
-                &mut result.node_allocation,
-                &node_id,
-            );
-            if let Some(preempted) = plan.node_preemptions.remove(&node_id) {
-                // Allocations that stopped meanwhile need no preempting.
-                let live: Vec<Allocation> = preempted
-                    .into_iter()
-                    .filter(|a| snapshot.alloc(&a.id).is_some_and(|s| !s.terminal()))
-                    .collect();
-                result.node_preemptions.insert(node_id, live);
-            }
+        for node_id in &refused {
+            plan.node_update.remove(node_id);
+            plan.node_allocation.remove(node_id);
         }
+        // Preemptions are taken on the nodes the plan stops or places on.
+        let preempted = std::mem::take(&mut plan.node_preemptions)
+            .into_iter()
+            .filter(|(node_id, _)| {
+                plan.node_update.contains_key(node_id) || plan.node_allocation.contains_key(node_id)
+            });
+        for (node_id, preempted) in preempted {
+            // Allocations that stopped meanwhile need no preempting.
+            let live: Vec<Allocation> = preempted
+                .into_iter()
+                .filter(|a| snapshot.alloc(&a.id).is_some_and(|s| !s.terminal()))
+                .collect();
+            result.node_preemptions.insert(node_id, live);
+        }
+        result.node_update = non_empty(std::mem::take(&mut plan.node_update));
+        result.node_allocation = non_empty(std::mem::take(&mut plan.node_allocation));
     }
     if !refused.is_empty() {
         result.refresh_index = snapshot
@@ -120,37 +124,36 @@ fn evaluate_plan(snapshot: &Snapshot, mut plan: Plan) -> PlanResult {
     result
 }
 
-/// The allocations of a per-node map, in node order, leaving it empty.
-fn by_node_into_list(by_node: &mut BTreeMap<String, Vec<Allocation>>) -> Vec<Arc<Allocation>> {
-    std::mem::take(by_node)
-        .into_values()
-        .flatten()
-        .map(Arc::new)
-        .collect()
-}
+type ByNode = BTreeMap<String, Vec<Allocation>>;
 
-/// The inverse of [`by_node_into_list`].
-fn list_into_by_node(allocs: Vec<Arc<Allocation>>) -> BTreeMap<String, Vec<Allocation>> {
-    let mut by_node: BTreeMap<String, Vec<Allocation>> = BTreeMap::new();
-    for alloc in allocs.into_iter().map(Arc::unwrap_or_clone) {
-        match by_node.get_mut(alloc.node_id.as_str()) {
-            Some(list) => list.push(alloc),
-            None => {
-                by_node.insert(alloc.node_id.to_string(), vec![alloc]);
-            }
-        }
-    }
+/// The nodes of `by_node` that have allocations.
+fn non_empty(mut by_node: ByNode) -> ByNode {
+    by_node.retain(|_, allocs| !allocs.is_empty());
     by_node
 }
 
-fn move_node(
-    from: &mut BTreeMap<String, Vec<Allocation>>,
-    to: &mut BTreeMap<String, Vec<Allocation>>,
-    node_id: &str,
-) {
-    if let Some((node_id, allocs)) = from.remove_entry(node_id).filter(|(_, a)| !a.is_empty()) {
-        to.insert(node_id, allocs);
-    }
+/// The allocations of a per-node map, in node order, leaving it empty; with each node and
+/// how many of the allocations are its, to put them back with [`list_into_by_node`].
+fn by_node_into_list(by_node: &mut ByNode) -> (Vec<Arc<Allocation>>, Vec<(String, usize)>) {
+    let mut allocs = Vec::with_capacity(by_node.values().map(Vec::len).sum());
+    let nodes = std::mem::take(by_node)
+        .into_iter()
+        .map(|(node_id, on_node)| {
+            let count = on_node.len();
+            allocs.extend(on_node.into_iter().map(Arc::new));
+            (node_id, count)
+        })
+        .collect();
+    (allocs, nodes)
+}
+
+/// The inverse of [`by_node_into_list`].
+fn list_into_by_node(allocs: Vec<Arc<Allocation>>, nodes: Vec<(String, usize)>) -> ByNode {
+    let mut allocs = allocs.into_iter().map(Arc::unwrap_or_clone);
+    nodes
+        .into_iter()
+        .map(|(node_id, count)| (node_id, allocs.by_ref().take(count).collect()))
+        .collect()
 }
 
 /// Nomad's `evaluateNodePlan`.

@@ -123,6 +123,40 @@ fn uuid_byte(halves: &[u64; 2], i: usize) -> u8 {
     b"0123456789abcdef"[((halves[usize::from(nibble / 16)] >> shift) & 15) as usize]
 }
 
+/// The text of a UUID: each half's hex digits are spread out eight at a time (see
+/// [`hex8_text`]), with the dashes between.
+fn uuid_text(halves: &[u64; 2]) -> [u8; UUID_LEN] {
+    let [high, low] = *halves;
+    let digits = [
+        hex8_text(high >> 32),
+        hex8_text(high),
+        hex8_text(low >> 32),
+        hex8_text(low),
+    ];
+    let mut text = [b'-'; UUID_LEN];
+    text[..8].copy_from_slice(&digits[0]);
+    text[9..13].copy_from_slice(&digits[1][..4]);
+    text[14..18].copy_from_slice(&digits[1][4..]);
+    text[19..23].copy_from_slice(&digits[2][..4]);
+    text[24..28].copy_from_slice(&digits[2][4..]);
+    text[28..].copy_from_slice(&digits[3]);
+    text
+}
+
+/// The eight lowercase hex digits of the low 32 bits of `value`, most significant first: the
+/// inverse of [`hex8`], each step on all eight digits at once.
+fn hex8_text(value: u64) -> [u8; 8] {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let v = value & 0xffff_ffff;
+    // One nibble a byte, in text order from the most significant byte.
+    let halves = ((v & 0xffff_0000) << 16) | (v & 0xffff);
+    let bytes = ((halves & 0x0000_ff00_0000_ff00) << 8) | (halves & 0x0000_00ff_0000_00ff);
+    let nibbles = ((bytes & 0x00f0_00f0_00f0_00f0) << 4) | (bytes & 0x000f_000f_000f_000f);
+    // A nibble of 10 or more is a letter: 'a' is 39 past where '0' + 10 would be.
+    let letters = ((nibbles + ONES * 6) >> 4) & ONES;
+    (nibbles + ONES * u64::from(b'0') + letters * 39).to_be_bytes()
+}
+
 /// How a UUID's text orders against `s`, reading only as far as they agree. Only where a table
 /// mixes UUIDs with other IDs (tests do).
 #[cold]
@@ -178,11 +212,11 @@ impl Id {
     }
 
     /// Calls `f` with the string this ID stands for (a UUID's is written on the stack).
-    fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+    pub(crate) fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match &self.0 {
             Repr::Str(s) => f(s),
             Repr::Uuid(halves) => {
-                let text: [u8; UUID_LEN] = std::array::from_fn(|i| uuid_byte(halves, i));
+                let text = uuid_text(halves);
                 f(std::str::from_utf8(&text).expect("hex digits and dashes are ASCII"))
             }
         }
@@ -428,6 +462,14 @@ mod tests {
     }
 
     proptest! {
+        /// Writing eight digits is the inverse of reading them.
+        #[test]
+        fn hex8_text_writes_what_hex8_reads(value in any::<u32>()) {
+            let text = hex8_text(u64::from(value));
+            prop_assert_eq!(std::str::from_utf8(&text).ok(), Some(&*format!("{value:08x}")));
+            prop_assert_eq!(hex8(u64::from_be_bytes(text)), Some(u64::from(value)));
+        }
+
         /// IDs order, compare, hash, prefix-match and look up exactly as their strings do,
         /// whichever form each is held in.
         #[test]

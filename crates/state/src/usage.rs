@@ -311,14 +311,26 @@ impl UsageVersion {
     pub fn changed_nodes<'a>(
         &'a self,
         newer: &'a UsageVersion,
-    ) -> impl Iterator<Item = (String, Option<&'a NodeAllocs>)> + 'a {
+    ) -> impl Iterator<Item = (NodeKey<'a>, Option<&'a NodeAllocs>)> + 'a {
         self.0.0.diff(&newer.0.0).map(|change| match change {
             DiffItem::Add(id, node)
             | DiffItem::Update {
                 new: (id, node), ..
-            } => (id.to_string(), Some(node)),
-            DiffItem::Remove(id, _) => (id.to_string(), None),
+            } => (NodeKey(id), Some(node)),
+            DiffItem::Remove(id, _) => (NodeKey(id), None),
         })
+    }
+}
+
+/// A node ID as the usage table keys it. A UUID is held as its bits: its text is written on
+/// the stack when asked for, not allocated for each changed node.
+#[derive(Debug, Clone, Copy)]
+pub struct NodeKey<'a>(&'a Id);
+
+impl NodeKey<'_> {
+    /// Calls `f` with the node's ID.
+    pub fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        self.0.with_str(f)
     }
 }
 

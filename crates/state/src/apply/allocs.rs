@@ -2,12 +2,13 @@
 //! (`UpdateAllocsFromClient`), desired transitions, and the deployment counters that
 //! allocations move (`updateDeploymentWithAlloc`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use drover_model::allocation::client_status;
 use drover_model::job::job_status;
 use drover_model::node::node_eligibility;
-use drover_model::{Allocation, DesiredTransition, SmolStr, time};
+use drover_model::{Allocation, DesiredTransition, Job, SmolStr, time};
 
 use super::Txn;
 use super::deployments::StableVersion;
@@ -50,30 +51,43 @@ impl Txn {
         if !c.eval_id.is_empty() {
             self.update_eval_modify_index(&c.eval_id)?;
         }
-        let allocs = c
+        let allocs: Vec<&Arc<Allocation>> = c
             .allocs_updated
             .iter()
             .chain(&c.allocs_stopped)
             .chain(&c.allocs_preempted)
-            .map(|alloc| {
-                let mut alloc = Allocation::clone(alloc);
-                if alloc.job.is_none() {
-                    alloc.job = c.job.clone();
-                }
-                alloc
-            });
-        self.upsert_allocs(allocs)?;
+            .collect();
+        self.upsert_allocs(&allocs, c.job.as_ref())?;
         self.upsert_evals(c.evals.iter().cloned())
     }
 
     /// Inserts new allocations and applies the scheduler's view to existing ones; the
-    /// client-owned fields of an existing allocation are kept.
+    /// client-owned fields of an existing allocation are kept. An allocation without its job
+    /// takes `job`.
+    ///
+    /// A replacement marks the allocation it replaces with its ID (`next_allocation`). When
+    /// that allocation is itself written later in the same batch (a plan stops what it
+    /// replaces), the mark is carried into that write instead of writing the allocation twice:
+    /// the result is the same, for one copy of the record and one walk of the tables.
     fn upsert_allocs(
         &mut self,
-        allocs: impl Iterator<Item = Allocation>,
+        allocs: &[&Arc<Allocation>],
+        job: Option<&Arc<Job>>,
     ) -> Result<(), StateError> {
+        let last_write: HashMap<&str, usize> = allocs
+            .iter()
+            .enumerate()
+            .map(|(at, alloc)| (alloc.id.as_str(), at))
+            .collect();
+        // Replaced allocation -> its replacement, until the replaced one's own write.
+        let mut marks: HashMap<SmolStr, SmolStr> = HashMap::new();
         let mut jobs = JobsToRecompute::new();
-        for mut alloc in allocs {
+        for (at, alloc) in allocs.iter().enumerate() {
+            let mut alloc = Allocation::clone(alloc);
+            if alloc.job.is_none() {
+                alloc.job = job.cloned();
+            }
+            let mark = marks.remove(alloc.id.as_str());
             let existing = self.t.allocs.get(&QId::new(&alloc.id)).cloned();
             match &existing {
                 None => {
@@ -106,9 +120,10 @@ impl Txn {
                     let keeps_client_status = alloc.client_status != client_status::LOST
                         && alloc.client_status != client_status::UNKNOWN;
                     let kept = old.details();
+                    let next_allocation = mark.as_ref().unwrap_or(&kept.next_allocation);
                     alloc.details.edit(|d| {
-                        if !kept.next_allocation.is_empty() {
-                            d.next_allocation = kept.next_allocation.clone();
+                        if !next_allocation.is_empty() {
+                            d.next_allocation = next_allocation.clone();
                         }
                         d.task_states = kept.task_states.clone();
                         if keeps_client_status {
@@ -137,7 +152,12 @@ impl Txn {
             let previous = alloc.details().previous_allocation.clone();
             let alloc_id = alloc.id.clone();
             self.t.put_alloc(Arc::new(alloc));
-            if let Some(prev) = self.t.allocs.get(&QId::new(&previous)) {
+            if last_write
+                .get(previous.as_str())
+                .is_some_and(|&then| then > at)
+            {
+                marks.insert(previous, alloc_id);
+            } else if let Some(prev) = self.t.allocs.get(&QId::new(&previous)) {
                 let mut prev = (**prev).clone();
                 prev.details_mut().next_allocation = alloc_id;
                 prev.modify_index = self.index;
