@@ -110,6 +110,8 @@ pub struct NodeTable {
     pub(crate) node_class_names: Vec<String>,
     /// Ready, eligible and not draining.
     pub(crate) schedulable: Vec<bool>,
+    /// Down, disconnected or draining: the nodes that taint the allocations on them.
+    taints: Vec<bool>,
     /// Node resources less what the node reserves for itself.
     pub(crate) capacity: Vec<NodeUsage>,
     /// Host ports each node reserves, sorted; `None` when its reserved port list does not parse.
@@ -143,6 +145,7 @@ impl NodeTable {
             node_class: Vec::with_capacity(nodes.len()),
             node_class_names: Vec::new(),
             schedulable: Vec::with_capacity(nodes.len()),
+            taints: Vec::with_capacity(nodes.len()),
             capacity: Vec::with_capacity(nodes.len()),
             reserved_ports: Vec::with_capacity(nodes.len()),
             keys: Interner::default(),
@@ -171,6 +174,7 @@ impl NodeTable {
                 node_classes.intern(&node.node_class)
             });
             table.schedulable.push(node.is_schedulable());
+            table.taints.push(crate::reconcile::taints(node));
             table.capacity.push(node_capacity(node));
             let spec = node
                 .reserved_resources
@@ -243,10 +247,16 @@ impl NodeTable {
     }
 
     pub(crate) fn node_position(&self, node_id: &str) -> Option<u32> {
+        // The length from the table's own copy of the IDs: the node's record is elsewhere.
         match self.by_address.get(&address(node_id)) {
-            Some(&i) if self.nodes[i as usize].id.len() == node_id.len() => Some(i),
+            Some(&i) if self.id(i as usize).len() == node_id.len() => Some(i),
             _ => self.positions.get(node_id).copied(),
         }
+    }
+
+    /// Whether the node at a position is down, disconnected or draining.
+    pub(crate) fn taints(&self, node: usize) -> bool {
+        self.taints[node]
     }
 
     /// A node's ID, from the table's own copy: the IDs of all nodes lie next to each other,

@@ -30,5 +30,6 @@ pub use results::{
     DeploymentStatusUpdate, DestructiveResult, PlaceResult, ReconcileResults, StopResult,
     eval_description, status_description,
 };
+pub(crate) use taint::taints;
 pub use taint::{TaintedNode, TaintedNodes, stopped_allocs_to_mark_lost, tainted_nodes};
 pub use tasks_updated::tasks_updated;

@@ -54,9 +54,11 @@ impl FromIterator<(String, Option<TaintedNode>)> for TaintedNodes {
 
 /// The tainted nodes under `allocs` (Nomad's `taintedNodes`): missing nodes, down or draining
 /// nodes, and disconnected nodes (whose allocations wait out `disconnect.lost_after`).
+/// `lookup` finds an allocation's node: `None` when it is missing from the state, `Some(None)`
+/// when the caller knows it does not taint (so its record need not be read).
 pub fn tainted_nodes<'a, N: Borrow<Node>>(
     allocs: impl IntoIterator<Item = &'a Arc<Allocation>>,
-    mut lookup: impl FnMut(&str) -> Option<N>,
+    mut lookup: impl FnMut(&str) -> Option<Option<N>>,
 ) -> TaintedNodes {
     let mut tainted = TaintedNodes::new();
     // A node is looked up once per allocation on it: cheaper than remembering the nodes seen,
@@ -66,18 +68,22 @@ pub fn tainted_nodes<'a, N: Borrow<Node>>(
             tainted.insert(alloc.node_id.to_string(), None);
             continue;
         };
-        let node = node.borrow();
-        let taints = node.status == node_status::DOWN
-            || node.status == node_status::DISCONNECTED
-            || node.drain_strategy.is_some();
-        if taints {
-            let taint = TaintedNode {
-                status: node.status.clone(),
-            };
-            tainted.insert(alloc.node_id.to_string(), Some(taint));
-        }
+        let Some(node) = node.filter(|n| taints(n.borrow())) else {
+            continue;
+        };
+        let taint = TaintedNode {
+            status: node.borrow().status.clone(),
+        };
+        tainted.insert(alloc.node_id.to_string(), Some(taint));
     }
     tainted
+}
+
+/// Whether a node taints the allocations on it: down, disconnected or draining.
+pub(crate) fn taints(node: &Node) -> bool {
+    node.status == node_status::DOWN
+        || node.status == node_status::DISCONNECTED
+        || node.drain_strategy.is_some()
 }
 
 /// Allocations the server already stopped whose node is down or gone while the client last

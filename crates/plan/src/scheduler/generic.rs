@@ -306,7 +306,11 @@ impl GenericScheduler<'_, '_> {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
         let table = &placer.table;
-        let tainted = tainted_nodes(allocs, |id| table.position(id).map(|n| &*table.nodes()[n]));
+        // The table knows which nodes taint: only their records are read.
+        let tainted = tainted_nodes(allocs, |id| {
+            let n = table.position(id)?;
+            Some(table.taints(n).then(|| &*table.nodes()[n]))
+        });
         let stored = self.s.run.stored;
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let stop = Stop {

@@ -157,7 +157,7 @@ impl NodeScheduler<'_, '_> {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
         let stored = self.s.run.stored;
-        let tainted = tainted_nodes(allocs, |id| self.s.snapshot.node(id));
+        let tainted = tainted_nodes(allocs, |id| self.s.snapshot.node(id).map(Some));
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let description = &lost.status_description;
             let copy = copy_of(&lost.alloc, stored, None);
@@ -201,7 +201,9 @@ impl NodeScheduler<'_, '_> {
         let now = self.s.ctx.now;
         let job = a.job;
         let view = &a.view;
-        let tainted = tainted_nodes(allocs, |id| view.node_position(id).map(|n| &**view.node(n)));
+        let tainted = tainted_nodes(allocs, |id| {
+            view.node_position(id).map(|n| Some(&**view.node(n)))
+        });
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             a.stop(
                 &lost.alloc,
