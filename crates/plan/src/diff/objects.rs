@@ -42,8 +42,22 @@ pub(crate) fn block_diff<T: Primitives + PartialEq>(
     new: Option<&T>,
     contextual: bool,
 ) -> Option<ObjectDiff> {
-    let diff_type = presence(old, new)?;
-    Some(object(name, diff_type, field_diffs(old, new, contextual)))
+    let (Some(o), Some(n)) = (old, new) else {
+        let diff_type = presence(old, new)?;
+        return Some(object(name, diff_type, field_diffs(old, new, contextual)));
+    };
+    let fields = field_diffs(old, new, contextual);
+    // A changed field shows the two differ without comparing them whole first; without one
+    // they may still differ in what the fields leave out (lists, nested blocks).
+    if !changed(&fields) && o == n {
+        return None;
+    }
+    Some(object(name, DiffType::Edited, fields))
+}
+
+/// Whether any field changed.
+pub(crate) fn changed(fields: &[FieldDiff]) -> bool {
+    fields.iter().any(|f| f.diff_type != DiffType::None)
 }
 
 /// Nomad's `primitiveObjectDiff`: the type comes from the field diffs, not from presence. Any
@@ -54,14 +68,15 @@ pub(crate) fn primitive_object_diff(name: &str, fields: Vec<FieldDiff>) -> Optio
     Some(object(name, diff_type, fields))
 }
 
-/// [`primitive_object_diff`] of two optional blocks; equal blocks are not walked at all.
-pub(crate) fn primitive_block_diff<T: Primitives + PartialEq>(
+/// [`primitive_object_diff`] of two optional blocks. Equal blocks have no changed field, so
+/// they give no object without being compared whole first.
+pub(crate) fn primitive_block_diff<T: Primitives>(
     name: &str,
     old: Option<&T>,
     new: Option<&T>,
     contextual: bool,
 ) -> Option<ObjectDiff> {
-    if old == new {
+    if old.is_none() && new.is_none() {
         return None;
     }
     primitive_object_diff(name, field_diffs(old, new, contextual))
@@ -324,8 +339,7 @@ pub(crate) fn opaque_map_diff(
     let fields = value_map_diffs(old, new, contextual);
     // A changed field shows the maps differ without comparing them whole; without one they
     // may still differ (an empty list flattens to no field at all).
-    let changed = fields.iter().any(|f| f.diff_type != DiffType::None);
-    if !changed && old == new {
+    if !changed(&fields) && old == new {
         return None;
     }
     Some(object(name, changed_map_type(old, new), fields))
