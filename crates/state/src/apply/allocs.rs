@@ -152,6 +152,10 @@ impl Txn {
             let previous = alloc.details().previous_allocation.clone();
             let alloc_id = alloc.id.clone();
             self.t.put_alloc(Arc::new(alloc));
+            // Most allocations replace none: no search of the tables for an empty ID.
+            if previous.is_empty() {
+                continue;
+            }
             if last_write
                 .get(previous.as_str())
                 .is_some_and(|&then| then > at)
