@@ -100,8 +100,9 @@ pub struct NodeTable {
     /// node's ID (a `SmolStr` sharing its text), so looking it up compares an address instead
     /// of hashing and comparing 36 characters stored elsewhere. Two live strings never start
     /// at one address, and the table keeps its nodes' IDs alive, so an address and a length
-    /// that match are the same ID.
-    by_address: FoldHashMap<usize, u32>,
+    /// that match are the same ID. The length is part of the key, so a lookup reads neither
+    /// string.
+    by_address: FoldHashMap<(usize, usize), u32>,
     /// Computed class id per node, and the class strings.
     pub(crate) class: Vec<u32>,
     pub(crate) class_names: Vec<String>,
@@ -247,10 +248,9 @@ impl NodeTable {
     }
 
     pub(crate) fn node_position(&self, node_id: &str) -> Option<u32> {
-        // The length from the table's own copy of the IDs: the node's record is elsewhere.
         match self.by_address.get(&address(node_id)) {
-            Some(&i) if self.id(i as usize).len() == node_id.len() => Some(i),
-            _ => self.positions.get(node_id).copied(),
+            Some(&i) => Some(i),
+            None => self.positions.get(node_id).copied(),
         }
     }
 
@@ -317,8 +317,9 @@ impl NodeTable {
     }
 }
 
-fn address(text: &str) -> usize {
-    text.as_ptr() as usize
+/// Where a string's text starts, and its length.
+fn address(text: &str) -> (usize, usize) {
+    (text.as_ptr() as usize, text.len())
 }
 
 /// What a node offers for allocations: its resources less its own reservation.
