@@ -82,7 +82,8 @@ const NIBBLE_AT: [u8; UUID_LEN] = {
 
 /// The bits of a canonical UUID (36 characters, lowercase hex, dashes at 8, 13, 18 and 23).
 /// Every ID key is built and every ID lookup starts here, so it reads eight digits at a time.
-fn parse_uuid(s: &str) -> Option<[u64; 2]> {
+/// Public for the scheduler, which keys its per-evaluation maps by allocation ID the same way.
+pub fn parse_uuid(s: &str) -> Option<[u64; 2]> {
     let bytes: &[u8; UUID_LEN] = s.as_bytes().try_into().ok()?;
     if [8, 13, 18, 23].iter().any(|&i| bytes[i] != b'-') {
         return None;

@@ -35,6 +35,7 @@ pub use encode::{
     snapshot_from_bytes, snapshot_to_bytes, write_snapshot,
 };
 pub use error::StateError;
+pub use keys::parse_uuid;
 pub use paginate::{NamespaceSelector, Page, PageRequest, compare_create_token, page};
 pub use records::{JobScalingEvents, PeriodicLaunch};
 pub use snapshot::{ListedJob, NodesVersion, Snapshot};
