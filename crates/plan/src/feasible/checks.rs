@@ -590,7 +590,7 @@ pub(crate) fn distinct(
     let Keys { job_key, group_key } = keys;
     if hosts && (job.distinct_hosts || group.distinct_hosts) {
         let collides = job_key.is_some_and(|job_key| {
-            view.node_allocs[index as usize]
+            view.node_allocs(index as usize)
                 .iter()
                 .any(|a| a.job == job_key && (job.distinct_hosts || Some(a.group) == group_key))
         });

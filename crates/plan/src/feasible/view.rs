@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use drover_model::{AllocatedResources, Allocation, Node, SmolStr};
-use drover_state::Snapshot;
+use drover_state::{Snapshot, parse_uuid};
 use drover_state::usage::{AllocUsage, NodeUsage};
 
 use super::hash::{FoldHashMap, FoldHashSet};
@@ -52,6 +52,26 @@ pub(crate) struct JobAlloc {
     pub(crate) live: bool,
 }
 
+/// An allocation ID as the view keys it: a canonical UUID (what servers generate) as its 128
+/// bits, so counting one of a job's allocations neither copies its ID nor takes a count on the
+/// ID's shared text (a cold cache line, touched again to drop it); any other ID as its text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum AllocKey {
+    Uuid([u64; 2]),
+    Text(SmolStr),
+}
+
+impl AllocKey {
+    fn new(id: &str) -> Self {
+        parse_uuid(id).map_or_else(|| AllocKey::Text(id.into()), AllocKey::Uuid)
+    }
+
+    /// The key of an allocation's own ID: a text key shares it.
+    fn of(id: &SmolStr) -> Self {
+        parse_uuid(id).map_or_else(|| AllocKey::Text(id.clone()), AllocKey::Uuid)
+    }
+}
+
 /// The store's node usage a view starts from.
 #[derive(Debug, Clone)]
 struct StoreUsage {
@@ -84,21 +104,28 @@ enum StoreUsed {
     Kept(Arc<[KeptUsage]>),
 }
 
+/// What a view keeps of one node, side by side: ranking a node reads its usage, its network
+/// and its allocations, and finds all three in one place.
+#[derive(Debug, Clone, Default)]
+struct NodeState {
+    /// What the view's own counting changed on the node, on top of the store's usage.
+    counted: NodeUsage,
+    /// The node's ports, bandwidth and cores, built when first needed (boxed: a view has a
+    /// cell for each of up to 10,000 nodes and ranks a few hundred of them).
+    net: OnceCell<Box<NodeNet>>,
+    allocs: Vec<NodeAlloc>,
+}
+
 /// See the module documentation.
 #[derive(Debug, Clone)]
 pub struct ClusterView {
     pub(crate) table: Arc<NodeTable>,
     store: Option<StoreUsage>,
-    /// What the view's own counting changed on each node, on top of the store's usage.
-    counted: Vec<NodeUsage>,
-    /// Each node's ports, bandwidth and cores, built when first needed (boxed: a view has a
-    /// cell for each of up to 10,000 nodes and ranks a few hundred of them).
-    net: Vec<OnceCell<Box<NodeNet>>>,
-    pub(crate) node_allocs: Vec<Vec<NodeAlloc>>,
+    /// What the view keeps of each node, by position.
+    per_node: Vec<NodeState>,
     slots: Vec<Option<Slot>>,
     free_slots: Vec<u32>,
-    /// By allocation ID: a `SmolStr` clone shares the ID's text instead of copying it.
-    alloc_slot: FoldHashMap<SmolStr, u32>,
+    alloc_slot: FoldHashMap<AllocKey, u32>,
     /// Jobs by namespace and ID, and each job's task groups, as dense ids.
     jobs: HashMap<String, HashMap<String, u32>>,
     job_groups: Vec<Vec<(Box<str>, u32)>>,
@@ -174,9 +201,7 @@ impl ClusterView {
         Self {
             table,
             store: None,
-            counted: vec![NodeUsage::default(); n],
-            net: vec![OnceCell::new(); n],
-            node_allocs: vec![Vec::new(); n],
+            per_node: vec![NodeState::default(); n],
             slots: Vec::new(),
             free_slots: Vec::new(),
             alloc_slot: FoldHashMap::default(),
@@ -222,7 +247,7 @@ impl ClusterView {
 
     /// What the counted allocations use on the node.
     pub fn used(&self, node: usize) -> NodeUsage {
-        let mut used = self.counted[node];
+        let mut used = self.per_node[node].counted;
         if let Some(store) = &self.store {
             used.add(match &store.used {
                 StoreUsed::Kept(kept) => kept[node].total,
@@ -239,13 +264,14 @@ impl ClusterView {
 
     /// The ports, bandwidth and cores the counted allocations hold on the node.
     pub(crate) fn net(&self, node: usize) -> &NodeNet {
-        if let Some(net) = self.net[node].get() {
+        let cell = &self.per_node[node].net;
+        if let Some(net) = cell.get() {
             return net;
         }
         if !self.may_hold_network(node) {
             return &NO_NETWORK;
         }
-        self.net[node].get_or_init(|| Box::new(self.count_net(node)))
+        cell.get_or_init(|| Box::new(self.count_net(node)))
     }
 
     /// Whether any allocation counted on the node may hold ports, bandwidth or cores: false
@@ -253,7 +279,7 @@ impl ClusterView {
     /// (most nodes of most clusters), and [`ClusterView::count_net`] would find nothing.
     fn may_hold_network(&self, node: usize) -> bool {
         self.store_network(node).is_some()
-            || self.node_allocs[node].iter().any(|a| {
+            || self.per_node[node].allocs.iter().any(|a| {
                 self.slots[a.slot as usize]
                     .as_ref()
                     .is_some_and(|s| s.usage.holds_network())
@@ -288,7 +314,8 @@ impl ClusterView {
                 net.add(reserved, usage);
             }
         }
-        let slots = self.node_allocs[node]
+        let slots = self.per_node[node]
+            .allocs
             .iter()
             .filter_map(|a| self.slots[a.slot as usize].as_ref());
         for slot in slots.filter(|s| s.usage.holds_network()) {
@@ -297,8 +324,13 @@ impl ClusterView {
         net
     }
 
+    /// The allocations counted on a node.
+    pub(crate) fn node_allocs(&self, node: usize) -> &[NodeAlloc] {
+        &self.per_node[node].allocs
+    }
+
     pub fn contains_alloc(&self, alloc_id: &str) -> bool {
-        self.alloc_slot.contains_key(alloc_id)
+        self.alloc_slot.contains_key(&AllocKey::new(alloc_id))
     }
 
     /// Counts an allocation on its node: an existing one, a placement of the plan, or the new
@@ -310,9 +342,10 @@ impl ClusterView {
             return false;
         };
         let n = slot.node as usize;
-        self.counted[n].add(slot.usage.resources);
+        let state = &mut self.per_node[n];
+        state.counted.add(slot.usage.resources);
         if slot.usage.holds_network()
-            && let Some(net) = self.net[n].get_mut()
+            && let Some(net) = state.net.get_mut()
         {
             net.add(self.table.reserved_ports[n].as_deref(), &slot.usage);
         }
@@ -349,8 +382,8 @@ impl ClusterView {
             group,
             live: slot.live,
         });
-        self.alloc_slot.insert(alloc.id.clone(), index);
-        self.node_allocs[node as usize].push(NodeAlloc {
+        self.alloc_slot.insert(AllocKey::of(&alloc.id), index);
+        self.per_node[node as usize].allocs.push(NodeAlloc {
             slot: index,
             job,
             group,
@@ -376,7 +409,7 @@ impl ClusterView {
     /// Stops counting an allocation (a stop or eviction in the plan, or the old version of an
     /// in-place update). Returns whether it was counted.
     pub fn remove_alloc(&mut self, alloc_id: &str) -> bool {
-        let Some(index) = self.alloc_slot.remove(alloc_id) else {
+        let Some(index) = self.alloc_slot.remove(&AllocKey::new(alloc_id)) else {
             return false;
         };
         let Some(slot) = self.slots[index as usize].take() else {
@@ -384,10 +417,14 @@ impl ClusterView {
         };
         self.free_slots.push(index);
         let n = slot.node as usize;
-        self.counted[n].sub(slot.usage.resources);
-        let on_node = &mut self.node_allocs[n];
-        if let Some(at) = on_node.iter().position(|a| a.slot == index) {
-            on_node.remove(at);
+        let state = &mut self.per_node[n];
+        state.counted.sub(slot.usage.resources);
+        if let Some(at) = state.allocs.iter().position(|a| a.slot == index) {
+            state.allocs.remove(at);
+        }
+        if slot.usage.holds_network() {
+            // Rebuilt when next needed.
+            state.net = OnceCell::new();
         }
         // The job's last allocation takes the removed one's place.
         let job_allocs = &mut self.job_allocs[slot.job as usize];
@@ -397,10 +434,6 @@ impl ClusterView {
             && let Some(moved) = self.slots[moved.slot as usize].as_mut()
         {
             moved.job_position = slot.job_position;
-        }
-        if slot.usage.holds_network() {
-            // Rebuilt when next needed.
-            self.net[n] = OnceCell::new();
         }
         true
     }
