@@ -212,6 +212,14 @@ impl Id {
         }
     }
 
+    /// The bits of a UUID ID, as [`parse_uuid`] reads them; `None` for any other string.
+    pub(crate) fn uuid(&self) -> Option<[u64; 2]> {
+        match &self.0 {
+            Repr::Uuid(halves) => Some(*halves),
+            Repr::Str(_) => None,
+        }
+    }
+
     /// Calls `f` with the string this ID stands for (a UUID's is written on the stack).
     pub(crate) fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match &self.0 {

@@ -332,6 +332,12 @@ impl NodeKey<'_> {
     pub fn with_str<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         self.0.with_str(f)
     }
+
+    /// The node ID's bits when it is a UUID (as [`crate::parse_uuid`] reads its text), which
+    /// a caller can look up without writing the text out.
+    pub fn uuid(&self) -> Option<[u64; 2]> {
+        self.0.uuid()
+    }
 }
 
 impl Snapshot {
