@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use drover_model::{Node, SmolStr};
-use drover_state::usage::NodeUsage;
+use drover_state::parse_uuid;
+use drover_state::usage::{NodeKey, NodeUsage};
 
 use super::class::computed_class;
 use super::hash::FoldHashMap;
@@ -103,6 +104,9 @@ pub struct NodeTable {
     /// that match are the same ID. The length is part of the key, so a lookup reads neither
     /// string.
     by_address: FoldHashMap<(usize, usize), u32>,
+    /// Positions of the nodes whose IDs are UUIDs, by the UUID's bits: the store's usage table
+    /// names nodes that way, so finding its changed nodes writes out and hashes no text.
+    by_uuid: FoldHashMap<[u64; 2], u32>,
     /// Computed class id per node, and the class strings.
     pub(crate) class: Vec<u32>,
     pub(crate) class_names: Vec<String>,
@@ -141,6 +145,7 @@ impl NodeTable {
             nodes: nodes.to_vec(),
             positions: FoldHashMap::with_capacity_and_hasher(nodes.len(), Default::default()),
             by_address: FoldHashMap::with_capacity_and_hasher(nodes.len(), Default::default()),
+            by_uuid: FoldHashMap::with_capacity_and_hasher(nodes.len(), Default::default()),
             class: Vec::with_capacity(nodes.len()),
             class_names: Vec::new(),
             node_class: Vec::with_capacity(nodes.len()),
@@ -163,6 +168,9 @@ impl NodeTable {
         for (i, node) in nodes.iter().enumerate() {
             table.positions.insert(node.id.to_string(), i as u32);
             table.by_address.insert(address(&node.id), i as u32);
+            if let Some(bits) = parse_uuid(&node.id) {
+                table.by_uuid.insert(bits, i as u32);
+            }
             let class = if node.computed_class.is_empty() {
                 classes.intern(&computed_class(node))
             } else {
@@ -251,6 +259,14 @@ impl NodeTable {
         match self.by_address.get(&address(node_id)) {
             Some(&i) => Some(i),
             None => self.positions.get(node_id).copied(),
+        }
+    }
+
+    /// The position of a node the store's usage table names.
+    pub(crate) fn usage_key_position(&self, key: &NodeKey<'_>) -> Option<usize> {
+        match key.uuid() {
+            Some(bits) => self.by_uuid.get(&bits).map(|&i| i as usize),
+            None => key.with_str(|id| self.position(id)),
         }
     }
 

@@ -65,7 +65,7 @@ impl NodeTableCache {
             // Copied only while an earlier evaluation's view still holds it.
             let nodes = Arc::make_mut(&mut used);
             for (node_id, usage) in changed {
-                if let Some(node) = node_id.with_str(|id| table.position(id)) {
+                if let Some(node) = table.usage_key_position(&node_id) {
                     nodes[node] = usage.map_or_else(KeptUsage::default, |u| KeptUsage {
                         total: u.total,
                         holds_network: u.holds_network(),
