@@ -161,12 +161,15 @@ impl ClusterView {
 
     /// The view of an evaluation on `snapshot`: the store's node usage, with the job's
     /// allocations (`own`: all of them, or at least all that are not terminal) counted one by
-    /// one. `kept`, when given, is every node's store usage as of `snapshot` (by position
-    /// in `table`); otherwise a node's is read from the snapshot when first needed.
+    /// one. `nodes`, when given, holds the position in `table` of each of `own`'s nodes, as
+    /// the caller found them already. `kept`, when given, is every node's store usage as of
+    /// `snapshot` (by position in `table`); otherwise a node's is read from the snapshot when
+    /// first needed.
     pub fn for_job(
         table: Arc<NodeTable>,
         snapshot: &Snapshot,
         own: &[Arc<Allocation>],
+        nodes: Option<&[Option<u32>]>,
         kept: Option<Arc<[KeptUsage]>>,
     ) -> Self {
         if !snapshot.has_node_usage() {
@@ -180,9 +183,15 @@ impl ClusterView {
         view.slots.reserve(own.len());
         view.alloc_slot.reserve(own.len());
         let mut own_network = FoldHashSet::default();
-        for alloc in own.iter().filter(|a| !a.terminal()) {
+        debug_assert!(nodes.is_none_or(|n| n.len() == own.len()));
+        for (i, alloc) in own.iter().enumerate().filter(|(_, a)| !a.terminal()) {
+            let node = match nodes {
+                Some(nodes) => nodes[i],
+                None => view.table.node_position(&alloc.node_id),
+            };
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
-            if let Some(Some(slot)) = view.count_alloc(alloc).map(|i| &view.slots[i as usize])
+            let slot = view.count_alloc(alloc, node);
+            if let Some(Some(slot)) = slot.map(|i| &view.slots[i as usize])
                 && slot.usage.holds_network()
             {
                 own_network.insert(alloc.id.clone());
@@ -338,7 +347,8 @@ impl ClusterView {
     /// false (and counts nothing) when the node is unknown or the client has stopped it.
     pub fn add_alloc(&mut self, alloc: &Allocation) -> bool {
         self.remove_alloc(&alloc.id);
-        let Some(Some(slot)) = self.count_alloc(alloc).map(|i| &self.slots[i as usize]) else {
+        let node = self.table.node_position(&alloc.node_id);
+        let Some(Some(slot)) = self.count_alloc(alloc, node).map(|i| &self.slots[i as usize]) else {
             return false;
         };
         let n = slot.node as usize;
@@ -352,9 +362,10 @@ impl ClusterView {
         true
     }
 
-    /// Lists an allocation on its node and in its job (not its usage); the slot it takes.
-    fn count_alloc(&mut self, alloc: &Allocation) -> Option<u32> {
-        let node = self.table.node_position(&alloc.node_id)?;
+    /// Lists an allocation on its node (at `node` in the table) and in its job (not its
+    /// usage); the slot it takes.
+    fn count_alloc(&mut self, alloc: &Allocation, node: Option<u32>) -> Option<u32> {
+        let node = node?;
         if alloc.client_terminal() {
             return None;
         }

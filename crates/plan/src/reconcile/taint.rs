@@ -55,7 +55,8 @@ impl FromIterator<(String, Option<TaintedNode>)> for TaintedNodes {
 /// The tainted nodes under `allocs` (Nomad's `taintedNodes`): missing nodes, down or draining
 /// nodes, and disconnected nodes (whose allocations wait out `disconnect.lost_after`).
 /// `lookup` finds an allocation's node: `None` when it is missing from the state, `Some(None)`
-/// when the caller knows it does not taint (so its record need not be read).
+/// when the caller knows it does not taint (so its record need not be read). It is called once
+/// for each allocation, in order.
 pub fn tainted_nodes<'a, N: Borrow<Node>>(
     allocs: impl IntoIterator<Item = &'a Arc<Allocation>>,
     mut lookup: impl FnMut(&str) -> Option<Option<N>>,

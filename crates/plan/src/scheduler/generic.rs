@@ -95,11 +95,13 @@ struct Placer {
 }
 
 impl Placer {
-    /// The view and stack, built on first use from the attempt's allocations.
-    fn get(&mut self, allocs: &[Arc<Allocation>]) -> &mut Built {
+    /// The view and stack, built on first use from the attempt's allocations (whose node
+    /// positions the tainted nodes' search found: `nodes`).
+    fn get(&mut self, allocs: &[Arc<Allocation>], nodes: &[Option<u32>]) -> &mut Built {
         self.built.get_or_insert_with(|| {
             let kept = self.node_tables.node_usage(&self.table, &self.snapshot);
-            let view = ClusterView::for_job(Arc::clone(&self.table), &self.snapshot, allocs, kept);
+            let table = Arc::clone(&self.table);
+            let view = ClusterView::for_job(table, &self.snapshot, allocs, Some(nodes), kept);
             let mut stack = GenericStack::new(self.config.clone(), self.seed);
             if let Some(job) = &self.job {
                 stack.set_job(&view, job);
@@ -306,18 +308,23 @@ impl GenericScheduler<'_, '_> {
         let eval = self.s.eval;
         let now = self.s.ctx.now;
         let table = &placer.table;
-        // The table knows which nodes taint: only their records are read.
+        // The table knows which nodes taint: only their records are read. Each allocation's
+        // node position is kept for the view.
+        let mut nodes = Vec::with_capacity(allocs.len());
         let tainted = tainted_nodes(allocs, |id| {
-            let n = table.position(id)?;
+            let n = table.node_position(id);
+            nodes.push(n);
+            let n = n? as usize;
             Some(table.taints(n).then(|| &*table.nodes()[n]))
         });
+        let nodes = &nodes;
         let stored = self.s.run.stored;
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let stop = Stop {
                 client_status: &lost.client_status,
                 ..Stop::new(&lost.status_description)
             };
-            let view = &mut placer.get(allocs).view;
+            let view = &mut placer.get(allocs, nodes).view;
             stop_alloc(plan, view, &lost.alloc, stop, stored, now);
         }
 
@@ -342,7 +349,7 @@ impl GenericScheduler<'_, '_> {
                         eval_id: &eval.id,
                         stored,
                     };
-                    let built = placer.get(allocs);
+                    let built = placer.get(allocs, nodes);
                     built.update_in_place(existing, &update, tg, &mut in_place)
                 })
             };
@@ -380,7 +387,7 @@ impl GenericScheduler<'_, '_> {
                 client_status: &s.client_status,
                 followup_eval_id: &s.followup_eval_id,
             };
-            let view = &mut placer.get(allocs).view;
+            let view = &mut placer.get(allocs, nodes).view;
             stop_alloc(plan, view, &s.alloc, how, stored, now);
         }
         for update in disconnect_updates
@@ -427,7 +434,7 @@ impl GenericScheduler<'_, '_> {
             .map(Missing::from)
             .chain(place.into_iter().map(Missing::from));
         let mut name_indexes = name_indexes;
-        let built = placer.get(allocs);
+        let built = placer.get(allocs, nodes);
         for m in missing {
             self.place(job, plan, built, m, &mut name_indexes);
         }
@@ -585,7 +592,7 @@ impl GenericScheduler<'_, '_> {
     fn eligibility(&mut self) -> (BTreeMap<String, bool>, bool) {
         match &mut self.placer {
             Some(p) => {
-                let Built { view, stack } = p.get(&[]);
+                let Built { view, stack } = p.get(&[], &[]);
                 (
                     stack.class_eligibility(view),
                     stack.escaped_computed_class(),
