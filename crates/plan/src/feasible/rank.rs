@@ -526,7 +526,8 @@ pub(crate) fn job_anti_affinity(
     count: i64,
 ) -> Option<f64> {
     let group = group?;
-    let collisions = view.node_allocs(index as usize)
+    let collisions = view
+        .node_allocs(index as usize)
         .iter()
         .filter(|a| a.group == group)
         .count();

@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use drover_model::{AllocatedResources, Allocation, Node, SmolStr};
-use drover_state::{Snapshot, parse_uuid};
 use drover_state::usage::{AllocUsage, NodeUsage};
+use drover_state::{Snapshot, parse_uuid};
 
 use super::hash::{FoldHashMap, FoldHashSet};
 use super::net::NodeNet;
@@ -348,7 +348,10 @@ impl ClusterView {
     pub fn add_alloc(&mut self, alloc: &Allocation) -> bool {
         self.remove_alloc(&alloc.id);
         let node = self.table.node_position(&alloc.node_id);
-        let Some(Some(slot)) = self.count_alloc(alloc, node).map(|i| &self.slots[i as usize]) else {
+        let Some(Some(slot)) = self
+            .count_alloc(alloc, node)
+            .map(|i| &self.slots[i as usize])
+        else {
             return false;
         };
         let n = slot.node as usize;
