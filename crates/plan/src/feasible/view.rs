@@ -190,7 +190,7 @@ impl ClusterView {
                 None => view.table.node_position(&alloc.node_id),
             };
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
-            let slot = view.count_alloc(alloc, node);
+            let slot = view.count_alloc(alloc, node, AllocKey::of(&alloc.id));
             if let Some(Some(slot)) = slot.map(|i| &view.slots[i as usize])
                 && slot.usage.holds_network()
             {
@@ -346,10 +346,11 @@ impl ClusterView {
     /// version of an in-place update (which replaces the allocation with the same ID). Returns
     /// false (and counts nothing) when the node is unknown or the client has stopped it.
     pub fn add_alloc(&mut self, alloc: &Allocation) -> bool {
-        self.remove_alloc(&alloc.id);
+        let key = AllocKey::of(&alloc.id);
+        self.remove_key(&key);
         let node = self.table.node_position(&alloc.node_id);
         let Some(Some(slot)) = self
-            .count_alloc(alloc, node)
+            .count_alloc(alloc, node, key)
             .map(|i| &self.slots[i as usize])
         else {
             return false;
@@ -367,7 +368,7 @@ impl ClusterView {
 
     /// Lists an allocation on its node (at `node` in the table) and in its job (not its
     /// usage); the slot it takes.
-    fn count_alloc(&mut self, alloc: &Allocation, node: Option<u32>) -> Option<u32> {
+    fn count_alloc(&mut self, alloc: &Allocation, node: Option<u32>, key: AllocKey) -> Option<u32> {
         let node = node?;
         if alloc.client_terminal() {
             return None;
@@ -396,7 +397,7 @@ impl ClusterView {
             group,
             live: slot.live,
         });
-        self.alloc_slot.insert(AllocKey::of(&alloc.id), index);
+        self.alloc_slot.insert(key, index);
         self.per_node[node as usize].allocs.push(NodeAlloc {
             slot: index,
             job,
@@ -423,7 +424,11 @@ impl ClusterView {
     /// Stops counting an allocation (a stop or eviction in the plan, or the old version of an
     /// in-place update). Returns whether it was counted.
     pub fn remove_alloc(&mut self, alloc_id: &str) -> bool {
-        let Some(index) = self.alloc_slot.remove(&AllocKey::new(alloc_id)) else {
+        self.remove_key(&AllocKey::new(alloc_id))
+    }
+
+    fn remove_key(&mut self, key: &AllocKey) -> bool {
+        let Some(index) = self.alloc_slot.remove(key) else {
             return false;
         };
         let Some(slot) = self.slots[index as usize].take() else {
