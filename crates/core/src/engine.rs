@@ -4,13 +4,12 @@
 //! # The commit path
 //!
 //! Every change is a [`Command`] committed by [`Engine::commit`]: under the writer lock the
-//! next index is the store's last applied index plus one; the command is first applied to a
-//! private copy of the latest snapshot (so a command the store would refuse is refused before
-//! anything is written), then appended to the [`Log`], then applied to the store, then its
-//! leader-side effects run. Because `StateStore::apply` is a pure function of (state, index,
-//! command) and only this path writes to the store, the apply after a successful append
-//! repeats the check that already succeeded and cannot fail: the log never holds an entry the
-//! store did not apply.
+//! next index is the store's last applied index plus one; the command is applied to the store
+//! in place and held uncommitted ([`StateStore::stage`]: a command the store refuses is
+//! refused before anything is logged, and leaves the store as it was), then appended to the
+//! [`Log`], then committed, then its leader-side effects run. A failed append rolls the staged
+//! command back, so the log never holds an entry the store did not apply, nor the store one
+//! the log did not take. Readers taking a snapshot wait while a command is staged.
 //!
 //! # Leader effects (Nomad's FSM hooks)
 //!
@@ -248,19 +247,20 @@ impl Engine {
         command: &Command,
         reblock: Option<Token>,
     ) -> Result<u64, EngineError> {
-        let before = self.store.snapshot();
-        let index = before.applied_index() + 1;
-        let mut after = before.clone();
-        after.apply(index, command)?;
+        let mut ineligible = Vec::new();
+        ineligible_nodes(&self.store.snapshot(), command, &mut ineligible);
+        let index = self.store.applied_index() + 1;
+        let staged = self.store.stage(index, command)?;
+        // A failed append drops `staged`, which puts the store back as it was.
         log.append(index, command)?;
-        self.store.commit_snapshot(&before, after.clone())?;
-        self.leader_effects(&before, &after, index, command, reblock);
+        staged.commit();
+        self.leader_effects(&ineligible, &self.store.snapshot(), index, command, reblock);
         Ok(index)
     }
 
     fn leader_effects(
         &self,
-        before: &Snapshot,
+        ineligible: &[String],
         after: &Snapshot,
         index: u64,
         command: &Command,
@@ -287,7 +287,7 @@ impl Engine {
             }
         }
         let mut nodes = Vec::new();
-        capacity_changes(before, after, command, &mut nodes);
+        capacity_changes(ineligible, after, command, &mut nodes);
         for node_id in nodes {
             if let Some(node) = after.node(&node_id) {
                 released.extend(blocked.unblock(&node.computed_class, index, now));
@@ -443,18 +443,43 @@ fn collect_eval_ids(command: &Command, out: &mut Vec<String>) {
     }
 }
 
+/// The nodes of the eligibility and drain changes in `command` that are ineligible in
+/// `before`, the state the command applies to (for [`capacity_changes`]).
+fn ineligible_nodes(before: &Snapshot, command: &Command, out: &mut Vec<String>) {
+    let mut note = |id: &str| {
+        let ineligible = before
+            .node(id)
+            .is_some_and(|n| n.scheduling_eligibility == node_eligibility::INELIGIBLE);
+        if ineligible {
+            out.push(id.to_string());
+        }
+    };
+    match command {
+        Command::UpdateNodeEligibility(c) => note(&c.node_id),
+        Command::UpdateNodeDrain(c) => note(&c.node_id),
+        Command::Batch(commands) => commands
+            .iter()
+            .for_each(|c| ineligible_nodes(before, c, out)),
+        _ => {}
+    }
+}
+
 /// The nodes whose capacity may have grown with this command: a node registered or updated
-/// as ready, a node made eligible again, a node whose allocation completed or failed.
-fn capacity_changes(before: &Snapshot, after: &Snapshot, command: &Command, out: &mut Vec<String>) {
+/// as ready, a node made eligible again (`ineligible` before the command), a node whose
+/// allocation completed or failed.
+fn capacity_changes(
+    ineligible: &[String],
+    after: &Snapshot,
+    command: &Command,
+    out: &mut Vec<String>,
+) {
     let ready = |id: &str| {
         after
             .node(id)
             .is_some_and(|n| n.status == node_status::READY)
     };
     let made_eligible = |id: &str| {
-        before
-            .node(id)
-            .is_some_and(|n| n.scheduling_eligibility == node_eligibility::INELIGIBLE)
+        ineligible.iter().any(|n| n == id)
             && after
                 .node(id)
                 .is_some_and(|n| n.scheduling_eligibility == node_eligibility::ELIGIBLE)
@@ -479,7 +504,7 @@ fn capacity_changes(before: &Snapshot, after: &Snapshot, command: &Command, out:
         }
         Command::Batch(commands) => commands
             .iter()
-            .for_each(|c| capacity_changes(before, after, c, out)),
+            .for_each(|c| capacity_changes(ineligible, after, c, out)),
         _ => {}
     }
 }

@@ -212,7 +212,9 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
             Record::JobSubmission(s) => {
                 job_row(&mut t, &s.namespace, &s.job_id, offset)?.insert_submission(s);
             }
-            Record::Eval(e) => t.put_eval(e),
+            Record::Eval(e) => {
+                t.put_eval(e);
+            }
             Record::Alloc(mut a) => {
                 if let Some(job) = &a.job {
                     let shared = jobs.intern(job.clone());
@@ -220,7 +222,9 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
                 }
                 t.put_alloc(a);
             }
-            Record::Deployment(d) => t.put_deployment(d),
+            Record::Deployment(d) => {
+                t.put_deployment(d);
+            }
             Record::Node(n) => {
                 t.nodes.insert(Id::of(&n.id), n);
             }
@@ -232,14 +236,18 @@ pub fn read_snapshot(input: impl Read) -> Result<Snapshot, StateError> {
                 let key = t.job_key(&e.namespace, &e.job_id);
                 t.scaling_events.insert(key, e);
             }
-            Record::ServiceRegistration(s) => t.put_service(s),
+            Record::ServiceRegistration(s) => {
+                t.put_service(s);
+            }
             Record::Namespace(n) => {
                 t.namespaces.insert(name(&n.name), n);
             }
             Record::AclPolicy(p) => {
                 t.acl_policies.insert(name(&p.name), p);
             }
-            Record::AclToken(token) => t.put_token(token),
+            Record::AclToken(token) => {
+                t.put_token(token);
+            }
             Record::End(expected) => {
                 if expected != count {
                     return Err(StateError::Corrupt {

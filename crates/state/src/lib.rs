@@ -39,7 +39,7 @@ pub use keys::parse_uuid;
 pub use paginate::{NamespaceSelector, Page, PageRequest, compare_create_token, page};
 pub use records::{JobScalingEvents, PeriodicLaunch};
 pub use snapshot::{ListedJob, NodesVersion, Snapshot};
-pub use store::{CommitHook, StateStore};
+pub use store::{CommitHook, Staged, StateStore};
 pub use table::Table;
 
 /// How many untagged versions of a job are kept (Nomad's `JobTrackedVersions`), and how many

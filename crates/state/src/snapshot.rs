@@ -60,9 +60,10 @@ impl Snapshot {
     }
 
     /// Applies a command to this snapshot only (a plan dry-run writes its job and results
-    /// into a private copy this way). The same code path as [`crate::StateStore::apply`].
+    /// into a private copy this way): clones of it taken before keep the state they had. The
+    /// same code path as [`crate::StateStore::apply`]; on error nothing changes.
     pub fn apply(&mut self, index: u64, command: &Command) -> Result<(), StateError> {
-        self.tables = Arc::new(crate::apply::apply(&self.tables, index, command)?);
+        crate::apply::apply(Arc::make_mut(&mut self.tables), index, command)?;
         Ok(())
     }
 

@@ -1,14 +1,19 @@
-//! `StateStore`: the shared, current state. One writer at a time applies a command to a copy
-//! of the tables and swaps it in under a short lock; readers take snapshots that never block
-//! the writer. Waiters are woken on every commit.
+//! `StateStore`: the shared, current state. One writer at a time applies a command to the
+//! current tables in place, under the store's lock, with a journal of what it replaced that
+//! puts the tables back if the command (or what the caller does before committing it) fails.
+//! Readers take snapshots: a snapshot shares the tables, so a write while one is held copies
+//! what it changes (imbl's path copies, `Arc::make_mut` on rows) and the snapshot never sees
+//! it; with none held, a write changes the tables' nodes and rows where they are. Taking a
+//! snapshot waits for a write in progress. Waiters are woken on every commit.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
-use parking_lot::{Condvar, Mutex, RwLock};
+use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 
 use crate::StateError;
+use crate::apply::Journal;
 use crate::command::Command;
 use crate::snapshot::Snapshot;
 use crate::table::Table;
@@ -28,10 +33,31 @@ pub struct StateStore {
     hooks: RwLock<Vec<CommitHook>>,
 }
 
+/// A command applied to the store's tables and not yet committed: [`Staged::commit`] makes it
+/// the store's state; dropping it puts the tables back as they were. While it lives, other
+/// writers and readers taking a snapshot wait.
+#[must_use = "dropping a staged command rolls it back"]
+pub struct Staged<'s> {
+    store: &'s StateStore,
+    _writer: MutexGuard<'s, ()>,
+    /// `None` once committed.
+    current: Option<MutexGuard<'s, Snapshot>>,
+    journal: Option<Journal>,
+    index: u64,
+}
+
 impl fmt::Debug for StateStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StateStore")
             .field("applied_index", &self.current.lock().applied_index())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Staged<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Staged")
+            .field("index", &self.index)
             .finish_non_exhaustive()
     }
 }
@@ -58,7 +84,7 @@ impl StateStore {
         }
     }
 
-    /// The current state, in O(1).
+    /// The current state, in O(1). Waits for a write in progress.
     pub fn snapshot(&self) -> Snapshot {
         self.current.lock().clone()
     }
@@ -66,21 +92,42 @@ impl StateStore {
     /// Applies `command` at log index `index` atomically: on error nothing changes. The index
     /// must be greater than the last applied one.
     pub fn apply(&self, index: u64, command: &Command) -> Result<(), StateError> {
-        let _writer = self.writer.lock();
-        let base = self.snapshot();
-        let next = Snapshot::from_tables(crate::apply::apply(&base.tables, index, command)?);
-        self.commit(next, index);
+        self.stage_with(index, |t| crate::apply::apply(t, index, command))?
+            .commit();
         Ok(())
     }
 
     /// [`Self::apply`] for a command the caller gives up (a replayed log entry): the jobs it
     /// registers are stored without being copied.
     pub fn apply_owned(&self, index: u64, command: Command) -> Result<(), StateError> {
-        let _writer = self.writer.lock();
-        let base = self.snapshot();
-        let next = Snapshot::from_tables(crate::apply::apply_owned(&base.tables, index, command)?);
-        self.commit(next, index);
+        self.stage_with(index, |t| crate::apply::apply_owned(t, index, command))?
+            .commit();
         Ok(())
+    }
+
+    /// Applies `command` at `index` and holds it uncommitted, so that the caller can do what
+    /// must succeed with it (append it to a log) before it stands: commit it then, or drop it
+    /// to roll it back. On error nothing changes.
+    pub fn stage(&self, index: u64, command: &Command) -> Result<Staged<'_>, StateError> {
+        self.stage_with(index, |t| crate::apply::apply(t, index, command))
+    }
+
+    fn stage_with(
+        &self,
+        index: u64,
+        apply: impl FnOnce(&mut Tables) -> Result<Journal, StateError>,
+    ) -> Result<Staged<'_>, StateError> {
+        let writer = self.writer.lock();
+        let mut current = self.current.lock();
+        // Copies the tables' roots only when a snapshot still holds them.
+        let journal = apply(Arc::make_mut(&mut current.tables))?;
+        Ok(Staged {
+            store: self,
+            _writer: writer,
+            current: Some(current),
+            journal: Some(journal),
+            index,
+        })
     }
 
     /// Makes `next` the store's state: a snapshot the caller derived from `base` with
@@ -96,13 +143,13 @@ impl StateStore {
             });
         }
         let index = next.applied_index();
-        self.commit(next, index);
+        *self.current.lock() = next;
+        self.committed(index);
         Ok(())
     }
 
-    /// Makes `next` current and tells waiters and hooks.
-    fn commit(&self, next: Snapshot, index: u64) {
-        *self.current.lock() = next;
+    /// Tells waiters and hooks that `index` was committed.
+    fn committed(&self, index: u64) {
         self.committed.notify_all();
         for hook in self.hooks.read().iter() {
             hook(index);
@@ -146,5 +193,25 @@ impl StateStore {
     /// Registers a hook called after every commit, in index order.
     pub fn on_commit(&self, hook: CommitHook) {
         self.hooks.write().push(hook);
+    }
+}
+
+impl Staged<'_> {
+    /// Makes the staged command the store's state and tells waiters and hooks.
+    pub fn commit(mut self) {
+        let journal = self.journal.take();
+        // Readers may go on before the values the command replaced are freed.
+        drop(self.current.take());
+        drop(journal);
+        self.store.committed(self.index);
+    }
+}
+
+impl Drop for Staged<'_> {
+    /// Not committed: the tables are put back as they were before the command.
+    fn drop(&mut self) {
+        if let (Some(journal), Some(current)) = (self.journal.take(), self.current.as_mut()) {
+            journal.roll_back(Arc::make_mut(&mut current.tables));
+        }
     }
 }

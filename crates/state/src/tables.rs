@@ -167,8 +167,9 @@ impl Tables {
         self.jobs.get(&Q2(namespace, job_id)).map(|row| &**row)
     }
 
-    /// The row of a job to change in place: the path to it and the row itself are copied
-    /// only where a snapshot still shares them.
+    /// The row of a job to change in place (a restore; a transaction edits rows through its
+    /// journal): the path to it and the row itself are copied only where a snapshot still
+    /// shares them.
     pub fn job_row_mut(&mut self, namespace: &str, job_id: &str) -> Option<&mut JobRow> {
         self.jobs.get_mut(&Q2(namespace, job_id)).map(Arc::make_mut)
     }
@@ -226,13 +227,6 @@ impl Tables {
         self.job_row(namespace, job_id)?.summary.as_ref()
     }
 
-    /// Summaries live in their job's row: a summary of a job that is not there is dropped.
-    pub fn put_summary(&mut self, summary: JobSummary) {
-        if let Some(row) = self.job_row_mut(&summary.namespace, &summary.job_id) {
-            row.summary = Some(Arc::new(summary));
-        }
-    }
-
     pub fn submission(
         &self,
         namespace: &str,
@@ -244,7 +238,8 @@ impl Tables {
 
     // Evaluations.
 
-    pub fn put_eval(&mut self, eval: Arc<Evaluation>) {
+    /// Stores `eval`; returns the version it replaces.
+    pub fn put_eval(&mut self, eval: Arc<Evaluation>) -> Option<Arc<Evaluation>> {
         let eval_id = Id::of(&eval.id);
         let old = self.evals.insert(eval_id.clone(), Arc::clone(&eval));
         let by_job_changed = old
@@ -264,10 +259,11 @@ impl Tables {
         {
             reindex(
                 &mut self.evals_by_create,
-                old.map(|o| (o.create_index, eval_id.clone())),
+                old.as_ref().map(|o| (o.create_index, eval_id.clone())),
                 Some((eval.create_index, eval_id)),
             );
         }
+        old
     }
 
     pub fn remove_eval(&mut self, eval_id: &str) -> Option<Arc<Evaluation>> {
@@ -291,11 +287,12 @@ impl Tables {
 
     // Allocations.
 
-    pub fn put_alloc(&mut self, alloc: Arc<Allocation>) {
+    /// Stores `alloc`; returns the version it replaces.
+    pub fn put_alloc(&mut self, alloc: Arc<Allocation>) -> Option<Arc<Allocation>> {
         let alloc_id = Id::of(&alloc.id);
         // One walk of the largest table: the insert hands back the row it replaces.
-        let old = self.allocs.insert(alloc_id.clone(), Arc::clone(&alloc));
-        let old = old.as_deref();
+        let replaced = self.allocs.insert(alloc_id.clone(), Arc::clone(&alloc));
+        let old = replaced.as_deref();
         let a = &*alloc;
         // Most writes change an allocation of the same job (its status, its next allocation):
         // the job index keeps its entry and takes the new row.
@@ -344,6 +341,7 @@ impl Tables {
             );
         }
         self.usage.replace(old, Some(a));
+        replaced
     }
 
     pub fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
@@ -396,7 +394,8 @@ impl Tables {
 
     // Deployments.
 
-    pub fn put_deployment(&mut self, deployment: Arc<Deployment>) {
+    /// Stores `deployment`; returns the version it replaces.
+    pub fn put_deployment(&mut self, deployment: Arc<Deployment>) -> Option<Arc<Deployment>> {
         let d_id = Id::of(&deployment.id);
         let old = self.deployments.get(&QId::new(&deployment.id)).cloned();
         let old_key = old
@@ -413,7 +412,7 @@ impl Tables {
             old.map(|o| (o.create_index, d_id.clone())),
             Some((deployment.create_index, d_id.clone())),
         );
-        self.deployments.insert(d_id, deployment);
+        self.deployments.insert(d_id, deployment)
     }
 
     pub fn remove_deployment(&mut self, deployment_id: &str) -> Option<Arc<Deployment>> {
@@ -437,8 +436,12 @@ impl Tables {
 
     // Service registrations.
 
-    pub fn put_service(&mut self, service: Arc<ServiceRegistration>) {
-        self.remove_service(&service.namespace, &service.id);
+    /// Stores `service`; returns the registration it replaces.
+    pub fn put_service(
+        &mut self,
+        service: Arc<ServiceRegistration>,
+    ) -> Option<Arc<ServiceRegistration>> {
+        let old = self.remove_service(&service.namespace, &service.id);
         let s = &*service;
         let (ns, sid) = (name(&s.namespace), name(&s.id));
         self.services_by_job
@@ -448,6 +451,7 @@ impl Tables {
         self.services_by_alloc
             .insert((name(&s.alloc_id), ns.clone(), sid.clone()));
         self.services.insert((ns, sid), service);
+        old
     }
 
     pub fn remove_service(
@@ -473,12 +477,14 @@ impl Tables {
 
     // ACL tokens.
 
-    pub fn put_token(&mut self, token: Arc<AclToken>) {
-        self.remove_token(&token.accessor_id);
+    /// Stores `token`; returns the token it replaces.
+    pub fn put_token(&mut self, token: Arc<AclToken>) -> Option<Arc<AclToken>> {
+        let old = self.remove_token(&token.accessor_id);
         let accessor = name(&token.accessor_id);
         self.acl_tokens_by_secret
             .insert(name(&token.secret_id), accessor.clone());
         self.acl_tokens.insert(accessor, token);
+        old
     }
 
     pub fn remove_token(&mut self, accessor_id: &str) -> Option<Arc<AclToken>> {

@@ -18,7 +18,7 @@ use crate::command::{AllocDesiredTransitions, ClientAllocUpdates, PlanResults};
 use crate::keys::QId;
 use crate::table::Table;
 
-impl Txn {
+impl Txn<'_> {
     pub(super) fn apply_plan_results(&mut self, c: &PlanResults) -> Result<(), StateError> {
         for node_id in &c.ineligible_nodes {
             self.update_node_eligibility(
@@ -151,7 +151,7 @@ impl Txn {
             }
             let previous = alloc.details().previous_allocation.clone();
             let alloc_id = alloc.id.clone();
-            self.t.put_alloc(Arc::new(alloc));
+            self.put_alloc(Arc::new(alloc));
             // Most allocations replace none: no search of the tables for an empty ID.
             if previous.is_empty() {
                 continue;
@@ -165,7 +165,7 @@ impl Txn {
                 let mut prev = (**prev).clone();
                 prev.details_mut().next_allocation = alloc_id;
                 prev.modify_index = self.index;
-                self.t.put_alloc(Arc::new(prev));
+                self.put_alloc(Arc::new(prev));
             }
         }
         self.touch(Table::Allocs);
@@ -215,7 +215,7 @@ impl Txn {
                 self.delete_services_of_alloc(&alloc.id);
             }
             jobs.insert((alloc.namespace.clone(), alloc.job_id.clone()), None);
-            self.t.put_alloc(Arc::new(alloc));
+            self.put_alloc(Arc::new(alloc));
         }
         self.upsert_evals(c.evals.iter().cloned())?;
         self.set_job_statuses(jobs, false);
@@ -258,7 +258,7 @@ impl Txn {
         );
         alloc.modify_index = self.index;
         alloc.alloc_modify_index = self.index;
-        self.t.put_alloc(Arc::new(alloc));
+        self.put_alloc(Arc::new(alloc));
     }
 
     /// `no_shutdown_delay` on deregister: every allocation of the current job incarnation
@@ -292,7 +292,7 @@ impl Txn {
 
     /// Deletes an allocation and its service registrations; false when it did not exist.
     pub(super) fn delete_alloc(&mut self, alloc_id: &str) -> bool {
-        if self.t.remove_alloc(alloc_id).is_none() {
+        if self.remove_alloc(alloc_id).is_none() {
             return false;
         }
         self.delete_services_of_alloc(alloc_id);
@@ -353,10 +353,10 @@ impl Txn {
         }
         // Only counters change, in place: the deployment keeps its index entries, and of the
         // plan's many placements only the first copies it.
-        let Some(stored) = self.t.deployments.get_mut(&deployment_id) else {
+        let index = self.index;
+        let Some(deployment) = self.deployment_mut(&deployment_id) else {
             return Ok(());
         };
-        let deployment = Arc::make_mut(stored);
         let Some(state) = deployment.task_groups.get_mut(alloc.task_group.as_str()) else {
             return Ok(());
         };
@@ -391,7 +391,7 @@ impl Txn {
                 }
             }
         }
-        deployment.modify_index = self.index;
+        deployment.modify_index = index;
         deployment.modify_time = alloc.modify_time;
         let stable = StableVersion::of(deployment);
         self.deployment_written(stable)

@@ -15,7 +15,7 @@ use crate::command::{
 use crate::keys::QId;
 use crate::table::Table;
 
-impl Txn {
+impl Txn<'_> {
     /// Writes a deployment with its indexes. Promotion can't be undone, and a successful
     /// deployment marks its job version stable.
     pub(super) fn upsert_deployment_impl(
@@ -40,7 +40,7 @@ impl Txn {
         }
         deployment.modify_index = self.index;
         let stable = StableVersion::of(&deployment);
-        self.t.put_deployment(Arc::new(deployment));
+        self.put_deployment(Arc::new(deployment));
         self.deployment_written(stable)
     }
 
@@ -235,7 +235,7 @@ impl Txn {
             }
             promoted.modify_index = self.index;
             promoted.alloc_modify_index = self.index;
-            self.t.put_alloc(Arc::new(promoted));
+            self.put_alloc(Arc::new(promoted));
         }
         self.touch(Table::Allocs);
         Ok(())
@@ -274,7 +274,7 @@ impl Txn {
             alloc.modify_time = c.timestamp;
             alloc.modify_index = self.index;
             self.update_deployment_with_alloc(&mut alloc, Some(&old))?;
-            self.t.put_alloc(Arc::new(alloc));
+            self.put_alloc(Arc::new(alloc));
         }
         if any {
             self.touch(Table::Allocs);

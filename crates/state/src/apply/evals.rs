@@ -11,7 +11,7 @@ use crate::command::DeleteEvals;
 use crate::keys::QId;
 use crate::table::Table;
 
-impl Txn {
+impl Txn<'_> {
     /// Writes evaluations, then recomputes the status of their jobs.
     pub(super) fn upsert_evals(
         &mut self,
@@ -54,10 +54,10 @@ impl Txn {
                 canceled.status_description = format!("evaluation {:?} successful", eval.id);
                 canceled.modify_index = self.index;
                 canceled.modify_time = eval.modify_time;
-                self.t.put_eval(Arc::new(canceled));
+                self.put_eval(Arc::new(canceled));
             }
         }
-        self.t.put_eval(Arc::new(eval));
+        self.put_eval(Arc::new(eval));
         self.touch(Table::Evals);
     }
 
@@ -69,7 +69,7 @@ impl Txn {
         };
         let mut eval = (**eval).clone();
         eval.modify_index = self.index;
-        self.t.put_eval(Arc::new(eval));
+        self.put_eval(Arc::new(eval));
         self.touch(Table::Evals);
         Ok(())
     }
@@ -79,7 +79,7 @@ impl Txn {
     pub(super) fn delete_evals(&mut self, c: &DeleteEvals) -> Result<(), StateError> {
         let mut jobs = JobsToRecompute::new();
         for id in &c.evals {
-            if let Some(eval) = self.t.remove_eval(id) {
+            if let Some(eval) = self.remove_eval(id) {
                 jobs.insert(
                     (eval.namespace.as_str().into(), eval.job_id.as_str().into()),
                     None,

@@ -24,7 +24,7 @@ pub(super) struct JobWrite<'a> {
     pub preserve_counts: bool,
 }
 
-impl Txn {
+impl Txn<'_> {
     /// Registers `job`: the command's own job (`c.job` is not read), shared when the
     /// command is borrowed and moved out of it when the command is owned, so an owned
     /// command's job becomes the stored one without a copy.
@@ -76,7 +76,7 @@ impl Txn {
         let status = self.job_status(&job, false);
         let index = self.index;
         let mut submission = write.submission.cloned();
-        let row = self.t.job_row_mut(&job.namespace, &job.id);
+        let row = self.job_row_mut(&job.namespace, &job.id);
         if let Some(expected) = write.enforce_index {
             enforce_index(row.as_deref().map(|r| &*r.job), expected)?;
         }
@@ -131,7 +131,7 @@ impl Txn {
             None => {
                 let mut row = JobRow::new(job.clone());
                 let written = write_row(&mut row, &job, submission, index, false);
-                self.t.insert_job_row(row);
+                self.insert_job_row(row);
                 written
             }
         };
@@ -148,7 +148,7 @@ impl Txn {
 
     /// Stores a version of an existing job (see [`JobRow::put_version`]).
     pub(super) fn upsert_job_version(&mut self, job: Arc<Job>) {
-        if let Some(row) = self.t.job_row_mut(&job.namespace, &job.id) {
+        if let Some(row) = self.job_row_mut(&job.namespace, &job.id) {
             row.put_version(job);
         }
         self.touch(Table::JobVersion);
@@ -235,7 +235,7 @@ impl Txn {
     /// scaling events and periodic launch; its pending evaluations are completed and kept.
     fn purge_job(&mut self, namespace: &str, job_id: &str) -> Result<(), StateError> {
         // The row takes the job's versions, summary and submissions with it.
-        let Some(row) = self.t.jobs.remove(&crate::keys::Q2(namespace, job_id)) else {
+        let Some(row) = self.remove_job_row(namespace, job_id) else {
             return Err(StateError::JobNotFound);
         };
         let job = &row.job;
@@ -254,7 +254,7 @@ impl Txn {
             .map(|d| d.id.clone())
             .collect();
         for id in &deployments {
-            self.t.remove_deployment(id);
+            self.remove_deployment(id);
         }
         self.touch(Table::Deployment);
 
@@ -269,7 +269,7 @@ impl Txn {
             eval.status = EvalStatus::Complete;
             eval.status_description = format!("job {job_id} deleted");
             eval.modify_index = self.index;
-            self.t.put_eval(Arc::new(eval));
+            self.put_eval(Arc::new(eval));
             self.touch(Table::Evals);
         }
 
@@ -284,14 +284,16 @@ impl Txn {
         self.touch(Table::Allocs);
 
         self.touch(Table::JobSummary);
-        self.t
-            .scaling_events
-            .remove(&crate::keys::Q2(namespace, job_id));
+        self.remove_from(
+            |t| &mut t.scaling_events,
+            &crate::keys::Q2(namespace, job_id),
+        );
         self.touch(Table::ScalingEvent);
         if self
-            .t
-            .periodic_launches
-            .remove(&crate::keys::Q2(namespace, job_id))
+            .remove_from(
+                |t| &mut t.periodic_launches,
+                &crate::keys::Q2(namespace, job_id),
+            )
             .is_some()
         {
             self.touch(Table::PeriodicLaunch);
@@ -378,7 +380,7 @@ impl Txn {
             .job(ns, job_id)
             .is_some_and(|j| j.version == copy.version)
         {
-            self.t.put_job(copy.clone());
+            self.put_job(copy.clone());
             self.touch(Table::Jobs);
         }
         self.upsert_job_version(copy);

@@ -13,7 +13,7 @@ use crate::keys::{Q2, name};
 use crate::table::Table;
 use crate::{JobScalingEvents, PeriodicLaunch, StateError};
 
-impl Txn {
+impl Txn<'_> {
     /// Prepends the event to its group's list and keeps the newest ones.
     pub(super) fn upsert_scaling_event(&mut self, c: &ScalingEventUpsert) {
         let key = self.t.job_key(&c.namespace, &c.job_id);
@@ -36,7 +36,7 @@ impl Txn {
             .or_default();
         list.insert(0, event);
         list.truncate(JOB_TRACKED_SCALING_EVENTS);
-        self.t.scaling_events.insert(key, Arc::new(events));
+        self.insert_into(|t| &mut t.scaling_events, key, Arc::new(events));
         self.touch(Table::ScalingEvent);
     }
 
@@ -48,7 +48,7 @@ impl Txn {
             .get(&key)
             .map_or(self.index, |l| l.create_index);
         launch.modify_index = self.index;
-        self.t.periodic_launches.insert(key, Arc::new(launch));
+        self.insert_into(|t| &mut t.periodic_launches, key, Arc::new(launch));
         self.touch(Table::PeriodicLaunch);
     }
 
@@ -61,13 +61,13 @@ impl Txn {
                 .get(&Q2(&service.namespace, &service.id))
                 .map_or(self.index, |s| s.create_index);
             service.modify_index = self.index;
-            self.t.put_service(Arc::new(service));
+            self.put_service(Arc::new(service));
         }
         self.touch(Table::ServiceRegistrations);
     }
 
     pub(super) fn delete_service(&mut self, namespace: &str, id: &str) {
-        if self.t.remove_service(namespace, id).is_some() {
+        if self.remove_service(namespace, id).is_some() {
             self.touch(Table::ServiceRegistrations);
         }
     }
@@ -76,7 +76,7 @@ impl Txn {
     pub(super) fn delete_services_of_alloc(&mut self, alloc_id: &str) {
         let services = self.t.services_of_alloc(alloc_id);
         for (namespace, id) in &services {
-            self.t.remove_service(namespace, id);
+            self.remove_service(namespace, id);
         }
         if !services.is_empty() {
             self.touch(Table::ServiceRegistrations);
@@ -92,9 +92,11 @@ impl Txn {
                 .get(namespace.name.as_str())
                 .map_or(self.index, |n| n.create_index);
             namespace.modify_index = self.index;
-            self.t
-                .namespaces
-                .insert(name(&namespace.name), Arc::new(namespace));
+            self.insert_into(
+                |t| &mut t.namespaces,
+                name(&namespace.name),
+                Arc::new(namespace),
+            );
         }
         self.touch(Table::Namespaces);
     }
@@ -120,7 +122,7 @@ impl Txn {
                     job: row.job.id.clone(),
                 });
             }
-            self.t.namespaces.remove(name.as_str());
+            self.remove_from(|t| &mut t.namespaces, name.as_str());
         }
         self.touch(Table::Namespaces);
         Ok(())
@@ -135,16 +137,18 @@ impl Txn {
                 .get(policy.name.as_str())
                 .map_or(self.index, |p| p.create_index);
             policy.modify_index = self.index;
-            self.t
-                .acl_policies
-                .insert(name(&policy.name), Arc::new(policy));
+            self.insert_into(
+                |t| &mut t.acl_policies,
+                name(&policy.name),
+                Arc::new(policy),
+            );
         }
         self.touch(Table::AclPolicy);
     }
 
     pub(super) fn delete_acl_policies(&mut self, names: &[String]) {
         for name in names {
-            self.t.acl_policies.remove(name.as_str());
+            self.remove_from(|t| &mut t.acl_policies, name.as_str());
         }
         self.touch(Table::AclPolicy);
     }
@@ -158,14 +162,14 @@ impl Txn {
                 .get(token.accessor_id.as_str())
                 .map_or(self.index, |t| t.create_index);
             token.modify_index = self.index;
-            self.t.put_token(Arc::new(token));
+            self.put_token(Arc::new(token));
         }
         self.touch(Table::AclToken);
     }
 
     pub(super) fn delete_acl_tokens(&mut self, accessor_ids: &[String]) {
         for accessor_id in accessor_ids {
-            self.t.remove_token(accessor_id);
+            self.remove_token(accessor_id);
         }
         self.touch(Table::AclToken);
     }

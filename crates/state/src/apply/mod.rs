@@ -1,5 +1,7 @@
-//! Applying a [`Command`] at a log index: a write transaction over a private copy of the
-//! tables, committed by the caller only when every step succeeded.
+//! Applying a [`Command`] at a log index: a write transaction over the tables, in place, with
+//! a journal of what it replaced (see [`journal`]). A command that fails leaves the tables as
+//! they were; one that succeeds hands its journal to the caller, who rolls it back if what
+//! follows the apply fails (the engine's log append).
 //!
 //! One module per area; each follows the Nomad state-store function it names.
 
@@ -7,10 +9,12 @@ mod allocs;
 mod deployments;
 mod evals;
 mod jobs;
+mod journal;
 mod misc;
 mod nodes;
 mod status;
 mod summary;
+mod writes;
 
 use std::sync::{Arc, LazyLock};
 
@@ -21,44 +25,60 @@ use crate::command::Command;
 use crate::table::Table;
 use crate::tables::Tables;
 
-/// A write transaction: the tables being changed and the index every change is stamped with.
-pub(crate) struct Txn {
-    pub t: Tables,
+pub(crate) use journal::Journal;
+
+/// A write transaction: the tables being changed, the index every change is stamped with,
+/// and how to take the changes back.
+pub(crate) struct Txn<'a> {
+    pub t: &'a mut Tables,
     pub index: u64,
+    pub journal: Journal,
 }
 
-/// Applies `command` at `index` to a copy of `tables`. The input is never changed, so a
-/// failed command leaves nothing behind.
-pub(crate) fn apply(tables: &Tables, index: u64, command: &Command) -> Result<Tables, StateError> {
+/// Applies `command` at `index` to `tables` in place. On error the tables are as they were;
+/// on success the journal can still take the command back.
+pub(crate) fn apply(
+    tables: &mut Tables,
+    index: u64,
+    command: &Command,
+) -> Result<Journal, StateError> {
     transact(tables, index, |txn| txn.dispatch(command))
 }
 
 /// [`apply`] for a command the caller gives up (a log entry being replayed): the jobs it
 /// registers become the stored ones without being copied.
 pub(crate) fn apply_owned(
-    tables: &Tables,
+    tables: &mut Tables,
     index: u64,
     mut command: Command,
-) -> Result<Tables, StateError> {
+) -> Result<Journal, StateError> {
     transact(tables, index, |txn| txn.dispatch_owned(&mut command))
 }
 
 fn transact(
-    tables: &Tables,
+    tables: &mut Tables,
     index: u64,
     write: impl FnOnce(&mut Txn) -> Result<(), StateError>,
-) -> Result<Tables, StateError> {
+) -> Result<Journal, StateError> {
     let latest = tables.applied_index;
     if index <= latest {
         return Err(StateError::StaleIndex { index, latest });
     }
     let mut txn = Txn {
-        t: tables.clone(),
+        journal: Journal::new(tables),
+        t: tables,
         index,
     };
-    write(&mut txn)?;
-    txn.t.applied_index = index;
-    Ok(txn.t)
+    match write(&mut txn) {
+        Ok(()) => {
+            txn.t.applied_index = index;
+            Ok(txn.journal)
+        }
+        Err(error) => {
+            txn.journal.roll_back(txn.t);
+            Err(error)
+        }
+    }
 }
 
 /// Stands in for the job moved out of an owned registration (never read).
@@ -67,7 +87,7 @@ fn moved_job() -> Arc<Job> {
     EMPTY.clone()
 }
 
-impl Txn {
+impl Txn<'_> {
     /// Records a write to `table` at this transaction's index.
     fn touch(&mut self, table: Table) {
         self.t.indexes.set(table, self.index);

@@ -12,7 +12,7 @@ use crate::command::{DeleteNodes, NodeDrainUpdate, NodeStatusUpdate, UpsertNode}
 use crate::keys::{Id, QId};
 use crate::table::Table;
 
-impl Txn {
+impl Txn<'_> {
     /// A re-registering node keeps the eligibility and drain that operators set.
     pub(super) fn upsert_node(&mut self, c: &UpsertNode) -> Result<(), StateError> {
         let mut node = c.node.clone();
@@ -30,7 +30,7 @@ impl Txn {
     }
 
     fn put_node(&mut self, node: Node) {
-        self.t.nodes.insert(Id::of(&node.id), Arc::new(node));
+        self.insert_into(|t| &mut t.nodes, Id::of(&node.id), Arc::new(node));
         self.touch(Table::Nodes);
     }
 
@@ -39,7 +39,10 @@ impl Txn {
             return Err(StateError::NodeIdsMissing);
         }
         for node_id in &c.node_ids {
-            if self.t.nodes.remove(&QId::new(node_id)).is_none() {
+            if self
+                .remove_from(|t| &mut t.nodes, &QId::new(node_id))
+                .is_none()
+            {
                 return Err(StateError::NodeNotFound);
             }
         }

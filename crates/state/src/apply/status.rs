@@ -15,7 +15,7 @@ use crate::table::Table;
 /// the rows' shared strings, so an allocation write clones them without allocating.
 pub(super) type JobsToRecompute = BTreeMap<(SmolStr, SmolStr), Option<&'static str>>;
 
-impl Txn {
+impl Txn<'_> {
     /// Nomad's `getJobStatus`. `eval_delete` is set when evaluations were garbage collected.
     pub(super) fn job_status(&self, job: &Job, eval_delete: bool) -> &'static str {
         if runs_until_stopped(job) {
@@ -68,7 +68,7 @@ impl Txn {
         updated.status = new_status.to_string();
         updated.modify_index = self.index;
         let updated = Arc::new(updated);
-        self.t.put_job(updated.clone());
+        self.put_job(updated.clone());
         self.touch(Table::Jobs);
         self.adjust_parent_children(&updated, &job.status, new_status);
         self.upsert_job_version(updated);
@@ -98,7 +98,7 @@ impl Txn {
             _ => {}
         }
         summary.modify_index = self.index;
-        self.t.put_summary(summary);
+        self.put_summary(summary);
         self.touch(Table::JobSummary);
     }
 }

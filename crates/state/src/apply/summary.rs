@@ -36,7 +36,7 @@ pub(super) fn summary_with_job(
     Some(summary)
 }
 
-impl Txn {
+impl Txn<'_> {
     /// Counts a new allocation or a client status transition. Failed and Complete never go
     /// down; allocations of an earlier job with the same ID are ignored.
     pub(super) fn update_summary_with_alloc(
@@ -96,7 +96,7 @@ impl Txn {
         }
         // In place: of a plan's many allocations only the first copies the summary.
         let index = self.index;
-        let row = self.t.job_row_mut(&alloc.namespace, &alloc.job_id);
+        let row = self.job_row_mut(&alloc.namespace, &alloc.job_id);
         if let Some(summary) = row.and_then(|row| row.summary.as_mut()) {
             let summary = Arc::make_mut(summary);
             if let Some(stored) = summary.summary.get_mut(alloc.task_group.as_str()) {
@@ -125,7 +125,7 @@ impl Txn {
         }
         if changed {
             summary.modify_index = self.index;
-            self.t.put_summary(summary);
+            self.put_summary(summary);
             self.touch(Table::JobSummary);
         }
     }

@@ -3,6 +3,7 @@
 mod encoding;
 mod golden;
 mod ids;
+mod in_place;
 mod listing;
 mod model;
 mod related_evals;

@@ -1,0 +1,213 @@
+//! The writes of a transaction: each changes the tables and records in the journal how to
+//! put back what it replaced. The apply modules write only through these.
+
+use std::sync::Arc;
+
+use drover_model::ServiceRegistration;
+use drover_model::{AclToken, Allocation, Deployment, Evaluation, Job, JobSummary};
+use equivalent::Comparable;
+use imbl::OrdMap;
+
+use super::Txn;
+use super::journal::put_back;
+use crate::job_row::JobRow;
+use crate::keys::{Q2, QId};
+use crate::tables::Tables;
+
+/// A table as the journal finds it again (a plain map of the tables, with no secondary index).
+type MapOf<K, V> = fn(&mut Tables) -> &mut OrdMap<K, V>;
+
+impl Txn<'_> {
+    pub(super) fn put_alloc(&mut self, alloc: Arc<Allocation>) {
+        let id = alloc.id.clone();
+        let old = self.t.put_alloc(alloc);
+        self.journal.record(move |t| match old {
+            Some(old) => {
+                t.put_alloc(old);
+            }
+            None => {
+                t.remove_alloc(&id);
+            }
+        });
+    }
+
+    pub(super) fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
+        let old = self.t.remove_alloc(alloc_id)?;
+        let kept = Arc::clone(&old);
+        self.journal.record(move |t| {
+            t.put_alloc(kept);
+        });
+        Some(old)
+    }
+
+    pub(super) fn put_eval(&mut self, eval: Arc<Evaluation>) {
+        let id = eval.id.clone();
+        let old = self.t.put_eval(eval);
+        self.journal.record(move |t| match old {
+            Some(old) => {
+                t.put_eval(old);
+            }
+            None => {
+                t.remove_eval(&id);
+            }
+        });
+    }
+
+    pub(super) fn remove_eval(&mut self, eval_id: &str) -> Option<Arc<Evaluation>> {
+        let old = self.t.remove_eval(eval_id)?;
+        let kept = Arc::clone(&old);
+        self.journal.record(move |t| {
+            t.put_eval(kept);
+        });
+        Some(old)
+    }
+
+    pub(super) fn put_deployment(&mut self, deployment: Arc<Deployment>) {
+        let id = deployment.id.clone();
+        self.journal.own(&deployment);
+        let old = self.t.put_deployment(deployment);
+        self.journal.record(move |t| match old {
+            Some(old) => {
+                t.put_deployment(old);
+            }
+            None => {
+                t.remove_deployment(&id);
+            }
+        });
+    }
+
+    pub(super) fn remove_deployment(&mut self, deployment_id: &str) -> Option<Arc<Deployment>> {
+        let old = self.t.remove_deployment(deployment_id)?;
+        let kept = Arc::clone(&old);
+        self.journal.record(move |t| {
+            t.put_deployment(kept);
+        });
+        Some(old)
+    }
+
+    /// A stored deployment to change in place (only fields no index is kept on).
+    pub(super) fn deployment_mut(&mut self, deployment_id: &QId<'_>) -> Option<&mut Deployment> {
+        let slot = self.t.deployments.get_mut(deployment_id)?;
+        Some(self.journal.edit(slot, |t, stored| {
+            t.put_deployment(stored);
+        }))
+    }
+
+    pub(super) fn put_service(&mut self, service: Arc<ServiceRegistration>) {
+        let (namespace, id) = (service.namespace.clone(), service.id.clone());
+        let old = self.t.put_service(service);
+        self.journal.record(move |t| match old {
+            Some(old) => {
+                t.put_service(old);
+            }
+            None => {
+                t.remove_service(&namespace, &id);
+            }
+        });
+    }
+
+    pub(super) fn remove_service(
+        &mut self,
+        namespace: &str,
+        service_id: &str,
+    ) -> Option<Arc<ServiceRegistration>> {
+        let old = self.t.remove_service(namespace, service_id)?;
+        let kept = Arc::clone(&old);
+        self.journal.record(move |t| {
+            t.put_service(kept);
+        });
+        Some(old)
+    }
+
+    pub(super) fn put_token(&mut self, token: Arc<AclToken>) {
+        let accessor_id = token.accessor_id.clone();
+        let old = self.t.put_token(token);
+        self.journal.record(move |t| match old {
+            Some(old) => {
+                t.put_token(old);
+            }
+            None => {
+                t.remove_token(&accessor_id);
+            }
+        });
+    }
+
+    pub(super) fn remove_token(&mut self, accessor_id: &str) {
+        if let Some(old) = self.t.remove_token(accessor_id) {
+            self.journal.record(move |t| {
+                t.put_token(old);
+            });
+        }
+    }
+
+    /// The row of a job to change in place: copied on its first edit in this transaction.
+    pub(super) fn job_row_mut(&mut self, namespace: &str, job_id: &str) -> Option<&mut JobRow> {
+        let slot = self.t.jobs.get_mut(&Q2(namespace, job_id))?;
+        Some(self.journal.edit(slot, |t, stored| {
+            let key = t.job_key(&stored.job.namespace, &stored.job.id);
+            t.jobs.insert(key, stored);
+        }))
+    }
+
+    /// Inserts the row of a new job.
+    pub(super) fn insert_job_row(&mut self, row: JobRow) {
+        let row = Arc::new(row);
+        self.journal.own(&row);
+        let key = self.t.job_key(&row.job.namespace, &row.job.id);
+        self.t.jobs.insert(key.clone(), row);
+        self.journal.record(move |t| {
+            t.jobs.remove(&key);
+        });
+    }
+
+    /// Removes a job's row (its versions, summary and submissions with it).
+    pub(super) fn remove_job_row(&mut self, namespace: &str, job_id: &str) -> Option<Arc<JobRow>> {
+        let (key, row) = self.t.jobs.remove_with_key(&Q2(namespace, job_id))?;
+        let kept = Arc::clone(&row);
+        self.journal.record(move |t| {
+            t.jobs.insert(key, kept);
+        });
+        Some(row)
+    }
+
+    /// Replaces the current job of its row (a new row if the job is new).
+    pub(super) fn put_job(&mut self, job: Arc<Job>) {
+        match self.job_row_mut(&job.namespace, &job.id) {
+            Some(row) => row.job = job,
+            None => self.insert_job_row(JobRow::new(job)),
+        }
+    }
+
+    /// Summaries live in their job's row: a summary of a job that is not there is dropped.
+    pub(super) fn put_summary(&mut self, summary: JobSummary) {
+        if let Some(row) = self.job_row_mut(&summary.namespace, &summary.job_id) {
+            row.summary = Some(Arc::new(summary));
+        }
+    }
+
+    /// Inserts into a plain table; returns the value replaced.
+    pub(super) fn insert_into<K, V>(&mut self, map: MapOf<K, V>, key: K, value: V) -> Option<V>
+    where
+        K: Ord + Clone + 'static,
+        V: Clone + 'static,
+    {
+        let old = map(self.t).insert(key.clone(), value);
+        let kept = old.clone();
+        self.journal.record(move |t| put_back(map(t), key, kept));
+        old
+    }
+
+    /// Removes from a plain table; returns the value removed.
+    pub(super) fn remove_from<K, V, Q>(&mut self, map: MapOf<K, V>, key: &Q) -> Option<V>
+    where
+        K: Ord + Clone + 'static,
+        V: Clone + 'static,
+        Q: Comparable<K> + ?Sized,
+    {
+        let (key, old) = map(self.t).remove_with_key(key)?;
+        let kept = old.clone();
+        self.journal
+            .record(move |t| put_back(map(t), key, Some(kept)));
+        Some(old)
+    }
+}
