@@ -508,3 +508,104 @@ fn capacity_changes(
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use drover_model::{Namespace, Node};
+    use drover_state::{Namespaces, UpsertNode, snapshot_to_bytes};
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::error::LogError;
+
+    /// A log that refuses appends while `failing` is set, and counts those it took.
+    #[derive(Clone, Default)]
+    struct FlakyLog {
+        failing: Arc<AtomicBool>,
+        taken: Arc<Mutex<Vec<u64>>>,
+    }
+
+    impl Log for FlakyLog {
+        fn append(&mut self, index: u64, _: &Command) -> Result<(), LogError> {
+            if self.failing.load(Ordering::SeqCst) {
+                return Err(LogError("disk full".to_string()));
+            }
+            self.taken.lock().push(index);
+            Ok(())
+        }
+    }
+
+    fn node(id: &str) -> Command {
+        Command::UpsertNode(UpsertNode {
+            node: Node {
+                id: id.into(),
+                status: node_status::READY.to_string(),
+                ..Node::default()
+            },
+        })
+    }
+
+    fn namespace(name: &str) -> Command {
+        Command::UpsertNamespaces(Namespaces {
+            namespaces: vec![Namespace {
+                name: name.to_string(),
+                ..Namespace::default()
+            }],
+        })
+    }
+
+    /// The store's state as bytes, read with no snapshot left held (so the next commit
+    /// writes in place).
+    fn state(engine: &Engine) -> Vec<u8> {
+        let snapshot = engine.snapshot();
+        assert_eq!(snapshot.check_invariants(), Ok(()));
+        snapshot_to_bytes(&snapshot).expect("encodes")
+    }
+
+    #[test]
+    fn a_command_the_log_refuses_leaves_the_store_as_it_was() {
+        let log = FlakyLog::default();
+        let engine = Engine::new(
+            EngineConfig::default(),
+            Arc::new(ManualClock::new(0)),
+            Box::new(log.clone()),
+        );
+        engine.commit(&node("n1")).expect("commits");
+        let before = state(&engine);
+        log.failing.store(true, Ordering::SeqCst);
+        let batch = Command::Batch(vec![node("n1"), node("n2"), namespace("team")]);
+        let refused = engine.commit(&batch);
+        assert_eq!(
+            refused.map_err(|e| e.to_string()),
+            Err("log append failed: disk full".to_string())
+        );
+        assert_eq!(state(&engine), before);
+        assert!(engine.snapshot().node("n2").is_none());
+        // The refused index is taken by the next command the log accepts.
+        log.failing.store(false, Ordering::SeqCst);
+        assert_eq!(engine.commit(&batch).expect("commits"), 2);
+        assert_eq!(*log.taken.lock(), [1, 2]);
+        assert!(engine.snapshot().namespace("team").is_some());
+    }
+
+    #[test]
+    fn a_command_the_store_refuses_is_not_logged() {
+        let log = FlakyLog::default();
+        let engine = Engine::new(
+            EngineConfig::default(),
+            Arc::new(ManualClock::new(0)),
+            Box::new(log.clone()),
+        );
+        engine.commit(&node("n1")).expect("commits");
+        let before = state(&engine);
+        let delete_unknown = Command::DeleteNamespaces(drover_state::NamespaceDeletes {
+            names: vec!["nope".to_string()],
+        });
+        let batch = Command::Batch(vec![node("n2"), namespace("team"), delete_unknown]);
+        assert!(engine.commit(&batch).is_err());
+        assert_eq!(state(&engine), before);
+        assert_eq!(*log.taken.lock(), [1]);
+    }
+}
