@@ -383,6 +383,8 @@ impl Engine {
         description: impl Fn(&Evaluation) -> String,
         now: i64,
     ) -> Result<(), EngineError> {
+        // The snapshot goes before the commit: the store writes in place only when no
+        // snapshot shares its tables.
         let snapshot = self.snapshot();
         let evals: Vec<Evaluation> = evals
             .iter()
@@ -395,6 +397,7 @@ impl Engine {
                 canceled
             })
             .collect();
+        drop(snapshot);
         if !evals.is_empty() {
             self.commit(&Command::UpsertEvals(UpsertEvals { evals }))?;
         }

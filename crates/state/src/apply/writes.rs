@@ -154,10 +154,9 @@ impl Txn<'_> {
         let row = Arc::new(row);
         self.journal.own(&row);
         let key = self.t.job_key(&row.job.namespace, &row.job.id);
-        self.t.jobs.insert(key.clone(), row);
-        self.journal.record(move |t| {
-            t.jobs.remove(&key);
-        });
+        let old = self.t.jobs.insert(key.clone(), row);
+        self.journal
+            .record(move |t| put_back(&mut t.jobs, key, old));
     }
 
     /// Removes a job's row (its versions, summary and submissions with it).
