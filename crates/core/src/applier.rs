@@ -64,6 +64,8 @@ impl Engine {
                 ineligible_nodes: Vec::new(),
                 updated_at: now,
             });
+            // The store writes in place only where no snapshot shares its tables.
+            drop(snapshot);
             let committed = writer.commit(&command, None);
             if let Command::ApplyPlanResults(results) = command {
                 result.node_allocation = list_into_by_node(results.allocs_updated, placed_on);

@@ -159,6 +159,15 @@ impl ClusterView {
         view
     }
 
+    /// Lets go of the snapshot the view reads the store's node usage from, before a plan made
+    /// on it is submitted: the store writes in place only where no snapshot shares its
+    /// tables. The view's node usage is not read after that.
+    pub fn release_snapshot(&mut self) {
+        if let Some(store) = &mut self.store {
+            store.snapshot = Snapshot::default();
+        }
+    }
+
     /// The view of an evaluation on `snapshot`: the store's node usage, with the job's
     /// allocations (`own`: all of them, or at least all that are not terminal) counted one by
     /// one. `nodes`, when given, holds the position in `table` of each of `own`'s nodes, as

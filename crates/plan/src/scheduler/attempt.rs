@@ -101,6 +101,10 @@ impl<'a, 'c> Scheduling<'a, 'c> {
     /// Submits `plan`, takes what it placed off the queued counts, and moves to the newer
     /// state the planner hands back after a partial commit.
     pub fn submit(&mut self, plan: Plan) -> Result<Committed, SchedulerError> {
+        // The store writes a plan in place only where no snapshot shares its tables, so this
+        // attempt's goes first. Nothing reads it after a submit that hands back no newer
+        // state: the evaluation is then done (or that is an error).
+        drop(std::mem::take(&mut self.snapshot));
         let queued = self.queued.get_or_insert_default();
         let submitted = submit(&mut *self.planner, plan, queued)?;
         let committed = Committed {

@@ -95,6 +95,15 @@ struct Placer {
 }
 
 impl Placer {
+    /// Lets go of the snapshot before the plan is submitted (see [`Scheduling::submit`]),
+    /// once the view is built: after the submit the view is read for class eligibility only.
+    fn release_snapshot(&mut self) {
+        if let Some(built) = &mut self.built {
+            self.snapshot = Snapshot::default();
+            built.view.release_snapshot();
+        }
+    }
+
     /// The view and stack, built on first use from the attempt's allocations (whose node
     /// positions the tainted nodes' search found: `nodes`).
     fn get(&mut self, allocs: &[Arc<Allocation>], nodes: &[Option<u32>]) -> &mut Built {
@@ -282,6 +291,9 @@ impl GenericScheduler<'_, '_> {
             }
         }
 
+        if let Some(placer) = &mut self.placer {
+            placer.release_snapshot();
+        }
         let committed = self.s.submit(plan)?;
         if committed.refreshed {
             // Nothing of this attempt's deployment was necessarily kept: load it again.
