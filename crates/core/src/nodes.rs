@@ -235,6 +235,9 @@ impl Engine {
                 add(&job, &mut evals);
             }
         }
+        // Let go of the snapshot first: the store writes in place only when no snapshot
+        // shares its tables.
+        drop(snapshot);
         if !evals.is_empty() {
             self.commit(&Command::UpsertEvals(UpsertEvals { evals }))?;
         }
