@@ -567,8 +567,8 @@ mod tests {
         snapshot_to_bytes(&snapshot).expect("encodes")
     }
 
-    #[test]
-    fn a_command_the_log_refuses_leaves_the_store_as_it_was() {
+    /// An engine over a `FlakyLog` with one node committed, and its state then.
+    fn engine_with_node() -> (Engine, FlakyLog, Vec<u8>) {
         let log = FlakyLog::default();
         let engine = Engine::new(
             EngineConfig::default(),
@@ -577,6 +577,12 @@ mod tests {
         );
         engine.commit(&node("n1")).expect("commits");
         let before = state(&engine);
+        (engine, log, before)
+    }
+
+    #[test]
+    fn a_command_the_log_refuses_leaves_the_store_as_it_was() {
+        let (engine, log, before) = engine_with_node();
         log.failing.store(true, Ordering::SeqCst);
         let batch = Command::Batch(vec![node("n1"), node("n2"), namespace("team")]);
         let refused = engine.commit(&batch);
@@ -595,14 +601,7 @@ mod tests {
 
     #[test]
     fn a_command_the_store_refuses_is_not_logged() {
-        let log = FlakyLog::default();
-        let engine = Engine::new(
-            EngineConfig::default(),
-            Arc::new(ManualClock::new(0)),
-            Box::new(log.clone()),
-        );
-        engine.commit(&node("n1")).expect("commits");
-        let before = state(&engine);
+        let (engine, log, before) = engine_with_node();
         let delete_unknown = Command::DeleteNamespaces(drover_state::NamespaceDeletes {
             names: vec!["nope".to_string()],
         });

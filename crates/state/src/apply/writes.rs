@@ -18,47 +18,47 @@ use crate::tables::Tables;
 type MapOf<K, V> = fn(&mut Tables) -> &mut OrdMap<K, V>;
 
 impl Txn<'_> {
+    /// Records how to undo a row write: put back the row it replaced (`old`, with `put`, which
+    /// keeps the row's indexes), or take out the row it added (`remove`).
+    fn record_row<V: 'static>(
+        &mut self,
+        old: Option<Arc<V>>,
+        put: fn(&mut Tables, Arc<V>) -> Option<Arc<V>>,
+        remove: impl FnOnce(&mut Tables) + 'static,
+    ) {
+        self.journal.record(move |t| match old {
+            Some(old) => {
+                put(t, old);
+            }
+            None => remove(t),
+        });
+    }
+
     pub(super) fn put_alloc(&mut self, alloc: Arc<Allocation>) {
         let id = alloc.id.clone();
         let old = self.t.put_alloc(alloc);
-        self.journal.record(move |t| match old {
-            Some(old) => {
-                t.put_alloc(old);
-            }
-            None => {
-                t.remove_alloc(&id);
-            }
+        self.record_row(old, Tables::put_alloc, move |t| {
+            t.remove_alloc(&id);
         });
     }
 
     pub(super) fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
         let old = self.t.remove_alloc(alloc_id)?;
-        let kept = Arc::clone(&old);
-        self.journal.record(move |t| {
-            t.put_alloc(kept);
-        });
+        self.record_row(Some(Arc::clone(&old)), Tables::put_alloc, |_| {});
         Some(old)
     }
 
     pub(super) fn put_eval(&mut self, eval: Arc<Evaluation>) {
         let id = eval.id.clone();
         let old = self.t.put_eval(eval);
-        self.journal.record(move |t| match old {
-            Some(old) => {
-                t.put_eval(old);
-            }
-            None => {
-                t.remove_eval(&id);
-            }
+        self.record_row(old, Tables::put_eval, move |t| {
+            t.remove_eval(&id);
         });
     }
 
     pub(super) fn remove_eval(&mut self, eval_id: &str) -> Option<Arc<Evaluation>> {
         let old = self.t.remove_eval(eval_id)?;
-        let kept = Arc::clone(&old);
-        self.journal.record(move |t| {
-            t.put_eval(kept);
-        });
+        self.record_row(Some(Arc::clone(&old)), Tables::put_eval, |_| {});
         Some(old)
     }
 
@@ -66,22 +66,14 @@ impl Txn<'_> {
         let id = deployment.id.clone();
         self.journal.own(&deployment);
         let old = self.t.put_deployment(deployment);
-        self.journal.record(move |t| match old {
-            Some(old) => {
-                t.put_deployment(old);
-            }
-            None => {
-                t.remove_deployment(&id);
-            }
+        self.record_row(old, Tables::put_deployment, move |t| {
+            t.remove_deployment(&id);
         });
     }
 
     pub(super) fn remove_deployment(&mut self, deployment_id: &str) -> Option<Arc<Deployment>> {
         let old = self.t.remove_deployment(deployment_id)?;
-        let kept = Arc::clone(&old);
-        self.journal.record(move |t| {
-            t.put_deployment(kept);
-        });
+        self.record_row(Some(Arc::clone(&old)), Tables::put_deployment, |_| {});
         Some(old)
     }
 
@@ -96,13 +88,8 @@ impl Txn<'_> {
     pub(super) fn put_service(&mut self, service: Arc<ServiceRegistration>) {
         let (namespace, id) = (service.namespace.clone(), service.id.clone());
         let old = self.t.put_service(service);
-        self.journal.record(move |t| match old {
-            Some(old) => {
-                t.put_service(old);
-            }
-            None => {
-                t.remove_service(&namespace, &id);
-            }
+        self.record_row(old, Tables::put_service, move |t| {
+            t.remove_service(&namespace, &id);
         });
     }
 
@@ -112,31 +99,22 @@ impl Txn<'_> {
         service_id: &str,
     ) -> Option<Arc<ServiceRegistration>> {
         let old = self.t.remove_service(namespace, service_id)?;
-        let kept = Arc::clone(&old);
-        self.journal.record(move |t| {
-            t.put_service(kept);
-        });
+        self.record_row(Some(Arc::clone(&old)), Tables::put_service, |_| {});
         Some(old)
     }
 
     pub(super) fn put_token(&mut self, token: Arc<AclToken>) {
         let accessor_id = token.accessor_id.clone();
         let old = self.t.put_token(token);
-        self.journal.record(move |t| match old {
-            Some(old) => {
-                t.put_token(old);
-            }
-            None => {
-                t.remove_token(&accessor_id);
-            }
+        self.record_row(old, Tables::put_token, move |t| {
+            t.remove_token(&accessor_id);
         });
     }
 
     pub(super) fn remove_token(&mut self, accessor_id: &str) {
-        if let Some(old) = self.t.remove_token(accessor_id) {
-            self.journal.record(move |t| {
-                t.put_token(old);
-            });
+        let old = self.t.remove_token(accessor_id);
+        if old.is_some() {
+            self.record_row(old, Tables::put_token, |_| {});
         }
     }
 
