@@ -185,6 +185,12 @@ pub(crate) fn binpack(
     Ok((fits.score(i, cap, util), offer))
 }
 
+/// The room of a stack's fit scores (one for each node), kept for the next stack over the same
+/// nodes: grown afresh at every evaluation, it was copied as it grew and its pages zeroed by the
+/// kernel.
+#[derive(Debug, Default)]
+pub struct SpareFits(Vec<(i64, i64, f64)>);
+
 /// Normalized fit scores by node, each with the utilization it was computed for. Ranking the
 /// same node again with nothing changed there (the next placement of a group, which changed
 /// one node) reuses the score instead of taking two powers of ten again. Valid for one node
@@ -200,6 +206,20 @@ impl FitScores {
         Self {
             algorithm,
             by_node: Vec::new(),
+        }
+    }
+
+    /// The cache's room, emptied, for the next stack to reuse (see [`SpareFits`]).
+    pub(crate) fn into_room(self) -> SpareFits {
+        let mut by_node = self.by_node;
+        by_node.clear();
+        SpareFits(by_node)
+    }
+
+    pub(crate) fn reuse(&mut self, room: SpareFits) {
+        if self.by_node.is_empty() {
+            self.by_node = room.0;
+            self.by_node.clear();
         }
     }
 

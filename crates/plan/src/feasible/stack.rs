@@ -9,7 +9,9 @@ use std::sync::Arc;
 use super::checks::{self, Ctx, GroupChecks, JobPlan, Keys, Visit};
 use super::class::merge_eligibility;
 use super::metrics::{NodeScores, Pool};
-use super::rank::{self, AffinityPlan, Ask, FitScores, Offer, SchedulerAlgorithm, SpreadScorer};
+use super::rank::{
+    self, AffinityPlan, Ask, FitScores, Offer, SchedulerAlgorithm, SpareFits, SpreadScorer,
+};
 use super::rng::Rng;
 use super::view::ClusterView;
 
@@ -378,6 +380,16 @@ impl GenericStack {
             order: Vec::new(),
             cursor: 0,
         }
+    }
+
+    /// Reuses the room of an earlier stack's fit scores over the same nodes.
+    pub fn reuse_fits(&mut self, spare: SpareFits) {
+        self.core.fits.reuse(spare);
+    }
+
+    /// The room of this stack's fit scores, for the next stack over the same nodes.
+    pub fn into_spare_fits(self) -> SpareFits {
+        self.core.fits.into_room()
     }
 
     /// Sets the job to place (a no-op for the same namespace, ID and version). A version with

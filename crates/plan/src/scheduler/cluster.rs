@@ -11,7 +11,9 @@ use drover_state::{NodesVersion, Snapshot};
 
 use super::Plan;
 use super::allocation::copy_of;
-use crate::feasible::{ClusterView, KeptUsage, NodeTable, RankedNode};
+use crate::feasible::{
+    ClusterView, GenericStack, KeptUsage, NodeTable, RankedNode, SpareFits, SpareStates,
+};
 
 /// The [`NodeTable`] of the last node set seen, shared by the evaluations scheduled with clones
 /// of one [`super::SchedulerConfig`]. Indexing the nodes of a large cluster takes milliseconds,
@@ -27,6 +29,9 @@ struct CachedTable {
     /// next evaluation updates only the nodes its snapshot changed, where looking up each
     /// node it ranks cost a search of the store's table.
     usage: Option<(UsageVersion, Arc<[KeptUsage]>)>,
+    /// The per-node states and fit scores of the last view and stack done with, for the next
+    /// ones over `table`.
+    spare: Option<(SpareStates, SpareFits)>,
 }
 
 impl NodeTableCache {
@@ -42,6 +47,7 @@ impl NodeTableCache {
             nodes,
             table: Arc::clone(&table),
             usage: None,
+            spare: None,
         });
         table
     }
@@ -75,6 +81,32 @@ impl NodeTableCache {
         }
         cached.usage = Some((version, Arc::clone(&used)));
         Some(used)
+    }
+}
+
+impl NodeTableCache {
+    /// The per-node states and fit scores a view and stack over `table` may reuse, if kept.
+    pub(super) fn take_spare(&self, table: &Arc<NodeTable>) -> Option<(SpareStates, SpareFits)> {
+        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        cached
+            .as_mut()
+            .filter(|c| Arc::ptr_eq(&c.table, table))?
+            .spare
+            .take()
+    }
+
+    /// Keeps the per-node states and fit scores of a view and stack over `table` that are
+    /// done, unless the cached table has changed since.
+    pub(super) fn keep_spare(
+        &self,
+        table: &Arc<NodeTable>,
+        view: ClusterView,
+        stack: GenericStack,
+    ) {
+        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = cached.as_mut().filter(|c| Arc::ptr_eq(&c.table, table)) {
+            c.spare = Some((view.into_spare(), stack.into_spare_fits()));
+        }
     }
 }
 

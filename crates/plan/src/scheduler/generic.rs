@@ -109,14 +109,30 @@ impl Placer {
     fn get(&mut self, allocs: &[Arc<Allocation>], nodes: &[Option<u32>]) -> &mut Built {
         self.built.get_or_insert_with(|| {
             let kept = self.node_tables.node_usage(&self.table, &self.snapshot);
+            let (states, fits) = self.node_tables.take_spare(&self.table).unzip();
             let table = Arc::clone(&self.table);
-            let view = ClusterView::for_job(table, &self.snapshot, allocs, Some(nodes), kept);
+            let view =
+                ClusterView::for_job(table, &self.snapshot, allocs, Some(nodes), kept, states);
             let mut stack = GenericStack::new(self.config.clone(), self.seed);
+            if let Some(fits) = fits {
+                stack.reuse_fits(fits);
+            }
             if let Some(job) = &self.job {
                 stack.set_job(&view, job);
             }
             Built { view, stack }
         })
+    }
+}
+
+impl Drop for Placer {
+    /// The view's per-node states and the stack's fit scores go back to the cache, for the
+    /// next evaluation's.
+    fn drop(&mut self) {
+        if let Some(built) = self.built.take() {
+            self.node_tables
+                .keep_spare(&self.table, built.view, built.stack);
+        }
     }
 }
 

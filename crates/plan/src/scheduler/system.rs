@@ -128,7 +128,7 @@ impl NodeScheduler<'_, '_> {
         } = self.s.start(!self.sysbatch);
         let config = &self.s.ctx.config;
         let kept = config.node_tables.node_usage(&table, &self.s.snapshot);
-        let view = ClusterView::for_job(table, &self.s.snapshot, &allocs, None, kept);
+        let view = ClusterView::for_job(table, &self.s.snapshot, &allocs, None, kept, None);
         let stack = SystemStack::new(config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
