@@ -31,9 +31,12 @@ pub(crate) struct Tables {
     pub evals_by_job: OrdSet<JobKey>,
     pub evals_by_create: OrdSet<CreateKey>,
     pub allocs: OrdMap<Id, Arc<Allocation>>,
-    /// (namespace, job id, alloc id), with the row itself: every evaluation reads all of its
-    /// job's allocations, and this spares it a lookup in `allocs` for each.
-    pub allocs_by_job: OrdMap<JobKey, Arc<Allocation>>,
+    /// (namespace, job id) -> alloc id -> the row itself: every evaluation reads all of its
+    /// job's allocations, and this spares it a lookup in `allocs` for each. A map per job, so
+    /// its entries hold no copy of the job's key: an evaluation's scan of them reads a third
+    /// of the memory, and a write walks a tree of the job's allocations, not the cluster's.
+    /// A job without allocations has no entry.
+    pub allocs_by_job: OrdMap<NsKey, OrdMap<Id, Arc<Allocation>>>,
     /// (node id, alloc id)
     pub allocs_by_node: OrdSet<Key2>,
     /// (eval id, alloc id)
@@ -299,18 +302,23 @@ impl Tables {
         let same_job = old.filter(|o| o.namespace == a.namespace && o.job_id == a.job_id);
         let by_job = same_job.and_then(|_| {
             self.allocs_by_job
-                .get_mut(&Q3(&a.namespace, &a.job_id, &alloc_id))
+                .get_mut(&Q2(&a.namespace, &a.job_id))?
+                .get_mut(&alloc_id)
         });
         if let Some(row) = by_job {
             *row = Arc::clone(&alloc);
         } else {
             if let Some(o) = old {
-                self.allocs_by_job
-                    .remove(&Q3(&o.namespace, &o.job_id, &alloc_id));
+                self.remove_from_job(&o.namespace, &o.job_id, &alloc_id);
             }
-            let (ns, job) = self.job_key(&a.namespace, &a.job_id);
-            self.allocs_by_job
-                .insert((ns, job, alloc_id.clone()), Arc::clone(&alloc));
+            let of_job = match self.allocs_by_job.get_mut(&Q2(&a.namespace, &a.job_id)) {
+                Some(of_job) => of_job,
+                None => {
+                    let key = self.job_key(&a.namespace, &a.job_id);
+                    self.allocs_by_job.entry(key).or_default()
+                }
+            };
+            of_job.insert(alloc_id.clone(), Arc::clone(&alloc));
         }
         if old.is_none_or(|o| o.node_id != a.node_id) {
             reindex(
@@ -346,8 +354,7 @@ impl Tables {
 
     pub fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
         let (key, a) = self.allocs.remove_with_key(&QId::new(alloc_id))?;
-        self.allocs_by_job
-            .remove(&Q3(&a.namespace, &a.job_id, &key));
+        self.remove_from_job(&a.namespace, &a.job_id, &key);
         self.allocs_by_node.remove(&Q2(QId::new(&a.node_id), &key));
         self.allocs_by_eval.remove(&Q2(QId::new(&a.eval_id), &key));
         self.allocs_by_deployment
@@ -357,15 +364,26 @@ impl Tables {
         Some(a)
     }
 
+    /// Takes an allocation out of its job's index, and the job's entry with its last one.
+    fn remove_from_job(&mut self, namespace: &str, job_id: &str, alloc_id: &Id) {
+        let key = Q2(namespace, job_id);
+        if let Some(of_job) = self.allocs_by_job.get_mut(&key) {
+            of_job.remove(alloc_id);
+            if of_job.is_empty() {
+                self.allocs_by_job.remove(&key);
+            }
+        }
+    }
+
     pub fn allocs_of_job<'a>(
         &'a self,
         namespace: &'a str,
         job_id: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
         self.allocs_by_job
-            .range(Q3(namespace, job_id, Lowest)..)
-            .take_while(move |((ns, job, _), _)| *ns == *namespace && *job == *job_id)
-            .map(|(_, alloc)| alloc)
+            .get(&Q2(namespace, job_id))
+            .into_iter()
+            .flat_map(OrdMap::values)
     }
 
     pub fn allocs_of_node<'a>(
