@@ -63,7 +63,10 @@ impl Snapshot {
 
     fn check_secondary_indexes(&self, errors: &mut Vec<String>) {
         let t = &*self.tables;
-        let stale = t.allocs_by_job.iter().any(|((_, _, alloc_id), alloc)| {
+        let by_job_rows = t.allocs_by_job.iter().flat_map(|((ns, job), of_job)| {
+            of_job.iter().map(move |(id, alloc)| ((ns, job, id), alloc))
+        });
+        let stale = by_job_rows.clone().any(|((_, _, alloc_id), alloc)| {
             t.allocs
                 .get(alloc_id)
                 .is_none_or(|row| !Arc::ptr_eq(row, alloc))
@@ -86,7 +89,9 @@ impl Snapshot {
                     .values()
                     .map(|a| (name(&a.namespace), name(&a.job_id), Id::new(&a.id)))
                     .collect(),
-                &t.allocs_by_job.keys().cloned().collect(),
+                &by_job_rows
+                    .map(|((ns, job, id), _)| (ns.clone(), job.clone(), id.clone()))
+                    .collect(),
             ),
             (
                 "deployments_by_job",
