@@ -37,8 +37,10 @@ pub(crate) struct Tables {
     /// of the memory, and a write walks a tree of the job's allocations, not the cluster's.
     /// A job without allocations has no entry.
     pub allocs_by_job: OrdMap<NsKey, OrdMap<Id, Arc<Allocation>>>,
-    /// (node id, alloc id)
-    pub allocs_by_node: OrdSet<Key2>,
+    /// node id -> alloc ids, a set per node (as `allocs_by_job`, for the same reasons: a
+    /// placement walks its node's ~100 keys of half the size, not a million); a node without
+    /// allocations has no entry.
+    pub allocs_by_node: OrdMap<Id, OrdSet<Id>>,
     /// (eval id, alloc id)
     pub allocs_by_eval: OrdSet<Key2>,
     /// (deployment id, alloc id)
@@ -80,7 +82,7 @@ impl Default for Tables {
             evals_by_create: OrdSet::new(),
             allocs: OrdMap::new(),
             allocs_by_job: OrdMap::new(),
-            allocs_by_node: OrdSet::new(),
+            allocs_by_node: OrdMap::new(),
             allocs_by_eval: OrdSet::new(),
             allocs_by_deployment: OrdSet::new(),
             allocs_by_create: OrdSet::new(),
@@ -321,11 +323,16 @@ impl Tables {
             of_job.insert(alloc_id.clone(), Arc::clone(&alloc));
         }
         if old.is_none_or(|o| o.node_id != a.node_id) {
-            reindex(
-                &mut self.allocs_by_node,
-                old.and_then(|o| opt2(&o.node_id, &alloc_id)),
-                opt2(&a.node_id, &alloc_id),
-            );
+            if let Some(o) = old {
+                self.remove_from_node(&o.node_id, &alloc_id);
+            }
+            if !a.node_id.is_empty() {
+                let of_node = match self.allocs_by_node.get_mut(&QId::new(&a.node_id)) {
+                    Some(of_node) => of_node,
+                    None => self.allocs_by_node.entry(Id::of(&a.node_id)).or_default(),
+                };
+                of_node.insert(alloc_id.clone());
+            }
         }
         if old.is_none_or(|o| o.eval_id != a.eval_id) {
             reindex(
@@ -355,7 +362,7 @@ impl Tables {
     pub fn remove_alloc(&mut self, alloc_id: &str) -> Option<Arc<Allocation>> {
         let (key, a) = self.allocs.remove_with_key(&QId::new(alloc_id))?;
         self.remove_from_job(&a.namespace, &a.job_id, &key);
-        self.allocs_by_node.remove(&Q2(QId::new(&a.node_id), &key));
+        self.remove_from_node(&a.node_id, &key);
         self.allocs_by_eval.remove(&Q2(QId::new(&a.eval_id), &key));
         self.allocs_by_deployment
             .remove(&Q2(QId::new(&a.deployment_id), &key));
@@ -375,6 +382,17 @@ impl Tables {
         }
     }
 
+    /// Takes an allocation out of its node's index, and the node's entry with its last one.
+    fn remove_from_node(&mut self, node_id: &str, alloc_id: &Id) {
+        let key = QId::new(node_id);
+        if let Some(of_node) = self.allocs_by_node.get_mut(&key) {
+            of_node.remove(alloc_id);
+            if of_node.is_empty() {
+                self.allocs_by_node.remove(&key);
+            }
+        }
+    }
+
     pub fn allocs_of_job<'a>(
         &'a self,
         namespace: &'a str,
@@ -390,7 +408,8 @@ impl Tables {
         &'a self,
         node_id: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
-        rows(&self.allocs, ids_under2(&self.allocs_by_node, node_id))
+        let ids = self.allocs_by_node.get(&QId::new(node_id));
+        rows(&self.allocs, ids.into_iter().flatten())
     }
 
     pub fn allocs_of_eval<'a>(
