@@ -148,8 +148,11 @@ impl Snapshot {
         let by = |f: fn(&drover_model::Allocation) -> &str| {
             pairs(allocs.iter().map(|a| (f(a), a.id.as_str())).collect())
         };
+        let by_node: OrdSet<(Id, Id)> = (t.allocs_by_node.iter())
+            .flat_map(|(node, ids)| ids.iter().map(|id| (node.clone(), id.clone())))
+            .collect();
         let checks = [
-            ("allocs_by_node", by(|a| &a.node_id), &t.allocs_by_node),
+            ("allocs_by_node", by(|a| &a.node_id), &by_node),
             ("allocs_by_eval", by(|a| &a.eval_id), &t.allocs_by_eval),
             (
                 "allocs_by_deployment",
