@@ -43,6 +43,28 @@ impl TrackedVersion {
     }
 }
 
+/// What one change of a row replaced, for [`JobRow::undo`] to put back: a transaction edits a
+/// row in place and keeps only this, so it neither copies the row nor takes a count on each of
+/// its versions (cold memory, a cache miss each).
+#[derive(Debug)]
+pub(crate) enum RowUndo {
+    /// The current job, replaced.
+    Job(Arc<Job>),
+    /// A version stored: the one of the same number it replaced, and the one retention dropped.
+    Version {
+        number: u64,
+        replaced: Option<Arc<Job>>,
+        retired: Option<Arc<Job>>,
+    },
+    /// The summary, replaced.
+    Summary(Option<Arc<JobSummary>>),
+    /// The submission of `version` stored, and the one retention dropped.
+    Submission {
+        version: u64,
+        retired: Option<Arc<JobSubmission>>,
+    },
+}
+
 /// A row is copied when a write changes it while a snapshot still shares it, and that write
 /// almost always adds a version: the copy has room for it, so the insert does not reallocate.
 impl Clone for JobRow {
@@ -87,22 +109,31 @@ impl JobRow {
     }
 
     /// Stores a version (replacing the row of the same version) without dropping any: a
-    /// restore puts back exactly what was written.
-    pub fn insert_version(&mut self, job: Arc<Job>) {
+    /// restore puts back exactly what was written. Returns the version replaced.
+    pub fn insert_version(&mut self, job: Arc<Job>) -> Option<Arc<Job>> {
         let version = TrackedVersion::new(job);
         match self
             .versions
             .binary_search_by_key(&version.number, |v| v.number)
         {
-            Ok(at) => self.versions[at] = version,
-            Err(at) => self.versions.insert(at, version),
+            Ok(at) => Some(std::mem::replace(&mut self.versions[at], version).job),
+            Err(at) => {
+                self.versions.insert(at, version);
+                None
+            }
         }
     }
 
     /// Stores a version and drops the oldest untagged one beyond the tracked number, keeping
-    /// the newest stable version when it is the one about to fall off.
-    pub fn put_version(&mut self, job: Arc<Job>) {
-        self.insert_version(job);
+    /// the newest stable version when it is the one about to fall off. Returns how to undo it.
+    pub fn put_version(&mut self, job: Arc<Job>) -> RowUndo {
+        let number = job.version;
+        let replaced = self.insert_version(job);
+        let undo = |retired| RowUndo::Version {
+            number,
+            replaced,
+            retired,
+        };
         let max = JOB_TRACKED_VERSIONS;
         // The newest untagged versions, one beyond the tracked number, without allocating.
         let mut newest = [(0, false); JOB_TRACKED_VERSIONS + 1];
@@ -113,13 +144,14 @@ impl JobRow {
             count += 1;
         }
         if count <= max {
-            return;
+            return undo(None);
         }
         if newest.iter().position(|(_, stable)| *stable) == Some(max) {
             newest.swap(max - 1, max);
         }
         let (dropped, _) = newest[max];
-        self.versions.retain(|v| v.number != dropped);
+        let at = self.versions.iter().position(|v| v.number == dropped);
+        undo(at.map(|at| self.versions.remove(at).job))
     }
 
     /// Stores a submission (as given) in version order; an existing one of that version stays.
@@ -133,27 +165,62 @@ impl JobRow {
     }
 
     /// Stores the submission of the current job's version unless one is already there, then
-    /// keeps the tracked number with the highest `JobModifyIndex`.
-    pub fn put_submission(&mut self, mut submission: JobSubmission, index: u64) {
+    /// keeps the tracked number with the highest `JobModifyIndex`. Returns how to undo it.
+    pub fn put_submission(&mut self, mut submission: JobSubmission, index: u64) -> Option<RowUndo> {
         if self.submission(self.job.version).is_some() {
-            return;
+            return None;
         }
         submission.namespace.clone_from(&self.job.namespace);
         submission.job_id.clone_from(&self.job.id);
         submission.job_modify_index = index;
         submission.version = self.job.version;
         self.insert_submission(Arc::new(submission));
-        if self.submissions.len() <= JOB_TRACKED_VERSIONS {
-            return;
+        let undo = |retired| {
+            Some(RowUndo::Submission {
+                version: self.job.version,
+                retired,
+            })
+        };
+        // Submissions are added one at a time, so at most one is beyond the tracked number:
+        // the one with the lowest (`JobModifyIndex`, version).
+        let oldest = (0..self.submissions.len()).min_by_key(|&at| {
+            let s = &self.submissions[at];
+            (s.job_modify_index, s.version)
+        });
+        match oldest {
+            Some(at) if self.submissions.len() > JOB_TRACKED_VERSIONS => {
+                undo(Some(self.submissions.remove(at)))
+            }
+            _ => undo(None),
         }
-        let mut kept: Vec<(u64, u64)> = self
-            .submissions
-            .iter()
-            .map(|s| (s.job_modify_index, s.version))
-            .collect();
-        kept.sort_by(|a, b| b.cmp(a));
-        kept.truncate(JOB_TRACKED_VERSIONS);
-        self.submissions
-            .retain(|s| kept.contains(&(s.job_modify_index, s.version)));
+    }
+
+    /// Puts back what a change of this row replaced.
+    pub fn undo(&mut self, undo: RowUndo) {
+        match undo {
+            RowUndo::Job(job) => self.job = job,
+            RowUndo::Version {
+                number,
+                replaced,
+                retired,
+            } => {
+                if let Some(retired) = retired {
+                    self.insert_version(retired);
+                }
+                match replaced {
+                    Some(replaced) => {
+                        self.insert_version(replaced);
+                    }
+                    None => self.versions.retain(|v| v.number != number),
+                }
+            }
+            RowUndo::Summary(summary) => self.summary = summary,
+            RowUndo::Submission { version, retired } => {
+                if let Some(retired) = retired {
+                    self.insert_submission(retired);
+                }
+                self.submissions.retain(|s| s.version != version);
+            }
+        }
     }
 }

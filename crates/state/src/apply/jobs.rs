@@ -9,6 +9,7 @@ use drover_model::{EvalStatus, Job, JobSubmission, SmolStr};
 
 use super::Txn;
 use super::summary::summary_with_job;
+use super::writes::RowEdit;
 use crate::command::{DeregisterJob, JobVersionTagUpdate, UpsertJob};
 use crate::job_row::JobRow;
 use crate::table::Table;
@@ -127,12 +128,16 @@ impl Txn<'_> {
             Arc::make_mut(&mut job).status = status.to_string();
         }
         let summary_written = match row {
-            Some(row) => write_row(row, &job, submission, index, summary_covers),
+            Some(mut row) => write_row(&mut row, &job, submission, index, summary_covers),
             None => {
                 let mut row = JobRow::new(job.clone());
-                let written = write_row(&mut row, &job, submission, index, false);
+                row.put_version(job.clone());
+                if let Some(submission) = submission {
+                    row.put_submission(submission, index);
+                }
+                row.summary = summary_with_job(None, &job, index).map(Arc::new);
                 self.insert_job_row(row);
-                written
+                true
             }
         };
         if summary_written {
@@ -148,7 +153,7 @@ impl Txn<'_> {
 
     /// Stores a version of an existing job (see [`JobRow::put_version`]).
     pub(super) fn upsert_job_version(&mut self, job: Arc<Job>) {
-        if let Some(row) = self.job_row_mut(&job.namespace, &job.id) {
+        if let Some(mut row) = self.job_row_mut(&job.namespace, &job.id) {
             row.put_version(job);
         }
         self.touch(Table::JobVersion);
@@ -391,13 +396,13 @@ impl Txn<'_> {
 /// Writes a job into its row: the current job, its version, its submission and its summary.
 /// Returns whether the summary was written.
 fn write_row(
-    row: &mut JobRow,
+    row: &mut RowEdit<'_>,
     job: &Arc<Job>,
     submission: Option<JobSubmission>,
     index: u64,
     summary_covers: bool,
 ) -> bool {
-    row.job = job.clone();
+    row.set_job(job.clone());
     row.put_version(job.clone());
     if let Some(submission) = submission {
         row.put_submission(submission, index);
@@ -408,7 +413,7 @@ fn write_row(
     let Some(summary) = summary_with_job(row.summary.as_deref(), job, index) else {
         return false;
     };
-    row.summary = Some(Arc::new(summary));
+    row.set_summary(Arc::new(summary));
     true
 }
 

@@ -5,9 +5,12 @@
 //!
 //! What a record keeps is the replaced value itself, moved out of the table, never a second
 //! count on a value that is then edited in place: that count would make the edit copy it.
-//! A row that is edited in place (a job's row, a deployment's counters) is copied once per
-//! transaction, on its first edit, and the stored version goes into the journal; later edits
-//! in the same transaction change the copy.
+//! A job's row is edited in place and each change records its inverse (the current job,
+//! version, submission or summary it replaced: see `RowUndo`), so a write neither copies the
+//! row nor takes a count on each of its versions. A record edited field by field (a
+//! deployment's counters, a job's summary) is copied once per transaction, on its first edit,
+//! and the stored one goes into the journal; later edits in the same transaction change the
+//! copy.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -25,8 +28,8 @@ pub(crate) struct Journal {
     indexes: TableIndexes,
     /// How to restore each write, oldest first.
     undo: Vec<Undo>,
-    /// The addresses of the rows this transaction copied to edit in place (or created): they
-    /// are its own, edited without another copy.
+    /// The addresses of the records this transaction copied to edit in place (or created):
+    /// they are its own, edited without another copy.
     owned: HashSet<usize>,
 }
 
@@ -46,13 +49,13 @@ impl Journal {
         self.undo.push(Box::new(undo));
     }
 
-    /// Notes a row this transaction created: it may be edited in place.
+    /// Notes a record this transaction created: it may be edited in place.
     pub fn own<V>(&mut self, row: &Arc<V>) {
         self.owned.insert(address(row));
     }
 
-    /// The row in `slot` to edit in place. The first edit in a transaction puts a copy in the
-    /// slot and records `restore` with the stored row; later edits change that copy.
+    /// The record in `slot` to edit in place. The first edit in a transaction puts a copy in
+    /// the slot and records `restore` with the stored one; later edits change that copy.
     pub fn edit<'v, V: Clone + 'static>(
         &mut self,
         slot: &'v mut Arc<V>,
@@ -77,8 +80,8 @@ impl Journal {
     }
 }
 
-/// A row's address, to recognize it while the transaction lives (the journal keeps every row
-/// it replaced alive, so an address it noted is not reused by a stored row).
+/// A record's address, to recognize it while the transaction lives (the journal keeps every
+/// record it replaced alive, so an address it noted is not reused by a stored one).
 fn address<V>(row: &Arc<V>) -> usize {
     Arc::as_ptr(row).cast::<()>() as usize
 }

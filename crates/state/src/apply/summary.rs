@@ -1,8 +1,6 @@
 //! Job summaries kept incrementally (`updateSummaryWithJob`, `updateSummaryWithAlloc`, the
 //! queued counts of `nestedUpsertEval`).
 
-use std::sync::Arc;
-
 use drover_model::allocation::client_status;
 use drover_model::{Allocation, Evaluation, Job, JobChildrenSummary, JobSummary};
 
@@ -96,9 +94,8 @@ impl Txn<'_> {
         }
         // In place: of a plan's many allocations only the first copies the summary.
         let index = self.index;
-        let row = self.job_row_mut(&alloc.namespace, &alloc.job_id);
-        if let Some(summary) = row.and_then(|row| row.summary.as_mut()) {
-            let summary = Arc::make_mut(summary);
+        let mut row = self.job_row_mut(&alloc.namespace, &alloc.job_id);
+        if let Some(summary) = row.as_mut().and_then(|row| row.summary_mut()) {
             if let Some(stored) = summary.summary.get_mut(alloc.task_group.as_str()) {
                 *stored = group;
             }

@@ -1,17 +1,18 @@
 //! The writes of a transaction: each changes the tables and records in the journal how to
 //! put back what it replaced. The apply modules write only through these.
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use drover_model::ServiceRegistration;
-use drover_model::{AclToken, Allocation, Deployment, Evaluation, Job, JobSummary};
+use drover_model::{AclToken, Allocation, Deployment, Evaluation, Job, JobSubmission, JobSummary};
 use equivalent::Comparable;
 use imbl::OrdMap;
 
 use super::Txn;
-use super::journal::put_back;
-use crate::job_row::JobRow;
-use crate::keys::{Q2, QId};
+use super::journal::{Journal, put_back};
+use crate::job_row::{JobRow, RowUndo};
+use crate::keys::{NsKey, Q2, QId};
 use crate::tables::Tables;
 
 /// A table as the journal finds it again (a plain map of the tables, with no secondary index).
@@ -118,19 +119,23 @@ impl Txn<'_> {
         }
     }
 
-    /// The row of a job to change in place: copied on its first edit in this transaction.
-    pub(super) fn job_row_mut(&mut self, namespace: &str, job_id: &str) -> Option<&mut JobRow> {
-        let slot = self.t.jobs.get_mut(&Q2(namespace, job_id))?;
-        Some(self.journal.edit(slot, |t, stored| {
-            let key = t.job_key(&stored.job.namespace, &stored.job.id);
-            t.jobs.insert(key, stored);
-        }))
+    /// The row of a job to change in place, each change journaled by its inverse (the row is
+    /// copied only while a snapshot shares it).
+    pub(super) fn job_row_mut(&mut self, namespace: &str, job_id: &str) -> Option<RowEdit<'_>> {
+        let (key, slot) = self.t.jobs.get_key_value_mut(&Q2(namespace, job_id))?;
+        Some(RowEdit {
+            key,
+            row: Arc::make_mut(slot),
+            journal: &mut self.journal,
+        })
     }
 
     /// Inserts the row of a new job.
     pub(super) fn insert_job_row(&mut self, row: JobRow) {
         let row = Arc::new(row);
-        self.journal.own(&row);
+        if let Some(summary) = &row.summary {
+            self.journal.own(summary);
+        }
         let key = self.t.job_key(&row.job.namespace, &row.job.id);
         let old = self.t.jobs.insert(key.clone(), row);
         self.journal
@@ -150,15 +155,15 @@ impl Txn<'_> {
     /// Replaces the current job of its row (a new row if the job is new).
     pub(super) fn put_job(&mut self, job: Arc<Job>) {
         match self.job_row_mut(&job.namespace, &job.id) {
-            Some(row) => row.job = job,
+            Some(mut row) => row.set_job(job),
             None => self.insert_job_row(JobRow::new(job)),
         }
     }
 
     /// Summaries live in their job's row: a summary of a job that is not there is dropped.
     pub(super) fn put_summary(&mut self, summary: JobSummary) {
-        if let Some(row) = self.job_row_mut(&summary.namespace, &summary.job_id) {
-            row.summary = Some(Arc::new(summary));
+        if let Some(mut row) = self.job_row_mut(&summary.namespace, &summary.job_id) {
+            row.set_summary(Arc::new(summary));
         }
     }
 
@@ -186,5 +191,67 @@ impl Txn<'_> {
         self.journal
             .record(move |t| put_back(map(t), key, Some(kept)));
         Some(old)
+    }
+}
+
+/// A job's row being changed in place: each change records in the journal how to undo it.
+pub(super) struct RowEdit<'t> {
+    key: &'t NsKey,
+    row: &'t mut JobRow,
+    journal: &'t mut Journal,
+}
+
+impl Deref for RowEdit<'_> {
+    type Target = JobRow;
+
+    fn deref(&self) -> &JobRow {
+        self.row
+    }
+}
+
+impl RowEdit<'_> {
+    fn record(&mut self, undo: RowUndo) {
+        let key = self.key.clone();
+        self.journal.record(move |t| {
+            if let Some(row) = t.jobs.get_mut(&key) {
+                Arc::make_mut(row).undo(undo);
+            }
+        });
+    }
+
+    pub fn set_job(&mut self, job: Arc<Job>) {
+        let old = std::mem::replace(&mut self.row.job, job);
+        self.record(RowUndo::Job(old));
+    }
+
+    /// See [`JobRow::put_version`].
+    pub fn put_version(&mut self, job: Arc<Job>) {
+        let undo = self.row.put_version(job);
+        self.record(undo);
+    }
+
+    /// See [`JobRow::put_submission`].
+    pub fn put_submission(&mut self, submission: JobSubmission, index: u64) {
+        if let Some(undo) = self.row.put_submission(submission, index) {
+            self.record(undo);
+        }
+    }
+
+    /// Replaces the summary with one this transaction made, so it may edit it in place.
+    pub fn set_summary(&mut self, summary: Arc<JobSummary>) {
+        self.journal.own(&summary);
+        let old = self.row.summary.replace(summary);
+        self.record(RowUndo::Summary(old));
+    }
+
+    /// The summary to change in place: copied on its first edit in this transaction.
+    pub fn summary_mut(&mut self) -> Option<&mut JobSummary> {
+        let key = self.key.clone();
+        let slot = self.row.summary.as_mut()?;
+        Some(self.journal.edit(slot, move |t, stored| {
+            if let Some(row) = t.jobs.get_mut(&key) {
+                Arc::make_mut(row).summary = Some(stored);
+            }
+        }))
     }
 }

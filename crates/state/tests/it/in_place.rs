@@ -5,10 +5,11 @@
 use std::sync::Arc;
 
 use drover_model::allocation::client_status;
-use drover_model::{EvalStatus, Namespace, Node};
+use drover_model::job::VersionTag;
+use drover_model::{EvalStatus, JobSubmission, Namespace, Node};
 use drover_state::{
-    ClientAllocUpdate, ClientAllocUpdates, Command, NamespaceDeletes, Namespaces, StateStore,
-    UpsertNode,
+    ClientAllocUpdate, ClientAllocUpdates, Command, JobStability, JobVersionTagUpdate,
+    NamespaceDeletes, Namespaces, StateStore, UpsertJob, UpsertNode,
 };
 
 use crate::support::{NS, alloc, eval, evals, job, place, register};
@@ -185,4 +186,72 @@ fn a_snapshot_taken_before_a_commit_keeps_its_values() {
     for snapshot in [before, after, store.snapshot()] {
         assert_eq!(snapshot.check_invariants(), Ok(()));
     }
+}
+
+/// A job with as many versions and submissions as the store keeps: a failed command puts back
+/// the version and the submission that retention dropped, the tags and stability it changed.
+#[test]
+fn versions_and_submissions_dropped_by_a_failed_command_are_put_back() {
+    let submitted = |count: i64| {
+        Command::UpsertJob(UpsertJob {
+            job: Arc::new(job("web", count)),
+            submission: Some(JobSubmission {
+                source: format!("count = {count}"),
+                format: "hcl2".to_string(),
+                ..JobSubmission::default()
+            }),
+            ..UpsertJob::default()
+        })
+    };
+    let tag = |version: u64, name: &str, tagged: bool| {
+        Command::UpdateJobVersionTag(JobVersionTagUpdate {
+            namespace: NS.to_string(),
+            job_id: "web".to_string(),
+            version,
+            name: name.to_string(),
+            tag: tagged.then(|| VersionTag {
+                name: name.to_string(),
+                ..VersionTag::default()
+            }),
+        })
+    };
+    let stable = |version: u64, stable: bool| {
+        Command::UpdateJobStability(JobStability {
+            namespace: NS.to_string(),
+            job_id: "web".to_string(),
+            version,
+            stable,
+        })
+    };
+    let mut setup: Vec<Command> = (1..=8).map(submitted).collect();
+    setup.extend([tag(3, "kept", true), stable(4, true)]);
+    let (store, twin, index) = twins(&setup);
+    let writes = vec![
+        submitted(9),
+        register(job("web", 10)),
+        tag(3, "kept", false),
+        tag(5, "other", true),
+        stable(4, false),
+        stable(9, true),
+        submitted(11),
+    ];
+    for end in 0..=writes.len() {
+        let mut batch = writes[..end].to_vec();
+        batch.push(failing());
+        assert!(store.apply(index, &Command::Batch(batch.clone())).is_err());
+        check_unchanged(&store, &twin);
+        assert!(store.apply_owned(index, Command::Batch(batch)).is_err());
+        check_unchanged(&store, &twin);
+    }
+    // The same writes, committed: six untagged versions and the tagged one are kept.
+    let batch = Command::Batch(writes);
+    store.apply(index, &batch).expect("applies");
+    let snapshot = store.snapshot();
+    assert_eq!(snapshot.check_invariants(), Ok(()));
+    let versions: Vec<u64> = snapshot
+        .job_versions(NS, "web")
+        .iter()
+        .map(|v| v.version)
+        .collect();
+    assert_eq!(versions, [10, 9, 8, 7, 6, 5, 4]);
 }
