@@ -114,7 +114,13 @@ impl Txn<'_> {
                         job.version = prev.version + 1;
                     }
                 }
-                known_status(&prev.status)
+                // Only a child's status counts (in its parent's summary): the stored one, a
+                // string on cold memory, is read for a child alone.
+                if job.parent_id.is_empty() {
+                    status
+                } else {
+                    known_status(&prev.status)
+                }
             }
             None => {
                 let job = Arc::make_mut(&mut job);
