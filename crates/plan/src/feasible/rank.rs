@@ -216,10 +216,11 @@ impl FitScores {
         SpareFits(by_node)
     }
 
+    /// Takes over an earlier cache's room (emptied by [`Self::into_room`]) unless this one
+    /// has entries already.
     pub(crate) fn reuse(&mut self, room: SpareFits) {
         if self.by_node.is_empty() {
             self.by_node = room.0;
-            self.by_node.clear();
         }
     }
 

@@ -116,6 +116,21 @@ struct NodeState {
     allocs: Vec<NodeAlloc>,
 }
 
+impl NodeState {
+    /// Empties the state for another view, keeping its list's room. Every field is named, so
+    /// a field added later cannot be forgotten here.
+    fn clear(&mut self) {
+        let NodeState {
+            counted,
+            net,
+            allocs,
+        } = self;
+        *counted = NodeUsage::default();
+        *net = OnceCell::new();
+        allocs.clear();
+    }
+}
+
 /// The per-node states of a view that is done, cleared, for the next view of the same node
 /// table: a view has one for each node of the cluster (half a megabyte at 10,000 nodes), and
 /// fresh memory for them at every evaluation is memory the kernel zeroes page by page. The
@@ -178,11 +193,7 @@ impl ClusterView {
     /// The view's per-node states, cleared, for the next view of its node table.
     pub fn into_spare(self) -> SpareStates {
         let mut states = self.per_node;
-        for state in &mut states {
-            state.counted = NodeUsage::default();
-            state.net = OnceCell::new();
-            state.allocs.clear();
-        }
+        states.iter_mut().for_each(NodeState::clear);
         SpareStates(states)
     }
 
