@@ -120,24 +120,24 @@ fn constraint(l: &str, op: &str, r: &str) -> Constraint {
 
 fn job(count: i64, constraints: Vec<Constraint>) -> Job {
     Job {
-        id: "bench".to_owned(),
-        namespace: "default".to_owned(),
-        region: "global".to_owned(),
-        job_type: "service".to_owned(),
+        id: "bench".into(),
+        namespace: "default".into(),
+        region: "global".into(),
+        job_type: "service".into(),
         priority: 50,
-        datacenters: vec!["dc-1".to_owned(), "dc-2".to_owned()],
-        node_pool: "default".to_owned(),
+        datacenters: vec!["dc-1".into(), "dc-2".into()],
+        node_pool: "default".into(),
         constraints,
         task_groups: vec![Arc::new(TaskGroup {
-            name: "web".to_owned(),
+            name: "web".into(),
             count,
             ephemeral_disk: Some(EphemeralDisk {
                 size_mb: 150,
                 ..EphemeralDisk::default()
             }),
             tasks: vec![Arc::new(Task {
-                name: "web".to_owned(),
-                driver: "exec".to_owned(),
+                name: "web".into(),
+                driver: "exec".into(),
                 resources: Some(Resources {
                     cpu: 6000,
                     memory_mb: 6000,

@@ -119,19 +119,19 @@ fn bench(c: &mut Criterion) {
 fn job_records() -> Vec<Job> {
     (0..JOBS)
         .map(|i| Job {
-            id: format!("web-{i:06}"),
-            name: format!("web-{i:06}"),
-            namespace: "default".to_string(),
-            job_type: ["service", "batch", "system"][i % 3].to_string(),
-            status: ["running", "pending", "dead"][i % 3].to_string(),
+            id: format!("web-{i:06}").into(),
+            name: format!("web-{i:06}").into(),
+            namespace: "default".into(),
+            job_type: ["service", "batch", "system"][i % 3].into(),
+            status: ["running", "pending", "dead"][i % 3].into(),
             priority: 50 + (i % 7) as i64,
-            datacenters: vec!["dc1".to_string()],
+            datacenters: vec!["dc1".into()],
             task_groups: vec![Arc::new(TaskGroup {
-                name: "web".to_string(),
+                name: "web".into(),
                 count: 1 + (i % 3) as i64,
                 tasks: vec![Arc::new(Task {
-                    name: "server".to_string(),
-                    driver: "docker".to_string(),
+                    name: "server".into(),
+                    driver: "docker".into(),
                     ..Task::default()
                 })],
                 ..TaskGroup::default()

@@ -124,14 +124,14 @@ fn node(i: usize) -> Node {
 fn job(count: i64, spread: bool) -> Job {
     let eligible: Vec<String> = (0..RACKS / 2).map(|r| format!("r{r}")).collect();
     Job {
-        id: "bench".to_owned(),
-        name: "bench".to_owned(),
-        namespace: "default".to_owned(),
-        region: "global".to_owned(),
-        job_type: "service".to_owned(),
+        id: "bench".into(),
+        name: "bench".into(),
+        namespace: "default".into(),
+        region: "global".into(),
+        job_type: "service".into(),
         priority: 50,
-        datacenters: vec!["dc-1".to_owned(), "dc-2".to_owned()],
-        node_pool: "default".to_owned(),
+        datacenters: vec!["dc-1".into(), "dc-2".into()],
+        node_pool: "default".into(),
         constraints: vec![Constraint {
             l_target: "${meta.rack}".to_owned(),
             operand: "set_contains_any".to_owned(),
@@ -147,15 +147,15 @@ fn job(count: i64, spread: bool) -> Job {
             Vec::new()
         },
         task_groups: vec![Arc::new(TaskGroup {
-            name: "web".to_owned(),
+            name: "web".into(),
             count,
             ephemeral_disk: Some(EphemeralDisk {
                 size_mb: 150,
                 ..EphemeralDisk::default()
             }),
             tasks: vec![Arc::new(Task {
-                name: "web".to_owned(),
-                driver: "exec".to_owned(),
+                name: "web".into(),
+                driver: "exec".into(),
                 resources: Some(Resources {
                     cpu: 6000,
                     memory_mb: 6000,
@@ -192,7 +192,7 @@ fn register(store: &StateStore, index: &mut u64, job: Job) -> Evaluation {
         priority: 50,
         eval_type: "service".to_owned(),
         triggered_by: "job-register".to_owned(),
-        job_id: job.id.clone(),
+        job_id: job.id.to_string(),
         status: EvalStatus::Pending,
         annotate_plan: true,
         ..Evaluation::default()

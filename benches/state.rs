@@ -23,15 +23,15 @@ const ALLOCS_PER_JOB: usize = 10;
 
 fn job(n: usize, count: i64) -> Job {
     Job {
-        id: format!("job-{n:06}"),
-        name: format!("job-{n:06}"),
-        namespace: "default".to_string(),
-        region: "global".to_string(),
-        job_type: "service".to_string(),
+        id: format!("job-{n:06}").into(),
+        name: format!("job-{n:06}").into(),
+        namespace: "default".into(),
+        region: "global".into(),
+        job_type: "service".into(),
         priority: 50,
-        datacenters: vec!["dc1".to_string()],
+        datacenters: vec!["dc1".into()],
         task_groups: vec![Arc::new(TaskGroup {
-            name: "web".to_string(),
+            name: "web".into(),
             count,
             ..TaskGroup::default()
         })],

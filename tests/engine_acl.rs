@@ -210,7 +210,7 @@ const OPS: &[(&str, Op)] = &[
     ("validate", |e, c| {
         // Validate checks the job's own namespace.
         let mut job = sample_job("web");
-        job.namespace = c.namespace().to_string();
+        job.namespace = c.namespace().into();
         e.validate_job(c, JobValidateRequest { job: Some(job) })
             .map(drop)
     }),
@@ -349,7 +349,11 @@ fn listed_namespaces(acls: &Acls, token: &str) -> ApiResult<BTreeSet<String>> {
     let jobs = acls
         .engine
         .list_jobs(&as_token(&secret, "*"), &ListJobsOptions::default())?;
-    Ok(jobs.value.iter().map(|j| j.job.namespace.clone()).collect())
+    Ok(jobs
+        .value
+        .iter()
+        .map(|j| j.job.namespace.to_string())
+        .collect())
 }
 
 #[test]

@@ -331,7 +331,7 @@ fn failed_allocations_are_evaluated_and_can_be_forced_to_reschedule() {
     f.engine.upsert_node(node("n1", "ready")).unwrap();
     // A batch job: no deployment, whose failed allocations would otherwise wait 5s.
     let mut job = sample_job("work");
-    job.job_type = "batch".to_string();
+    job.job_type = "batch".into();
     f.engine.register_job(&ctx(), register(job)).unwrap();
     f.engine.process_until_idle().unwrap();
     let placed = allocs(&f, "work", false).pop().unwrap();

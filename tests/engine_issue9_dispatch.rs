@@ -13,7 +13,7 @@ use engine_common::*;
 /// when `required` is set.
 fn parameterized(payload: &str, required: &[&str]) -> Job {
     let mut job = sample_job("params");
-    job.job_type = "batch".to_string();
+    job.job_type = "batch".into();
     job.update = None;
     Arc::make_mut(&mut job.task_groups[0]).update = None;
     Arc::make_mut(&mut job.task_groups[0]).reschedule_policy = None;

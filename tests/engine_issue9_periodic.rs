@@ -10,7 +10,7 @@ use engine_common::*;
 /// A batch job launching every five minutes.
 fn periodic(id: &str, enabled: bool) -> Job {
     let mut job = sample_job(id);
-    job.job_type = "batch".to_string();
+    job.job_type = "batch".into();
     job.periodic = Some(PeriodicConfig {
         enabled,
         spec: "*/5 * * * *".to_string(),
@@ -23,7 +23,7 @@ fn children(f: &Fixture, parent: &str) -> Vec<String> {
     f.engine
         .snapshot()
         .job_children("default", parent)
-        .map(|j| j.id.clone())
+        .map(|j| j.id.to_string())
         .collect()
 }
 

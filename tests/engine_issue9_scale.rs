@@ -221,7 +221,7 @@ fn scale_errors() {
     );
 
     let mut system = sample_job("sys");
-    system.job_type = "system".to_string();
+    system.job_type = "system".into();
     Arc::make_mut(&mut system.task_groups[0]).count = 1;
     f.engine.register_job(&ctx(), register(system)).unwrap();
     check_error(

@@ -69,7 +69,7 @@ fn evaluate_creates_an_evaluation_even_when_nothing_changed() {
 fn evaluate_refuses_periodic_and_parameterized_parents() {
     let f = fixture();
     let mut periodic = sample_job("nightly");
-    periodic.job_type = "batch".to_string();
+    periodic.job_type = "batch".into();
     periodic.periodic = Some(PeriodicConfig {
         enabled: true,
         specs: vec!["@daily".to_string()],
@@ -82,7 +82,7 @@ fn evaluate_refuses_periodic_and_parameterized_parents() {
         "can't evaluate periodic job",
     );
     let mut parameterized = sample_job("dispatcher");
-    parameterized.job_type = "batch".to_string();
+    parameterized.job_type = "batch".into();
     parameterized.parameterized_job = Some(Default::default());
     f.engine
         .register_job(&ctx(), register(parameterized))
@@ -98,7 +98,7 @@ fn evaluate_refuses_periodic_and_parameterized_parents() {
 fn stop_makes_a_new_version_and_a_service_evaluation() {
     let f = fixture();
     let mut job = sample_job("cache");
-    job.job_type = "batch".to_string();
+    job.job_type = "batch".into();
     job.priority = 40;
     let registered = f.engine.register_job(&ctx(), register(job)).unwrap();
     f.clock.advance(std::time::Duration::from_secs(60));
@@ -215,9 +215,9 @@ fn validate_reports_problems_in_the_answer() {
 
     let mut job = sample_job("bad");
     job.priority = 500;
-    job.namespace = "elsewhere".to_string();
+    job.namespace = "elsewhere".into();
     let group = Arc::make_mut(&mut job.task_groups[0]);
-    Arc::make_mut(&mut group.tasks[0]).driver.clear();
+    Arc::make_mut(&mut group.tasks[0]).driver = "".into();
     let invalid = f
         .engine
         .validate_job(&ctx(), JobValidateRequest { job: Some(job) })

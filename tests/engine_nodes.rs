@@ -22,7 +22,7 @@ fn node_update_evals(f: &Fixture, job_id: &str) -> Vec<Evaluation> {
 fn system_jobs_are_evaluated_when_a_node_comes_up_or_goes_down() {
     let f = fixture();
     let mut system = sample_job("agent");
-    system.job_type = "system".to_string();
+    system.job_type = "system".into();
     f.engine.register_job(&ctx(), register(system)).unwrap();
 
     // Registered while initializing: nothing to place yet.
@@ -65,7 +65,7 @@ fn system_jobs_are_evaluated_when_a_node_comes_up_or_goes_down() {
 fn eligibility_and_drain() {
     let f = fixture();
     let mut system = sample_job("agent");
-    system.job_type = "system".to_string();
+    system.job_type = "system".into();
     f.engine.register_job(&ctx(), register(system)).unwrap();
     f.engine.upsert_node(node("n1", "ready")).unwrap();
     let before = node_update_evals(&f, "agent").len();

@@ -136,7 +136,7 @@ fn a_failed_allocation_without_a_place_is_marked_once() {
     // no deployment, whose status would decide the reschedules.
     let mut web = big_job("web", 1);
     let mut second = (*web.task_groups[0]).clone();
-    second.name = "second".to_string();
+    second.name = "second".into();
     web.task_groups.push(Arc::new(second));
     web.update = Some(UpdateStrategy {
         max_parallel: Some(0),

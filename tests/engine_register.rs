@@ -57,7 +57,7 @@ fn agent_checks_answer_400() {
         "Job ID does not match name",
     );
     let mut system = sample_job("sys");
-    system.job_type = "system".to_string();
+    system.job_type = "system".into();
     Arc::make_mut(&mut system.task_groups[0]).scaling = Some(ScalingPolicy::default());
     check_error(
         f.engine.register_job(&ctx(), register(system)),
@@ -189,7 +189,7 @@ fn update_rules_refuse_type_periodic_and_parameterized_changes() {
 
 fn batch_job(id: &str) -> drover::model::Job {
     let mut job = sample_job(id);
-    job.job_type = "batch".to_string();
+    job.job_type = "batch".into();
     job
 }
 
@@ -324,7 +324,7 @@ fn region_and_namespace_come_from_body_query_then_job() {
         ..ctx()
     };
     let mut job = sample_job("placed");
-    job.region = "us".to_string();
+    job.region = "us".into();
     f.engine.register_job(&ctx, register(job.clone())).unwrap();
     assert_eq!(
         f.engine.read_job(&ctx, "placed").unwrap().value.region,
@@ -339,7 +339,7 @@ fn region_and_namespace_come_from_body_query_then_job() {
         f.engine.read_job(&ctx, "placed").unwrap().value.region,
         "ap"
     );
-    job.region = "global".to_string();
+    job.region = "global".into();
     f.engine
         .register_job(&RequestContext::default(), register(job))
         .unwrap();

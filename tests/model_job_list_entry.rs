@@ -26,7 +26,7 @@ fn check(entry: JobListEntry) {
 fn an_entry_writes_what_its_stub_writes() {
     let mut full: Job = encoded("read_job_response.json");
     full.meta.insert("team".to_string(), "web".to_string());
-    full.status_description = "described".to_string();
+    full.status_description = "described".into();
     assert!(!full.datacenters.is_empty() && !full.task_groups.is_empty());
     let summary: JobSummary = encoded("summary_response.json");
     for job in [Arc::new(full), Arc::new(Job::default())] {

@@ -380,8 +380,8 @@ fn task() -> BoxedStrategy<Task> {
             let (constraints, affinities, hook, leader, templates, artifacts, payload, mounts) =
                 more;
             Task {
-                name,
-                driver,
+                name: name.into(),
+                driver: driver.into(),
                 config,
                 env,
                 services,
@@ -497,7 +497,7 @@ fn group() -> BoxedStrategy<TaskGroup> {
                 meta,
             ) = more;
             TaskGroup {
-                name,
+                name: name.into(),
                 count,
                 update,
                 migrate,
@@ -611,13 +611,13 @@ fn job() -> BoxedStrategy<Job> {
                 version,
             ) = more;
             Job {
-                id,
-                name,
-                namespace,
-                region,
-                job_type,
+                id: id.into(),
+                name: name.into(),
+                namespace: namespace.into(),
+                region: region.into(),
+                job_type: job_type.into(),
                 priority,
-                datacenters,
+                datacenters: datacenters.into_iter().map(Into::into).collect(),
                 task_groups: task_groups.into_iter().map(Arc::new).collect(),
                 update,
                 reschedule,

@@ -424,7 +424,7 @@ fn a_stopped_system_job_is_evaluated_after_a_node_update() {
         engine.upsert_node(cluster::node(n, 1, "ready")).unwrap();
     }
     let mut job = workload::new_job(&mut Rng::new(0), 1);
-    job.job_type = "system".to_string();
+    job.job_type = "system".into();
     job.task_groups.truncate(1);
     let group = Arc::make_mut(&mut job.task_groups[0]);
     group.count = 1;

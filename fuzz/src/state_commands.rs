@@ -352,11 +352,11 @@ fn job_record(id: &str, kind: u8, count: u8, now: i64) -> Job {
 fn eval_record(id: String, job: &Job, now: i64) -> Evaluation {
     Evaluation {
         id: id.into(),
-        namespace: job.namespace.clone(),
+        namespace: job.namespace.to_string(),
         priority: 50,
-        eval_type: job.job_type.clone(),
+        eval_type: job.job_type.to_string(),
         triggered_by: "job-register".to_string(),
-        job_id: job.id.clone(),
+        job_id: job.id.to_string(),
         status: EvalStatus::Pending,
         create_time: now,
         modify_time: now,

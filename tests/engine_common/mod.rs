@@ -66,7 +66,7 @@ pub fn sample_register() -> JobRegisterRequest {
 /// The sample job with its ID changed.
 pub fn sample_job(id: &str) -> Job {
     let mut job = sample_register().job.expect("sample has a job");
-    job.id = id.to_string();
+    job.id = id.into();
     job
 }
 

@@ -142,7 +142,7 @@ fn first_difference(replayed: &Snapshot, engine: &Snapshot) -> String {
     };
     let jobs = |s: &Snapshot| -> BTreeMap<String, String> {
         s.jobs(&ns, "")
-            .map(|j| (j.id.clone(), format!("{j:?}")))
+            .map(|j| (j.id.to_string(), format!("{j:?}")))
             .collect()
     };
     for (kind, a, b) in [

@@ -208,7 +208,7 @@ pub fn scale(engine: &Engine, rng: &mut Rng) -> Option<(String, Result<String, S
     let count = rng.between(0, 6);
     let request = ScalingRequest {
         count: Some(count),
-        target: [("Group".to_string(), group.clone())].into(),
+        target: [("Group".to_string(), group.to_string())].into(),
         message: "simulation".to_string(),
         ..ScalingRequest::default()
     };

@@ -380,12 +380,12 @@ mod tests {
 
     fn alloc(job_kind: &str, client: &str, desired: &str) -> Allocation {
         let job = Job {
-            id: "web".to_string(),
-            job_type: job_kind.to_string(),
+            id: "web".into(),
+            job_type: job_kind.into(),
             task_groups: vec![Arc::new(TaskGroup {
-                name: "g".to_string(),
+                name: "g".into(),
                 tasks: vec![Arc::new(Task {
-                    name: "t".to_string(),
+                    name: "t".into(),
                     ..Task::default()
                 })],
                 update: Some(UpdateStrategy {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use drover_model::gotext::{multierror, quote};
 use drover_model::job::{DEFAULT_NAMESPACE, DEFAULT_REGION, job_type};
-use drover_model::{Job, JobSubmission, ValidationConfig};
+use drover_model::{Job, JobSubmission, SmolStr, ValidationConfig};
 use drover_state::{Snapshot, StateError};
 
 use crate::api::RequestContext;
@@ -32,12 +32,12 @@ pub(crate) fn resolve_placement(
     .find(|r| !r.is_empty())
     .unwrap_or("");
     job.region = if region.is_empty() || region == DEFAULT_REGION {
-        agent_region.to_string()
+        agent_region.into()
     } else {
-        region.to_string()
+        region.into()
     };
     if job.multiregion.is_some() {
-        job.region = DEFAULT_REGION.to_string();
+        job.region = DEFAULT_REGION.into();
     }
     let namespace = [
         ctx.namespace.as_deref().unwrap_or(""),
@@ -47,18 +47,18 @@ pub(crate) fn resolve_placement(
     .into_iter()
     .find(|n| !n.is_empty())
     .unwrap_or(DEFAULT_NAMESPACE);
-    job.namespace = namespace.to_string();
+    job.namespace = namespace.into();
 }
 
 /// The agent's conversion of a request's job (`ApiJobToStructJob`) followed by Nomad's
 /// canonicalization: fields only the server sets are dropped, defaults are filled in.
 pub(crate) fn canonical_job(mut job: Job) -> Job {
-    job.parent_id.clear();
+    job.parent_id = SmolStr::default();
     job.dispatched = false;
-    job.dispatch_idempotency_token.clear();
-    job.nomad_token_id.clear();
-    job.status.clear();
-    job.status_description.clear();
+    job.dispatch_idempotency_token = SmolStr::default();
+    job.nomad_token_id = SmolStr::default();
+    job.status = SmolStr::default();
+    job.status_description = SmolStr::default();
     job.stable = false;
     job.submit_time = 0;
     job.create_index = 0;
@@ -66,7 +66,7 @@ pub(crate) fn canonical_job(mut job: Job) -> Job {
     job.job_modify_index = 0;
     job.canonicalize();
     // The job-level Consul namespace only seeds the groups' blocks (done by canonicalize).
-    job.consul_namespace.clear();
+    job.consul_namespace = SmolStr::default();
     job
 }
 

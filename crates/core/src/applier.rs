@@ -353,11 +353,11 @@ mod tests {
     fn snapshot() -> Snapshot {
         let store = StateStore::new();
         let job = Arc::new(Job {
-            id: "web".to_string(),
-            namespace: "default".to_string(),
-            job_type: "service".to_string(),
+            id: "web".into(),
+            namespace: "default".into(),
+            job_type: "service".into(),
             task_groups: vec![Arc::new(TaskGroup {
-                name: "web".to_string(),
+                name: "web".into(),
                 ..TaskGroup::default()
             })],
             ..Job::default()

@@ -45,8 +45,8 @@ impl Engine {
             .flat_map(|group| group.tasks.iter().map(move |task| (group, task)))
             .flat_map(|(group, task)| {
                 task.actions.iter().map(move |action| JobAction {
-                    task_name: task.name.clone(),
-                    task_group_name: group.name.clone(),
+                    task_name: task.name.to_string(),
+                    task_group_name: group.name.to_string(),
                     ..serde_json::from_value(action.clone()).unwrap_or_default()
                 })
             })

@@ -65,7 +65,7 @@ impl Engine {
                 .find(|child| child.dispatch_idempotency_token == idempotency_token)
         {
             return Ok(JobDispatchResponse {
-                dispatched_job_id: child.id.clone(),
+                dispatched_job_id: child.id.to_string(),
                 job_create_index: child.create_index,
                 index: child.modify_index,
                 ..JobDispatchResponse::default()
@@ -77,7 +77,7 @@ impl Engine {
         let eval =
             (!child.is_periodic()).then(|| self.job_eval(&child, trigger::JOB_REGISTER, now));
         let mut response = JobDispatchResponse {
-            dispatched_job_id: child.id.clone(),
+            dispatched_job_id: child.id.to_string(),
             eval_id: eval.as_ref().map(|e| e.id.to_string()).unwrap_or_default(),
             ..JobDispatchResponse::default()
         };
@@ -116,12 +116,12 @@ impl Engine {
             ),
         };
         let mut child = parent.clone();
-        child.name = id.clone();
-        child.id = id;
+        child.name = id.clone().into();
+        child.id = id.into();
         child.parent_id = parent.id.clone();
         child.dispatched = true;
-        child.status = String::new();
-        child.dispatch_idempotency_token = idempotency_token.to_string();
+        child.status = String::new().into();
+        child.dispatch_idempotency_token = idempotency_token.into();
         if priority != 0 {
             child.priority = priority;
         }

@@ -130,8 +130,8 @@ impl Engine {
             }
             let scaled_job = !commands.is_empty();
             commands.push(Command::UpsertScalingEvent(ScalingEventUpsert {
-                namespace: job.namespace.clone(),
-                job_id: job.id.clone(),
+                namespace: job.namespace.to_string(),
+                job_id: job.id.to_string(),
                 task_group: group_name.clone(),
                 event,
             }));
@@ -175,10 +175,10 @@ impl Engine {
             .map(|group| {
                 let status = TaskGroupScaleStatus {
                     desired: group.count,
-                    events: events.remove(&group.name).unwrap_or_default(),
+                    events: events.remove(group.name.as_str()).unwrap_or_default(),
                     ..TaskGroupScaleStatus::default()
                 };
-                (group.name.clone(), status)
+                (group.name.to_string(), status)
             })
             .collect();
         for alloc in snapshot.allocs_by_job(&job.namespace, &job.id, false) {
@@ -201,8 +201,8 @@ impl Engine {
         }
         Ok(Read {
             value: JobScaleStatus {
-                job_id: job.id.clone(),
-                namespace: job.namespace.clone(),
+                job_id: job.id.to_string(),
+                namespace: job.namespace.to_string(),
                 job_create_index: job.create_index,
                 job_modify_index: job.modify_index,
                 job_stopped: job.stop,

@@ -148,7 +148,7 @@ impl Engine {
         admit(&self.snapshot(), &job, &self.config.validation)?;
         let identity = self.authorize(ctx, endpoint, &job.namespace)?;
         identity.acl.check_job_volumes(&job.namespace, &job)?;
-        job.nomad_token_id = identity.accessor_id.unwrap_or_default();
+        job.nomad_token_id = identity.accessor_id.unwrap_or_default().into();
         let mut warnings = job.warnings();
         warnings.extend(check_submission_size(
             &mut submission,
@@ -466,8 +466,8 @@ impl Engine {
         });
         let eval_id = eval.as_ref().map(|e| e.id.to_string()).unwrap_or_default();
         let command = Command::DeregisterJob(DeregisterJob {
-            namespace: job.namespace.clone(),
-            job_id: job.id.clone(),
+            namespace: job.namespace.to_string(),
+            job_id: job.id.to_string(),
             purge: options.purge,
             submit_time: now,
             no_shutdown_delay: options.no_shutdown_delay,

@@ -248,11 +248,11 @@ impl Engine {
     pub(crate) fn job_eval(&self, job: &Job, triggered_by: &str, now: i64) -> Evaluation {
         Evaluation {
             id: self.new_id().into(),
-            namespace: job.namespace.clone(),
+            namespace: job.namespace.to_string(),
             priority: crate::jobs::eval_priority_of(job),
-            eval_type: job.job_type.clone(),
+            eval_type: job.job_type.to_string(),
             triggered_by: triggered_by.to_string(),
-            job_id: job.id.clone(),
+            job_id: job.id.to_string(),
             status: EvalStatus::Pending,
             create_time: now,
             modify_time: now,

@@ -416,7 +416,7 @@ fn job_with(
         ..VolumeRequest::default()
     };
     let task = Task {
-        name: "t".to_owned(),
+        name: "t".into(),
         volume_mounts: vec![VolumeMount {
             volume: "data".to_owned(),
             propagation_mode: propagation.to_owned(),
@@ -427,7 +427,7 @@ fn job_with(
     };
     Job {
         task_groups: vec![Arc::new(TaskGroup {
-            name: "g".to_owned(),
+            name: "g".into(),
             volumes: [("data".to_owned(), volume)].into(),
             tasks: vec![Arc::new(task)],
             ..TaskGroup::default()

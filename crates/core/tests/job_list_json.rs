@@ -22,7 +22,7 @@ fn full_job() -> Job {
     let mut job: Job = serde_json::from_str(json).expect("decodes");
     job.meta
         .insert("team".to_string(), "web \"ops\"\n".to_string());
-    job.status_description = "described".to_string();
+    job.status_description = "described".into();
     job
 }
 
@@ -32,7 +32,7 @@ fn summary(job: &Job) -> JobSummary {
         namespace: job.namespace.clone(),
         summary: BTreeMap::from([
             (
-                "cache".to_string(),
+                "cache".into(),
                 TaskGroupSummary {
                     queued: 1,
                     complete: -2,
@@ -43,7 +43,7 @@ fn summary(job: &Job) -> JobSummary {
                     unknown: i64::MAX,
                 },
             ),
-            ("web".to_string(), TaskGroupSummary::default()),
+            ("web".into(), TaskGroupSummary::default()),
         ]),
         children: Some(JobChildrenSummary {
             pending: 1,
@@ -100,17 +100,17 @@ proptest! {
         with_meta in any::<bool>(),
     ) {
         let job = Job {
-            id: texts[0].clone(),
-            name: texts[1].clone(),
-            status_description: texts[2].clone(),
-            datacenters: vec![texts[3].clone(), texts[4].clone()],
+            id: texts[0].clone().into(),
+            name: texts[1].clone().into(),
+            status_description: texts[2].clone().into(),
+            datacenters: vec![texts[3].clone().into(), texts[4].clone().into()],
             meta: BTreeMap::from([(texts[5].clone(), texts[0].clone())]),
             priority: numbers[0],
             submit_time: numbers[1],
             ..Job::default()
         };
         let summary = JobSummary {
-            summary: BTreeMap::from([(texts[4].clone(), TaskGroupSummary {
+            summary: BTreeMap::from([(texts[4].as_str().into(), TaskGroupSummary {
                 queued: numbers[2],
                 ..TaskGroupSummary::default()
             })]),

@@ -499,8 +499,8 @@ fn bad_specs_and_zones_are_errors() {
 /// The nested periodic entry `Job::validate` reports for `periodic`.
 fn periodic_errors(periodic: PeriodicConfig) -> Vec<String> {
     let mut job = Job {
-        id: "report".to_string(),
-        job_type: "batch".to_string(),
+        id: "report".into(),
+        job_type: "batch".into(),
         periodic: Some(periodic),
         ..Job::default()
     };

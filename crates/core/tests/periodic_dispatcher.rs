@@ -34,10 +34,10 @@ impl PeriodicState for Cluster {
 
 fn job(id: &str, spec: &str) -> Job {
     Job {
-        id: id.to_string(),
-        name: id.to_string(),
-        namespace: "default".to_string(),
-        job_type: "batch".to_string(),
+        id: id.into(),
+        name: id.into(),
+        namespace: "default".into(),
+        job_type: "batch".into(),
         periodic: Some(PeriodicConfig {
             spec: spec.to_string(),
             spec_type: "cron".to_string(),
@@ -196,7 +196,7 @@ fn only_active_periodic_jobs_are_tracked() {
     };
     // What a periodic, parameterized parent dispatches is a periodic job itself.
     let dispatched = Job {
-        id: "parameterized/dispatch-1700000000-0a1b2c3d".to_string(),
+        id: "parameterized/dispatch-1700000000-0a1b2c3d".into(),
         dispatched: true,
         ..parameterized.clone()
     };

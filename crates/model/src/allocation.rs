@@ -438,7 +438,7 @@ pub struct AllocListStub {
     pub node_name: SmolStr,
     #[serde(rename = "JobID")]
     pub job_id: SmolStr,
-    pub job_type: String,
+    pub job_type: SmolStr,
     pub job_version: u64,
     pub task_group: SmolStr,
     #[serde(skip_serializing_if = "Option::is_none")]

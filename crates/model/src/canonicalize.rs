@@ -12,6 +12,8 @@
 
 use std::sync::Arc;
 
+use smol_str::SmolStr;
+
 use crate::job::{DEFAULT_NAMESPACE, DEFAULT_NODE_POOL, DEFAULT_REGION, JOB_DEFAULT_PRIORITY};
 use crate::job::{PERIODIC_SPEC_CRON, dispatch_payload, health_check, job_type};
 use crate::{
@@ -30,11 +32,11 @@ const DEFAULT_LOG_MAX_FILE_SIZE_MB: i64 = 10;
 
 /// What groups and tasks need to know of their job while they are canonicalized.
 struct JobContext {
-    job_type: String,
-    id: String,
-    name: String,
-    namespace: String,
-    consul_namespace: String,
+    job_type: SmolStr,
+    id: SmolStr,
+    name: SmolStr,
+    namespace: SmolStr,
+    consul_namespace: SmolStr,
     update: Option<UpdateStrategy>,
     reschedule: Option<ReschedulePolicy>,
     migrate: Option<MigrateStrategy>,
@@ -55,7 +57,7 @@ impl Job {
             self.priority = JOB_DEFAULT_PRIORITY;
         }
         if self.datacenters.is_empty() {
-            self.datacenters = vec!["*".to_string()];
+            self.datacenters = vec![SmolStr::new_static("*")];
         }
 
         let is_service_or_system =
@@ -96,9 +98,9 @@ impl Job {
     }
 }
 
-fn fill_str(field: &mut String, default: &str) {
-    if field.is_empty() {
-        *field = default.to_string();
+fn fill_str<S: AsRef<str> + for<'a> From<&'a str>>(field: &mut S, default: &str) {
+    if field.as_ref().is_empty() {
+        *field = S::from(default);
     }
 }
 
@@ -354,8 +356,8 @@ fn canonicalize_scaling(
     policy.target.clear();
     policy
         .target
-        .insert("Namespace".to_string(), job.namespace.clone());
-    policy.target.insert("Job".to_string(), job.id.clone());
+        .insert("Namespace".to_string(), job.namespace.to_string());
+    policy.target.insert("Job".to_string(), job.id.to_string());
     policy.target.insert("Group".to_string(), group.to_string());
     if let Some(task) = task {
         policy.target.insert("Task".to_string(), task.to_string());
@@ -403,7 +405,7 @@ fn canonicalize_service(service: &mut Service, job: &JobContext, group: &str, ta
     });
 
     if service.provider == service_provider::NOMAD {
-        service.namespace = job.namespace.clone();
+        service.namespace = job.namespace.to_string();
     } else {
         fill_str(&mut service.namespace, "default");
     }

@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::{Affinity, Constraint, Nanos, NetworkResource, Service, Spread, Task, UpdateStrategy};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct TaskGroup {
-    pub name: String,
+    pub name: SmolStr,
     /// Absent on input means 1 (Nomad's API default); an explicit 0 is kept.
     #[serde(default = "one")]
     pub count: i64,

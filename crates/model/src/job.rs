@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize, Serializer};
+use smol_str::SmolStr;
 
 use crate::{
     Affinity, Constraint, JobSummary, MigrateStrategy, Nanos, ReschedulePolicy, Spread, TaskGroup,
@@ -50,21 +51,21 @@ pub const DISPATCH_PAYLOAD_SIZE_LIMIT: usize = 16 * 1024;
 #[serde(rename_all = "PascalCase", default)]
 pub struct Job {
     pub stop: bool,
-    pub region: String,
-    pub namespace: String,
+    pub region: SmolStr,
+    pub namespace: SmolStr,
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     #[serde(rename = "ParentID")]
-    pub parent_id: String,
-    pub name: String,
+    pub parent_id: SmolStr,
+    pub name: SmolStr,
     /// One of [`job_type`]; a string because it holds user input until validation.
     #[serde(rename = "Type")]
-    pub job_type: String,
+    pub job_type: SmolStr,
     pub priority: i64,
     pub all_at_once: bool,
     #[serde(with = "crate::nullable")]
-    pub datacenters: Vec<String>,
-    pub node_pool: String,
+    pub datacenters: Vec<SmolStr>,
+    pub node_pool: SmolStr,
     #[serde(with = "crate::nullable")]
     pub constraints: Vec<Constraint>,
     #[serde(with = "crate::nullable")]
@@ -86,18 +87,18 @@ pub struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub migrate: Option<MigrateStrategy>,
     pub dispatched: bool,
-    pub dispatch_idempotency_token: String,
+    pub dispatch_idempotency_token: SmolStr,
     /// Base64 on the wire, `null` when empty.
     #[serde(with = "crate::base64")]
     pub payload: Vec<u8>,
     #[serde(with = "crate::nullable")]
     pub meta: BTreeMap<String, String>,
-    pub consul_namespace: String,
-    pub vault_namespace: String,
+    pub consul_namespace: SmolStr,
+    pub vault_namespace: SmolStr,
     #[serde(rename = "NomadTokenID")]
-    pub nomad_token_id: String,
-    pub status: String,
-    pub status_description: String,
+    pub nomad_token_id: SmolStr,
+    pub status: SmolStr,
+    pub status_description: SmolStr,
     pub stable: bool,
     pub version: u64,
     /// Unix nanoseconds.
@@ -254,23 +255,23 @@ pub struct VersionTag {
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobListStub {
     #[serde(rename = "ID")]
-    pub id: String,
+    pub id: SmolStr,
     #[serde(rename = "ParentID")]
-    pub parent_id: String,
-    pub name: String,
-    pub namespace: String,
+    pub parent_id: SmolStr,
+    pub name: SmolStr,
+    pub namespace: SmolStr,
     #[serde(with = "crate::nullable")]
-    pub datacenters: Vec<String>,
-    pub node_pool: String,
+    pub datacenters: Vec<SmolStr>,
+    pub node_pool: SmolStr,
     pub multiregion: Option<Multiregion>,
     #[serde(rename = "Type")]
-    pub job_type: String,
+    pub job_type: SmolStr,
     pub priority: i64,
     pub periodic: bool,
     pub parameterized_job: bool,
     pub stop: bool,
-    pub status: String,
-    pub status_description: String,
+    pub status: SmolStr,
+    pub status_description: SmolStr,
     pub job_summary: Option<JobSummary>,
     pub create_index: u64,
     pub modify_index: u64,
@@ -343,7 +344,7 @@ struct StubView<'a> {
     name: &'a str,
     namespace: &'a str,
     #[serde(with = "crate::nullable")]
-    datacenters: &'a Vec<String>,
+    datacenters: &'a Vec<SmolStr>,
     node_pool: &'a str,
     multiregion: &'a Option<Multiregion>,
     #[serde(rename = "Type")]

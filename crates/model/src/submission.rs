@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
@@ -16,9 +17,9 @@ pub struct JobSubmission {
     pub variable_flags: BTreeMap<String, String>,
     /// The content of a variables file.
     pub variables: String,
-    pub namespace: String,
+    pub namespace: SmolStr,
     #[serde(rename = "JobID")]
-    pub job_id: String,
+    pub job_id: SmolStr,
     pub version: u64,
     /// Older Nomad documentation calls it `JobIndex`.
     #[serde(alias = "JobIndex")]

@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct JobSummary {
     #[serde(rename = "JobID")]
-    pub job_id: String,
-    pub namespace: String,
+    pub job_id: SmolStr,
+    pub namespace: SmolStr,
     #[serde(with = "crate::nullable")]
-    pub summary: BTreeMap<String, TaskGroupSummary>,
+    pub summary: BTreeMap<SmolStr, TaskGroupSummary>,
     pub children: Option<JobChildrenSummary>,
     pub create_index: u64,
     pub modify_index: u64,

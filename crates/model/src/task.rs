@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use smol_str::SmolStr;
 
 use crate::{
     Affinity, Constraint, Consul, Nanos, NetworkResource, RestartPolicy, SECOND, ScalingPolicy,
@@ -14,9 +15,9 @@ use crate::{
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct Task {
-    pub name: String,
-    pub driver: String,
-    pub user: String,
+    pub name: SmolStr,
+    pub driver: SmolStr,
+    pub user: SmolStr,
     /// The driver's configuration, opaque to the server.
     #[serde(with = "crate::nullable")]
     pub config: BTreeMap<String, Value>,
@@ -50,8 +51,8 @@ pub struct Task {
     pub volume_mounts: Vec<VolumeMount>,
     #[serde(with = "crate::nullable")]
     pub scaling_policies: Vec<ScalingPolicy>,
-    pub kill_signal: String,
-    pub kind: String,
+    pub kill_signal: SmolStr,
+    pub kind: SmolStr,
     /// Kept as data.
     #[serde(rename = "CSIPluginConfig")]
     pub csi_plugin_config: Option<Value>,

@@ -165,7 +165,7 @@ fn ports() {
 fn no_node_in_the_job_datacenters() {
     let nodes = vec![node("a", "dc1"), node("b", "dc2")];
     let mut job = job();
-    job.datacenters = vec!["eu-*".to_owned()];
+    job.datacenters = vec!["eu-*".into()];
     golden("datacenter", &metric(nodes, &[], &job, false));
 }
 
@@ -180,7 +180,7 @@ fn no_node_in_the_job_pool() {
         }),
     ];
     let mut job = job();
-    job.node_pool = "gpu".to_owned();
+    job.node_pool = "gpu".into();
     let tg = Arc::make_mut(&mut job.task_groups[0]);
     Arc::make_mut(&mut tg.tasks[0])
         .resources

@@ -120,11 +120,11 @@ fn job_spec() -> impl Strategy<Value = JobSpec> {
 
 fn build_job(spec: &JobSpec) -> Job {
     let mut job = job();
-    job.datacenters = spec.datacenters.iter().map(|d| d.to_string()).collect();
-    job.node_pool = spec.pool.to_owned();
+    job.datacenters = spec.datacenters.iter().map(|d| (*d).into()).collect();
+    job.node_pool = spec.pool.into();
     job.constraints = spec.job_constraints.clone();
     if spec.batch {
-        job.job_type = "batch".to_owned();
+        job.job_type = "batch".into();
     }
     let tg = Arc::make_mut(&mut job.task_groups[0]);
     tg.count = 6;

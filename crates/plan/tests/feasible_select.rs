@@ -119,7 +119,7 @@ fn service_jobs_rank_a_few_nodes_and_move_on() {
     assert_eq!(seen.len(), 15);
 
     let mut batch = job.clone();
-    batch.job_type = "batch".to_owned();
+    batch.job_type = "batch".into();
     batch.version += 1;
     stack.set_job(&view, &batch);
     stack.select(&view, tg, &SelectOptions::default()).unwrap();
@@ -205,7 +205,7 @@ fn spread_targets_split_placements() {
         .collect();
     let mut view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
-    job.datacenters = vec!["*".to_owned()];
+    job.datacenters = vec!["*".into()];
     Arc::make_mut(&mut job.task_groups[0]).count = 8;
     Arc::make_mut(&mut job.task_groups[0]).spreads = vec![Spread {
         attribute: "${node.datacenter}".to_owned(),
@@ -355,7 +355,7 @@ fn reserved_cores_and_lifecycle_tasks() {
     main.resources.as_mut().unwrap().cores = 2;
     // A prestart task runs before the main task: only the larger of the two counts.
     let mut init = main.clone();
-    init.name = "init".to_owned();
+    init.name = "init".into();
     init.lifecycle = Some(TaskLifecycle {
         hook: "prestart".to_owned(),
         sidecar: false,
@@ -478,7 +478,7 @@ fn system_stack_checks_each_node() {
     ];
     let view = ClusterView::new(&arcs(nodes), []);
     let mut job = job();
-    job.job_type = "system".to_owned();
+    job.job_type = "system".into();
     job.constraints = vec![constraint("${attr.kernel.name}", "=", "linux")];
     let mut stack = SystemStack::new(StackConfig::default(), 0);
     stack.set_job(&view, &job);

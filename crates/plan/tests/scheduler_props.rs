@@ -22,7 +22,7 @@ fn job_of(batch: bool, groups: &[GroupSpec]) -> Job {
         .enumerate()
         .map(|(i, &(count, cpu, memory_mb))| {
             let mut tg = TaskGroup {
-                name: format!("g{i}"),
+                name: format!("g{i}").into(),
                 count,
                 ..(*template).clone()
             };
@@ -89,7 +89,7 @@ fn expected_names(job: &Job) -> BTreeMap<String, BTreeSet<String>> {
         .filter(|tg| tg.count > 0)
         .map(|tg| {
             let names = (0..tg.count).map(|i| format!("web.{}[{i}]", tg.name));
-            (tg.name.clone(), names.collect())
+            (tg.name.to_string(), names.collect())
         })
         .collect()
 }

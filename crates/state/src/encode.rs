@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use drover_model::{
     AclPolicy, AclToken, Allocation, Deployment, Evaluation, Job, JobSubmission, JobSummary,
-    Namespace, Node, ServiceRegistration,
+    Namespace, Node, ServiceRegistration, SmolStr,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -285,7 +285,7 @@ pub fn snapshot_from_bytes(bytes: &[u8]) -> Result<Snapshot, StateError> {
 /// Shares one `Arc<Job>` among equal decoded copies of a job version.
 #[derive(Default)]
 struct JobInterner {
-    seen: HashMap<(String, String, u64, u64), Arc<Job>>,
+    seen: HashMap<(SmolStr, SmolStr, u64, u64), Arc<Job>>,
 }
 
 impl JobInterner {

@@ -293,7 +293,7 @@ pub fn scale(client: &Client, args: &ScaleArgs) -> u8 {
 /// The group to scale: the one named, or the job's only group.
 fn scaled_group(job: &Job, group: Option<String>) -> Result<String, String> {
     match (group, job.task_groups.as_slice()) {
-        (None, [only]) => Ok(only.name.clone()),
+        (None, [only]) => Ok(only.name.to_string()),
         (None, _) => Err("Group name required".to_string()),
         (Some(group), groups) if groups.iter().any(|g| g.name == group) => Ok(group),
         (Some(group), _) => Err(format!("Group {group} not found within job")),

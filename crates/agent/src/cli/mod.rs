@@ -206,8 +206,10 @@ fn job_by_prefix(client: &Client, prefix: &str) -> Result<(String, Client), Stri
             ))
         }
         [first, ..] => Ok((
-            first.id.clone(),
-            client.clone().with_namespace(Some(first.namespace.clone())),
+            first.id.to_string(),
+            client
+                .clone()
+                .with_namespace(Some(first.namespace.to_string())),
         )),
     }
 }

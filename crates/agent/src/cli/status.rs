@@ -64,7 +64,7 @@ pub fn job_list(jobs: &[JobListStub], namespaces: bool) -> String {
         "ID|Type|Priority|Status|Submit Date".to_string()
     }];
     for job in jobs {
-        let mut job_type = job.job_type.clone();
+        let mut job_type = job.job_type.to_string();
         if job.periodic {
             job_type.push_str("/periodic");
         }

@@ -57,8 +57,8 @@ pub fn sample_job(id: &str, count: i64) -> Job {
         .expect("sample decodes")
         .job
         .expect("sample has a job");
-    job.id = id.to_string();
-    job.name = id.to_string();
+    job.id = id.into();
+    job.name = id.into();
     Arc::make_mut(&mut job.task_groups[0]).count = count;
     job
 }

@@ -15,11 +15,11 @@ pub fn derive_child(parent: &Job, launch_time: i64) -> Job {
     );
     Job {
         parent_id: parent.id.clone(),
-        name: id.clone(),
-        id,
+        name: id.clone().into(),
+        id: id.into(),
         periodic: None,
-        status: String::new(),
-        status_description: String::new(),
+        status: String::new().into(),
+        status_description: String::new().into(),
         ..parent.clone()
     }
 }

@@ -176,13 +176,13 @@ impl PeriodicDispatcher {
         }
         if !self.is_tracked(&job.namespace, &job.id) {
             return Err(PeriodicError::NotTracked {
-                namespace: job.namespace.clone(),
-                job_id: job.id.clone(),
+                namespace: job.namespace.to_string(),
+                job_id: job.id.to_string(),
             });
         }
         Ok(Launch {
-            namespace: job.namespace.clone(),
-            job_id: job.id.clone(),
+            namespace: job.namespace.to_string(),
+            job_id: job.id.to_string(),
             launch_time: now,
         })
     }
@@ -218,8 +218,8 @@ impl PeriodicDispatcher {
                 continue;
             }
             launches.push(Launch {
-                namespace: job.namespace.clone(),
-                job_id: job.id.clone(),
+                namespace: job.namespace.to_string(),
+                job_id: job.id.to_string(),
                 launch_time: now,
             });
         }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use regex::Regex;
+use smol_str::SmolStr;
 
 use crate::gotext::{duration, list, multierror, quote};
 use crate::service::service_provider;
@@ -49,7 +50,7 @@ pub(super) fn group_service_errors(tg: &TaskGroup) -> Vec<String> {
     for (index, service) in tg.services.iter().enumerate() {
         let id = (
             service.name.clone(),
-            "group".to_string(),
+            SmolStr::new_static("group"),
             service.port_label.clone(),
         );
         if !ids.insert(id.clone()) {

@@ -19,6 +19,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::iter::Peekable;
 
+use drover_model::SmolStr;
 use serde_json::Value;
 
 use super::field_value::FieldValue;
@@ -54,22 +55,29 @@ impl Scalar for &str {
     }
 }
 
-impl Scalar for &String {
-    #[inline(always)]
-    fn same(&self, other: &Self) -> bool {
-        self.as_str().same(&other.as_str())
-    }
+/// Owned strings compare and print as the text they hold.
+macro_rules! text_scalar {
+    ($($t:ty),*) => {$(
+        impl Scalar for &$t {
+            #[inline(always)]
+            fn same(&self, other: &Self) -> bool {
+                self.as_str().same(&other.as_str())
+            }
 
-    #[inline(always)]
-    fn is_blank(&self) -> bool {
-        self.is_empty()
-    }
+            #[inline(always)]
+            fn is_blank(&self) -> bool {
+                self.is_empty()
+            }
 
-    #[inline(always)]
-    fn into_value(self) -> FieldValue {
-        self.as_str().into_value()
-    }
+            #[inline(always)]
+            fn into_value(self) -> FieldValue {
+                self.as_str().into_value()
+            }
+        }
+    )*};
 }
+
+text_scalar!(String, SmolStr);
 
 /// Integers and booleans print the same exactly when they are equal, and never as "".
 macro_rules! typed_scalar {

@@ -24,8 +24,8 @@ pub(crate) fn job_diff(
         (Some(o), None) => (&o.id, DiffType::Deleted),
         (Some(o), Some(n)) if o.id != n.id => {
             return Err(DiffError::DifferentJobIds {
-                old: o.id.clone(),
-                new: n.id.clone(),
+                old: o.id.to_string(),
+                new: n.id.to_string(),
             });
         }
         (Some(_), Some(n)) => (&n.id, DiffType::None),
@@ -85,7 +85,7 @@ pub(crate) fn job_diff(
     };
     Ok(JobDiff {
         diff_type,
-        id: id.clone(),
+        id: id.to_string(),
         fields,
         objects,
         task_groups,

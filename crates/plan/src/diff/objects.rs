@@ -273,11 +273,11 @@ pub(crate) fn changed_string_set_diff<'a>(
 }
 
 /// The strings of an optional block's list field, for the set diffs above.
-pub(crate) fn strings<'a, T>(
+pub(crate) fn strings<'a, T, S: AsRef<str> + 'a>(
     block: Option<&'a T>,
-    field: impl FnOnce(&'a T) -> &'a Vec<String>,
+    field: impl FnOnce(&'a T) -> &'a Vec<S>,
 ) -> impl Iterator<Item = &'a str> {
-    list(block, field).iter().map(String::as_str)
+    list(block, field).iter().map(AsRef::as_ref)
 }
 
 /// Constraints of a job, group or task, keyed like Nomad's `Constraint.DiffID`.

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use drover_model::constraint::operand;
 use drover_model::group::volume_type;
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL, job_type};
-use drover_model::{Constraint, Job, Node, TaskGroup};
+use drover_model::{Constraint, Job, Node, SmolStr, TaskGroup};
 
 use super::class::{ClassCache, ClassStatus};
 use super::constraint::{CompiledConstraint, EvalCache, Target, constraint_reason, escapes_class};
@@ -99,13 +99,13 @@ fn parse_go_bool(s: &str) -> Option<bool> {
 /// What the stack needs of the job, compiled once per job version.
 #[derive(Debug)]
 pub(crate) struct JobPlan {
-    pub(crate) namespace: String,
-    pub(crate) id: String,
+    pub(crate) namespace: SmolStr,
+    pub(crate) id: SmolStr,
     pub(crate) version: u64,
-    pub(crate) region: String,
+    pub(crate) region: SmolStr,
     pub(crate) batch: bool,
-    pub(crate) datacenters: Vec<String>,
-    pub(crate) node_pool: String,
+    pub(crate) datacenters: Vec<SmolStr>,
+    pub(crate) node_pool: SmolStr,
     constraints: Constraints,
     pub(crate) classes: ClassCache,
     pub(crate) distinct_hosts: bool,
@@ -203,7 +203,7 @@ fn in_pool(node_pool: &str, job_pool: &str) -> bool {
 }
 
 /// A canonical job always lists datacenters; an empty list means every datacenter (`"*"`).
-fn in_any_datacenter(dc: &str, patterns: &[String]) -> bool {
+fn in_any_datacenter(dc: &str, patterns: &[SmolStr]) -> bool {
     patterns.is_empty() || patterns.iter().any(|p| glob_match(p, dc))
 }
 
@@ -249,7 +249,7 @@ struct HostVolume {
 /// What the stack needs of one task group, compiled once per job version.
 #[derive(Debug)]
 pub(crate) struct GroupChecks {
-    drivers: Vec<String>,
+    drivers: Vec<SmolStr>,
     constraints: Constraints,
     needs_devices: bool,
     network: NetworkCheck,
@@ -265,7 +265,7 @@ impl GroupChecks {
     pub(crate) fn new(tg: &TaskGroup, view: &ClusterView, region: &str, ctx: &mut Ctx) -> Self {
         let task_constraints = || tg.tasks.iter().flat_map(|t| &t.constraints);
         let all_constraints = || tg.constraints.iter().chain(task_constraints());
-        let mut drivers: Vec<String> = tg.tasks.iter().map(|t| t.driver.clone()).collect();
+        let mut drivers: Vec<SmolStr> = tg.tasks.iter().map(|t| t.driver.clone()).collect();
         drivers.sort();
         drivers.dedup();
         let mut secrets: Vec<String> = tg

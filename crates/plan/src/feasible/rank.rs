@@ -362,7 +362,7 @@ pub(crate) fn allocated_resources(
             task_ask.cpu
         };
         tasks.insert(
-            task.name.clone(),
+            task.name.to_string(),
             AllocatedTaskResources {
                 cpu: AllocatedCpuResources {
                     cpu_shares,
@@ -375,7 +375,7 @@ pub(crate) fn allocated_resources(
                 networks: task_networks.next().flatten().into_iter().collect(),
             },
         );
-        task_lifecycles.insert(task.name.clone(), task.lifecycle.clone());
+        task_lifecycles.insert(task.name.to_string(), task.lifecycle.clone());
     }
     AllocatedResources {
         tasks,

@@ -154,7 +154,7 @@ impl Core {
             .chain(tg.tasks.iter().flat_map(|t| &t.affinities));
         let region = self.job.as_ref().map_or("", |j| j.region.as_str());
         let group = GroupPlan {
-            name: tg.name.clone(),
+            name: tg.name.to_string(),
             count: tg.count,
             checks: GroupChecks::new(tg, view, region, &mut self.ctx),
             ask: Ask::new(tg, self.config.memory_oversubscription),

@@ -185,7 +185,7 @@ impl<'a> Reconciler<'a, '_> {
             .map(|(group, allocs)| (group, allocs.into_iter().collect()))
             .collect();
         for group in input.job.iter().flat_map(|j| &j.task_groups) {
-            matrix.entry(group.name.clone()).or_default();
+            matrix.entry(group.name.to_string()).or_default();
         }
 
         self.cancel_unneeded_deployments();
@@ -517,7 +517,7 @@ impl<'a> Reconciler<'a, '_> {
     /// The group's state in the current deployment, or a fresh one from the update block.
     fn deployment_state(&self, tg: &TaskGroup) -> (DeploymentState, bool) {
         let existing = self.deployment_current.as_ref();
-        match existing.and_then(|d| d.task_groups.get(&tg.name)) {
+        match existing.and_then(|d| d.task_groups.get(tg.name.as_str())) {
             Some(state) => (state.clone(), true),
             None => (initial_state(tg), false),
         }
@@ -717,7 +717,7 @@ impl<'a> Reconciler<'a, '_> {
             let priority = i64::from(self.input.eval_priority);
             new_deployment(job, id, priority, self.input.now)
         });
-        deployment.task_groups.insert(tg.name.clone(), state);
+        deployment.task_groups.insert(tg.name.to_string(), state);
     }
 
     /// Whether the deployment's state for the group shows enough healthy allocations (and
@@ -794,11 +794,11 @@ impl<'a> Reconciler<'a, '_> {
             if batch_start.is_none_or(|start| d.at - start >= BATCHED_FAILED_ALLOC_WINDOW) {
                 evals.push(Evaluation {
                     id: (self.new_id)().into(),
-                    namespace: job.namespace.clone(),
+                    namespace: job.namespace.to_string(),
                     priority: self.input.eval_priority,
-                    eval_type: job.job_type.clone(),
+                    eval_type: job.job_type.to_string(),
                     triggered_by: triggered_by.to_string(),
-                    job_id: job.id.clone(),
+                    job_id: job.id.to_string(),
                     job_modify_index: job.modify_index,
                     status: EvalStatus::Pending,
                     status_description: description.to_string(),
@@ -1142,7 +1142,7 @@ fn placements(
         let names = name_index.next(count - existing);
         place.extend(names.into_iter().map(|name| PlaceResult {
             name,
-            task_group: tg.name.clone(),
+            task_group: tg.name.to_string(),
             downgrade_non_canary: canarying,
             ..Default::default()
         }));
@@ -1170,7 +1170,7 @@ fn migrations(migrate: &AllocSet, canarying: bool, tg: &TaskGroup, out: &mut Gro
 fn replacement(alloc: &Arc<Allocation>, tg: &TaskGroup, canarying: bool) -> PlaceResult {
     PlaceResult {
         name: alloc.name.to_string(),
-        task_group: tg.name.clone(),
+        task_group: tg.name.to_string(),
         previous_alloc: Some(Arc::clone(alloc)),
         canary: alloc.is_canary(),
         downgrade_non_canary: canarying && !alloc.is_canary(),

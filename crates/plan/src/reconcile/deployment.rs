@@ -47,8 +47,8 @@ pub(crate) fn initial_state(group: &TaskGroup) -> DeploymentState {
 pub(crate) fn new_deployment(job: &Job, id: String, eval_priority: i64, now: i64) -> Deployment {
     Deployment {
         id: id.into(),
-        namespace: job.namespace.clone(),
-        job_id: job.id.clone(),
+        namespace: job.namespace.to_string(),
+        job_id: job.id.to_string(),
         job_version: job.version,
         job_modify_index: job.modify_index,
         job_spec_modify_index: job.job_modify_index,

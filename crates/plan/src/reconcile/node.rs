@@ -275,7 +275,10 @@ impl<'a> NodeReconciler<'a, '_> {
             if job_changed {
                 let canary_update = tg.update.as_ref().and_then(|u| u.canary).unwrap_or(0) > 0;
                 let unpromoted = match &self.deployment_current {
-                    Some(d) => d.task_groups.get(&tg.name).is_some_and(|s| !s.promoted),
+                    Some(d) => d
+                        .task_groups
+                        .get(tg.name.as_str())
+                        .is_some_and(|s| !s.promoted),
                     None => true,
                 };
                 let canary = !update_is_empty(tg) && canary_update && unpromoted;
@@ -291,7 +294,8 @@ impl<'a> NodeReconciler<'a, '_> {
         };
         for (name, &tg) in required {
             let current = self.deployment_current.as_ref();
-            let existing_deployment = current.is_some_and(|d| d.task_groups.contains_key(&tg.name));
+            let existing_deployment =
+                current.is_some_and(|d| d.task_groups.contains_key(tg.name.as_str()));
 
             if !existing.contains(name.as_str()) {
                 let on_node = self.terminal.get(node);
@@ -373,6 +377,6 @@ impl<'a> NodeReconciler<'a, '_> {
         };
         deployment
             .task_groups
-            .insert(tg.name.clone(), initial_state(tg));
+            .insert(tg.name.to_string(), initial_state(tg));
     }
 }

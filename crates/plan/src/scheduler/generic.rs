@@ -447,7 +447,7 @@ impl GenericScheduler<'_, '_> {
         let queued = self.s.queued.get_or_insert_default();
         let Some(job) = job.filter(|_| !place.is_empty() || !destructive_update.is_empty()) else {
             for tg in job.iter().flat_map(|j| &j.task_groups) {
-                queued.insert(tg.name.clone(), 0);
+                queued.insert(tg.name.to_string(), 0);
             }
             return followups;
         };
@@ -492,7 +492,7 @@ impl GenericScheduler<'_, '_> {
         let Some(tg) = place_job.lookup_task_group(&missing.task_group) else {
             return;
         };
-        if let Some(metric) = self.s.failed.get_mut(&tg.name) {
+        if let Some(metric) = self.s.failed.get_mut(tg.name.as_str()) {
             metric.exhaustion_mut().coalesced_failures += 1;
             return;
         }
@@ -529,7 +529,7 @@ impl GenericScheduler<'_, '_> {
         let Some(ranked) = ranked else {
             self.s
                 .failed
-                .insert(tg.name.clone(), metrics.unwrap_or_default());
+                .insert(tg.name.to_string(), metrics.unwrap_or_default());
             if let (Some(prev), Some(_)) = (previous, &missing.stop_previous) {
                 plan.remove_update(&prev.node_id, &prev.id);
                 built.view.add_alloc(prev);
@@ -541,7 +541,7 @@ impl GenericScheduler<'_, '_> {
         };
 
         let mut name = missing.name;
-        if let Some(names) = name_indexes.get_mut(&tg.name) {
+        if let Some(names) = name_indexes.get_mut(tg.name.as_str()) {
             let index = alloc_index(&name, &job.id, &tg.name);
             if names.is_duplicate(index) {
                 name = names.next(1).pop().unwrap_or(name);

@@ -289,7 +289,7 @@ impl NodeScheduler<'_, '_> {
 
         let queued = self.s.queued.get_or_insert_default();
         for tg in job.task_groups.iter().filter(|_| !job.stop) {
-            queued.insert(tg.name.clone(), 0);
+            queued.insert(tg.name.to_string(), 0);
         }
         for t in &place {
             *queued.entry(t.task_group.clone()).or_default() += 1;
@@ -426,17 +426,17 @@ impl NodeScheduler<'_, '_> {
         node: usize,
         metrics: AllocMetric,
     ) {
-        let group = &tg.name;
+        let group = tg.name.as_str();
         if !self.sysbatch {
-            *a.candidates.entry(group.clone()).or_default() -= 1;
+            *a.candidates.entry(group.to_string()).or_default() -= 1;
             if missing.alloc.is_some() {
-                *a.destructive.entry(group.clone()).or_default() -= 1;
+                *a.destructive.entry(group.to_string()).or_default() -= 1;
             }
         }
         if metrics.nodes_filtered > 0 {
             // The group just does not run there; only when it runs nowhere is that a failure.
             let queued = self.s.queued.get_or_insert_default();
-            let left = queued.entry(group.clone()).or_default();
+            let left = queued.entry(group.to_string()).or_default();
             *left = left.saturating_sub(1);
             let nowhere = *left == 0 && !a.existing.contains(group);
             let merged = match a.filtered.get_mut(group) {
@@ -444,13 +444,13 @@ impl NodeScheduler<'_, '_> {
                     merge_filtered(merged, &metrics);
                     merged
                 }
-                None => a.filtered.entry(group.clone()).or_insert(metrics),
+                None => a.filtered.entry(group.to_string()).or_insert(metrics),
             };
             if nowhere {
-                self.s.failed.insert(group.clone(), merged.clone());
+                self.s.failed.insert(group.to_string(), merged.clone());
             }
             if self.sysbatch {
-                let desired = a.desired.entry(group.clone()).or_default();
+                let desired = a.desired.entry(group.to_string()).or_default();
                 desired.place = desired.place.saturating_sub(1);
             }
             return;
@@ -459,7 +459,7 @@ impl NodeScheduler<'_, '_> {
             metric.exhaustion_mut().coalesced_failures += 1;
             return;
         }
-        self.s.failed.insert(group.clone(), metrics);
+        self.s.failed.insert(group.to_string(), metrics);
         // Only the classes of the nodes looked at so far, as Nomad records them.
         let escaped = a.stack.escaped_computed_class();
         let classes = (!escaped).then(|| a.stack.class_eligibility(&a.view));
@@ -495,21 +495,21 @@ impl NodeScheduler<'_, '_> {
         let job = a.job;
         let mut complete = true;
         for tg in &job.task_groups {
-            let candidates = a.candidates.get(&tg.name).copied().unwrap_or(0);
+            let candidates = a.candidates.get(tg.name.as_str()).copied().unwrap_or(0);
             if candidates < 1 {
                 // Placed nowhere: a finished deployment forgets the group.
                 if d.status == deployment_status::SUCCESSFUL {
-                    d.task_groups.remove(&tg.name);
+                    d.task_groups.remove(tg.name.as_str());
                 }
                 continue;
             }
-            let Some(state) = d.task_groups.get_mut(&tg.name) else {
+            let Some(state) = d.task_groups.get_mut(tg.name.as_str()) else {
                 continue;
             };
             let update = tg.update.as_ref();
             let max_parallel = update.and_then(|u| u.max_parallel).unwrap_or(0);
             let canary = update.and_then(|u| u.canary).unwrap_or(0);
-            let destructive = a.destructive.get(&tg.name).copied().unwrap_or(0);
+            let destructive = a.destructive.get(tg.name.as_str()).copied().unwrap_or(0);
             let canarying = max_parallel > 0
                 && canary > 0
                 && !state.promoted
@@ -517,12 +517,12 @@ impl NodeScheduler<'_, '_> {
                 && destructive > 0;
             state.desired_total = candidates;
             if canarying {
-                let updating = destructive + a.canaries.get(&tg.name).copied().unwrap_or(0);
+                let updating = destructive + a.canaries.get(tg.name.as_str()).copied().unwrap_or(0);
                 let required = (canary * updating + 99) / 100;
                 let required = required.min(max_parallel);
                 state.desired_canaries = required;
                 let placed = a.keep_canaries(required, &tg.name, place, ignore);
-                a.desired.entry(tg.name.clone()).or_default().canary = placed.len() as u64;
+                a.desired.entry(tg.name.to_string()).or_default().canary = placed.len() as u64;
                 state.placed_canaries = placed;
             }
             complete &= !canarying && state.healthy_allocs >= state.desired_total;

@@ -84,24 +84,24 @@ pub fn arcs(nodes: Vec<Node>) -> Vec<Arc<Node>> {
 /// 256 MB, and a 300 MB ephemeral disk.
 pub fn job() -> Job {
     Job {
-        id: "web".to_owned(),
-        name: "web".to_owned(),
-        namespace: "default".to_owned(),
-        region: "global".to_owned(),
-        job_type: "service".to_owned(),
+        id: "web".into(),
+        name: "web".into(),
+        namespace: "default".into(),
+        region: "global".into(),
+        job_type: "service".into(),
         priority: 50,
-        datacenters: vec!["dc1".to_owned()],
-        node_pool: "default".to_owned(),
+        datacenters: vec!["dc1".into()],
+        node_pool: "default".into(),
         task_groups: vec![Arc::new(TaskGroup {
-            name: "web".to_owned(),
+            name: "web".into(),
             count: 3,
             ephemeral_disk: Some(EphemeralDisk {
                 size_mb: 300,
                 ..EphemeralDisk::default()
             }),
             tasks: vec![Arc::new(Task {
-                name: "server".to_owned(),
-                driver: "docker".to_owned(),
+                name: "server".into(),
+                driver: "docker".into(),
                 resources: Some(Resources {
                     cpu: 500,
                     memory_mb: 256,

@@ -233,8 +233,8 @@ pub fn client_state(alloc: &mut Allocation, value: &str, at: i64) {
 pub fn deployment(job: &Job, id: &str, status: &str, state: DeploymentState) -> Deployment {
     Deployment {
         id: id.into(),
-        namespace: job.namespace.clone(),
-        job_id: job.id.clone(),
+        namespace: job.namespace.to_string(),
+        job_id: job.id.to_string(),
         job_version: job.version,
         job_modify_index: job.modify_index,
         job_spec_modify_index: job.job_modify_index,

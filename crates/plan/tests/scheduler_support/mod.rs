@@ -248,11 +248,11 @@ impl Cluster {
         self.ids += 1;
         Evaluation {
             id: format!("eval-{:03}", self.ids).into(),
-            namespace: job.namespace.clone(),
+            namespace: job.namespace.to_string(),
             priority: job.priority as i32,
-            eval_type: job.job_type.clone(),
+            eval_type: job.job_type.to_string(),
             triggered_by: trigger.into(),
-            job_id: job.id.clone(),
+            job_id: job.id.to_string(),
             status: EvalStatus::Pending,
             create_time: NOW,
             modify_time: NOW,

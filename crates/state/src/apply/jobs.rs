@@ -65,12 +65,12 @@ impl Txn<'_> {
     ) -> Result<Arc<Job>, StateError> {
         if !self.t.namespaces.contains_key(job.namespace.as_str()) {
             return Err(StateError::NonexistentNamespace {
-                job: job.id.clone(),
-                namespace: job.namespace.clone(),
+                job: job.id.to_string(),
+                namespace: job.namespace.to_string(),
             });
         }
         if job.node_pool.is_empty() {
-            Arc::make_mut(&mut job).node_pool = drover_model::job::DEFAULT_NODE_POOL.to_string();
+            Arc::make_mut(&mut job).node_pool = drover_model::job::DEFAULT_NODE_POOL.into();
         }
         // The status depends on the job's kind and on the other tables, never on its row:
         // known first, it lets the row be read and written with one lookup.
@@ -131,7 +131,7 @@ impl Txn<'_> {
             }
         };
         if job.status != status {
-            Arc::make_mut(&mut job).status = status.to_string();
+            Arc::make_mut(&mut job).status = status.into();
         }
         let summary_written = match row {
             Some(mut row) => write_row(&mut row, &job, submission, index, summary_covers),
@@ -177,8 +177,8 @@ impl Txn<'_> {
             .contains_key(&crate::keys::Q2(&job.namespace, &job.id));
         if active && !has_row {
             self.upsert_periodic_launch(PeriodicLaunch {
-                id: job.id.clone(),
-                namespace: job.namespace.clone(),
+                id: job.id.to_string(),
+                namespace: job.namespace.to_string(),
                 launch: now,
                 ..PeriodicLaunch::default()
             });
@@ -199,8 +199,8 @@ impl Txn<'_> {
             .and_then(|(_, secs)| secs.parse::<i64>().ok());
         if let Some(secs) = launch {
             self.upsert_periodic_launch(PeriodicLaunch {
-                id: job.parent_id.clone(),
-                namespace: job.namespace.clone(),
+                id: job.parent_id.to_string(),
+                namespace: job.namespace.to_string(),
                 launch: secs.saturating_mul(1_000_000_000),
                 ..PeriodicLaunch::default()
             });

@@ -119,7 +119,7 @@ impl Txn<'_> {
             if let Some((_, row)) = live {
                 return Err(StateError::NamespaceNotEmpty {
                     namespace: name.clone(),
-                    job: row.job.id.clone(),
+                    job: row.job.id.to_string(),
                 });
             }
             self.remove_from(|t| &mut t.namespaces, name.as_str());

@@ -65,7 +65,7 @@ impl Txn<'_> {
             return;
         }
         let mut updated = (*job).clone();
-        updated.status = new_status.to_string();
+        updated.status = new_status.into();
         updated.modify_index = self.index;
         let updated = Arc::new(updated);
         self.put_job(updated.clone());

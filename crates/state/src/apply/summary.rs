@@ -113,7 +113,7 @@ impl Txn<'_> {
         let mut summary = (**summary).clone();
         let mut changed = false;
         for (name, queued) in &eval.queued_allocations {
-            if let Some(group) = summary.summary.get_mut(name)
+            if let Some(group) = summary.summary.get_mut(name.as_str())
                 && group.queued != i64::from(*queued)
             {
                 group.queued = i64::from(*queued);

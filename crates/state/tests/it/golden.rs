@@ -156,7 +156,7 @@ fn summaries_follow_client_status_transitions() {
         register({
             let mut j = job("web", 3);
             let mut api = (*j.task_groups[0]).clone();
-            api.name = "api".to_string();
+            api.name = "api".into();
             j.task_groups.push(Arc::new(api));
             j
         }),
@@ -235,7 +235,7 @@ fn status_transitions_of_service_periodic_and_child_jobs() {
     step(&mut h, "stop with deregister eval", stop, &["svc"]);
 
     let mut parent = job("cron", 1);
-    parent.job_type = "batch".to_string();
+    parent.job_type = "batch".into();
     parent.periodic = Some(PeriodicConfig {
         spec: "*/5 * * * *".to_string(),
         spec_type: "cron".to_string(),
@@ -243,8 +243,8 @@ fn status_transitions_of_service_periodic_and_child_jobs() {
     });
     step(&mut h, "periodic parent", register(parent), &["cron"]);
     let mut child = job("cron/periodic-1700000000", 1);
-    child.job_type = "batch".to_string();
-    child.parent_id = "cron".to_string();
+    child.job_type = "batch".into();
+    child.parent_id = "cron".into();
     step(
         &mut h,
         "child registered",
@@ -302,7 +302,7 @@ fn paging_tokens_walk_every_job_once() {
     for ns in ["default", "dev", "dev-x"] {
         for id in ["api", "web-1", "web-2", "web-3"] {
             let mut j = job(id, 1);
-            j.namespace = ns.to_string();
+            j.namespace = ns.into();
             h.ok(register(j));
         }
     }

@@ -27,9 +27,9 @@ fn store_with(jobs: &BTreeSet<(usize, String)>) -> Snapshot {
     commands.extend(jobs.iter().map(|(ns, id)| {
         Command::UpsertJob(UpsertJob {
             job: Arc::new(Job {
-                id: id.clone(),
-                namespace: NAMESPACES[*ns].to_string(),
-                job_type: "service".to_string(),
+                id: id.clone().into(),
+                namespace: NAMESPACES[*ns].into(),
+                job_type: "service".into(),
                 ..Job::default()
             }),
             ..UpsertJob::default()

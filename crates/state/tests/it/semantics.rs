@@ -30,7 +30,7 @@ fn deregister(id: &str, purge: bool) -> Command {
 fn a_failed_command_leaves_the_store_unchanged_and_names_the_problem() {
     let mut h = Harness::new();
     let mut elsewhere = job("web", 1);
-    elsewhere.namespace = "nope".to_string();
+    elsewhere.namespace = "nope".into();
     let check = |h: &mut Harness, command: Command, expected: &str| {
         let err = h.run(command).expect_err("must fail");
         assert_eq!(err.to_string(), expected);
@@ -176,14 +176,14 @@ fn two_group_job(image: &str) -> Job {
                 "app:1"
             };
             Arc::new(Task {
-                name: task.to_string(),
-                driver: "docker".to_string(),
+                name: task.into(),
+                driver: "docker".into(),
                 config: [("image".to_string(), serde_json::json!(image))].into(),
                 ..Task::default()
             })
         };
         Arc::new(TaskGroup {
-            name: name.to_string(),
+            name: name.into(),
             tasks: ["x", "y", "z"].map(task).into(),
             ..TaskGroup::default()
         })

@@ -15,15 +15,15 @@ pub const NS: &str = "default";
 /// A service job with one group `web` of `count` instances.
 pub fn job(id: &str, count: i64) -> Job {
     Job {
-        id: id.to_string(),
-        name: id.to_string(),
-        namespace: NS.to_string(),
-        region: "global".to_string(),
-        job_type: "service".to_string(),
+        id: id.into(),
+        name: id.into(),
+        namespace: NS.into(),
+        region: "global".into(),
+        job_type: "service".into(),
         priority: 50,
-        datacenters: vec!["dc1".to_string()],
+        datacenters: vec!["dc1".into()],
         task_groups: vec![Arc::new(TaskGroup {
-            name: "web".to_string(),
+            name: "web".into(),
             count,
             ..TaskGroup::default()
         })],
