@@ -67,6 +67,8 @@ fn commits(c: &mut Criterion) {
     // pages.
     let tracked = drover::state::JOB_TRACKED_VERSIONS as i64;
     let (store, first_index) = resident_jobs(tracked);
+    // As the agent runs it: what a commit replaces is freed on a thread of its own.
+    store.set_reclaimer(drover::state::spawn_reclaimer().expect("reclaimer thread"));
     // Every commit needs the next index.
     let index = Cell::new(first_index);
     let commit = |command: &Command| {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use drover_core::state::Command;
+use drover_core::state::{Command, spawn_reclaimer};
 use drover_core::{Clock, Engine, EngineConfig, Log, LogError};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -67,6 +67,7 @@ impl Agent {
                 )
             }
         };
+        engine.set_reclaimer(spawn_reclaimer().map_err(AgentError::Reclaimer)?);
         let sim = Arc::new(SimulatedNodes::new(
             &config.sim,
             HostResources::detect(),

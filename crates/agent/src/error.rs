@@ -17,6 +17,8 @@ pub enum AgentError {
     },
     #[error("HTTP server failed: {0}")]
     Serve(std::io::Error),
+    #[error("failed to start the state store's reclaimer thread: {0}")]
+    Reclaimer(std::io::Error),
     #[error("failed to register the simulated nodes: {0}")]
     SimulatedNodes(ApiError),
     /// A file of the data directory could not be read or written.

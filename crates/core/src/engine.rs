@@ -28,7 +28,8 @@ use drover_model::node::{node_eligibility, node_status};
 use drover_model::{EvalStatus, Evaluation, MINUTE};
 use drover_plan::scheduler::failed_follow_up_eval;
 use drover_state::{
-    Command, CommitHook, NamespaceSelector, PageRequest, Snapshot, StateStore, Table, UpsertEvals,
+    Command, CommitHook, NamespaceSelector, PageRequest, Reclaimer, Snapshot, StateStore, Table,
+    UpsertEvals,
 };
 use parking_lot::Mutex;
 
@@ -148,6 +149,12 @@ impl Engine {
     /// Calls `hook` after every commit with its index (for async frontends' notifications).
     pub fn on_commit(&self, hook: CommitHook) {
         self.store.on_commit(hook);
+    }
+
+    /// Hands what large commits replaced to `reclaimer` to free (see
+    /// [`drover_state::reclaim`]); without one the committing thread frees it.
+    pub fn set_reclaimer(&self, reclaimer: Reclaimer) {
+        self.store.set_reclaimer(reclaimer);
     }
 
     /// Blocks until the index of one of `tables` exceeds `min_index` or `deadline` passes;

@@ -8,7 +8,8 @@
 //! It must not know about HTTP, ACL policy evaluation, scheduling or files: the engine builds
 //! commands (with every timestamp and ID inside) and hands bytes to whatever stores them.
 //! `apply` is a pure function of (state, index, command); the only thread primitives are the
-//! store's locks and the condition variable that wakes waiters.
+//! store's locks, the condition variable that wakes waiters, and the thread that frees what
+//! commits replaced, which the embedder may start ([`reclaim`]).
 //!
 //! Job IDs are case-sensitive in every table (Nomad lowercases them in its version and
 //! submission tables; see docs/compat.md).
@@ -21,6 +22,7 @@ mod invariants;
 mod job_row;
 mod keys;
 mod paginate;
+pub mod reclaim;
 mod records;
 mod related_evals;
 mod snapshot;
@@ -37,6 +39,7 @@ pub use encode::{
 pub use error::StateError;
 pub use keys::parse_uuid;
 pub use paginate::{NamespaceSelector, Page, PageRequest, compare_create_token, page};
+pub use reclaim::{Reclaimer, spawn_reclaimer};
 pub use records::{JobScalingEvents, PeriodicLaunch};
 pub use snapshot::{ListedJob, NodesVersion, Snapshot};
 pub use store::{CommitHook, Staged, StateStore};

@@ -7,7 +7,7 @@
 //! snapshot waits for a write in progress. Waiters are woken on every commit.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
@@ -15,6 +15,7 @@ use parking_lot::{Condvar, Mutex, MutexGuard, RwLock};
 use crate::StateError;
 use crate::apply::Journal;
 use crate::command::Command;
+use crate::reclaim::{self, Reclaimer, Retired};
 use crate::snapshot::Snapshot;
 use crate::table::Table;
 use crate::tables::Tables;
@@ -31,6 +32,7 @@ pub struct StateStore {
     current: Mutex<Snapshot>,
     committed: Condvar,
     hooks: RwLock<Vec<CommitHook>>,
+    reclaimer: OnceLock<Reclaimer>,
 }
 
 /// A command applied to the store's tables and not yet committed: [`Staged::commit`] makes it
@@ -81,6 +83,7 @@ impl StateStore {
             current: Mutex::new(snapshot),
             committed: Condvar::new(),
             hooks: RwLock::new(Vec::new()),
+            reclaimer: OnceLock::new(),
         }
     }
 
@@ -194,6 +197,12 @@ impl StateStore {
     pub fn on_commit(&self, hook: CommitHook) {
         self.hooks.write().push(hook);
     }
+
+    /// Hands what each commit replaced to `reclaimer` rather than freeing it in the writer
+    /// (see [`crate::reclaim`]). The first reclaimer set stays; a later one is dropped.
+    pub fn set_reclaimer(&self, reclaimer: Reclaimer) {
+        let _ = self.reclaimer.set(reclaimer);
+    }
 }
 
 impl Staged<'_> {
@@ -202,7 +211,12 @@ impl Staged<'_> {
         let journal = self.journal.take();
         // Readers may go on before the values the command replaced are freed.
         drop(self.current.take());
-        drop(journal);
+        if let Some(journal) = journal
+            && journal.writes() >= reclaim::MIN_WRITES
+            && let Some(reclaim) = self.store.reclaimer.get()
+        {
+            reclaim(Retired(journal));
+        }
         self.store.committed(self.index);
     }
 }

@@ -20,7 +20,7 @@ use imbl::OrdMap;
 use crate::table::TableIndexes;
 use crate::tables::Tables;
 
-type Undo = Box<dyn FnOnce(&mut Tables)>;
+type Undo = Box<dyn FnOnce(&mut Tables) + Send>;
 
 /// What a transaction wrote, and how to take it back.
 pub(crate) struct Journal {
@@ -44,8 +44,13 @@ impl Journal {
         }
     }
 
+    /// How many writes the transaction recorded.
+    pub fn writes(&self) -> usize {
+        self.undo.len()
+    }
+
     /// Records how to restore a write.
-    pub fn record(&mut self, undo: impl FnOnce(&mut Tables) + 'static) {
+    pub fn record(&mut self, undo: impl FnOnce(&mut Tables) + Send + 'static) {
         self.undo.push(Box::new(undo));
     }
 
@@ -56,10 +61,10 @@ impl Journal {
 
     /// The record in `slot` to edit in place. The first edit in a transaction puts a copy in
     /// the slot and records `restore` with the stored one; later edits change that copy.
-    pub fn edit<'v, V: Clone + 'static>(
+    pub fn edit<'v, V: Clone + Send + Sync + 'static>(
         &mut self,
         slot: &'v mut Arc<V>,
-        restore: impl FnOnce(&mut Tables, Arc<V>) + 'static,
+        restore: impl FnOnce(&mut Tables, Arc<V>) + Send + 'static,
     ) -> &'v mut V {
         if !self.owned.contains(&address(slot)) {
             let copy = Arc::new(V::clone(slot));

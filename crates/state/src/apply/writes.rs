@@ -21,11 +21,11 @@ type MapOf<K, V> = fn(&mut Tables) -> &mut OrdMap<K, V>;
 impl Txn<'_> {
     /// Records how to undo a row write: put back the row it replaced (`old`, with `put`, which
     /// keeps the row's indexes), or take out the row it added (`remove`).
-    fn record_row<V: 'static>(
+    fn record_row<V: Send + Sync + 'static>(
         &mut self,
         old: Option<Arc<V>>,
         put: fn(&mut Tables, Arc<V>) -> Option<Arc<V>>,
-        remove: impl FnOnce(&mut Tables) + 'static,
+        remove: impl FnOnce(&mut Tables) + Send + 'static,
     ) {
         self.journal.record(move |t| match old {
             Some(old) => {
@@ -170,8 +170,8 @@ impl Txn<'_> {
     /// Inserts into a plain table; returns the value replaced.
     pub(super) fn insert_into<K, V>(&mut self, map: MapOf<K, V>, key: K, value: V) -> Option<V>
     where
-        K: Ord + Clone + 'static,
-        V: Clone + 'static,
+        K: Ord + Clone + Send + 'static,
+        V: Clone + Send + Sync + 'static,
     {
         let old = map(self.t).insert(key.clone(), value);
         let kept = old.clone();
@@ -182,8 +182,8 @@ impl Txn<'_> {
     /// Removes from a plain table; returns the value removed.
     pub(super) fn remove_from<K, V, Q>(&mut self, map: MapOf<K, V>, key: &Q) -> Option<V>
     where
-        K: Ord + Clone + 'static,
-        V: Clone + 'static,
+        K: Ord + Clone + Send + 'static,
+        V: Clone + Send + Sync + 'static,
         Q: Comparable<K> + ?Sized,
     {
         let (key, old) = map(self.t).remove_with_key(key)?;

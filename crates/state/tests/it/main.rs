@@ -6,6 +6,7 @@ mod ids;
 mod in_place;
 mod listing;
 mod model;
+mod reclaim;
 mod related_evals;
 mod semantics;
 mod support;
