@@ -646,7 +646,9 @@ impl<'j> Attempt<'j> {
             return false;
         };
         let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, self.stored);
-        updated.metrics = self.stored.then(|| self.stack.metrics(&self.view));
+        updated.metrics = self
+            .stored
+            .then(|| Arc::new(self.stack.metrics(&self.view)));
         updated.deployment_id = deployment_id.into();
         updated.details.edit(|d| d.deployment_status = None);
         self.view.add_alloc(&updated);
