@@ -122,13 +122,16 @@ impl NodeScheduler<'_, '_> {
         let Start {
             job,
             allocs,
+            uuids,
             plan,
             table,
             seed,
         } = self.s.start(!self.sysbatch);
         let config = &self.s.ctx.config;
         let kept = config.node_tables.node_usage(&table, &self.s.snapshot);
-        let view = ClusterView::for_job(table, &self.s.snapshot, &allocs, None, kept, None);
+        let snapshot = &self.s.snapshot;
+        let uuids = Some(&uuids[..]);
+        let view = ClusterView::for_job(table, snapshot, &allocs, None, uuids, kept, None);
         let stack = SystemStack::new(config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
