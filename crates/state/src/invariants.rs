@@ -148,8 +148,20 @@ impl Snapshot {
         let by = |f: fn(&drover_model::Allocation) -> &str| {
             pairs(allocs.iter().map(|a| (f(a), a.id.as_str())).collect())
         };
-        let by_node: OrdSet<(Id, Id)> = (t.allocs_by_node.iter())
-            .flat_map(|(node, ids)| ids.iter().map(|id| (node.clone(), id.clone())))
+        let by_node_rows = t
+            .allocs_by_node
+            .iter()
+            .flat_map(|(node, of_node)| of_node.iter().map(move |(id, alloc)| ((node, id), alloc)));
+        let stale = by_node_rows.clone().any(|((_, alloc_id), alloc)| {
+            t.allocs
+                .get(alloc_id)
+                .is_none_or(|row| !Arc::ptr_eq(row, alloc))
+        });
+        if stale {
+            errors.push("index allocs_by_node holds a stale allocation".to_string());
+        }
+        let by_node: OrdSet<(Id, Id)> = by_node_rows
+            .map(|((node, id), _)| (node.clone(), id.clone()))
             .collect();
         let checks = [
             ("allocs_by_node", by(|a| &a.node_id), &by_node),

@@ -259,6 +259,21 @@ impl Snapshot {
             .collect()
     }
 
+    /// Every allocation of a job (as `allocs_by_job` with `all`), with each one's ID as the
+    /// store keys it: a UUID's bits, or `None` for any other string. A caller that keys the
+    /// allocations by ID (the scheduler's view) then reads no ID's text, a cold line each.
+    pub fn allocs_by_job_with_uuids(
+        &self,
+        namespace: &str,
+        job_id: &str,
+    ) -> (Vec<Arc<Allocation>>, Vec<Option<[u64; 2]>>) {
+        let of_job = self.tables.allocs_by_job.get(&Q2(namespace, job_id));
+        let entries = of_job.into_iter().flat_map(|allocs| allocs.iter());
+        entries
+            .map(|(id, alloc)| (Arc::clone(alloc), id.uuid()))
+            .unzip()
+    }
+
     pub fn allocs_by_node(&self, node_id: &str) -> Vec<Arc<Allocation>> {
         self.tables.allocs_of_node(node_id).cloned().collect()
     }

@@ -37,10 +37,13 @@ pub(crate) struct Tables {
     /// of the memory, and a write walks a tree of the job's allocations, not the cluster's.
     /// A job without allocations has no entry.
     pub allocs_by_job: OrdMap<NsKey, OrdMap<Id, Arc<Allocation>>>,
-    /// node id -> alloc ids, a set per node (as `allocs_by_job`, for the same reasons: a
-    /// placement walks its node's ~100 keys of half the size, not a million); a node without
-    /// allocations has no entry.
-    pub allocs_by_node: OrdMap<Id, OrdSet<Id>>,
+    /// node id -> alloc id -> the row itself, a map per node (as `allocs_by_job`, for the
+    /// same reasons: a placement walks its node's ~100 entries, not a million). It holds the
+    /// rows because a node that goes down reads all of its allocations (to find their jobs),
+    /// and a lookup of each in `allocs` was a cold walk of a million-entry tree; a write that
+    /// keeps an allocation's node puts the new row in its entry. A node without allocations
+    /// has no entry.
+    pub allocs_by_node: OrdMap<Id, OrdMap<Id, Arc<Allocation>>>,
     /// (eval id, alloc id)
     pub allocs_by_eval: OrdSet<Key2>,
     /// (deployment id, alloc id)
@@ -322,7 +325,15 @@ impl Tables {
             };
             of_job.insert(alloc_id.clone(), Arc::clone(&alloc));
         }
-        if old.is_none_or(|o| o.node_id != a.node_id) {
+        let same_node = old.is_some_and(|o| o.node_id == a.node_id);
+        let by_node = same_node.then(|| {
+            self.allocs_by_node
+                .get_mut(&QId::new(&a.node_id))?
+                .get_mut(&alloc_id)
+        });
+        if let Some(row) = by_node.flatten() {
+            *row = Arc::clone(&alloc);
+        } else {
             if let Some(o) = old {
                 self.remove_from_node(&o.node_id, &alloc_id);
             }
@@ -331,7 +342,7 @@ impl Tables {
                     Some(of_node) => of_node,
                     None => self.allocs_by_node.entry(Id::of(&a.node_id)).or_default(),
                 };
-                of_node.insert(alloc_id.clone());
+                of_node.insert(alloc_id.clone(), Arc::clone(&alloc));
             }
         }
         if old.is_none_or(|o| o.eval_id != a.eval_id) {
@@ -408,8 +419,10 @@ impl Tables {
         &'a self,
         node_id: &'a str,
     ) -> impl Iterator<Item = &'a Arc<Allocation>> + 'a {
-        let ids = self.allocs_by_node.get(&QId::new(node_id));
-        rows(&self.allocs, ids.into_iter().flatten())
+        self.allocs_by_node
+            .get(&QId::new(node_id))
+            .into_iter()
+            .flat_map(OrdMap::values)
     }
 
     pub fn allocs_of_eval<'a>(

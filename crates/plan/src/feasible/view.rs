@@ -200,7 +200,8 @@ impl ClusterView {
     /// The view of an evaluation on `snapshot`: the store's node usage, with the job's
     /// allocations (`own`: all of them, or at least all that are not terminal) counted one by
     /// one. `nodes`, when given, holds the position in `table` of each of `own`'s nodes, as
-    /// the caller found them already. `kept`, when given, is every node's store usage as of
+    /// the caller found them already, and `uuids` each one's ID as the store keys it (a
+    /// UUID's bits, or `None`), so that the view reads no ID's text. `kept`, when given, is every node's store usage as of
     /// `snapshot` (by position in `table`); otherwise a node's is read from the snapshot when
     /// first needed. `spare`, when given, are the states of an earlier view of `table`.
     pub fn for_job(
@@ -208,6 +209,7 @@ impl ClusterView {
         snapshot: &Snapshot,
         own: &[Arc<Allocation>],
         nodes: Option<&[Option<u32>]>,
+        uuids: Option<&[Option<[u64; 2]>]>,
         kept: Option<Arc<[KeptUsage]>>,
         spare: Option<SpareStates>,
     ) -> Self {
@@ -227,13 +229,19 @@ impl ClusterView {
         view.alloc_slot.reserve(own.len());
         let mut own_network = FoldHashSet::default();
         debug_assert!(nodes.is_none_or(|n| n.len() == own.len()));
+        debug_assert!(uuids.is_none_or(|u| u.len() == own.len()));
         for (i, alloc) in own.iter().enumerate().filter(|(_, a)| !a.terminal()) {
             let node = match nodes {
                 Some(nodes) => nodes[i],
                 None => view.table.node_position(&alloc.node_id),
             };
+            let key = match uuids.and_then(|u| u[i]) {
+                Some(uuid) => AllocKey::Uuid(uuid),
+                None if uuids.is_some() => AllocKey::Text(alloc.id.clone()),
+                None => AllocKey::of(&alloc.id),
+            };
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
-            let slot = view.count_alloc(alloc, node, AllocKey::of(&alloc.id));
+            let slot = view.count_alloc(alloc, node, key);
             if let Some(Some(slot)) = slot.map(|i| &view.slots[i as usize])
                 && slot.usage.holds_network()
             {

@@ -39,7 +39,7 @@ impl NewAllocation<'_> {
             job: Some(Arc::clone(self.job)),
             task_group: self.task_group.into(),
             allocated_resources: Some(self.resources),
-            metrics: self.metrics,
+            metrics: self.metrics.map(Arc::new),
             desired_status: desired_status::RUN.into(),
             client_status: client_status::PENDING.into(),
             deployment_id: self.deployment_id.cloned().unwrap_or_default(),

@@ -33,6 +33,9 @@ pub(super) struct Start {
     pub job: Option<Arc<Job>>,
     /// The allocations of the job (any version, and of an earlier job with its ID).
     pub allocs: Vec<Arc<Allocation>>,
+    /// Each allocation's ID as the store keys it: a UUID's bits, or `None` (see
+    /// [`Snapshot::allocs_by_job_with_uuids`]).
+    pub uuids: Vec<Option<[u64; 2]>>,
     pub plan: Plan,
     /// The nodes of the snapshot, indexed: what the attempt's `ClusterView` is built on.
     pub table: Arc<NodeTable>,
@@ -86,14 +89,15 @@ impl<'a, 'c> Scheduling<'a, 'c> {
             self.deployment = latest.map(Arc::unwrap_or_clone);
         }
         let index = self.snapshot.latest_index();
-        let allocs = self
+        let (allocs, uuids) = self
             .snapshot
-            .allocs_by_job(&eval.namespace, &eval.job_id, true);
+            .allocs_by_job_with_uuids(&eval.namespace, &eval.job_id);
         Start {
             plan: Plan::for_eval(eval, job.clone(), index),
             job,
             table: self.ctx.config.node_tables.table(&self.snapshot),
             allocs,
+            uuids,
             seed: self.ctx.seed ^ index,
         }
     }

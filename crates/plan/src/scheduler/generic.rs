@@ -104,15 +104,22 @@ impl Placer {
         }
     }
 
-    /// The view and stack, built on first use from the attempt's allocations (whose node
-    /// positions the tainted nodes' search found: `nodes`).
-    fn get(&mut self, allocs: &[Arc<Allocation>], nodes: &[Option<u32>]) -> &mut Built {
+    /// The view and stack, built on first use from the attempt's allocations.
+    fn get(&mut self, own: Own<'_>) -> &mut Built {
         self.built.get_or_insert_with(|| {
             let kept = self.node_tables.node_usage(&self.table, &self.snapshot);
             let (states, fits) = self.node_tables.take_spare(&self.table).unzip();
             let table = Arc::clone(&self.table);
-            let view =
-                ClusterView::for_job(table, &self.snapshot, allocs, Some(nodes), kept, states);
+            let (nodes, uuids) = (Some(own.nodes), Some(own.uuids));
+            let view = ClusterView::for_job(
+                table,
+                &self.snapshot,
+                own.allocs,
+                nodes,
+                uuids,
+                kept,
+                states,
+            );
             let mut stack = GenericStack::new(self.config.clone(), self.seed);
             if let Some(fits) = fits {
                 stack.reuse_fits(fits);
@@ -134,6 +141,15 @@ impl Drop for Placer {
                 .keep_spare(&self.table, built.view, built.stack);
         }
     }
+}
+
+/// The attempt's allocations, with what is known of each already: its node's position in the
+/// table (found by the tainted nodes' search) and its ID as the store keys it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Own<'a> {
+    allocs: &'a [Arc<Allocation>],
+    nodes: &'a [Option<u32>],
+    uuids: &'a [Option<[u64; 2]>],
 }
 
 #[derive(Debug)]
@@ -268,6 +284,7 @@ impl GenericScheduler<'_, '_> {
         let Start {
             job,
             allocs,
+            uuids,
             mut plan,
             table,
             seed,
@@ -281,7 +298,8 @@ impl GenericScheduler<'_, '_> {
             job: job.clone().filter(|j| !j.stop),
             built: None,
         };
-        let followups = self.compute_job_allocs(job.as_ref(), &allocs, &mut plan, &mut placer);
+        let followups =
+            self.compute_job_allocs(job.as_ref(), &allocs, &uuids, &mut plan, &mut placer);
         self.placer = Some(placer);
 
         // An evaluation waiting for delayed reschedules leaves the retry to them.
@@ -330,6 +348,7 @@ impl GenericScheduler<'_, '_> {
         &mut self,
         job: Option<&Arc<Job>>,
         allocs: &[Arc<Allocation>],
+        uuids: &[Option<[u64; 2]>],
         plan: &mut Plan,
         placer: &mut Placer,
     ) -> Vec<Evaluation> {
@@ -345,14 +364,18 @@ impl GenericScheduler<'_, '_> {
             let n = n? as usize;
             Some(table.taints(n).then(|| &*table.nodes()[n]))
         });
-        let nodes = &nodes;
+        let own = Own {
+            allocs,
+            nodes: &nodes,
+            uuids,
+        };
         let stored = self.s.run.stored;
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let stop = Stop {
                 client_status: &lost.client_status,
                 ..Stop::new(&lost.status_description)
             };
-            let view = &mut placer.get(allocs, nodes).view;
+            let view = &mut placer.get(own).view;
             stop_alloc(plan, view, &lost.alloc, stop, stored, now);
         }
 
@@ -377,7 +400,7 @@ impl GenericScheduler<'_, '_> {
                         eval_id: &eval.id,
                         stored,
                     };
-                    let built = placer.get(allocs, nodes);
+                    let built = placer.get(own);
                     built.update_in_place(existing, &update, tg, &mut in_place)
                 })
             };
@@ -415,7 +438,7 @@ impl GenericScheduler<'_, '_> {
                 client_status: &s.client_status,
                 followup_eval_id: &s.followup_eval_id,
             };
-            let view = &mut placer.get(allocs, nodes).view;
+            let view = &mut placer.get(own).view;
             stop_alloc(plan, view, &s.alloc, how, stored, now);
         }
         for update in disconnect_updates
@@ -462,7 +485,7 @@ impl GenericScheduler<'_, '_> {
             .map(Missing::from)
             .chain(place.into_iter().map(Missing::from));
         let mut name_indexes = name_indexes;
-        let built = placer.get(allocs, nodes);
+        let built = placer.get(own);
         for m in missing {
             self.place(job, plan, built, m, &mut name_indexes);
         }
@@ -620,7 +643,7 @@ impl GenericScheduler<'_, '_> {
     fn eligibility(&mut self) -> (BTreeMap<String, bool>, bool) {
         match &mut self.placer {
             Some(p) => {
-                let Built { view, stack } = p.get(&[], &[]);
+                let Built { view, stack } = p.get(Own::default());
                 (
                     stack.class_eligibility(view),
                     stack.escaped_computed_class(),

@@ -122,13 +122,16 @@ impl NodeScheduler<'_, '_> {
         let Start {
             job,
             allocs,
+            uuids,
             plan,
             table,
             seed,
         } = self.s.start(!self.sysbatch);
         let config = &self.s.ctx.config;
         let kept = config.node_tables.node_usage(&table, &self.s.snapshot);
-        let view = ClusterView::for_job(table, &self.s.snapshot, &allocs, None, kept, None);
+        let snapshot = &self.s.snapshot;
+        let uuids = Some(&uuids[..]);
+        let view = ClusterView::for_job(table, snapshot, &allocs, None, uuids, kept, None);
         let stack = SystemStack::new(config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
@@ -646,7 +649,9 @@ impl<'j> Attempt<'j> {
             return false;
         };
         let mut updated = updated_in_place(alloc, job, eval_id, ranked.resources, self.stored);
-        updated.metrics = self.stored.then(|| self.stack.metrics(&self.view));
+        updated.metrics = self
+            .stored
+            .then(|| Arc::new(self.stack.metrics(&self.view)));
         updated.deployment_id = deployment_id.into();
         updated.details.edit(|d| d.deployment_status = None);
         self.view.add_alloc(&updated);
