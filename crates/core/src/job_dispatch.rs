@@ -7,7 +7,7 @@ use drover_model::gotext::quote;
 use drover_model::job::{
     DISPATCH_LAUNCH_SUFFIX, DISPATCH_PAYLOAD_SIZE_LIMIT, JOB_MIN_PRIORITY, dispatch_payload,
 };
-use drover_model::{Job, trigger};
+use drover_model::{Job, SmolStr, trigger};
 use drover_state::{Command, UpsertJob};
 
 use crate::acl::JobsEndpoint;
@@ -108,19 +108,20 @@ impl Engine {
     ) -> Job {
         let unique = &self.new_id()[..8];
         let seconds = now.div_euclid(1_000_000_000);
-        let id = match request.id_prefix_template.as_str() {
+        let id: SmolStr = match request.id_prefix_template.as_str() {
             "" => format!("{}{DISPATCH_LAUNCH_SUFFIX}{seconds}-{unique}", parent.id),
             prefix => format!(
                 "{}{DISPATCH_LAUNCH_SUFFIX}{prefix}-{seconds}-{unique}",
                 parent.id
             ),
-        };
+        }
+        .into();
         let mut child = parent.clone();
-        child.name = id.clone().into();
-        child.id = id.into();
+        child.name = id.clone();
+        child.id = id;
         child.parent_id = parent.id.clone();
         child.dispatched = true;
-        child.status = String::new().into();
+        child.status = SmolStr::default();
         child.dispatch_idempotency_token = idempotency_token.into();
         if priority != 0 {
             child.priority = priority;
