@@ -5,8 +5,8 @@
 //! freeing it walks a job, its groups and their strings on memory untouched since it was
 //! written: about a third of a batch of 1,000 job writes. Nothing reads those values again, so
 //! a store given a [`Reclaimer`] hands a large commit's to it once the commit stands, and
-//! frees them in place otherwise. [`spawn_reclaimer`] frees them on a thread of its own, as Nomad's Go
-//! runtime collects garbage beside its state machine.
+//! frees them in place otherwise. [`spawn_reclaimer`] frees them on a thread of its own, as
+//! Nomad's Go runtime collects garbage beside its state machine.
 
 use std::sync::mpsc;
 use std::thread;

@@ -198,8 +198,8 @@ impl StateStore {
         self.hooks.write().push(hook);
     }
 
-    /// Hands what each commit replaced to `reclaimer` rather than freeing it in the writer
-    /// (see [`crate::reclaim`]). The first reclaimer set stays; a later one is dropped.
+    /// Hands what each large commit replaced to `reclaimer` rather than freeing it in the
+    /// writer (see [`crate::reclaim`]). The first reclaimer set stays; a later one is dropped.
     pub fn set_reclaimer(&self, reclaimer: Reclaimer) {
         let _ = self.reclaimer.set(reclaimer);
     }
@@ -209,7 +209,8 @@ impl Staged<'_> {
     /// Makes the staged command the store's state and tells waiters and hooks.
     pub fn commit(mut self) {
         let journal = self.journal.take();
-        // Readers may go on before the values the command replaced are freed.
+        // Readers may go on before the values the command replaced are freed: here, or by the
+        // reclaimer when the command was large.
         drop(self.current.take());
         if let Some(journal) = journal
             && journal.writes() >= reclaim::MIN_WRITES
