@@ -199,17 +199,17 @@ impl ClusterView {
 
     /// The view of an evaluation on `snapshot`: the store's node usage, with the job's
     /// allocations (`own`: all of them, or at least all that are not terminal) counted one by
-    /// one. `nodes`, when given, holds the position in `table` of each of `own`'s nodes, as
-    /// the caller found them already, and `uuids` each one's ID as the store keys it (a
-    /// UUID's bits, or `None`), so that the view reads no ID's text. `kept`, when given, is every node's store usage as of
-    /// `snapshot` (by position in `table`); otherwise a node's is read from the snapshot when
-    /// first needed. `spare`, when given, are the states of an earlier view of `table`.
+    /// one. `uuids` holds each one's ID as the store keys it (a UUID's bits, or `None`), so
+    /// that the view reads no ID's text. `nodes`, when given, holds the position in `table` of
+    /// each of `own`'s nodes, as the caller found them already. `kept`, when given, is every
+    /// node's store usage as of `snapshot` (by position in `table`); otherwise a node's is read
+    /// from the snapshot when first needed. `spare`, when given, are the states of an earlier view of `table`.
     pub fn for_job(
         table: Arc<NodeTable>,
         snapshot: &Snapshot,
         own: &[Arc<Allocation>],
+        uuids: &[Option<[u64; 2]>],
         nodes: Option<&[Option<u32>]>,
-        uuids: Option<&[Option<[u64; 2]>]>,
         kept: Option<Arc<[KeptUsage]>>,
         spare: Option<SpareStates>,
     ) -> Self {
@@ -229,16 +229,15 @@ impl ClusterView {
         view.alloc_slot.reserve(own.len());
         let mut own_network = FoldHashSet::default();
         debug_assert!(nodes.is_none_or(|n| n.len() == own.len()));
-        debug_assert!(uuids.is_none_or(|u| u.len() == own.len()));
+        debug_assert_eq!(uuids.len(), own.len());
         for (i, alloc) in own.iter().enumerate().filter(|(_, a)| !a.terminal()) {
             let node = match nodes {
                 Some(nodes) => nodes[i],
                 None => view.table.node_position(&alloc.node_id),
             };
-            let key = match uuids.and_then(|u| u[i]) {
+            let key = match uuids[i] {
                 Some(uuid) => AllocKey::Uuid(uuid),
-                None if uuids.is_some() => AllocKey::Text(alloc.id.clone()),
-                None => AllocKey::of(&alloc.id),
+                None => AllocKey::Text(alloc.id.clone()),
             };
             // Listed, not added: the store's usage holds it already (removing it subtracts it).
             let slot = view.count_alloc(alloc, node, key);

@@ -110,13 +110,12 @@ impl Placer {
             let kept = self.node_tables.node_usage(&self.table, &self.snapshot);
             let (states, fits) = self.node_tables.take_spare(&self.table).unzip();
             let table = Arc::clone(&self.table);
-            let (nodes, uuids) = (Some(own.nodes), Some(own.uuids));
             let view = ClusterView::for_job(
                 table,
                 &self.snapshot,
                 own.allocs,
-                nodes,
-                uuids,
+                own.uuids,
+                Some(own.nodes),
                 kept,
                 states,
             );

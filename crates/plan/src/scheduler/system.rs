@@ -130,8 +130,7 @@ impl NodeScheduler<'_, '_> {
         let config = &self.s.ctx.config;
         let kept = config.node_tables.node_usage(&table, &self.s.snapshot);
         let snapshot = &self.s.snapshot;
-        let uuids = Some(&uuids[..]);
-        let view = ClusterView::for_job(table, snapshot, &allocs, None, uuids, kept, None);
+        let view = ClusterView::for_job(table, snapshot, &allocs, &uuids, None, kept, None);
         let stack = SystemStack::new(config.stack.clone(), seed);
         let plan = match job.as_ref() {
             Some(job) => {
