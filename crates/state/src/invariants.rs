@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use drover_model::EvalStatus;
 use drover_model::allocation::client_status;
 use imbl::OrdSet;
 
@@ -82,6 +83,15 @@ impl Snapshot {
                     .map(|e| (name(&e.namespace), name(&e.job_id), Id::new(&e.id)))
                     .collect::<OrdSet<JobKey>>(),
                 &t.evals_by_job,
+            ),
+            (
+                "blocked_evals_by_job",
+                t.evals
+                    .values()
+                    .filter(|e| e.status == EvalStatus::Blocked)
+                    .map(|e| (name(&e.namespace), name(&e.job_id), Id::new(&e.id)))
+                    .collect(),
+                &t.blocked_evals_by_job,
             ),
             (
                 "allocs_by_job",

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use drover_model::{
-    AclPolicy, AclToken, Allocation, Deployment, Evaluation, Job, JobSubmission, JobSummary,
-    Namespace, Node, ServiceRegistration,
+    AclPolicy, AclToken, Allocation, Deployment, EvalStatus, Evaluation, Job, JobSubmission,
+    JobSummary, Namespace, Node, ServiceRegistration,
 };
 use imbl::{OrdMap, OrdSet};
 
@@ -29,6 +29,10 @@ pub(crate) struct Tables {
     pub evals: OrdMap<Id, Arc<Evaluation>>,
     /// (namespace, job id, eval id)
     pub evals_by_job: OrdSet<JobKey>,
+    /// The blocked evaluations among them: each successful evaluation cancels its job's, and
+    /// a job that lost nodes has an evaluation for each, so finding the few blocked ones
+    /// must not read them all.
+    pub blocked_evals_by_job: OrdSet<JobKey>,
     pub evals_by_create: OrdSet<CreateKey>,
     pub allocs: OrdMap<Id, Arc<Allocation>>,
     /// (namespace, job id) -> alloc id -> the row itself: every evaluation reads all of its
@@ -82,6 +86,7 @@ impl Default for Tables {
             jobs: OrdMap::new(),
             evals: OrdMap::new(),
             evals_by_job: OrdSet::new(),
+            blocked_evals_by_job: OrdSet::new(),
             evals_by_create: OrdSet::new(),
             allocs: OrdMap::new(),
             allocs_by_job: OrdMap::new(),
@@ -253,13 +258,28 @@ impl Tables {
         let by_job_changed = old
             .as_ref()
             .is_none_or(|o| o.namespace != eval.namespace || o.job_id != eval.job_id);
-        if by_job_changed {
+        let was_blocked = old
+            .as_ref()
+            .is_some_and(|o| o.status == EvalStatus::Blocked);
+        let is_blocked = eval.status == EvalStatus::Blocked;
+        if by_job_changed || was_blocked != is_blocked {
             let (ns, job) = self.job_key(&eval.namespace, &eval.job_id);
             let new_key = (ns, job, eval_id.clone());
             let old_key = old
                 .as_deref()
                 .map(|o| (name(&o.namespace), name(&o.job_id), eval_id.clone()));
-            reindex(&mut self.evals_by_job, old_key, Some(new_key));
+            if by_job_changed {
+                reindex(
+                    &mut self.evals_by_job,
+                    old_key.clone(),
+                    Some(new_key.clone()),
+                );
+            }
+            reindex(
+                &mut self.blocked_evals_by_job,
+                old_key.filter(|_| was_blocked),
+                Some(new_key).filter(|_| is_blocked),
+            );
         }
         if old
             .as_ref()
@@ -278,6 +298,8 @@ impl Tables {
         let (key, eval) = self.evals.remove_with_key(&QId::new(eval_id))?;
         self.evals_by_job
             .remove(&Q3(&eval.namespace, &eval.job_id, &key));
+        self.blocked_evals_by_job
+            .remove(&Q3(&eval.namespace, &eval.job_id, &key));
         self.evals_by_create.remove(&(eval.create_index, key));
         Some(eval)
     }
@@ -290,6 +312,18 @@ impl Tables {
         rows(
             &self.evals,
             ids_under3(&self.evals_by_job, namespace, job_id),
+        )
+    }
+
+    /// The job's blocked evaluations.
+    pub fn blocked_evals_of_job<'a>(
+        &'a self,
+        namespace: &'a str,
+        job_id: &'a str,
+    ) -> impl Iterator<Item = &'a Arc<Evaluation>> + 'a {
+        rows(
+            &self.evals,
+            ids_under3(&self.blocked_evals_by_job, namespace, job_id),
         )
     }
 

@@ -44,8 +44,8 @@ impl Txn<'_> {
         if succeeded {
             let blocked: Vec<_> = self
                 .t
-                .evals_of_job(&eval.namespace, &eval.job_id)
-                .filter(|e| e.status == EvalStatus::Blocked && e.id != eval.id)
+                .blocked_evals_of_job(&eval.namespace, &eval.job_id)
+                .filter(|e| e.id != eval.id)
                 .cloned()
                 .collect();
             for blocked in blocked {
