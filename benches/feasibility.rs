@@ -34,6 +34,7 @@ use drover::model::{
     NodeCpuResources, NodeDiskResources, NodeMemoryResources, NodeResources, Resources, Task,
     TaskGroup,
 };
+use drover::model::{ClientStatus, DesiredStatus};
 use drover::plan::feasible::{
     ClusterView, GenericStack, NodeTable, SelectOptions, StackConfig, computed_class,
 };
@@ -243,8 +244,8 @@ fn placement(c: &mut Criterion) {
                 job_id: job.id.as_str().into(),
                 task_group: tg.name.as_str().into(),
                 node_id: view.node(ranked.node).id.clone(),
-                desired_status: "run".into(),
-                client_status: "pending".into(),
+                desired_status: DesiredStatus::Run,
+                client_status: ClientStatus::Pending,
                 allocated_resources: Some(ranked.resources),
                 ..Allocation::default()
             };

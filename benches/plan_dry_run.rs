@@ -28,6 +28,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use drover::core::IdSource;
+use drover::model::ClientStatus;
 use drover::model::{
     Allocation, Constraint, DriverInfo, EphemeralDisk, EvalStatus, Evaluation, Job,
     NetworkResource, Node, NodeCpuResources, NodeDiskResources, NodeMemoryResources,
@@ -366,7 +367,7 @@ fn update(change: impl FnOnce(&mut Job)) -> Scenario {
         .iter()
         .map(|a: &Arc<Allocation>| ClientAllocUpdate {
             alloc_id: a.id.to_string(),
-            client_status: "running".to_owned(),
+            client_status: ClientStatus::Running,
             task_states: [(
                 "web".to_owned(),
                 TaskState {

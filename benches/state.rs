@@ -14,7 +14,7 @@ use std::sync::Arc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use drover::core::api::{ListJobsOptions, RequestContext};
 use drover::core::{Engine, EngineConfig, ManualClock, MemoryLog};
-use drover::model::allocation::{client_status, desired_status};
+use drover::model::allocation::{ClientStatus, DesiredStatus};
 use drover::model::{Allocation, Job, TaskGroup};
 use drover::state::{Command, NamespaceSelector, PageRequest, PlanResults, StateStore, UpsertJob};
 
@@ -210,8 +210,8 @@ fn snapshots(c: &mut Criterion) {
                     job_id: job.id.as_str().into(),
                     job: Some(job.clone()),
                     task_group: "web".into(),
-                    desired_status: desired_status::RUN.into(),
-                    client_status: client_status::PENDING.into(),
+                    desired_status: DesiredStatus::Run,
+                    client_status: ClientStatus::Pending,
                     ..Allocation::default()
                 })
             })

@@ -35,7 +35,7 @@ fn allocs(f: &Fixture) -> Vec<(String, String, String)> {
     stubs.sort_by_key(|a| (a.name.clone(), a.create_index));
     stubs
         .into_iter()
-        .map(|a| (a.name.into(), a.desired_status.into(), a.id.into()))
+        .map(|a| (a.name.into(), a.desired_status.to_string(), a.id.into()))
         .collect()
 }
 

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use drover::core::api::DeploymentUpdateResponse;
 use drover::core::{Clock, Engine, EngineConfig, ManualClock, MemoryLog};
+use drover::model::ClientStatus;
+use drover::model::DesiredStatus;
 use drover::model::{
     AllocDeploymentStatus, Allocation, Deployment, Evaluation, Job, ReschedulePolicy,
     UpdateStrategy,
@@ -69,7 +71,7 @@ fn running(f: &Fixture) -> Vec<Allocation> {
     let mut allocs: Vec<Allocation> = snapshot
         .allocs_by_job("default", "cache", false)
         .iter()
-        .filter(|a| a.desired_status == "run")
+        .filter(|a| a.desired_status == DesiredStatus::Run)
         .map(|a| (**a).clone())
         .collect();
     let version = |a: &Allocation| a.job.as_ref().map_or(0, |j| j.version);
@@ -92,7 +94,7 @@ fn report(f: &Fixture, alloc: &Allocation, healthy: bool) {
     f.clock.advance(Duration::from_secs(10));
     let update = ClientAllocUpdate {
         alloc_id: alloc.id.to_string(),
-        client_status: "running".to_string(),
+        client_status: ClientStatus::Running,
         deployment_status: Some(AllocDeploymentStatus {
             healthy: Some(healthy),
             timestamp: rfc3339(f.clock.now()),

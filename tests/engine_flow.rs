@@ -10,6 +10,8 @@ mod engine_common;
 use std::sync::Arc;
 
 use drover::core::api::{JobDeregisterOptions, JobPlanRequest, JobVersionsOptions};
+use drover::model::ClientStatus;
+use drover::model::DesiredStatus;
 use drover::model::{AllocListStub, EvalStatus, Evaluation};
 use drover::state::{ClientAllocUpdate, StateStore};
 use engine_common::*;
@@ -34,10 +36,10 @@ fn big_job() -> drover::model::Job {
     job
 }
 
-fn report(f: &Fixture, alloc_id: &str, status: &str) {
+fn report(f: &Fixture, alloc_id: &str, status: ClientStatus) {
     let update = ClientAllocUpdate {
         alloc_id: alloc_id.to_string(),
-        client_status: status.to_string(),
+        client_status: status,
         ..ClientAllocUpdate::default()
     };
     f.engine.update_allocs_from_client(vec![update]).unwrap();
@@ -96,7 +98,7 @@ fn register_place_update_stop_and_purge() {
     assert_eq!(alloc.deployment_id, deployment.id);
 
     // The client reports: running, and the job with it.
-    report(&f, &placed[0].id, "running");
+    report(&f, &placed[0].id, ClientStatus::Running);
     let summary = f.engine.job_summary(&ctx(), "cache").unwrap().value;
     assert_eq!(
         (
@@ -140,7 +142,7 @@ fn register_place_update_stop_and_purge() {
     assert_eq!(after.len(), 2);
     let old = after.iter().find(|a| a.id == placed[0].id).unwrap();
     let new = after.iter().find(|a| a.id != placed[0].id).unwrap();
-    assert_eq!(old.desired_status, "stop");
+    assert_eq!(old.desired_status, DesiredStatus::Stop);
     assert_eq!((new.desired_status.as_str(), new.job_version), ("run", 1));
     assert_eq!(new.eval_id, updated.eval_id);
     let versions = f
@@ -172,8 +174,8 @@ fn register_place_update_stop_and_purge() {
     );
 
     // Stop: a new version, and the allocation is stopped.
-    report(&f, &old.id, "complete");
-    report(&f, &new.id, "running");
+    report(&f, &old.id, ClientStatus::Complete);
+    report(&f, &new.id, ClientStatus::Running);
     let stopped = f
         .engine
         .deregister_job(&ctx(), "cache", &JobDeregisterOptions::default())
@@ -184,14 +186,14 @@ fn register_place_update_stop_and_purge() {
     assert!(
         allocs(&f, "cache", false)
             .iter()
-            .all(|a| a.desired_status == "stop")
+            .all(|a| a.desired_status == DesiredStatus::Stop)
     );
     let stop_eval = evals(&f, "cache")
         .into_iter()
         .find(|e| e.id == stopped.eval_id)
         .unwrap();
     assert_eq!(stop_eval.status, EvalStatus::Complete);
-    report(&f, &new.id, "complete");
+    report(&f, &new.id, ClientStatus::Complete);
     assert_eq!(
         f.engine.read_job(&ctx(), "cache").unwrap().value.status,
         "dead"
@@ -336,7 +338,7 @@ fn failed_allocations_are_evaluated_and_can_be_forced_to_reschedule() {
     f.engine.process_until_idle().unwrap();
     let placed = allocs(&f, "work", false).pop().unwrap();
 
-    report(&f, &placed.id, "failed");
+    report(&f, &placed.id, ClientStatus::Failed);
     let failure = evals(&f, "work").pop().unwrap();
     assert_eq!(
         (failure.triggered_by.as_str(), failure.status),

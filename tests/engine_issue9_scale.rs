@@ -7,6 +7,7 @@ mod engine_common;
 use std::sync::Arc;
 
 use drover::core::api::{JobDeregisterOptions, ScalingRequest};
+use drover::model::ClientStatus;
 use drover::model::ScalingPolicy;
 use drover::state::ClientAllocUpdate;
 use engine_common::*;
@@ -46,7 +47,7 @@ fn scale_status_counts_the_live_allocations_of_each_group() {
         .clone();
     let update = ClientAllocUpdate {
         alloc_id: first.into(),
-        client_status: "running".to_string(),
+        client_status: ClientStatus::Running,
         ..ClientAllocUpdate::default()
     };
     f.engine.update_allocs_from_client(vec![update]).unwrap();

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use drover::core::{Clock, Engine, EngineConfig, Log, LogError, ManualClock, MemoryLog};
-use drover::model::{EvalStatus, Evaluation, Job, Resources, UpdateStrategy};
+use drover::model::{ClientStatus, EvalStatus, Evaluation, Job, Resources, UpdateStrategy};
 use drover::state::{ClientAllocUpdate, Command};
 use engine_common::*;
 
@@ -150,7 +150,7 @@ fn a_failed_allocation_without_a_place_is_marked_once() {
     // Both fail; the second one's node disconnects; another job takes the first one's room.
     let failed = |alloc_id: &str| ClientAllocUpdate {
         alloc_id: alloc_id.to_string(),
-        client_status: "failed".to_string(),
+        client_status: ClientStatus::Failed,
         modify_time: clock.now(),
         ..ClientAllocUpdate::default()
     };

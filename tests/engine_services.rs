@@ -6,6 +6,7 @@ mod engine_common;
 use std::sync::Arc;
 
 use drover::core::api::JobDeregisterOptions;
+use drover::model::ClientStatus;
 use drover::model::{Allocation, Job, Service, UpdateStrategy};
 use drover::state::ClientAllocUpdate;
 use engine_common::*;
@@ -37,10 +38,10 @@ fn placed(f: &Fixture, job: Job) -> Allocation {
     (*allocs[0]).clone()
 }
 
-fn report(f: &Fixture, alloc: &Allocation, status: &str) {
+fn report(f: &Fixture, alloc: &Allocation, status: ClientStatus) {
     let update = ClientAllocUpdate {
         alloc_id: alloc.id.to_string(),
-        client_status: status.to_string(),
+        client_status: status,
         ..ClientAllocUpdate::default()
     };
     f.engine.update_allocs_from_client(vec![update]).unwrap();
@@ -82,7 +83,7 @@ fn a_running_allocation_registers_its_services_until_it_stops() {
     // Pending: nothing yet.
     assert_eq!(services(&f), []);
 
-    report(&f, &alloc, "running");
+    report(&f, &alloc, ClientStatus::Running);
     let port = db_port(&alloc);
     assert!((20_000..32_000).contains(&port), "{port}");
     let id = &alloc.id;
@@ -119,14 +120,14 @@ fn a_running_allocation_registers_its_services_until_it_stops() {
     assert_eq!(read.index, first.modify_index);
 
     // Reported again: nothing changes.
-    report(&f, &alloc, "running");
+    report(&f, &alloc, ClientStatus::Running);
     assert_eq!(
         f.engine.job_services(&ctx(), "cache").unwrap().index,
         read.index
     );
 
     // The allocation stops on the client: its services are gone.
-    report(&f, &alloc, "complete");
+    report(&f, &alloc, ClientStatus::Complete);
     assert_eq!(services(&f), []);
 }
 
@@ -134,7 +135,7 @@ fn a_running_allocation_registers_its_services_until_it_stops() {
 fn purging_the_job_removes_its_services() {
     let f = fixture();
     let alloc = placed(&f, nomad_services_job());
-    report(&f, &alloc, "running");
+    report(&f, &alloc, ClientStatus::Running);
     assert_eq!(services(&f).len(), 2);
     let purge = JobDeregisterOptions {
         purge: true,
@@ -154,7 +155,7 @@ fn purging_the_job_removes_its_services() {
 fn consul_services_are_not_registered_with_nomad() {
     let f = fixture();
     let alloc = placed(&f, sample_job("cache"));
-    report(&f, &alloc, "running");
+    report(&f, &alloc, ClientStatus::Running);
     assert_eq!(services(&f), []);
 }
 
@@ -173,7 +174,7 @@ fn a_canary_registers_its_canary_tags() {
         ..UpdateStrategy::default()
     });
     let first = placed(&f, job.clone());
-    report(&f, &first, "running");
+    report(&f, &first, ClientStatus::Running);
     let group = Arc::make_mut(&mut job.task_groups[0]);
     Arc::make_mut(&mut group.tasks[0])
         .config
@@ -187,7 +188,7 @@ fn a_canary_registers_its_canary_tags() {
         .find(|a| a.id != first.id)
         .expect("a canary");
     assert!(canary.details().deployment_status.as_ref().unwrap().canary);
-    report(&f, &canary, "running");
+    report(&f, &canary, ClientStatus::Running);
     let mut tags: Vec<(String, Vec<String>)> = f
         .engine
         .job_services(&ctx(), "cache")

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use arbitrary::{Arbitrary, Unstructured};
 use drover_model::{
-    AllocatedResources, AllocatedTaskResources, Allocation, DrainStrategy, EvalStatus, Evaluation,
-    Job, Node, SmolStr, decode_value,
+    AllocatedResources, AllocatedTaskResources, Allocation, ClientStatus, DesiredStatus,
+    DrainStrategy, EvalStatus, Evaluation, Job, Node, SmolStr, decode_value,
 };
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, DeleteEvals, DeregisterJob, NamespaceSelector,
@@ -78,7 +78,13 @@ pub enum Op {
 const NODES: u8 = 4;
 const JOBS: u8 = 3;
 const NODE_STATUSES: [&str; 4] = ["initializing", "ready", "down", "disconnected"];
-const CLIENT_STATUSES: [&str; 5] = ["pending", "running", "complete", "failed", "lost"];
+const CLIENT_STATUSES: [ClientStatus; 5] = [
+    ClientStatus::Pending,
+    ClientStatus::Running,
+    ClientStatus::Complete,
+    ClientStatus::Failed,
+    ClientStatus::Lost,
+];
 const EVAL_STATUSES: [EvalStatus; 5] = [
     EvalStatus::Pending,
     EvalStatus::Blocked,
@@ -219,8 +225,8 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
                     job: Some(job.clone()),
                     task_group: group.as_str().into(),
                     allocated_resources: Some(Arc::new(resources())),
-                    desired_status: "run".into(),
-                    client_status: "pending".into(),
+                    desired_status: DesiredStatus::Run,
+                    client_status: ClientStatus::Pending,
                     create_time: now,
                     modify_time: now,
                     ..Allocation::default()
@@ -235,7 +241,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
         }
         Op::StopAlloc { alloc } => {
             let mut stopped = (*pick_alloc(snapshot, *alloc)?).clone();
-            stopped.desired_status = "stop".into();
+            stopped.desired_status = DesiredStatus::Stop;
             stopped.modify_time = now;
             Command::ApplyPlanResults(PlanResults {
                 allocs_stopped: vec![Arc::new(stopped)],
@@ -248,7 +254,7 @@ fn command(op: &Op, snapshot: &Snapshot, now: i64, ids: &mut u64) -> Option<Comm
             Command::UpdateAllocsFromClient(ClientAllocUpdates {
                 allocs: vec![ClientAllocUpdate {
                     alloc_id: alloc.id.to_string(),
-                    client_status: nth(&CLIENT_STATUSES, *status).to_string(),
+                    client_status: nth(&CLIENT_STATUSES, *status),
                     modify_time: now,
                     ..ClientAllocUpdate::default()
                 }],

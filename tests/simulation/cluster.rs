@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use drover::core::Engine;
-use drover::model::allocation::client_status;
+use drover::model::allocation::ClientStatus;
 use drover::model::node::node_status;
 use drover::model::{DrainStrategy, Node};
 use drover::state::{ClientAllocUpdate, NamespaceSelector, PageRequest};
@@ -145,19 +145,19 @@ impl Cluster {
                 continue;
             }
             let status = if alloc.server_terminal() {
-                client_status::COMPLETE
-            } else if alloc.client_status == client_status::PENDING {
+                ClientStatus::Complete
+            } else if alloc.client_status == ClientStatus::Pending {
                 rng.weighted(&[
-                    (client_status::RUNNING, 70),
-                    (client_status::FAILED, 15),
-                    (client_status::COMPLETE, 15),
+                    (ClientStatus::Running, 70),
+                    (ClientStatus::Failed, 15),
+                    (ClientStatus::Complete, 15),
                 ])
             } else {
-                rng.weighted(&[(client_status::FAILED, 40), (client_status::COMPLETE, 60)])
+                rng.weighted(&[(ClientStatus::Failed, 40), (ClientStatus::Complete, 60)])
             };
             updates.push(ClientAllocUpdate {
                 alloc_id: alloc.id.to_string(),
-                client_status: status.to_string(),
+                client_status: status,
                 ..ClientAllocUpdate::default()
             });
         }

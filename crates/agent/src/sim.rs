@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use drover_core::model::allocation::{client_status, desired_status, task_state};
+use drover_core::model::allocation::{ClientStatus, DesiredStatus, task_state};
 use drover_core::model::job::{health_check, job_type};
 use drover_core::model::node::{node_eligibility, node_status};
 use drover_core::model::time::{format_rfc3339, parse_rfc3339};
@@ -224,10 +224,10 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
     let job = alloc.job.as_ref()?;
     let group = job.lookup_task_group(&alloc.task_group)?;
     let tasks = group.tasks.iter().map(|t| t.name.as_str());
-    let update = |status: &str, description: &str, states: BTreeMap<String, TaskState>| {
+    let update = |status: ClientStatus, description: &str, states: BTreeMap<String, TaskState>| {
         Some(ClientAllocUpdate {
             alloc_id: alloc.id.to_string(),
-            client_status: status.to_string(),
+            client_status: status,
             client_description: description.to_string(),
             task_states: states,
             deployment_status: alloc.details().deployment_status.as_deref().cloned(),
@@ -246,13 +246,13 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             })
             .collect()
     };
-    let stopping = alloc.desired_status != desired_status::RUN;
-    match alloc.client_status.as_str() {
-        client_status::PENDING | client_status::RUNNING if stopping => {
+    let stopping = alloc.desired_status != DesiredStatus::Run;
+    match alloc.client_status {
+        ClientStatus::Pending | ClientStatus::Running if stopping => {
             let states = finished("Killed", "Task successfully killed");
-            update(client_status::COMPLETE, "All tasks have completed", states)
+            update(ClientStatus::Complete, "All tasks have completed", states)
         }
-        client_status::PENDING => {
+        ClientStatus::Pending => {
             let due = alloc
                 .create_time
                 .saturating_add(i64::try_from(config.start_delay.as_nanos()).unwrap_or(i64::MAX));
@@ -260,9 +260,9 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
                 return None;
             }
             let states = tasks.map(|task| (task.to_string(), started(now))).collect();
-            update(client_status::RUNNING, "Tasks are running", states)
+            update(ClientStatus::Running, "Tasks are running", states)
         }
-        client_status::RUNNING => {
+        ClientStatus::Running => {
             let started_at = alloc
                 .details()
                 .task_states
@@ -275,7 +275,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
             let run_time = i64::try_from(config.batch_run_time.as_nanos()).unwrap_or(i64::MAX);
             if batch && ran >= run_time {
                 let states = finished("Terminated", "Exit Code: 0");
-                return update(client_status::COMPLETE, "All tasks have completed", states);
+                return update(ClientStatus::Complete, "All tasks have completed", states);
             }
             let health = group
                 .update
@@ -295,7 +295,7 @@ fn advance(alloc: &Allocation, config: &SimConfig, now: i64) -> Option<ClientAll
                 .unwrap_or(DEFAULT_MIN_HEALTHY_TIME);
             if awaiting_health && ran >= min_healthy {
                 let mut report = update(
-                    client_status::RUNNING,
+                    ClientStatus::Running,
                     &alloc.details().client_description,
                     alloc.details().task_states.clone(),
                 )?;
@@ -378,7 +378,7 @@ mod tests {
 
     const NOW: i64 = 1_704_067_200 * SECOND;
 
-    fn alloc(job_kind: &str, client: &str, desired: &str) -> Allocation {
+    fn alloc(job_kind: &str, client: ClientStatus, desired: DesiredStatus) -> Allocation {
         let job = Job {
             id: "web".into(),
             job_type: job_kind.into(),
@@ -400,8 +400,8 @@ mod tests {
             id: "a1".into(),
             job: Some(Arc::new(job)),
             task_group: "g".into(),
-            client_status: client.into(),
-            desired_status: desired.into(),
+            client_status: client,
+            desired_status: desired,
             create_time: NOW,
             modify_time: NOW,
             ..Allocation::default()
@@ -431,14 +431,14 @@ mod tests {
     }
 
     fn apply(alloc: &mut Allocation, update: ClientAllocUpdate) {
-        alloc.client_status = update.client_status.into();
+        alloc.client_status = update.client_status;
         alloc.details_mut().task_states = update.task_states;
         alloc.details_mut().deployment_status = update.deployment_status.map(Box::new);
     }
 
     #[test]
     fn batch_allocations_start_then_complete() {
-        let mut a = alloc(job_type::BATCH, client_status::PENDING, desired_status::RUN);
+        let mut a = alloc(job_type::BATCH, ClientStatus::Pending, DesiredStatus::Run);
         check(&a, NOW, None);
         let update = check(&a, NOW + SECOND, Some(("running", "running"))).unwrap();
         apply(&mut a, update);
@@ -448,11 +448,7 @@ mod tests {
 
     #[test]
     fn service_allocations_keep_running_and_turn_healthy() {
-        let mut a = alloc(
-            job_type::SERVICE,
-            client_status::PENDING,
-            desired_status::RUN,
-        );
+        let mut a = alloc(job_type::SERVICE, ClientStatus::Pending, DesiredStatus::Run);
         let update = check(&a, NOW + SECOND, Some(("running", "running"))).unwrap();
         apply(&mut a, update);
         check(&a, NOW + 100 * SECOND, None);
@@ -471,14 +467,14 @@ mod tests {
     fn stopped_allocations_are_killed() {
         let a = alloc(
             job_type::SERVICE,
-            client_status::RUNNING,
-            desired_status::STOP,
+            ClientStatus::Running,
+            DesiredStatus::Stop,
         );
         check(&a, NOW, Some(("complete", "dead")));
         let a = alloc(
             job_type::SERVICE,
-            client_status::COMPLETE,
-            desired_status::STOP,
+            ClientStatus::Complete,
+            DesiredStatus::Stop,
         );
         check(&a, NOW, None);
     }

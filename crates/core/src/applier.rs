@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::node::{node_eligibility, node_status};
 use drover_model::{Allocation, Evaluation, Node, trigger};
 use drover_plan::feasible::{NodeUsage, node_capacity, parse_port_ranges};
@@ -177,7 +177,7 @@ fn node_fits(snapshot: &Snapshot, plan: &Plan, node_id: &str) -> bool {
         node_status::DISCONNECTED => {
             return placements
                 .iter()
-                .all(|a| a.client_status == client_status::UNKNOWN);
+                .all(|a| a.client_status == ClientStatus::Unknown);
         }
         node_status::DOWN => return placements.iter().all(marks_lost),
         _ => return false,
@@ -275,8 +275,8 @@ fn marks_lost(alloc: &Allocation) -> bool {
             .and_then(|d| d.replace)
             == Some(false)
     };
-    alloc.client_status == client_status::LOST
-        || (alloc.client_status == client_status::UNKNOWN && keeps_unknown())
+    alloc.client_status == ClientStatus::Lost
+        || (alloc.client_status == ClientStatus::Unknown && keeps_unknown())
 }
 
 /// A deployment lists as placed canaries only those the partial commit placed.

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use drover_broker::{BlockedEvals, EvalBroker, FAILED_QUEUE, Released, SharedBroker, Time, Token};
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::node::{node_eligibility, node_status};
 use drover_model::{EvalStatus, Evaluation, MINUTE};
 use drover_plan::scheduler::failed_follow_up_eval;
@@ -504,8 +504,8 @@ fn capacity_changes(
         Command::UpdateAllocsFromClient(c) => {
             for update in &c.allocs {
                 let freed = matches!(
-                    update.client_status.as_str(),
-                    client_status::COMPLETE | client_status::FAILED
+                    update.client_status,
+                    ClientStatus::Complete | ClientStatus::Failed
                 );
                 if let Some(alloc) = after.alloc(&update.alloc_id).filter(|_| freed) {
                     out.push(alloc.node_id.to_string());

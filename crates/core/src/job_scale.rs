@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::gotext::quote;
 use drover_model::job::job_type;
 use drover_model::{JobScaleStatus, ScalingEvent, TaskGroupScaleStatus, trigger};
@@ -190,7 +190,7 @@ impl Engine {
                 continue;
             };
             group.placed += 1;
-            if alloc.client_status == client_status::RUNNING {
+            if alloc.client_status == ClientStatus::Running {
                 group.running += 1;
             }
             match health.and_then(|h| h.healthy) {

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::gotext::{multierror, quote};
 use drover_model::job::{JOB_DEFAULT_PRIORITY, job_type};
 use drover_model::{
@@ -550,7 +550,7 @@ fn failed_allocs_to_reschedule(
                 .is_some_and(|p| p.attempts.unwrap_or(0) > 0 || p.unlimited.unwrap_or(false));
             enabled
                 && alloc.details().next_allocation.is_empty()
-                && alloc.client_status == client_status::FAILED
+                && alloc.client_status == ClientStatus::Failed
                 && alloc.details().desired_transition.force_reschedule != Some(true)
         })
         .map(|alloc| (alloc.id.to_string(), force.clone()))

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use drover_model::allocation::{client_status, desired_status};
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL, job_type};
 use drover_model::node::{node_eligibility, node_status};
 use drover_model::{DrainStrategy, EvalStatus, Evaluation, Job, Node, SECOND, trigger};
@@ -165,13 +165,13 @@ impl Engine {
             let Some(alloc) = snapshot.alloc(&update.alloc_id) else {
                 continue;
             };
-            let starts = update.client_status == client_status::RUNNING
-                && alloc.client_status != client_status::RUNNING
-                && alloc.desired_status == desired_status::RUN;
+            let starts = update.client_status == ClientStatus::Running
+                && alloc.client_status != ClientStatus::Running
+                && alloc.desired_status == DesiredStatus::Run;
             if let Some(node) = snapshot.node(&alloc.node_id).filter(|_| starts) {
                 services.extend(crate::services::registrations(&alloc, &node));
             }
-            if update.client_status != client_status::FAILED {
+            if update.client_status != ClientStatus::Failed {
                 continue;
             }
             let Some(job) = snapshot.job(&alloc.namespace, &alloc.job_id) else {

@@ -410,7 +410,7 @@ mod snapshot_state {
     use std::sync::Arc;
 
     use drover_core::periodic::{PeriodicState, derive_child};
-    use drover_model::{Allocation, EvalStatus, Evaluation};
+    use drover_model::{Allocation, ClientStatus, DesiredStatus, EvalStatus, Evaluation};
     use drover_state::{
         ClientAllocUpdate, ClientAllocUpdates, Command, PlanResults, StateStore, UpsertEvals,
         UpsertJob,
@@ -474,8 +474,8 @@ mod snapshot_state {
             eval_id: "e1".into(),
             job_id: child_id.as_str().into(),
             task_group: "build".into(),
-            desired_status: "run".into(),
-            client_status: "running".into(),
+            desired_status: DesiredStatus::Run,
+            client_status: ClientStatus::Running,
             ..Allocation::default()
         };
         let plan = Command::ApplyPlanResults(PlanResults {
@@ -489,7 +489,7 @@ mod snapshot_state {
         let done = Command::UpdateAllocsFromClient(ClientAllocUpdates {
             allocs: vec![ClientAllocUpdate {
                 alloc_id: running.id.into(),
-                client_status: "complete".to_string(),
+                client_status: ClientStatus::Complete,
                 ..ClientAllocUpdate::default()
             }],
             evals: Vec::new(),

@@ -52,8 +52,8 @@ pub use alloc_metric::{AllocMetric, Counts, Exhaustion, NodeScoreMeta, Scores};
 pub use allocation::{
     AllocDeploymentStatus, AllocDetails, AllocListStub, AllocatedCpuResources,
     AllocatedMemoryResources, AllocatedPortMapping, AllocatedResources, AllocatedSharedResources,
-    AllocatedTaskResources, Allocation, DesiredTransition, RescheduleEvent, RescheduleTracker,
-    TaskEvent, TaskState,
+    AllocatedTaskResources, Allocation, ClientStatus, DesiredStatus, DesiredTransition,
+    RescheduleEvent, RescheduleTracker, TaskEvent, TaskState,
 };
 pub use constraint::{Affinity, Constraint, Spread, SpreadTarget};
 pub use decode::{DecodeError, decode, decode_job, decode_value};

@@ -158,3 +158,16 @@ fn a_detail_set_and_cleared_is_no_detail() {
     let written = |a: &Allocation| serde_json::to_string(a).expect("encode");
     assert_eq!(written(&cleared), written(&fresh));
 }
+
+/// Statuses are Nomad's closed sets: a record naming another is refused, with the name.
+#[test]
+fn an_unknown_status_is_refused() {
+    for (field, value) in [("ClientStatus", "sleeping"), ("DesiredStatus", "pause")] {
+        let mut input = placed();
+        input[field] = json!(value);
+        let err = serde_json::from_value::<Allocation>(input)
+            .expect_err("an unknown status decodes")
+            .to_string();
+        assert!(err.contains(&format!("unknown variant `{value}`")), "{err}");
+    }
+}

@@ -6,6 +6,7 @@ mod feasible_support;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use drover_model::ClientStatus;
 use drover_model::{
     Affinity, NetworkResource, Node, Port, Spread, SpreadTarget, TaskLifecycle, VolumeRequest,
 };
@@ -78,7 +79,7 @@ fn stopping_an_allocation_frees_its_room() {
 fn client_terminal_and_unknown_node_allocations_are_not_counted() {
     let nodes = vec![node("n0", "dc1")];
     let mut done = alloc("done", "other", "g", "n0", 4000, 100);
-    done.client_status = "complete".into();
+    done.client_status = ClientStatus::Complete;
     let elsewhere = alloc("elsewhere", "other", "g", "gone", 4000, 100);
     let view = ClusterView::new(&arcs(nodes), [&done, &elsewhere]);
     assert_eq!(view.used(0).cpu, 0);

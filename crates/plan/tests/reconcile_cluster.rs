@@ -5,6 +5,7 @@ mod reconcile_common;
 
 use std::sync::Arc;
 
+use drover_model::ClientStatus;
 use drover_model::{DeploymentState, SECOND};
 use reconcile_common::*;
 
@@ -187,7 +188,7 @@ fn node_down_loses_its_allocation_and_replaces_it() {
     let lost: Vec<&str> = r
         .stop
         .iter()
-        .filter(|s| s.client_status == "lost")
+        .filter(|s| s.client_status == ClientStatus::Lost)
         .map(|s| s.alloc.name.as_str())
         .collect();
     assert_eq!(lost, ["web.app[1]", "web.app[2]"]);
@@ -437,7 +438,7 @@ fn disconnected_node_marks_allocations_unknown_until_lost_after() {
     s.tainted = tainted(&[("node-0", Some("disconnected"))]);
     let r = check("disconnect", &s);
     let update = &r.disconnect_updates["v0-0"];
-    assert_eq!(update.client_status, "unknown");
+    assert_eq!(update.client_status, ClientStatus::Unknown);
     let eval = &r.desired_followup_evals["app"][0];
     assert_eq!(eval.triggered_by, "max-disconnect-timeout");
     assert_eq!(eval.wait_until, NOW + 300 * SECOND);
@@ -457,7 +458,7 @@ fn reconnected_allocation_resumes() {
     let job_arc = Arc::new(job.clone());
     let mut allocs = running(&job_arc, 2);
     client_state(&mut allocs[0], "unknown", NOW - 60 * SECOND);
-    allocs[0].client_status = "running".into();
+    allocs[0].client_status = ClientStatus::Running;
     let r = check("reconnect", &Scenario::new(Some(job), allocs));
     assert!(r.reconnect_updates.contains_key("v0-0"));
     assert_eq!(r.desired_tg_updates["app"].reconnect, 1);

@@ -5,6 +5,7 @@ mod reconcile_common;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use drover_model::ClientStatus;
 use drover_model::{Allocation, Deployment, Job, SECOND};
 use drover_plan::reconcile::{
     NodeReconcileInput, NodeReconcileResults, TaintedNodes, reconcile_nodes,
@@ -140,7 +141,7 @@ fn down_node_loses_its_allocation_and_disconnected_node_marks_it_unknown() {
     assert_eq!(node_names(&r.lost), ["n2"]);
     assert_eq!(node_names(&r.disconnecting), ["n3"]);
     let unknown = r.disconnecting[0].alloc.as_ref().expect("updated alloc");
-    assert_eq!(unknown.client_status, "unknown");
+    assert_eq!(unknown.client_status, ClientStatus::Unknown);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use drover_model::{Allocation, HOUR, Job, SECOND};
+use drover_model::{ClientStatus, DesiredStatus};
 use proptest::prelude::*;
 use reconcile_common::*;
 
@@ -115,11 +116,11 @@ fn build(
             a.id = format!("a{i}").into();
             match spec.state {
                 State::Running => {}
-                State::Pending => a.client_status = "pending".into(),
+                State::Pending => a.client_status = ClientStatus::Pending,
                 State::Complete => finished(&mut a, NOW - HOUR, false),
                 State::FailedLongAgo => finished(&mut a, NOW - HOUR, true),
                 State::FailedJustNow => finished(&mut a, NOW - SECOND, true),
-                State::Stopped => a.desired_status = "stop".into(),
+                State::Stopped => a.desired_status = DesiredStatus::Stop,
             }
             if spec.migrate {
                 migrate(&mut a);

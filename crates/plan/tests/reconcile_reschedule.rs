@@ -5,6 +5,7 @@ mod reconcile_common;
 
 use std::sync::Arc;
 
+use drover_model::ClientStatus;
 use drover_model::{Allocation, MINUTE, ReschedulePolicy, SECOND};
 use drover_plan::reconcile::reschedule::{
     new_reschedule_tracker, next_delay, next_reschedule_time,
@@ -125,7 +126,7 @@ fn disabled_policy_or_running_allocation_is_not_rescheduled() {
     );
 
     let mut running = failed_alloc(policy("constant", 5 * SECOND, 0), NOW, &[]);
-    running.client_status = "running".into();
+    running.client_status = ClientStatus::Running;
     assert_eq!(next_reschedule_time(&running), None);
 }
 

@@ -3,6 +3,7 @@
 
 mod scheduler_support;
 
+use drover_model::ClientStatus;
 use drover_model::node::node_status;
 use drover_model::{EvalStatus, SECOND, trigger};
 use scheduler_support::*;
@@ -175,7 +176,7 @@ fn system_allocation_lost_with_its_node() {
     let run = cluster.schedule(&eval);
     let plan = &run.plans[0];
     let stopped = &plan.node_update["node-2"][0];
-    assert_eq!(stopped.client_status, "lost");
+    assert_eq!(stopped.client_status, ClientStatus::Lost);
     assert_eq!(
         stopped.details().desired_description,
         "alloc is lost since its node is down"

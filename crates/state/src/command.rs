@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use drover_model::{
-    AclPolicy, AclToken, AllocDeploymentStatus, Allocation, Deployment, DesiredTransition,
-    DrainStrategy, Evaluation, Job, JobSubmission, Namespace, Node, ScalingEvent,
-    ServiceRegistration, TaskState, VersionTag,
+    AclPolicy, AclToken, AllocDeploymentStatus, Allocation, ClientStatus, Deployment,
+    DesiredTransition, DrainStrategy, Evaluation, Job, JobSubmission, Namespace, Node,
+    ScalingEvent, ServiceRegistration, TaskState, VersionTag,
 };
 use serde::{Deserialize, Serialize};
 
@@ -156,7 +156,7 @@ pub struct ClientAllocUpdates {
 #[serde(default)]
 pub struct ClientAllocUpdate {
     pub alloc_id: String,
-    pub client_status: String,
+    pub client_status: ClientStatus,
     pub client_description: String,
     pub task_states: BTreeMap<String, TaskState>,
     pub deployment_status: Option<AllocDeploymentStatus>,

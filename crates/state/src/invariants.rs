@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use drover_model::EvalStatus;
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use imbl::OrdSet;
 
 use crate::JOB_TRACKED_VERSIONS;
@@ -328,13 +328,13 @@ impl Snapshot {
                 if !current {
                     continue;
                 }
-                let slot = match alloc.client_status.as_str() {
-                    client_status::RUNNING => 0,
-                    client_status::PENDING => 1,
-                    client_status::LOST => 2,
-                    client_status::UNKNOWN => 3,
-                    client_status::COMPLETE => 4,
-                    client_status::FAILED => 5,
+                let slot = match alloc.client_status {
+                    ClientStatus::Running => 0,
+                    ClientStatus::Pending => 1,
+                    ClientStatus::Lost => 2,
+                    ClientStatus::Unknown => 3,
+                    ClientStatus::Complete => 4,
+                    ClientStatus::Failed => 5,
                     _ => continue,
                 };
                 counted.entry(alloc.task_group.as_str()).or_default()[slot] += 1;

@@ -2,7 +2,7 @@
 //! transitions, and the disconnect bookkeeping kept in `AllocStates`.
 
 use drover_model::allocation::task_state;
-use drover_model::allocation::{AllocState, alloc_state_field, client_status, desired_status};
+use drover_model::allocation::{AllocState, ClientStatus, DesiredStatus, alloc_state_field};
 use drover_model::{Allocation, Job, TaskGroup};
 
 use drover_model::time::{format_rfc3339, parse_rfc3339};
@@ -84,10 +84,10 @@ pub(crate) trait AllocExt {
     }
 
     fn desired_run(&self) -> bool {
-        self.alloc().desired_status == desired_status::RUN
+        self.alloc().desired_status == DesiredStatus::Run
     }
 
-    fn client_is(&self, status: &str) -> bool {
+    fn client_is(&self, status: ClientStatus) -> bool {
         self.alloc().client_status == status
     }
 
@@ -144,14 +144,14 @@ pub(crate) trait AllocExt {
     fn needs_to_reconnect(&self) -> bool {
         self.client_status_history()
             .find(|(value, _)| !value.is_empty())
-            .is_some_and(|(value, _)| value == client_status::UNKNOWN)
+            .is_some_and(|(value, _)| value == ClientStatus::Unknown.as_str())
     }
 
     /// When the current run of `unknown` client statuses began.
     fn last_unknown(&self) -> Option<i64> {
         let mut since = None;
         for (value, time) in self.client_status_history() {
-            if value == client_status::UNKNOWN {
+            if value == ClientStatus::Unknown.as_str() {
                 since = time;
             } else if since.is_some() {
                 break;
@@ -162,7 +162,7 @@ pub(crate) trait AllocExt {
 
     /// An `unknown` allocation whose `disconnect.lost_after` window has passed.
     fn expired(&self, now: i64) -> bool {
-        if !self.client_is(client_status::UNKNOWN) || self.own_group().is_none() {
+        if !self.client_is(ClientStatus::Unknown) || self.own_group().is_none() {
             return false;
         }
         self.last_unknown()
@@ -182,7 +182,7 @@ pub(crate) trait AllocExt {
     fn wait_client_stop(&self, stop_after: i64, now: i64) -> i64 {
         let lost_since = self
             .client_status_history()
-            .filter(|(value, _)| *value == client_status::LOST)
+            .filter(|(value, _)| *value == ClientStatus::Lost.as_str())
             .last()
             .and_then(|(_, time)| time)
             .unwrap_or(now);
@@ -196,7 +196,7 @@ pub(crate) trait AllocExt {
     }
 
     /// A copy recording a client status transition at `now`.
-    fn with_client_state(&self, value: &str, now: i64) -> Allocation {
+    fn with_client_state(&self, value: ClientStatus, now: i64) -> Allocation {
         let mut updated = self.alloc().clone();
         record_client_state(&mut updated, value, now);
         updated
@@ -204,10 +204,10 @@ pub(crate) trait AllocExt {
 }
 
 /// Records a client status transition at `now` in the allocation's states.
-pub(crate) fn record_client_state(alloc: &mut Allocation, value: &str, now: i64) {
+pub(crate) fn record_client_state(alloc: &mut Allocation, value: ClientStatus, now: i64) {
     alloc.details_mut().alloc_states.push(AllocState {
         field: alloc_state_field::CLIENT_STATUS,
-        value: value.to_string(),
+        value: value.as_str().to_string(),
         time: format_rfc3339(now),
     });
 }

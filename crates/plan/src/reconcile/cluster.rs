@@ -6,7 +6,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::{
     Allocation, Deployment, DeploymentState, EvalStatus, Evaluation, Job, SmolStr, TaskGroup,
@@ -129,10 +129,10 @@ struct Reconciler<'a, 'h> {
     results: ReconcileResults,
 }
 
-fn stop(alloc: &Arc<Allocation>, client_status: &str, description: &str) -> StopResult {
+fn stop(alloc: &Arc<Allocation>, client_status: ClientStatus, description: &str) -> StopResult {
     StopResult {
         alloc: Arc::clone(alloc),
-        client_status: client_status.to_string(),
+        client_status,
         status_description: description.to_string(),
         followup_eval_id: SmolStr::default(),
     }
@@ -140,7 +140,7 @@ fn stop(alloc: &Arc<Allocation>, client_status: &str, description: &str) -> Stop
 
 fn stop_all<'s>(
     set: &'s AllocSet,
-    client_status: &'s str,
+    client_status: ClientStatus,
     description: &'s str,
 ) -> impl Iterator<Item = StopResult> + 's {
     set.values()
@@ -248,20 +248,21 @@ impl<'a> Reconciler<'a, '_> {
     fn stop_everything(&self, allocs: &AllocSet, out: &mut GroupOutcome) {
         let c = classify(allocs, self.input.tainted_nodes, self.input.now);
         let not_needed = status_description::NOT_NEEDED;
-        let lost = (client_status::LOST, status_description::LOST);
+        let lost = (ClientStatus::Lost, status_description::LOST);
         for (set, (client, description)) in [
-            (&c.untainted, ("", not_needed)),
-            (&c.migrate, ("", not_needed)),
+            (&c.untainted, (ClientStatus::Unset, not_needed)),
+            (&c.migrate, (ClientStatus::Unset, not_needed)),
             (&c.lost, lost),
-            (&c.disconnecting, ("", not_needed)),
-            (&c.reconnecting, ("", not_needed)),
+            (&c.disconnecting, (ClientStatus::Unset, not_needed)),
+            (&c.reconnecting, (ClientStatus::Unset, not_needed)),
         ] {
             out.stop.extend(stop_all(set, client, description));
         }
         // Server-terminal allocations need no stop unless their client status is unknown.
         let unknown = c.ignore.values().chain(c.expiring.values());
-        let unknown = unknown.filter(|a| a.client_is(client_status::UNKNOWN));
-        out.stop.extend(unknown.map(|a| stop(a, "", not_needed)));
+        let unknown = unknown.filter(|a| a.client_is(ClientStatus::Unknown));
+        out.stop
+            .extend(unknown.map(|a| stop(a, ClientStatus::Unset, not_needed)));
         out.desired.stop += allocs.len() as u64;
     }
 
@@ -530,8 +531,11 @@ impl<'a> Reconciler<'a, '_> {
         let failed = failed.filter(|d| is_failed(d));
         let stale = self.deployment_old.into_iter().chain(failed);
         let cancelled = with_ids(all, stale.flat_map(unpromoted_canaries));
-        out.stop
-            .extend(stop_all(&cancelled, "", status_description::NOT_NEEDED));
+        out.stop.extend(stop_all(
+            &cancelled,
+            ClientStatus::Unset,
+            status_description::NOT_NEEDED,
+        ));
         out.desired.stop += cancelled.len() as u64;
         remove_all(all, &cancelled);
 
@@ -545,11 +549,13 @@ impl<'a> Reconciler<'a, '_> {
         let canaries = with_ids(all, placed);
         let c = classify(&canaries, self.input.tainted_nodes, self.input.now);
         // Not counted as stops: the deployment is still running and replaces them.
-        out.stop
-            .extend(stop_all(&c.migrate, "", status_description::MIGRATING));
+        out.stop.extend(stop_all(
+            &c.migrate,
+            ClientStatus::Unset,
+            status_description::MIGRATING,
+        ));
         let lost = status_description::LOST;
-        out.stop
-            .extend(stop_all(&c.lost, client_status::LOST, lost));
+        out.stop.extend(stop_all(&c.lost, ClientStatus::Lost, lost));
         remove_all(all, &c.migrate);
         remove_all(all, &c.lost);
         c.untainted
@@ -659,11 +665,14 @@ impl<'a> Reconciler<'a, '_> {
             let failed = reschedule_now.iter().filter(|(slot, a)| {
                 !out.disconnect_updates.contains_key(a.id.as_str())
                     && !migrate.contains_key(*slot)
-                    && !a.client_is(client_status::UNKNOWN)
+                    && !a.client_is(ClientStatus::Unknown)
             });
             for (_, alloc) in failed {
-                out.stop
-                    .push(stop(alloc, "", status_description::RESCHEDULED));
+                out.stop.push(stop(
+                    alloc,
+                    ClientStatus::Unset,
+                    status_description::RESCHEDULED,
+                ));
                 out.desired.stop += 1;
             }
             return limit - taken;
@@ -681,8 +690,11 @@ impl<'a> Reconciler<'a, '_> {
                         continue;
                     }
                     if !out.disconnect_updates.contains_key(prev.id.as_str()) {
-                        out.stop
-                            .push(stop(&prev, "", status_description::RESCHEDULED));
+                        out.stop.push(stop(
+                            &prev,
+                            ClientStatus::Unset,
+                            status_description::RESCHEDULED,
+                        ));
                         out.desired.stop += 1;
                     }
                 }
@@ -890,8 +902,8 @@ impl<'a> Reconciler<'a, '_> {
         out.followup_evals.extend(evals);
 
         for (slot, alloc) in disconnecting {
-            let mut updated = alloc.with_client_state(client_status::UNKNOWN, now);
-            updated.client_status = client_status::UNKNOWN.into();
+            let mut updated = alloc.with_client_state(ClientStatus::Unknown, now);
+            updated.client_status = ClientStatus::Unknown;
             updated.details_mut().client_description = status_description::UNKNOWN.to_string();
             let followup = evals_by_alloc
                 .get(alloc.id.as_str())
@@ -932,20 +944,25 @@ impl<'a> Reconciler<'a, '_> {
             .collect();
         let mut stopped = AllocSet::new();
         let mut stop_one =
-            |slot: Slot, alloc: &Arc<Allocation>, status: &str, description: &str| {
+            |slot: Slot, alloc: &Arc<Allocation>, status: ClientStatus, description: &str| {
                 if let Entry::Vacant(entry) = stopped.entry(slot) {
                     entry.insert(Arc::clone(alloc));
                     out.stop.push(stop(alloc, status, description));
                 }
             };
         for (&slot, alloc) in reconnecting {
-            if !alloc.server_terminal() && alloc.client_is(client_status::FAILED) {
+            if !alloc.server_terminal() && alloc.client_is(ClientStatus::Failed) {
                 let rescheduled = status_description::RESCHEDULED;
-                stop_one(slot, alloc, client_status::FAILED, rescheduled);
+                stop_one(slot, alloc, ClientStatus::Failed, rescheduled);
                 continue;
             }
             if !alloc.desired_run() || outdated(alloc) {
-                stop_one(slot, alloc, "", status_description::NOT_NEEDED);
+                stop_one(
+                    slot,
+                    alloc,
+                    ClientStatus::Unset,
+                    status_description::NOT_NEEDED,
+                );
                 continue;
             }
             // A replacement may itself have been replaced: follow the chain.
@@ -963,10 +980,20 @@ impl<'a> Reconciler<'a, '_> {
                 }
                 let disconnect = tg.disconnect.as_ref();
                 if keep_replacement(disconnect, alloc, replacement, self.input.now) {
-                    stop_one(slot, alloc, "", status_description::NOT_NEEDED);
+                    stop_one(
+                        slot,
+                        alloc,
+                        ClientStatus::Unset,
+                        status_description::NOT_NEEDED,
+                    );
                 } else {
                     let reconnected = status_description::RECONNECTED;
-                    stop_one(replacement_slot, replacement, "", reconnected);
+                    stop_one(
+                        replacement_slot,
+                        replacement,
+                        ClientStatus::Unset,
+                        reconnected,
+                    );
                 }
             }
         }
@@ -975,9 +1002,9 @@ impl<'a> Reconciler<'a, '_> {
         let now = self.input.now;
         for alloc in reconnected.values() {
             let resumes =
-                !outdated(alloc) && alloc.desired_run() && alloc.client_is(client_status::RUNNING);
+                !outdated(alloc) && alloc.desired_run() && alloc.client_is(ClientStatus::Running);
             if resumes {
-                let updated = alloc.with_client_state(&alloc.client_status, now);
+                let updated = alloc.with_client_state(alloc.client_status, now);
                 out.reconnect_updates
                     .insert(alloc.id.to_string(), Arc::new(updated));
             }
@@ -1011,7 +1038,7 @@ impl Stops<'_> {
     ) {
         let mut stopped: AllocSet = lost.clone();
         for alloc in lost.values() {
-            let mut result = stop(alloc, client_status::LOST, status_description::LOST);
+            let mut result = stop(alloc, ClientStatus::Lost, status_description::LOST);
             result.followup_eval_id = delayed.get(alloc.id.as_str()).cloned().unwrap_or_default();
             out.stop.push(result);
         }
@@ -1034,7 +1061,7 @@ impl Stops<'_> {
             let untainted = self.untainted.iter();
             untainted.filter(|(slot, _)| !(canarying && canaries.contains_key(*slot)))
         };
-        let known = candidates().filter(|(_, a)| !a.client_is(client_status::UNKNOWN));
+        let known = candidates().filter(|(_, a)| !a.client_is(ClientStatus::Unknown));
         let count = self.group.count as usize;
         let Some(mut remove) = (known.count() + self.migrate.len()).checked_sub(count) else {
             return;
@@ -1048,8 +1075,11 @@ impl Stops<'_> {
             .collect();
         let mut take = |slot: Slot, alloc: &Arc<Allocation>, remove: &mut usize| {
             stopped.insert(slot, Arc::clone(alloc));
-            out.stop
-                .push(stop(alloc, "", status_description::NOT_NEEDED));
+            out.stop.push(stop(
+                alloc,
+                ClientStatus::Unset,
+                status_description::NOT_NEEDED,
+            ));
             *remove -= 1;
         };
 
@@ -1155,8 +1185,11 @@ fn placements(
 fn migrations(migrate: &AllocSet, canarying: bool, tg: &TaskGroup, out: &mut GroupOutcome) {
     out.desired.migrate += migrate.len() as u64;
     for alloc in name_order(migrate) {
-        out.stop
-            .push(stop(alloc, "", status_description::MIGRATING));
+        out.stop.push(stop(
+            alloc,
+            ClientStatus::Unset,
+            status_description::MIGRATING,
+        ));
         let batch = alloc.job_type_is(drover_model::job::job_type::BATCH);
         if batch && (alloc.should_reschedule() || alloc.migrate_disables_placement()) {
             continue;

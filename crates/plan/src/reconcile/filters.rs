@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use drover_model::allocation::{client_status, desired_status};
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::node::node_status;
 use drover_model::{Allocation, Deployment};
 
@@ -119,10 +119,10 @@ pub(crate) fn classify(set: &AllocSet, tainted: &TaintedNodes, now: i64) -> Clas
 
 fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
     let reconnect = matches!(
-        alloc.client_status.as_str(),
-        client_status::UNKNOWN | client_status::RUNNING | client_status::FAILED
+        alloc.client_status,
+        ClientStatus::Unknown | ClientStatus::Running | ClientStatus::Failed
     ) && alloc.needs_to_reconnect();
-    let failed = alloc.client_is(client_status::FAILED);
+    let failed = alloc.client_is(ClientStatus::Failed);
 
     if reconnect && alloc.desired_run() && failed {
         return Category::Reconnecting;
@@ -143,7 +143,7 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
     if alloc.expired(now) {
         return Category::Expiring;
     }
-    if reconnect && failed && alloc.desired_status == desired_status::STOP {
+    if reconnect && failed && alloc.desired_status == DesiredStatus::Stop {
         return Category::Ignore;
     }
     // Looked up only now: most terminal allocations (many on failed nodes) are sorted above.
@@ -151,9 +151,9 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
     let node = taint.and_then(Option::as_ref);
     let node_is = |status: &str| node.is_some_and(|n| n.is(status));
     if node_is(node_status::DISCONNECTED) {
-        return if alloc.client_is(client_status::UNKNOWN) {
+        return if alloc.client_is(ClientStatus::Unknown) {
             Category::Untainted
-        } else if alloc.client_is(client_status::PENDING) || alloc.lost_after() == 0 {
+        } else if alloc.client_is(ClientStatus::Pending) || alloc.lost_after() == 0 {
             Category::Lost
         } else {
             Category::Disconnecting
@@ -179,10 +179,10 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
         };
     }
     if !alloc.replace_on_disconnect() {
-        if alloc.client_is(client_status::UNKNOWN) {
+        if alloc.client_is(ClientStatus::Unknown) {
             return Category::Untainted;
         }
-        if alloc.client_is(client_status::RUNNING) {
+        if alloc.client_is(ClientStatus::Running) {
             return Category::Disconnecting;
         }
     }
@@ -234,7 +234,7 @@ pub(crate) fn filter_by_rescheduleable(
     let mut later = Vec::new();
     for (&slot, alloc) in set {
         // Already unknown: a canary interrupted by a disconnect, nothing to do.
-        if disconnecting && alloc.client_is(client_status::UNKNOWN) {
+        if disconnecting && alloc.client_is(ClientStatus::Unknown) {
             continue;
         }
         // Already replaced.
@@ -279,17 +279,17 @@ fn should_filter(alloc: &Allocation, batch: bool) -> (bool, bool) {
         if alloc.should_reschedule() {
             return (false, false);
         }
-        return match alloc.desired_status.as_str() {
-            desired_status::STOP if alloc.ran_successfully() => (true, false),
-            desired_status::STOP if alloc.last_reschedule_failed() => (false, false),
-            desired_status::STOP | desired_status::EVICT => (false, true),
-            _ => (!alloc.client_is(client_status::FAILED), false),
+        return match alloc.desired_status {
+            DesiredStatus::Stop if alloc.ran_successfully() => (true, false),
+            DesiredStatus::Stop if alloc.last_reschedule_failed() => (false, false),
+            DesiredStatus::Stop | DesiredStatus::Evict => (false, true),
+            _ => (!alloc.client_is(ClientStatus::Failed), false),
         };
     }
     if alloc.server_terminal() {
         return (false, !alloc.last_reschedule_failed());
     }
-    let done = alloc.client_is(client_status::COMPLETE) || alloc.client_is(client_status::LOST);
+    let done = alloc.client_is(ClientStatus::Complete) || alloc.client_is(ClientStatus::Lost);
     (false, done)
 }
 
@@ -324,7 +324,7 @@ fn reschedule_decision(
     let is_followup = alloc.details().followup_eval_id == ctx.eval_id;
     let at = if disconnecting {
         next_reschedule_time_after(alloc, ctx.now)
-    } else if alloc.client_is(client_status::UNKNOWN) && is_followup {
+    } else if alloc.client_is(ClientStatus::Unknown) && is_followup {
         next_reschedule_time_after(alloc, alloc.last_unknown().unwrap_or(0))
     } else {
         next_reschedule_time(alloc)

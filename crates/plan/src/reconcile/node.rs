@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::job::job_type;
 use drover_model::node::node_status;
@@ -213,8 +213,8 @@ impl<'a> NodeReconciler<'a, '_> {
                 continue;
             };
             let slot = tuple(name, &tg.name, node, Some(Arc::clone(alloc)));
-            let reconnect = (alloc.client_is(client_status::UNKNOWN)
-                || alloc.client_is(client_status::RUNNING))
+            let reconnect = (alloc.client_is(ClientStatus::Unknown)
+                || alloc.client_is(ClientStatus::Running))
                 && alloc.needs_to_reconnect();
             let taint = input.tainted_nodes.get(alloc.node_id.as_str());
 
@@ -226,12 +226,12 @@ impl<'a> NodeReconciler<'a, '_> {
                 self.results.lost.push(slot);
                 continue;
             }
-            if alloc.client_is(client_status::UNKNOWN) && alloc.desired_run() {
+            if alloc.client_is(ClientStatus::Unknown) && alloc.desired_run() {
                 self.results.ignore.push(slot);
                 continue;
             }
             if taint.is_none() && reconnect {
-                let updated = alloc.with_client_state(&alloc.client_status, input.now);
+                let updated = alloc.with_client_state(alloc.client_status, input.now);
                 let t = tuple(name, &tg.name, node, Some(Arc::new(updated)));
                 self.results.reconnecting.push(t);
                 continue;
@@ -242,10 +242,10 @@ impl<'a> NodeReconciler<'a, '_> {
                 let node_is = |status| taint.as_ref().is_some_and(|n| n.is(status));
                 if !finished
                     && node_is(node_status::DISCONNECTED)
-                    && alloc.client_is(client_status::RUNNING)
+                    && alloc.client_is(ClientStatus::Running)
                 {
-                    let mut updated = alloc.with_client_state(client_status::UNKNOWN, input.now);
-                    updated.client_status = client_status::UNKNOWN.into();
+                    let mut updated = alloc.with_client_state(ClientStatus::Unknown, input.now);
+                    updated.client_status = ClientStatus::Unknown;
                     updated.details_mut().client_description =
                         status_description::UNKNOWN.to_string();
                     let t = tuple(name, &tg.name, node, Some(Arc::new(updated)));

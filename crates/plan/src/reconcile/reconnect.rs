@@ -1,7 +1,7 @@
 //! Which allocation survives when a disconnected allocation comes back and a replacement was
 //! placed meanwhile, per the group's `disconnect.reconcile` strategy.
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::group::reconcile;
 use drover_model::{Allocation, DisconnectStrategy, TaskGroup};
 
@@ -51,8 +51,8 @@ fn better_score(original: &Allocation, replacement: &Allocation) -> bool {
         _ => false,
     };
     better
-        && (replacement.client_is(client_status::RUNNING)
-            || !original.client_is(client_status::RUNNING))
+        && (replacement.client_is(ClientStatus::Running)
+            || !original.client_is(ClientStatus::Running))
 }
 
 /// When the group's leader task last started, else its earliest-started task; `None` when

@@ -2,7 +2,7 @@
 //! interval, or unlimited), its delay function (constant, exponential, fibonacci, capped by
 //! `max_delay`) and the allocation's reschedule history.
 
-use drover_model::allocation::{client_status, desired_status};
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::group::delay_function;
 use drover_model::job::job_type;
 use drover_model::{
@@ -109,9 +109,9 @@ pub fn next_reschedule_time(alloc: &Allocation) -> Option<i64> {
         return None;
     }
     let rescheduled_batch = alloc.job_type_is(job_type::BATCH) && alloc.should_reschedule();
-    let stopped = alloc.desired_status == desired_status::STOP;
+    let stopped = alloc.desired_status == DesiredStatus::Stop;
     let failed_or_lost =
-        alloc.client_is(client_status::FAILED) || alloc.client_is(client_status::LOST);
+        alloc.client_is(ClientStatus::Failed) || alloc.client_is(ClientStatus::Lost);
     if (stopped && !alloc.last_reschedule_failed()) || (!rescheduled_batch && !failed_or_lost) {
         return None;
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::{Allocation, Deployment, Evaluation, SmolStr};
+use drover_model::{Allocation, ClientStatus, Deployment, Evaluation, SmolStr};
 
 use super::names::AllocNameIndex;
 use crate::annotations::DesiredUpdates;
@@ -68,7 +68,7 @@ pub struct DestructiveResult {
 pub struct StopResult {
     pub alloc: Arc<Allocation>,
     /// The client status to record (`lost`, `failed`), or empty to leave it.
-    pub client_status: String,
+    pub client_status: ClientStatus,
     pub status_description: String,
     /// The follow-up evaluation that will replace it, when the replacement waits.
     pub followup_eval_id: SmolStr,

@@ -4,7 +4,7 @@
 use std::borrow::Borrow;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::node::node_status;
 use drover_model::{Allocation, Node};
 
@@ -100,8 +100,8 @@ pub fn stopped_allocs_to_mark_lost(
         .filter(|alloc| {
             alloc.server_terminal()
                 && matches!(
-                    alloc.client_status.as_str(),
-                    client_status::RUNNING | client_status::PENDING
+                    alloc.client_status,
+                    ClientStatus::Running | ClientStatus::Pending
                 )
         })
         .filter(|alloc| match tainted.get(alloc.node_id.as_str()) {
@@ -111,7 +111,7 @@ pub fn stopped_allocs_to_mark_lost(
         })
         .map(|alloc| StopResult {
             alloc: Arc::clone(alloc),
-            client_status: client_status::LOST.to_string(),
+            client_status: ClientStatus::Lost,
             status_description: status_description::LOST.to_string(),
             followup_eval_id: Default::default(),
         })

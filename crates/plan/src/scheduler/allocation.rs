@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use drover_model::allocation::{client_status, desired_status};
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::{
     AllocDetails, AllocMetric, AllocatedResources, Allocation, Evaluation, Job, Node, SmolStr,
 };
@@ -40,8 +40,8 @@ impl NewAllocation<'_> {
             task_group: self.task_group.into(),
             allocated_resources: Some(self.resources),
             metrics: self.metrics.map(Arc::new),
-            desired_status: desired_status::RUN.into(),
-            client_status: client_status::PENDING.into(),
+            desired_status: DesiredStatus::Run,
+            client_status: ClientStatus::Pending,
             deployment_id: self.deployment_id.cloned().unwrap_or_default(),
             create_time: self.now,
             modify_time: self.now,
@@ -112,8 +112,8 @@ pub(super) fn copy_of(
             job: alloc.job.clone(),
             task_group: alloc.task_group.clone(),
             allocated_resources: resources.or_else(|| alloc.allocated_resources.clone()),
-            desired_status: alloc.desired_status.clone(),
-            client_status: alloc.client_status.clone(),
+            desired_status: alloc.desired_status,
+            client_status: alloc.client_status,
             deployment_id: alloc.deployment_id.clone(),
             create_index: alloc.create_index,
             modify_index: alloc.modify_index,
@@ -167,8 +167,8 @@ pub(super) fn copy_of(
         task_group: task_group.clone(),
         allocated_resources: resources.or_else(|| allocated_resources.clone()),
         metrics: alloc_metrics.clone(),
-        desired_status: desired_status.clone(),
-        client_status: client_status.clone(),
+        desired_status: *desired_status,
+        client_status: *client_status,
         deployment_id: deployment_id.clone(),
         create_index: *create_index,
         modify_index: *modify_index,

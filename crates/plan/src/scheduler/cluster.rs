@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 
 use drover_model::job::{ALL_NODE_POOLS, DEFAULT_NODE_POOL};
-use drover_model::{Allocation, Job, Node};
+use drover_model::{Allocation, ClientStatus, Job, Node};
 use drover_state::usage::UsageVersion;
 use drover_state::{NodesVersion, Snapshot};
 
@@ -115,7 +115,7 @@ impl NodeTableCache {
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Stop<'a> {
     pub description: &'a str,
-    pub client_status: &'a str,
+    pub client_status: ClientStatus,
     pub followup_eval_id: &'a str,
 }
 
@@ -123,7 +123,7 @@ impl<'a> Stop<'a> {
     pub fn new(description: &'a str) -> Self {
         Stop {
             description,
-            client_status: "",
+            client_status: ClientStatus::Unset,
             followup_eval_id: "",
         }
     }

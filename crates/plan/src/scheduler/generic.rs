@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::{
     AllocDeploymentStatus, Allocation, EvalStatus, Evaluation, Job, SmolStr, TaskGroup, trigger,
 };
@@ -371,7 +371,7 @@ impl GenericScheduler<'_, '_> {
         let stored = self.s.run.stored;
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let stop = Stop {
-                client_status: &lost.client_status,
+                client_status: lost.client_status,
                 ..Stop::new(&lost.status_description)
             };
             let view = &mut placer.get(own).view;
@@ -434,7 +434,7 @@ impl GenericScheduler<'_, '_> {
         for s in &stop {
             let how = Stop {
                 description: &s.status_description,
-                client_status: &s.client_status,
+                client_status: s.client_status,
                 followup_eval_id: &s.followup_eval_id,
             };
             let view = &mut placer.get(own).view;
@@ -709,7 +709,7 @@ fn penalty_nodes(view: &ClusterView, previous: Option<&Allocation>) -> Vec<usize
     let Some(prev) = previous else {
         return Vec::new();
     };
-    let failed_on = (prev.client_status == client_status::FAILED).then_some(&prev.node_id);
+    let failed_on = (prev.client_status == ClientStatus::Failed).then_some(&prev.node_id);
     let earlier = prev
         .details()
         .reschedule_tracker

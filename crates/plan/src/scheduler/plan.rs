@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::allocation::desired_status;
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::{Allocation, Deployment, Evaluation, Job};
 use drover_state::{DeploymentStatusUpdate, Snapshot};
 
@@ -58,18 +58,18 @@ impl Plan {
         &mut self,
         mut stopped: Allocation,
         description: &str,
-        client_status: &str,
+        client_status: ClientStatus,
         followup_eval_id: &str,
         now: i64,
     ) {
         if self.job.is_none() {
             self.job.clone_from(&stopped.job);
         }
-        if !client_status.is_empty() {
+        if client_status != ClientStatus::Unset {
             record_client_state(&mut stopped, client_status, now);
-            stopped.client_status = client_status.into();
+            stopped.client_status = client_status;
         }
-        stopped.desired_status = desired_status::STOP.into();
+        stopped.desired_status = DesiredStatus::Stop;
         stopped.details_mut().desired_description = description.to_string();
         if !followup_eval_id.is_empty() {
             stopped.details_mut().followup_eval_id = followup_eval_id.into();

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::{
     AllocDeploymentStatus, AllocMetric, Allocation, Deployment, EvalStatus, Evaluation, Job,
@@ -163,7 +163,7 @@ impl NodeScheduler<'_, '_> {
         for lost in stopped_allocs_to_mark_lost(allocs, &tainted) {
             let description = &lost.status_description;
             let copy = copy_of(&lost.alloc, stored, None);
-            plan.append_stopped_alloc(copy, description, &lost.client_status, "", now);
+            plan.append_stopped_alloc(copy, description, lost.client_status, "", now);
         }
         let (eligible, not_ready) = (BTreeSet::new(), BTreeSet::new());
         let input = NodeReconcileInput {
@@ -180,7 +180,13 @@ impl NodeScheduler<'_, '_> {
         for t in &results.stop {
             if let Some(alloc) = &t.alloc {
                 let copy = copy_of(alloc, stored, None);
-                plan.append_stopped_alloc(copy, status_description::NOT_NEEDED, "", "", now);
+                plan.append_stopped_alloc(
+                    copy,
+                    status_description::NOT_NEEDED,
+                    ClientStatus::Unset,
+                    "",
+                    now,
+                );
                 desired.entry(t.task_group.clone()).or_default().stop += 1;
             }
         }
@@ -210,7 +216,7 @@ impl NodeScheduler<'_, '_> {
             a.stop(
                 &lost.alloc,
                 &lost.status_description,
-                &lost.client_status,
+                lost.client_status,
                 now,
             );
         }
@@ -229,9 +235,17 @@ impl NodeScheduler<'_, '_> {
         }
 
         for (tuples, description, client) in [
-            (&results.stop, status_description::NOT_NEEDED, ""),
-            (&results.migrate, status_description::NODE_TAINTED, ""),
-            (&results.lost, status_description::LOST, client_status::LOST),
+            (
+                &results.stop,
+                status_description::NOT_NEEDED,
+                ClientStatus::Unset,
+            ),
+            (
+                &results.migrate,
+                status_description::NODE_TAINTED,
+                ClientStatus::Unset,
+            ),
+            (&results.lost, status_description::LOST, ClientStatus::Lost),
         ] {
             for alloc in tuples.iter().filter_map(|t| t.alloc.as_deref()) {
                 a.stop(alloc, description, client, now);
@@ -365,7 +379,12 @@ impl NodeScheduler<'_, '_> {
             if !t.canary {
                 *limit -= 1;
             }
-            a.stop(alloc, status_description::UPDATING, "", self.s.ctx.now);
+            a.stop(
+                alloc,
+                status_description::UPDATING,
+                ClientStatus::Unset,
+                self.s.ctx.now,
+            );
             place.push(t);
         }
     }
@@ -579,7 +598,13 @@ impl<'j> Attempt<'j> {
         }
     }
 
-    fn stop(&mut self, alloc: &Allocation, description: &str, client_status: &str, now: i64) {
+    fn stop(
+        &mut self,
+        alloc: &Allocation,
+        description: &str,
+        client_status: ClientStatus,
+        now: i64,
+    ) {
         let stop = Stop {
             client_status,
             ..Stop::new(description)

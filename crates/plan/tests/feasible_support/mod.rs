@@ -13,6 +13,7 @@ use drover_model::{
     NetworkResource, Node, NodeCpuResources, NodeDiskResources, NodeMemoryResources, NodeResources,
     Resources, Task, TaskGroup,
 };
+use drover_model::{ClientStatus, DesiredStatus};
 use drover_plan::feasible::{ClusterView, GenericStack, RankedNode, SelectOptions, StackConfig};
 use serde::Serialize;
 
@@ -132,8 +133,8 @@ pub fn alloc(id: &str, job: &str, group: &str, node: &str, cpu: i64, memory_mb: 
         job_id: job.into(),
         task_group: group.into(),
         node_id: node.into(),
-        desired_status: "run".into(),
-        client_status: "running".into(),
+        desired_status: DesiredStatus::Run,
+        client_status: ClientStatus::Running,
         allocated_resources: Some(Arc::new(AllocatedResources {
             tasks: [(
                 "server".to_owned(),
@@ -174,8 +175,8 @@ pub fn placed(
         job_id: job.id.as_str().into(),
         task_group: group.into(),
         node_id: view.node(ranked.node).id.clone(),
-        desired_status: "run".into(),
-        client_status: "pending".into(),
+        desired_status: DesiredStatus::Run,
+        client_status: ClientStatus::Pending,
         allocated_resources: Some(ranked.resources.clone()),
         ..Allocation::default()
     }

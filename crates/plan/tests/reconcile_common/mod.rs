@@ -14,6 +14,7 @@ use drover_model::{
     EphemeralDisk, HOUR, Job, LogConfig, RescheduleEvent, ReschedulePolicy, RescheduleTracker,
     Resources, SECOND, Task, TaskGroup, TaskState, UpdateStrategy,
 };
+use drover_model::{ClientStatus, DesiredStatus};
 use drover_plan::reconcile::{
     DeploymentStatusUpdate, NodeAllocTuple, NodeReconcileResults, PlaceResult, ReconcileInput,
     ReconcileResults, TaintedNode, TaintedNodes, reconcile,
@@ -148,8 +149,8 @@ pub fn alloc(job: &Arc<Job>, index: u64, node: &str) -> Allocation {
         job_id: job.id.as_str().into(),
         job: Some(Arc::clone(job)),
         task_group: "app".into(),
-        desired_status: "run".into(),
-        client_status: "running".into(),
+        desired_status: DesiredStatus::Run,
+        client_status: ClientStatus::Running,
         create_index: 100 + index,
         modify_index: 100 + index,
         create_time: NOW - HOUR,
@@ -167,7 +168,11 @@ pub fn running(job: &Arc<Job>, count: u64) -> Vec<Allocation> {
 
 /// The allocation's tasks ended at `at`, successfully or not.
 pub fn finished(alloc: &mut Allocation, at: i64, failed: bool) {
-    alloc.client_status = if failed { "failed" } else { "complete" }.into();
+    alloc.client_status = if failed {
+        ClientStatus::Failed
+    } else {
+        ClientStatus::Complete
+    };
     let finished_at = rfc3339(at);
     alloc.details_mut().task_states.insert(
         "server".into(),
@@ -434,7 +439,9 @@ fn tuple_view(tuples: &[NodeAllocTuple]) -> Value {
             let mut v = json!({"Name": t.name, "TaskGroup": t.task_group, "Node": t.node_id});
             if let Some(alloc) = &t.alloc {
                 v["Alloc"] = json!(alloc_ref(alloc));
-                if alloc.client_status == "unknown" || !alloc.details().alloc_states.is_empty() {
+                if alloc.client_status == ClientStatus::Unknown
+                    || !alloc.details().alloc_states.is_empty()
+                {
                     v["ClientStatus"] = json!(alloc.client_status);
                 }
             }

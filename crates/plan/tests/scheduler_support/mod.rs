@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::node::{node_eligibility, node_status};
 use drover_model::{
     AllocDeploymentStatus, Allocation, Constraint, DesiredTransition, DrainStrategy, DriverInfo,
@@ -372,7 +372,7 @@ impl Cluster {
             .filter(|a| !a.terminal())
             .map(|a| ClientAllocUpdate {
                 alloc_id: a.id.to_string(),
-                client_status: client_status::RUNNING.into(),
+                client_status: ClientStatus::Running,
                 task_states: task_state("running", false, NOW),
                 deployment_status: a.details().deployment_status.as_deref().cloned(),
                 modify_time: NOW,
@@ -387,11 +387,15 @@ impl Cluster {
 
     /// The client reports an allocation finished at `at`, successfully or not.
     pub fn finish(&mut self, alloc_id: &str, failed: bool, at: i64) {
-        let status = if failed { "failed" } else { "complete" };
+        let status = if failed {
+            ClientStatus::Failed
+        } else {
+            ClientStatus::Complete
+        };
         self.apply(Command::UpdateAllocsFromClient(ClientAllocUpdates {
             allocs: vec![ClientAllocUpdate {
                 alloc_id: alloc_id.into(),
-                client_status: status.into(),
+                client_status: status,
                 task_states: task_state("dead", failed, at),
                 modify_time: at,
                 ..Default::default()

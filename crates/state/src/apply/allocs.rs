@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::job::job_status;
 use drover_model::node::node_eligibility;
 use drover_model::{Allocation, DesiredTransition, Job, SmolStr, time};
@@ -117,8 +117,8 @@ impl Txn<'_> {
                     alloc.create_index = old.create_index;
                     alloc.modify_index = self.index;
                     alloc.alloc_modify_index = self.index;
-                    let keeps_client_status = alloc.client_status != client_status::LOST
-                        && alloc.client_status != client_status::UNKNOWN;
+                    let keeps_client_status = alloc.client_status != ClientStatus::Lost
+                        && alloc.client_status != ClientStatus::Unknown;
                     let kept = old.details();
                     let next_allocation = mark.as_ref().unwrap_or(&kept.next_allocation);
                     alloc.details.edit(|d| {
@@ -131,7 +131,7 @@ impl Txn<'_> {
                         }
                     });
                     if keeps_client_status {
-                        alloc.client_status = old.client_status.clone();
+                        alloc.client_status = old.client_status;
                     }
                     if alloc.job.is_none() {
                         alloc.job = old.job.clone();
@@ -183,7 +183,7 @@ impl Txn<'_> {
                 continue;
             };
             let mut alloc = (*old).clone();
-            alloc.client_status = update.client_status.as_str().into();
+            alloc.client_status = update.client_status;
             alloc.details_mut().client_description = update.client_description.clone();
             alloc.details_mut().task_states = update.task_states.clone();
             match (

@@ -1,7 +1,7 @@
 //! Job summaries kept incrementally (`updateSummaryWithJob`, `updateSummaryWithAlloc`, the
 //! queued counts of `nestedUpsertEval`).
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::{Allocation, Evaluation, Job, JobChildrenSummary, JobSummary};
 
 use super::Txn;
@@ -65,27 +65,27 @@ impl Txn<'_> {
         let mut group = group.clone();
         match existing {
             None => {
-                if alloc.client_status != client_status::PENDING {
+                if alloc.client_status != ClientStatus::Pending {
                     return Ok(());
                 }
                 group.starting += 1;
                 group.queued = (group.queued - 1).max(0);
             }
             Some(old) if old.client_status != alloc.client_status => {
-                match alloc.client_status.as_str() {
-                    client_status::RUNNING => group.running += 1,
-                    client_status::FAILED => group.failed += 1,
-                    client_status::PENDING => group.starting += 1,
-                    client_status::COMPLETE => group.complete += 1,
-                    client_status::LOST => group.lost += 1,
-                    client_status::UNKNOWN => group.unknown += 1,
+                match alloc.client_status {
+                    ClientStatus::Running => group.running += 1,
+                    ClientStatus::Failed => group.failed += 1,
+                    ClientStatus::Pending => group.starting += 1,
+                    ClientStatus::Complete => group.complete += 1,
+                    ClientStatus::Lost => group.lost += 1,
+                    ClientStatus::Unknown => group.unknown += 1,
                     _ => {}
                 }
-                let bucket = match old.client_status.as_str() {
-                    client_status::RUNNING => &mut group.running,
-                    client_status::PENDING => &mut group.starting,
-                    client_status::LOST => &mut group.lost,
-                    client_status::UNKNOWN => &mut group.unknown,
+                let bucket = match old.client_status {
+                    ClientStatus::Running => &mut group.running,
+                    ClientStatus::Pending => &mut group.starting,
+                    ClientStatus::Lost => &mut group.lost,
+                    ClientStatus::Unknown => &mut group.unknown,
                     _ => &mut 0,
                 };
                 *bucket = (*bucket - 1).max(0);

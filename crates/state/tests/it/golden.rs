@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::{EvalStatus, Namespace, PeriodicConfig, VersionTag};
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, DeregisterJob, JobStability,
@@ -111,9 +111,9 @@ fn summaries_follow_client_status_transitions() {
     let web = h.job("web");
     let placed = place(vec![alloc("a1", &web, "n1"), alloc("a2", &web, "n1")]);
     step(&mut h, "place a1 a2", placed);
-    let client = |id: &str, status: &str| ClientAllocUpdate {
+    let client = |id: &str, status: ClientStatus| ClientAllocUpdate {
         alloc_id: id.to_string(),
-        client_status: status.to_string(),
+        client_status: status,
         ..ClientAllocUpdate::default()
     };
     let update = |updates: Vec<ClientAllocUpdate>| {
@@ -126,29 +126,29 @@ fn summaries_follow_client_status_transitions() {
         &mut h,
         "a1 running, a2 running",
         update(vec![
-            client("a1", client_status::RUNNING),
-            client("a2", client_status::RUNNING),
+            client("a1", ClientStatus::Running),
+            client("a2", ClientStatus::Running),
         ]),
     );
     step(
         &mut h,
         "a1 failed",
-        update(vec![client("a1", client_status::FAILED)]),
+        update(vec![client("a1", ClientStatus::Failed)]),
     );
     step(
         &mut h,
         "a1 running again (failed is never decremented)",
-        update(vec![client("a1", client_status::RUNNING)]),
+        update(vec![client("a1", ClientStatus::Running)]),
     );
     step(
         &mut h,
         "a2 lost",
-        update(vec![client("a2", client_status::LOST)]),
+        update(vec![client("a2", ClientStatus::Lost)]),
     );
     step(
         &mut h,
         "a2 complete",
-        update(vec![client("a2", client_status::COMPLETE)]),
+        update(vec![client("a2", ClientStatus::Complete)]),
     );
     step(
         &mut h,
@@ -219,7 +219,7 @@ fn status_transitions_of_service_periodic_and_child_jobs() {
     let done = Command::UpdateAllocsFromClient(ClientAllocUpdates {
         allocs: vec![ClientAllocUpdate {
             alloc_id: "a1".to_string(),
-            client_status: client_status::COMPLETE.to_string(),
+            client_status: ClientStatus::Complete,
             ..ClientAllocUpdate::default()
         }],
         evals: Vec::new(),

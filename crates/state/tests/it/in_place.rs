@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::job::VersionTag;
 use drover_model::{EvalStatus, JobSubmission, Namespace, Node};
 use drover_state::{
@@ -54,7 +54,7 @@ fn writes() -> Vec<Command> {
     let web = Arc::new(job("web", 3));
     let running = |id: &str| ClientAllocUpdate {
         alloc_id: id.to_string(),
-        client_status: client_status::RUNNING.to_string(),
+        client_status: ClientStatus::Running,
         modify_time: 5,
         ..ClientAllocUpdate::default()
     };
@@ -73,7 +73,7 @@ fn writes() -> Vec<Command> {
         }),
         Command::UpdateAllocsFromClient(ClientAllocUpdates {
             allocs: vec![ClientAllocUpdate {
-                client_status: client_status::COMPLETE.to_string(),
+                client_status: ClientStatus::Complete,
                 ..running("a1")
             }],
             evals: Vec::new(),
@@ -179,7 +179,7 @@ fn a_snapshot_taken_before_a_commit_keeps_its_values() {
     assert_eq!(after.job(NS, "web").expect("web").version, 2);
     assert_eq!(
         after.alloc("a1").expect("a1").client_status,
-        client_status::COMPLETE
+        ClientStatus::Complete
     );
     assert!(after.namespace("team").is_none());
     assert_eq!(store.snapshot().job(NS, "web").expect("web").version, 3);

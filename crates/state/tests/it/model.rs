@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::{EvalStatus, Node};
 use drover_state::{
     ClientAllocUpdate, ClientAllocUpdates, Command, DeregisterJob, NodeStatusUpdate, Snapshot,
@@ -23,12 +23,12 @@ const EVAL_STATUSES: [EvalStatus; 4] = [
     EvalStatus::Complete,
     EvalStatus::Failed,
 ];
-const CLIENT_STATUSES: [&str; 5] = [
-    client_status::PENDING,
-    client_status::RUNNING,
-    client_status::COMPLETE,
-    client_status::FAILED,
-    client_status::LOST,
+const CLIENT_STATUSES: [ClientStatus; 5] = [
+    ClientStatus::Pending,
+    ClientStatus::Running,
+    ClientStatus::Complete,
+    ClientStatus::Failed,
+    ClientStatus::Lost,
 ];
 
 #[derive(Debug, Clone)]
@@ -90,7 +90,7 @@ struct ModelJob {
 struct ModelAlloc {
     job: String,
     job_create_index: u64,
-    client_status: String,
+    client_status: ClientStatus,
 }
 
 /// What the store should hold, computed the plain way.
@@ -108,13 +108,6 @@ fn eval_id(n: usize, job: &str) -> String {
     format!("e{n}-{job}")
 }
 
-fn terminal_client(status: &str) -> bool {
-    matches!(
-        status,
-        client_status::COMPLETE | client_status::FAILED | client_status::LOST
-    )
-}
-
 impl Model {
     /// Nomad's status rules for a service job.
     fn status(&self, id: &str) -> &'static str {
@@ -122,7 +115,7 @@ impl Model {
         if self
             .allocs
             .values()
-            .any(|a| a.job == id && !terminal_client(&a.client_status))
+            .any(|a| a.job == id && !a.client_status.is_terminal())
         {
             return "running";
         }
@@ -208,7 +201,7 @@ impl Model {
                     let alloc = ModelAlloc {
                         job: id.to_string(),
                         job_create_index: j.create_index,
-                        client_status: client_status::PENDING.to_string(),
+                        client_status: ClientStatus::Pending,
                     };
                     self.allocs.insert(format!("a{}", self.next_alloc), alloc);
                 }
@@ -216,7 +209,7 @@ impl Model {
             }
             Op::Client { alloc, status } => {
                 if let Some(a) = self.allocs.get_mut(&format!("a{alloc}")) {
-                    a.client_status = CLIENT_STATUSES[*status].to_string();
+                    a.client_status = CLIENT_STATUSES[*status];
                 }
             }
             Op::NodeUp { node } => {
@@ -266,7 +259,7 @@ impl Model {
             Op::Client { alloc, status } => Command::UpdateAllocsFromClient(ClientAllocUpdates {
                 allocs: vec![ClientAllocUpdate {
                     alloc_id: format!("a{alloc}"),
-                    client_status: CLIENT_STATUSES[*status].to_string(),
+                    client_status: CLIENT_STATUSES[*status],
                     ..ClientAllocUpdate::default()
                 }],
                 evals: Vec::new(),

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use drover_model::allocation::client_status;
+use drover_model::allocation::ClientStatus;
 use drover_model::deployment::deployment_status;
 use drover_model::{
     AllocDeploymentStatus, Deployment, DeploymentState, DrainStrategy, EvalStatus, Job,
@@ -477,16 +477,16 @@ fn client_updates_skip_collected_allocations_and_move_job_status() {
     ));
     let web = h.job("web");
     h.ok(place(vec![alloc("a1", &web, "n1")]));
-    let update = |id: &str, status: &str| ClientAllocUpdate {
+    let update = |id: &str, status: ClientStatus| ClientAllocUpdate {
         alloc_id: id.to_string(),
-        client_status: status.to_string(),
+        client_status: status,
         modify_time: 42,
         ..ClientAllocUpdate::default()
     };
     h.ok(Command::UpdateAllocsFromClient(ClientAllocUpdates {
         allocs: vec![
-            update("gone", client_status::RUNNING),
-            update("a1", client_status::COMPLETE),
+            update("gone", ClientStatus::Running),
+            update("a1", ClientStatus::Complete),
         ],
         evals: Vec::new(),
     }));

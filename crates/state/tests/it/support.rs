@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use drover_model::allocation::{client_status, desired_status};
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::{Allocation, EvalStatus, Evaluation, Job, TaskGroup};
 use drover_state::{
     Command, PlanResults, Snapshot, StateError, StateStore, UpsertEvals, UpsertJob,
@@ -55,8 +55,8 @@ pub fn alloc(id: &str, job: &Arc<Job>, node: &str) -> Allocation {
         job_id: job.id.as_str().into(),
         job: Some(job.clone()),
         task_group: "web".into(),
-        desired_status: desired_status::RUN.into(),
-        client_status: client_status::PENDING.into(),
+        desired_status: DesiredStatus::Run,
+        client_status: ClientStatus::Pending,
         ..Allocation::default()
     }
 }
