@@ -336,13 +336,17 @@ impl Sink {
         if self.out.capacity() == 0 {
             self.out.reserve_exact(self.room);
         }
-        self.out.push(FieldDiff {
+        // Built by the closure after `extend` made room, so the diff is written straight into
+        // its slot: with `push`, the diff was assembled on the stack first (the vector may grow
+        // between the two) and copied in 16-byte moves, each of which stalled on the narrower
+        // stores that had just assembled it (store-to-load forwarding fails).
+        self.out.extend(std::iter::once_with(|| FieldDiff {
             diff_type,
             name,
             old: value(old),
             new: value(new),
             annotations: Annotations::default(),
-        });
+        }));
     }
 
     /// A string map, one field per key as `name[key]`, in key order.
