@@ -94,6 +94,7 @@ impl Text {
     }
 
     /// A map entry's path, `name[key]`.
+    #[inline(always)]
     pub(crate) fn entry(name: &str, key: &str) -> Self {
         let len = name.len() + key.len() + 2;
         if len > INLINE {
