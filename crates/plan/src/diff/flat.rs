@@ -322,7 +322,7 @@ impl Sink {
     /// this code per kind of value serves every listing (it is not inlined into each), which
     /// keeps the walk over a task's many blocks within the instruction cache.
     #[inline(never)]
-    fn push<V: Scalar>(&mut self, name: Text, old: Option<V>, new: Option<V>) {
+    fn push<V: Scalar>(&mut self, name: impl Name, old: Option<V>, new: Option<V>) {
         let old_blank = old.as_ref().is_none_or(V::is_blank);
         let new_blank = new.as_ref().is_none_or(V::is_blank);
         let same = match (&old, &new) {
@@ -336,13 +336,17 @@ impl Sink {
         if self.out.capacity() == 0 {
             self.out.reserve_exact(self.room);
         }
-        self.out.push(FieldDiff {
+        // Built by the closure after `extend` made room, so the diff is written straight into
+        // its slot: with `push`, the diff was assembled on the stack first (the vector may grow
+        // between the two) and copied in 16-byte moves, each of which stalled on the narrower
+        // stores that had just assembled it (store-to-load forwarding fails).
+        self.out.extend(std::iter::once_with(|| FieldDiff {
             diff_type,
-            name,
+            name: name.text(),
             old: value(old),
             new: value(new),
             annotations: Annotations::default(),
-        });
+        }));
     }
 
     /// A string map, one field per key as `name[key]`, in key order.
@@ -355,7 +359,7 @@ impl Sink {
     ) {
         merge_maps(old, new, |key, o, n| {
             self.push(
-                Text::entry(name, key),
+                Entry(name, key),
                 o.map(String::as_str),
                 n.map(String::as_str),
             );
@@ -379,6 +383,32 @@ impl Sink {
                 self.push(path, o, n);
             },
         );
+    }
+}
+
+/// A field's name as [`Sink::push`] is given it: a built text, or the parts of a map entry's
+/// name (a third of a large diff's fields), which `push` then builds where it writes the diff.
+/// A built text goes through memory (`push` is not inlined), and copying it into the diff read
+/// it back in other widths than it had been written in, which stalls (store-to-load forwarding
+/// fails).
+trait Name {
+    fn text(self) -> Text;
+}
+
+impl Name for Text {
+    #[inline(always)]
+    fn text(self) -> Text {
+        self
+    }
+}
+
+/// A string map's entry: `map[key]`.
+struct Entry<'a>(&'static str, &'a str);
+
+impl Name for Entry<'_> {
+    #[inline(always)]
+    fn text(self) -> Text {
+        Text::entry(self.0, self.1)
     }
 }
 

@@ -33,7 +33,12 @@ pub(crate) fn task_diffs(old: &[Arc<Task>], new: &[Arc<Task>], contextual: bool)
         .filter(|(diff, _)| diff.diff_type != DiffType::None)
         .map(|(diff, (o, n))| (diff, o.map(Arc::as_ref), n.map(Arc::as_ref)))
         .collect();
-    warm(changed.iter().flat_map(|(_, o, n)| [*o, *n]).flatten());
+    let tasks: Vec<&Task> = changed
+        .iter()
+        .flat_map(|(_, o, n)| [*o, *n])
+        .flatten()
+        .collect();
+    warm(&tasks);
     for (diff, old, new) in &mut changed {
         // Task fields are never contextual, as in Nomad.
         diff.fields = field_diffs(*old, *new, false);
@@ -48,15 +53,25 @@ pub(crate) fn task_diffs(old: &[Arc<Task>], new: &[Arc<Task>], contextual: bool)
     diffs
 }
 
-/// Reads, for all the tasks of a group in one tight loop, the parts of each task that a diff
-/// reads first: its record's scalar blocks, its env and meta maps, its config, artifacts and
-/// templates. They are the diff's costliest cache misses (B-tree nodes and strings of two cold
-/// jobs): each block's walk, hundreds of instructions an entry, would wait for them one at a
-/// time, while in this loop the reads of many tasks are in flight at once. Only the reads
-/// matter, not what they read.
-fn warm<'a>(tasks: impl Iterator<Item = &'a Task>) {
+/// Reads, for all the changed tasks of a group, the parts of each task that a diff reads first:
+/// its record's scalar blocks, its env and meta maps, its config, artifacts and templates. They
+/// are the diff's costliest cache misses (B-tree nodes and strings of two cold jobs): each
+/// block's walk, hundreds of instructions an entry, would wait for them one at a time. Only the
+/// reads matter, not what they read.
+///
+/// The reads go breadth first, one level of pointers for all the tasks before the next: each
+/// level's reads depend on the one before (record, then a map's root and leaf nodes, then the
+/// strings its entries point to), so a pass that went task by task would wait for every level
+/// of every task in turn, while a pass over one level has the reads of all the tasks in flight
+/// at once.
+fn warm(tasks: &[&Task]) {
     fn first(s: &str) -> u8 {
         s.as_bytes().first().copied().unwrap_or_default()
+    }
+    /// A map's first and last entries: its root node and its first and last leaves.
+    fn ends<K: AsRef<str> + Ord, V>(m: &BTreeMap<K, V>) -> usize {
+        let end = |e: Option<(&K, &V)>| e.map_or(0, |(k, _)| k.as_ref().len());
+        end(m.first_key_value()) ^ end(m.last_key_value())
     }
     fn map(m: &BTreeMap<String, String>) -> u8 {
         m.iter().fold(0, |acc, (k, v)| acc ^ first(k) ^ first(v))
@@ -68,13 +83,20 @@ fn warm<'a>(tasks: impl Iterator<Item = &'a Task>) {
             _ => 0,
         }
     }
-    let all = tasks.fold(0, |acc, t| {
-        let record = first(&t.driver) ^ first(&t.user) ^ first(&t.kill_signal);
-        let resources = t.resources.as_ref().map_or(0, |r| u8::from(r.cpu == 0));
+    // The records, and through them the first node of each map and list.
+    let nodes = tasks.iter().fold(0, |acc, t| {
+        let record = usize::from(first(&t.driver) ^ first(&t.user) ^ first(&t.kill_signal));
+        let resources = t.resources.as_ref().map_or(0, |r| usize::from(r.cpu == 0));
         let logs = t
             .log_config
             .as_ref()
-            .map_or(0, |l| u8::from(l.max_files == 0));
+            .map_or(0, |l| usize::from(l.max_files == 0));
+        let lists = t.artifacts.first().map_or(0, |a| a.getter_source.len())
+            ^ t.templates.first().map_or(0, |t| t.dest_path.len());
+        acc ^ record ^ resources ^ logs ^ lists ^ ends(&t.env) ^ ends(&t.meta) ^ ends(&t.config)
+    });
+    // Every entry, and the strings it points to.
+    let entries = tasks.iter().fold(0, |acc, t| {
         let config = t
             .config
             .iter()
@@ -88,16 +110,9 @@ fn warm<'a>(tasks: impl Iterator<Item = &'a Task>) {
                 ^ first(&t.change_mode)
                 ^ first(&t.perms)
         });
-        acc ^ record
-            ^ resources
-            ^ logs
-            ^ map(&t.env)
-            ^ map(&t.meta)
-            ^ config
-            ^ artifacts
-            ^ templates
+        acc ^ map(&t.env) ^ map(&t.meta) ^ config ^ artifacts ^ templates
     });
-    std::hint::black_box(all);
+    std::hint::black_box((nodes, entries));
 }
 
 /// The task diffs of a group that did not change: every task name once, in order, None.

@@ -13,8 +13,41 @@ use std::ops::Deref;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Bytes kept inline: with the length and the variant's tag, a `Text` is two words.
-const INLINE: usize = 14;
+/// Bytes kept inline: with the length, whose spare values tell the other kinds apart, a `Text`
+/// is two words.
+const INLINE: usize = 15;
+
+/// The length of an inline text. Its byte's other values tag the other kinds of `Repr`, so a
+/// `Text` spends no byte on a tag of its own: 15 bytes inline, and one byte fewer to write and
+/// copy apart from the text's words (B7b, the every-field diff, measured 2-11% faster in 24
+/// alternated runs than with a `u8` length and a tag).
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+enum Len {
+    L0,
+    L1,
+    L2,
+    L3,
+    L4,
+    L5,
+    L6,
+    L7,
+    L8,
+    L9,
+    L10,
+    L11,
+    L12,
+    L13,
+    L14,
+    L15,
+}
+
+const LENS: [Len; INLINE + 1] = {
+    use Len::*;
+    [
+        L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13, L14, L15,
+    ]
+};
 
 /// An immutable string that reads as a `&str` (it derefs to one); compares, orders, hashes and
 /// serializes as its text.
@@ -23,7 +56,7 @@ pub struct Text(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    Inline(u8, [u8; INLINE]),
+    Inline(Len, [u8; INLINE]),
     #[expect(
         clippy::box_collection,
         reason = "a thin pointer keeps the enum at two words; long texts are rare"
@@ -48,7 +81,7 @@ impl Text {
 
     /// A copy of `s` (the common case, kept apart from `concat` for speed and inlined into
     /// the printing of values; long texts take the call).
-    #[inline]
+    #[inline(always)]
     pub fn copy(s: &str) -> Self {
         if s.len() > INLINE {
             return Self::heap(s.to_owned());
@@ -57,12 +90,20 @@ impl Text {
     }
 
     /// At most INLINE bytes of UTF-8 (a whole `&str`, or ASCII digits), zero-padded.
-    #[inline]
+    #[inline(always)]
     fn inline(s: &[u8]) -> Self {
+        Self::from_word(s.len(), word(s))
+    }
+
+    /// The text of `len` bytes held in the low bytes of `word` (the rest zero). The bytes are
+    /// put together in registers rather than copied piece by piece into a buffer on the stack:
+    /// reading such a buffer back as whole words right after its overlapping stores stalls the
+    /// load (store-to-load forwarding fails), which cost more than building the text.
+    #[inline(always)]
+    fn from_word(len: usize, word: u128) -> Self {
         let mut bytes = [0; INLINE];
-        put_bytes(&mut bytes, 0, s);
-        // `s.len()` is at most INLINE.
-        Text(Repr::Inline(s.len() as u8, bytes))
+        bytes.copy_from_slice(&word.to_le_bytes()[..INLINE]);
+        Text(Repr::Inline(LENS[len], bytes))
     }
 
     #[cold]
@@ -76,29 +117,26 @@ impl Text {
         if len > INLINE {
             return Self::heap(parts.concat());
         }
-        let mut bytes = [0; INLINE];
-        let mut at = 0;
+        let (mut all, mut at) = (0, 0);
         for part in parts {
-            put_bytes(&mut bytes, at, part.as_bytes());
+            all |= word(part.as_bytes()) << (8 * at);
             at += part.len();
         }
-        // `len` is at most INLINE.
-        Text(Repr::Inline(len as u8, bytes))
+        Self::from_word(len, all)
     }
 
     /// A map entry's path, `name[key]`.
+    #[inline(always)]
     pub(crate) fn entry(name: &str, key: &str) -> Self {
         let len = name.len() + key.len() + 2;
         if len > INLINE {
             return Self::concat(&[name, "[", key, "]"]);
         }
-        let mut bytes = [0; INLINE];
-        put_bytes(&mut bytes, 0, name.as_bytes());
-        bytes[name.len()] = b'[';
-        put_bytes(&mut bytes, name.len() + 1, key.as_bytes());
-        bytes[len - 1] = b']';
-        // `len` is at most INLINE.
-        Text(Repr::Inline(len as u8, bytes))
+        let all = word(name.as_bytes())
+            | u128::from(b'[') << (8 * name.len())
+            | word(key.as_bytes()) << (8 * (name.len() + 1))
+            | u128::from(b']') << (8 * (len - 1));
+        Self::from_word(len, all)
     }
 
     pub(crate) fn uint(u: u64) -> Self {
@@ -127,22 +165,20 @@ impl Text {
             let sign = if negative { "-" } else { "" };
             return Self::heap(format!("{sign}{n}"));
         }
-        let (mut bytes, mut n, mut at) = ([0; INLINE], n, len);
-        if negative {
-            bytes[0] = b'-';
-        }
+        let sign = if negative { u128::from(b'-') } else { 0 };
+        let (mut all, mut n, mut at) = (sign, n, len);
         // Two digits a division, from the right.
         while at >= start + 2 {
             let pair = usize::from((n % 100) as u8) * 2;
-            bytes[at - 2..at].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+            let digits = u16::from_le_bytes([DIGIT_PAIRS[pair], DIGIT_PAIRS[pair + 1]]);
+            all |= u128::from(digits) << (8 * (at - 2));
             n /= 100;
             at -= 2;
         }
         if at > start {
-            bytes[start] = b'0' + n as u8;
+            all |= u128::from(b'0' + n as u8) << (8 * start);
         }
-        // `len` is at most INLINE.
-        Text(Repr::Inline(len as u8, bytes))
+        Self::from_word(len, all)
     }
 
     /// The length in bytes (no need to go through `&str`).
@@ -158,7 +194,7 @@ impl Text {
         match &self.0 {
             // Only whole `&str`s are copied in, so the bytes are UTF-8.
             Repr::Inline(len, bytes) => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+                std::str::from_utf8(&bytes[..*len as usize]).unwrap_or_default()
             }
             Repr::Heap(s) => s,
             Repr::Static(s) => s,
@@ -167,7 +203,7 @@ impl Text {
 
     fn as_bytes(&self) -> &[u8] {
         match &self.0 {
-            Repr::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            Repr::Inline(len, bytes) => &bytes[..*len as usize],
             Repr::Heap(s) => s.as_bytes(),
             Repr::Static(s) => s.as_bytes(),
         }
@@ -182,23 +218,26 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Copies `s` into `bytes` at `at` (`at + s.len()` is at most INLINE) with two overlapping
-/// fixed-size moves rather than a call to `memcpy`, which costs more than the copy itself for
-/// the few bytes of a name or a value.
-fn put_bytes(bytes: &mut [u8; INLINE], at: usize, s: &[u8]) {
+/// The bytes of `s` (at most 16) as a little-endian number, zero above them: read with at most
+/// two overlapping loads, whose common bytes are equal, so that or-ing them is exact. No call to
+/// `memcpy`, which costs more than the copy itself for the few bytes of a name or a value.
+#[inline(always)]
+fn word(s: &[u8]) -> u128 {
     let len = s.len();
-    let dest = &mut bytes[at..at + len];
-    if len >= 8 {
-        dest[..8].copy_from_slice(&s[..8]);
-        dest[len - 8..].copy_from_slice(&s[len - 8..]);
-    } else if len >= 4 {
-        dest[..4].copy_from_slice(&s[..4]);
-        dest[len - 4..].copy_from_slice(&s[len - 4..]);
-    } else if len >= 2 {
-        dest[..2].copy_from_slice(&s[..2]);
-        dest[len - 2..].copy_from_slice(&s[len - 2..]);
-    } else if len == 1 {
-        dest[0] = s[0];
+    debug_assert!(len <= 16, "{len} bytes do not fit a word");
+    let long = |at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or_default());
+    let half = |at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or_default());
+    match len {
+        17.. => 0,
+        8.. => u128::from(long(0)) | u128::from(long(len - 8)) << (8 * (len - 8)),
+        4.. => u128::from(half(0)) | u128::from(half(len - 4)) << (8 * (len - 4)),
+        // The first, middle and last bytes are all of them.
+        1.. => {
+            u128::from(s[0])
+                | u128::from(s[len / 2]) << (8 * (len / 2))
+                | u128::from(s[len - 1]) << (8 * (len - 1))
+        }
+        0 => 0,
     }
 }
 
