@@ -67,7 +67,7 @@ pub struct DestructiveResult {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StopResult {
     pub alloc: Arc<Allocation>,
-    /// The client status to record (`lost`, `failed`), or empty to leave it.
+    /// The client status to record (`lost`, `failed`), or `Unset` to leave it.
     pub client_status: ClientStatus,
     pub status_description: String,
     /// The follow-up evaluation that will replace it, when the replacement waits.
