@@ -203,7 +203,8 @@ impl ClusterView {
     /// that the view reads no ID's text. `nodes`, when given, holds the position in `table` of
     /// each of `own`'s nodes, as the caller found them already. `kept`, when given, is every
     /// node's store usage as of `snapshot` (by position in `table`); otherwise a node's is read
-    /// from the snapshot when first needed. `spare`, when given, are the states of an earlier view of `table`.
+    /// from the snapshot when first needed. `spare`, when given, are the states of an earlier
+    /// view of `table`.
     pub fn for_job(
         table: Arc<NodeTable>,
         snapshot: &Snapshot,
