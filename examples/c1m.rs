@@ -13,11 +13,17 @@
 //! ```sh
 //! cargo run --release --example c1m                                      # full size
 //! cargo run --release --example c1m -- --jobs 100 --nodes 1000 --down 100  # a tenth
+//! cargo run --release --example c1m -- --workers 2   # B10 with two scheduler workers
 //! ```
+//!
+//! B3 always runs on one worker (its definition: one core). `--workers N` runs B10's
+//! evaluations on N threads, as the agent runs `num_schedulers` workers (Nomad's default: one
+//! per core): they schedule in parallel and their plans are applied one at a time.
 //!
 //! The log keeps nothing (it counts entries): B3 measures the engine, not a log's memory.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use drover::core::api::{JobRegisterRequest, RequestContext};
@@ -48,6 +54,7 @@ struct Options {
     count: usize,
     nodes: usize,
     down: usize,
+    workers: usize,
 }
 
 impl Options {
@@ -57,6 +64,7 @@ impl Options {
             count: 1000,
             nodes: 10_000,
             down: 1000,
+            workers: 1,
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         for pair in args.chunks(2) {
@@ -70,6 +78,7 @@ impl Options {
                 "--count" => options.count = value(),
                 "--nodes" => options.nodes = value(),
                 "--down" => options.down = value(),
+                "--workers" => options.workers = value().max(1),
                 other => usage(&format!("unknown option {other}")),
             }
         }
@@ -79,7 +88,9 @@ impl Options {
 }
 
 fn usage(problem: &str) -> ! {
-    eprintln!("c1m: {problem}\nusage: c1m [--jobs N] [--count N] [--nodes N] [--down N]");
+    eprintln!(
+        "c1m: {problem}\nusage: c1m [--jobs N] [--count N] [--nodes N] [--down N] [--workers N]"
+    );
     std::process::exit(2)
 }
 
@@ -247,7 +258,18 @@ fn main() {
             .update_node_status(id, "down")
             .expect("node goes down");
     }
-    let split = process_split(&engine);
+    let split = if options.workers == 1 {
+        process_split(&engine, None)
+    } else {
+        let busy = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..options.workers)
+                .map(|_| scope.spawn(|| process_split(&engine, Some(&busy))))
+                .collect();
+            let splits = workers.into_iter().map(|w| w.join().expect("worker runs"));
+            splits.fold(Split::default(), Split::merge)
+        })
+    };
     let evals = split.placing.0 + split.idle.0;
     let b10 = started.elapsed();
     let b10_cpu = cpu_time() - cpu_started;
@@ -263,7 +285,9 @@ fn main() {
         peak_rss()
     );
     println!(
-        "B10 evaluations: {} wrote allocations in {:.2} s, {} found nothing to do in {:.2} s",
+        "B10 evaluations on {} worker(s): {} wrote allocations in {:.2} s, {} found nothing to \
+         do in {:.2} s",
+        options.workers,
         split.placing.0,
         secs(split.placing.1),
         split.idle.0,
@@ -273,24 +297,43 @@ fn main() {
 
 /// How many evaluations wrote allocations and how many found nothing to do, with the wall
 /// time of each kind (Nomad runs both: the second evaluation of a job finds its work done).
+/// With several workers the times add up each worker's, and an evaluation counts as placing
+/// when any commit happened while it ran.
+#[derive(Default)]
 struct Split {
     placing: (usize, Duration),
     idle: (usize, Duration),
 }
 
-/// Runs the engine's worker until no evaluation is ready, timing each evaluation. Never
-/// inlined: profilers select B10 by this frame (`valgrind --toggle-collect='*process_split*'`).
+impl Split {
+    fn merge(self, other: Split) -> Split {
+        let add = |a: (usize, Duration), b: (usize, Duration)| (a.0 + b.0, a.1 + b.1);
+        Split {
+            placing: add(self.placing, other.placing),
+            idle: add(self.idle, other.idle),
+        }
+    }
+}
+
+/// Runs a worker until no evaluation is ready, timing each evaluation. Alongside other
+/// workers (`busy` counts those in a step) it stops only when none is in a step either: an
+/// evaluation in flight may still make another one ready. Never inlined: profilers select B10
+/// by this frame (`valgrind --toggle-collect='*process_split*'`).
 #[inline(never)]
-fn process_split(engine: &Engine) -> Split {
-    let mut split = Split {
-        placing: (0, Duration::ZERO),
-        idle: (0, Duration::ZERO),
-    };
+fn process_split(engine: &Engine, busy: Option<&AtomicUsize>) -> Split {
+    let mut split = Split::default();
     loop {
         let before = engine.snapshot().table_index(Table::Allocs);
         let started = Instant::now();
-        if !engine.worker_step().expect("rescheduling succeeds") {
-            return split;
+        busy.map(|b| b.fetch_add(1, Ordering::SeqCst));
+        let processed = engine.worker_step().expect("rescheduling succeeds");
+        let others = busy.map_or(0, |b| b.fetch_sub(1, Ordering::SeqCst) - 1);
+        if !processed {
+            if others == 0 {
+                return split;
+            }
+            std::thread::sleep(Duration::from_micros(50));
+            continue;
         }
         let took = started.elapsed();
         let kind = if engine.snapshot().table_index(Table::Allocs) == before {

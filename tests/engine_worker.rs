@@ -1,19 +1,21 @@
 //! Workers and time through the engine: a blocking worker on its own thread, coalescing of a
-//! job's queued evaluations, and an evaluation that keeps failing: nacked, retried after the
-//! nack delays, marked failed at the delivery limit with a follow-up that later succeeds.
+//! job's queued evaluations, an evaluation that keeps failing (nacked, retried after the nack
+//! delays, marked failed at the delivery limit with a follow-up that later succeeds), and two
+//! workers rescheduling a node failure at once.
 
 mod engine_common;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use drover::core::Engine;
 use drover::core::{
     Clock, EngineConfig, EngineError, Log, LogError, ManualClock, MemoryLog, tables,
 };
-use drover::model::EvalStatus;
-use drover::state::Command;
+use drover::model::{EvalStatus, Job};
+use drover::state::{Command, NamespaceSelector, PageRequest};
 use engine_common::*;
 
 #[test]
@@ -156,4 +158,78 @@ fn failing_evaluations_are_retried_then_failed_with_a_follow_up() {
             .len(),
         1
     );
+}
+
+/// A service job of `count` allocations, eight of which fill one of the fixture's nodes.
+fn small_job(id: &str, count: i64) -> Job {
+    serde_json::from_value(serde_json::json!({
+        "ID": id, "Type": "service", "Datacenters": ["dc1"],
+        "TaskGroups": [{"Name": "web", "Count": count,
+                        "Tasks": [{"Name": "server", "Driver": "docker",
+                                   "Config": {"image": "nginx"},
+                                   "Resources": {"CPU": 500, "MemoryMB": 256}}]}]
+    }))
+    .unwrap()
+}
+
+/// Steps a worker until no evaluation is ready and no other worker is in a step (`busy` counts
+/// those): one still in flight may make another evaluation ready.
+fn work_until_idle(engine: &Engine, busy: &AtomicUsize) {
+    loop {
+        busy.fetch_add(1, Ordering::SeqCst);
+        let processed = engine.worker_step().unwrap();
+        let others = busy.fetch_sub(1, Ordering::SeqCst) - 1;
+        if !processed {
+            if others == 0 {
+                return;
+            }
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Two workers reschedule a node failure at the same time, as the agent's do: their plans
+/// compete for the room left on the same nodes, and the applier refuses what no longer fits.
+/// In the end every job runs its count, nothing on the failed node and no node beyond what it
+/// holds.
+#[test]
+fn two_workers_reschedule_a_node_failure_together() {
+    let f = fixture();
+    for i in 0..6 {
+        f.engine
+            .upsert_node(node(&format!("n{i}"), "ready"))
+            .unwrap();
+    }
+    let jobs: Vec<String> = (0..5).map(|j| format!("web-{j}")).collect();
+    for id in &jobs {
+        f.engine
+            .register_job(&ctx(), register(small_job(id, 8)))
+            .unwrap();
+    }
+    f.engine.process_until_idle().unwrap();
+    // 40 allocations in 48 slots; without n0 they fill the 40 left exactly.
+    f.engine.update_node_status("n0", "down").unwrap();
+    let busy = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| work_until_idle(&f.engine, &busy));
+        }
+    });
+
+    let snapshot = f.engine.snapshot();
+    snapshot.check_invariants().unwrap();
+    let live = snapshot.list_allocs(&NamespaceSelector::All, &PageRequest::default(), &|a| {
+        !a.terminal()
+    });
+    let (mut per_job, mut per_node) = (BTreeMap::new(), BTreeMap::new());
+    for alloc in &live.items {
+        *per_job.entry(alloc.job_id.to_string()).or_insert(0) += 1;
+        *per_node.entry(alloc.node_id.to_string()).or_insert(0) += 1;
+    }
+    assert!(
+        jobs.iter().all(|id| per_job.get(id) == Some(&8)),
+        "{per_job:?}"
+    );
+    assert_eq!(per_node.get("n0"), None, "nothing left on the failed node");
+    assert!(per_node.values().all(|&n| n <= 8), "{per_node:?}");
 }

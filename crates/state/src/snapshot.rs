@@ -23,6 +23,9 @@ use crate::table::Table;
 use crate::tables::{Tables, ids_under3};
 use crate::{JobScalingEvents, PeriodicLaunch, StateError};
 
+/// Rows whose memory a scan reads before it clones them (see `allocs_by_job_with_uuids`).
+const READ_AHEAD: usize = 32;
+
 /// A read-only view of the store at one index. It never changes: writes to the store after
 /// it was taken are not seen. Clone it freely (one counter bump).
 #[derive(Clone, Default, PartialEq)]
@@ -268,10 +271,28 @@ impl Snapshot {
         job_id: &str,
     ) -> (Vec<Arc<Allocation>>, Vec<Option<[u64; 2]>>) {
         let of_job = self.tables.allocs_by_job.get(&Q2(namespace, job_id));
-        let entries = of_job.into_iter().flat_map(|allocs| allocs.iter());
-        entries
-            .map(|(id, alloc)| (Arc::clone(alloc), id.uuid()))
-            .unzip()
+        let entries: Vec<(&Id, &Arc<Allocation>)> = of_job
+            .into_iter()
+            .flat_map(|allocs| allocs.iter())
+            .collect();
+        let mut allocs = Vec::with_capacity(entries.len());
+        let mut uuids = Vec::with_capacity(entries.len());
+        for block in entries.chunks(READ_AHEAD) {
+            // A clone is a locked increment, which waits for its cold line before anything
+            // after it may load: reading the block's counts first waits for their misses
+            // together.
+            std::hint::black_box(
+                block
+                    .iter()
+                    .map(|(_, a)| Arc::strong_count(a))
+                    .sum::<usize>(),
+            );
+            for (id, alloc) in block {
+                allocs.push(Arc::clone(alloc));
+                uuids.push(id.uuid());
+            }
+        }
+        (allocs, uuids)
     }
 
     pub fn allocs_by_node(&self, node_id: &str) -> Vec<Arc<Allocation>> {
