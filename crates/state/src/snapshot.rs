@@ -70,6 +70,29 @@ impl Snapshot {
         Ok(())
     }
 
+    /// This snapshot without its allocations and evaluations (their tables read empty), for
+    /// a reader that has taken what it needs of them: a scheduler, once it has its job's
+    /// allocations. The store writes a table in place only where no snapshot shares it, and
+    /// those are the tables every plan writes: while one worker schedules on this, another's
+    /// plan changes the million-entry trees where they are, instead of copying the path to
+    /// each row it writes (and bumping the count of every row beside it, a cold line each).
+    pub fn without_allocs_and_evals(&self) -> Snapshot {
+        let t = &*self.tables;
+        Snapshot::from_tables(Tables {
+            evals: OrdMap::new(),
+            evals_by_job: OrdSet::new(),
+            blocked_evals_by_job: OrdSet::new(),
+            evals_by_create: OrdSet::new(),
+            allocs: OrdMap::new(),
+            allocs_by_job: OrdMap::new(),
+            allocs_by_node: OrdMap::new(),
+            allocs_by_eval: OrdSet::new(),
+            allocs_by_deployment: OrdSet::new(),
+            allocs_by_create: OrdSet::new(),
+            ..t.clone()
+        })
+    }
+
     /// The index of the last command applied, whether or not it wrote a table.
     pub fn applied_index(&self) -> u64 {
         self.tables.applied_index

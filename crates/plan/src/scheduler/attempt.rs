@@ -16,6 +16,8 @@ use crate::feasible::NodeTable;
 pub(super) struct Scheduling<'a, 'c> {
     pub run: Run,
     pub eval: &'a Evaluation,
+    /// The state the attempt works on: once started, without allocations and evaluations
+    /// (see [`Scheduling::start`]).
     pub snapshot: Snapshot,
     pub planner: &'a mut dyn Planner,
     pub ctx: &'a mut SchedulerContext<'c>,
@@ -92,6 +94,9 @@ impl<'a, 'c> Scheduling<'a, 'c> {
         let (allocs, uuids) = self
             .snapshot
             .allocs_by_job_with_uuids(&eval.namespace, &eval.job_id);
+        // Nothing after this reads allocations or evaluations from the snapshot: letting go
+        // of them lets other workers' plans write those tables in place.
+        self.snapshot = self.snapshot.without_allocs_and_evals();
         Start {
             plan: Plan::for_eval(eval, job.clone(), index),
             job,
