@@ -29,10 +29,15 @@ struct CachedTable {
     /// next evaluation updates only the nodes its snapshot changed, where looking up each
     /// node it ranks cost a search of the store's table.
     usage: Option<(UsageVersion, Arc<[KeptUsage]>)>,
-    /// The per-node states and fit scores of the last view and stack done with, for the next
-    /// ones over `table`.
-    spare: Option<(SpareStates, SpareFits)>,
+    /// The per-node states and fit scores of the last views and stacks done with, for the
+    /// next ones over `table`: one set for each worker scheduling at once, up to
+    /// [`MAX_SPARES`].
+    spare: Vec<(SpareStates, SpareFits)>,
 }
+
+/// Spare sets kept at most: more than workers usually run (a set for 10,000 nodes takes more
+/// than half a megabyte).
+const MAX_SPARES: usize = 8;
 
 impl NodeTableCache {
     pub(super) fn table(&self, snapshot: &Snapshot) -> Arc<NodeTable> {
@@ -47,7 +52,7 @@ impl NodeTableCache {
             nodes,
             table: Arc::clone(&table),
             usage: None,
-            spare: None,
+            spare: Vec::new(),
         });
         table
     }
@@ -92,7 +97,7 @@ impl NodeTableCache {
             .as_mut()
             .filter(|c| Arc::ptr_eq(&c.table, table))?
             .spare
-            .take()
+            .pop()
     }
 
     /// Keeps the per-node states and fit scores of a view and stack over `table` that are
@@ -104,8 +109,10 @@ impl NodeTableCache {
         stack: GenericStack,
     ) {
         let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(c) = cached.as_mut().filter(|c| Arc::ptr_eq(&c.table, table)) {
-            c.spare = Some((view.into_spare(), stack.into_spare_fits()));
+        if let Some(c) = cached.as_mut().filter(|c| Arc::ptr_eq(&c.table, table))
+            && c.spare.len() < MAX_SPARES
+        {
+            c.spare.push((view.into_spare(), stack.into_spare_fits()));
         }
     }
 }
