@@ -325,7 +325,9 @@ fn process_split(engine: &Engine, busy: Option<&AtomicUsize>) -> Split {
     loop {
         let before = engine.snapshot().table_index(Table::Allocs);
         let started = Instant::now();
-        busy.map(|b| b.fetch_add(1, Ordering::SeqCst));
+        if let Some(busy) = busy {
+            busy.fetch_add(1, Ordering::SeqCst);
+        }
         let processed = engine.worker_step().expect("rescheduling succeeds");
         let others = busy.map_or(0, |b| b.fetch_sub(1, Ordering::SeqCst) - 1);
         if !processed {

@@ -189,9 +189,9 @@ fn work_until_idle(engine: &Engine, busy: &AtomicUsize) {
 }
 
 /// Two workers reschedule a node failure at the same time, as the agent's do: their plans
-/// compete for the room left on the same nodes, and the applier refuses what no longer fits.
-/// In the end every job runs its count, nothing on the failed node and no node beyond what it
-/// holds.
+/// may compete for the room left on the same nodes, and the applier must refuse what no longer
+/// fits. In the end every job runs its count, nothing on the failed node and no node beyond
+/// what it holds.
 #[test]
 fn two_workers_reschedule_a_node_failure_together() {
     let f = fixture();
