@@ -41,7 +41,7 @@ pub use keys::parse_uuid;
 pub use paginate::{NamespaceSelector, Page, PageRequest, compare_create_token, page};
 pub use reclaim::{Reclaimer, spawn_reclaimer};
 pub use records::{JobScalingEvents, PeriodicLaunch};
-pub use snapshot::{ListedJob, NodesVersion, Snapshot};
+pub use snapshot::{JobAllocs, ListedJob, NodesVersion, Snapshot};
 pub use store::{CommitHook, Staged, StateStore};
 pub use table::Table;
 

@@ -23,7 +23,7 @@ use crate::table::Table;
 use crate::tables::{Tables, ids_under3};
 use crate::{JobScalingEvents, PeriodicLaunch, StateError};
 
-/// Rows whose memory a scan reads before it clones them (see `allocs_by_job_with_uuids`).
+/// Rows whose memory a scan reads before it clones them (see `JobAllocs::with_uuids`).
 const READ_AHEAD: usize = 32;
 
 /// A read-only view of the store at one index. It never changes: writes to the store after
@@ -285,37 +285,16 @@ impl Snapshot {
             .collect()
     }
 
-    /// Every allocation of a job (as `allocs_by_job` with `all`), with each one's ID as the
-    /// store keys it: a UUID's bits, or `None` for any other string. A caller that keys the
-    /// allocations by ID (the scheduler's view) then reads no ID's text, a cold line each.
-    pub fn allocs_by_job_with_uuids(
-        &self,
-        namespace: &str,
-        job_id: &str,
-    ) -> (Vec<Arc<Allocation>>, Vec<Option<[u64; 2]>>) {
-        let of_job = self.tables.allocs_by_job.get(&Q2(namespace, job_id));
-        let entries: Vec<(&Id, &Arc<Allocation>)> = of_job
-            .into_iter()
-            .flat_map(|allocs| allocs.iter())
-            .collect();
-        let mut allocs = Vec::with_capacity(entries.len());
-        let mut uuids = Vec::with_capacity(entries.len());
-        for block in entries.chunks(READ_AHEAD) {
-            // A clone is a locked increment, which waits for its cold line before anything
-            // after it may load: reading the block's counts first waits for their misses
-            // together.
-            std::hint::black_box(
-                block
-                    .iter()
-                    .map(|(_, a)| Arc::strong_count(a))
-                    .sum::<usize>(),
-            );
-            for (id, alloc) in block {
-                allocs.push(Arc::clone(alloc));
-                uuids.push(id.uuid());
-            }
-        }
-        (allocs, uuids)
+    /// Every allocation of a job (as `allocs_by_job` with `all`), as the store holds them:
+    /// the handle shares the store's map of them, so it stays readable after this snapshot is
+    /// let go of or narrowed (see [`Snapshot::without_allocs_and_evals`]).
+    pub fn job_allocs(&self, namespace: &str, job_id: &str) -> JobAllocs {
+        JobAllocs(
+            self.tables
+                .allocs_by_job
+                .get(&Q2(namespace, job_id))
+                .cloned(),
+        )
     }
 
     pub fn allocs_by_node(&self, node_id: &str) -> Vec<Arc<Allocation>> {
@@ -567,6 +546,37 @@ fn list_listed<'a, V: Listed>(
             |row| row.id().to_string(),
             keep,
         )
+    }
+}
+
+/// A job's allocations at a snapshot, by ID (see [`Snapshot::job_allocs`]).
+#[derive(Debug, Clone, Default)]
+pub struct JobAllocs(Option<OrdMap<Id, Arc<Allocation>>>);
+
+impl JobAllocs {
+    /// The allocations, with each one's ID as the store keys it: a UUID's bits, or `None` for
+    /// any other string. A caller that keys the allocations by ID (the scheduler's view) then
+    /// reads no ID's text, a cold line each.
+    pub fn with_uuids(&self) -> (Vec<Arc<Allocation>>, Vec<Option<[u64; 2]>>) {
+        let entries: Vec<(&Id, &Arc<Allocation>)> = self.0.iter().flatten().collect();
+        let mut allocs = Vec::with_capacity(entries.len());
+        let mut uuids = Vec::with_capacity(entries.len());
+        for block in entries.chunks(READ_AHEAD) {
+            // A clone is a locked increment, which waits for its cold line before anything
+            // after it may load: reading the block's counts first waits for their misses
+            // together.
+            std::hint::black_box(
+                block
+                    .iter()
+                    .map(|(_, a)| Arc::strong_count(a))
+                    .sum::<usize>(),
+            );
+            for (id, alloc) in block {
+                allocs.push(Arc::clone(alloc));
+                uuids.push(id.uuid());
+            }
+        }
+        (allocs, uuids)
     }
 }
 

@@ -36,7 +36,7 @@ pub(super) struct Start {
     /// The allocations of the job (any version, and of an earlier job with its ID).
     pub allocs: Vec<Arc<Allocation>>,
     /// Each allocation's ID as the store keys it: a UUID's bits, or `None` (see
-    /// [`Snapshot::allocs_by_job_with_uuids`]).
+    /// [`drover_state::JobAllocs::with_uuids`]).
     pub uuids: Vec<Option<[u64; 2]>>,
     pub plan: Plan,
     /// The nodes of the snapshot, indexed: what the attempt's `ClusterView` is built on.
@@ -91,12 +91,12 @@ impl<'a, 'c> Scheduling<'a, 'c> {
             self.deployment = latest.map(Arc::unwrap_or_clone);
         }
         let index = self.snapshot.latest_index();
-        let (allocs, uuids) = self
-            .snapshot
-            .allocs_by_job_with_uuids(&eval.namespace, &eval.job_id);
         // Nothing after this reads allocations or evaluations from the snapshot: letting go
-        // of them lets other workers' plans write those tables in place.
+        // of them (before the job's are read) lets other workers' plans write those tables in
+        // place.
+        let own = self.snapshot.job_allocs(&eval.namespace, &eval.job_id);
         self.snapshot = self.snapshot.without_allocs_and_evals();
+        let (allocs, uuids) = own.with_uuids();
         Start {
             plan: Plan::for_eval(eval, job.clone(), index),
             job,
