@@ -49,7 +49,7 @@ pub use engine::Engine;
 pub use error::{ApiError, ApiResult, EngineError, LogError};
 pub use ids::IdSource;
 pub use job_actions::JobAction;
-pub use job_list_json::job_list_json;
+pub use job_list_json::{CHUNK, JobListChunks};
 pub use job_tags::{JobTagRequest, JobTagResponse};
 pub use list_filter::ListFilter;
 pub use log::{Log, MemoryLog};

@@ -1,18 +1,29 @@
-//! `job_list_json` (the `GET /v1/jobs` body written by hand) writes exactly what serde_json
-//! writes for the same rows: the seed's full job and an empty one, with and without a summary
-//! and `Meta`, multiregion, periodic and parameterized jobs, and any strings and numbers.
+//! `JobListChunks` (the `GET /v1/jobs` body written by hand, in pieces) writes exactly what
+//! serde_json writes for the same rows: the seed's full job and an empty one, with and without
+//! a summary and `Meta`, multiregion, periodic and parameterized jobs, any strings and numbers,
+//! and a list long enough to come in several pieces.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use drover_core::job_list_json;
 use drover_core::model::{
     Job, JobChildrenSummary, JobListEntry, JobSummary, Multiregion, TaskGroupSummary,
 };
+use drover_core::{CHUNK, JobListChunks};
 use proptest::prelude::*;
 
+/// The pieces, checked to be no larger than a piece and a row (each of these rows is under
+/// 2 KB).
+fn pieces(entries: &[JobListEntry]) -> Vec<Vec<u8>> {
+    let pieces: Vec<Vec<u8>> = JobListChunks::new(entries.to_vec())
+        .collect::<Result<_, _>>()
+        .expect("encodes");
+    assert!(pieces.iter().all(|p| p.len() < CHUNK + 2048));
+    pieces
+}
+
 fn check(entries: &[JobListEntry]) {
-    let by_hand = String::from_utf8(job_list_json(entries).expect("encodes")).expect("utf-8");
+    let by_hand = String::from_utf8(pieces(entries).concat()).expect("utf-8");
     let by_serde = serde_json::to_string(entries).expect("serializes");
     assert_eq!(by_hand, by_serde);
 }
@@ -89,6 +100,20 @@ fn rows_are_written_as_serde_writes_them() {
     }
     check(&[]);
     check(&entries[..1]);
+    check(&entries);
+}
+
+#[test]
+fn a_long_list_comes_in_pieces_that_make_the_array() {
+    let job = Arc::new(full_job());
+    let entry = JobListEntry {
+        summary: Some(Arc::new(summary(&job))),
+        job,
+        with_meta: true,
+    };
+    let entries = vec![entry; 1000];
+    let pieces = pieces(&entries);
+    assert!(pieces.len() > 3, "{} pieces", pieces.len());
     check(&entries);
 }
 

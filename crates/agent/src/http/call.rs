@@ -2,13 +2,18 @@
 //! the token and the body in; a JSON body with Nomad's `X-Nomad-*` headers, or a `text/plain`
 //! error, out.
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{AUTHORIZATION, CONNECTION, CONTENT_TYPE, UPGRADE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use drover_core::api::{Read, RequestContext};
-use drover_core::{ApiError, ApiResult};
+use drover_core::model::JobListEntry;
+use drover_core::{ApiError, ApiResult, JobListChunks};
+use futures_core::Stream;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -78,62 +83,28 @@ impl Call {
 
     /// A 200 JSON answer.
     pub fn json(&self, meta: Meta, value: &impl Serialize) -> Response {
-        self.json_with(meta, value, |value| serde_json::to_vec(value))
-    }
-
-    /// [`Self::json`] with `compact` writing the compact form (`?pretty` goes through serde).
-    fn json_with<T: Serialize>(
-        &self,
-        meta: Meta,
-        value: &T,
-        compact: impl FnOnce(&T) -> serde_json::Result<Vec<u8>>,
-    ) -> Response {
         let encoded = if self.pretty() {
             let mut out = Vec::new();
             let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
             let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-            value
-                .serialize(&mut serializer)
-                .map(|()| {
-                    out.push(b'\n');
-                    out
-                })
-                .map_err(|e| e.to_string())
+            value.serialize(&mut serializer).map(|()| {
+                out.push(b'\n');
+                out
+            })
         } else {
-            compact(value).map_err(|e| e.to_string())
+            serde_json::to_vec(value)
         };
         match encoded {
-            Ok(body) => {
-                let mut response = (
-                    [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-                    body,
-                )
-                    .into_response();
-                meta.set(response.headers_mut());
-                response
-            }
-            Err(message) => error(&ApiError::internal(message)),
+            Ok(body) => json_response(meta, Body::from(body)),
+            Err(e) => error(&ApiError::internal(e.to_string())),
         }
     }
 
     /// A read's answer with the query meta (index, known leader, last contact, next token); a
     /// "not found" that carries an index gets the same headers.
     pub fn read<T: Serialize>(&self, result: ApiResult<Read<T>>) -> Response {
-        self.read_with(result, |value| serde_json::to_vec(value))
-    }
-
-    /// [`Self::read`] with `compact` writing the compact form of the value.
-    pub fn read_with<T: Serialize>(
-        &self,
-        result: ApiResult<Read<T>>,
-        compact: impl FnOnce(&T) -> serde_json::Result<Vec<u8>>,
-    ) -> Response {
         match result {
-            Ok(read) => self.json_with(
-                Meta::query(read.index, read.next_token),
-                &read.value,
-                compact,
-            ),
+            Ok(read) => self.json(Meta::query(read.index, read.next_token), &read.value),
             Err(e) => {
                 let mut response = error(&e);
                 if let Some(index) = e.index {
@@ -141,6 +112,20 @@ impl Call {
                 }
                 response
             }
+        }
+    }
+
+    /// [`Self::read`] for `GET /v1/jobs`: the compact body is written by hand and sent in
+    /// pieces as they are written ([`JobListChunks`]), never whole; `?pretty` goes through
+    /// serde.
+    pub fn read_job_list(&self, result: ApiResult<Read<Vec<JobListEntry>>>) -> Response {
+        match result {
+            Ok(read) if !self.pretty() => {
+                let meta = Meta::query(read.index, read.next_token);
+                let pieces = Pieces(JobListChunks::new(read.value));
+                json_response(meta, Body::from_stream(pieces))
+            }
+            other => self.read(other),
         }
     }
 
@@ -338,6 +323,32 @@ pub fn percent_decode(text: &str, plus_is_space: bool) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A 200 answer of JSON `body` with the headers `meta` picks.
+fn json_response(meta: Meta, body: Body) -> Response {
+    let mut response = (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response();
+    meta.set(response.headers_mut());
+    response
+}
+
+/// A body's pieces as the stream a response body is made from: each is written when the
+/// connection is ready for it.
+struct Pieces<I>(I);
+
+impl<I> Stream for Pieces<I>
+where
+    I: Iterator<Item = serde_json::Result<Vec<u8>>> + Unpin,
+{
+    type Item = serde_json::Result<Bytes>;
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Poll::Ready(self.0.next().map(|piece| piece.map(Bytes::from)))
+    }
 }
 
 #[cfg(test)]

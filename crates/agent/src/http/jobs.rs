@@ -133,7 +133,7 @@ async fn list(app: &App, call: &Call) -> Response {
             engine.list_jobs(&options.context, &list)
         })
         .await;
-    call.read_with(result, |stubs| drover_core::job_list_json(stubs))
+    call.read_job_list(result)
 }
 
 /// `PUT/POST /v1/jobs/parse`.
