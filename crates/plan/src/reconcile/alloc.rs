@@ -2,7 +2,7 @@
 //! transitions, and the disconnect bookkeeping kept in `AllocStates`.
 
 use drover_model::allocation::task_state;
-use drover_model::allocation::{AllocState, ClientStatus, DesiredStatus, alloc_state_field};
+use drover_model::allocation::{AllocState, ClientStatus, alloc_state_field};
 use drover_model::{Allocation, Job, TaskGroup};
 
 use drover_model::time::{format_rfc3339, parse_rfc3339};
@@ -83,14 +83,6 @@ pub(crate) trait AllocExt {
             == Some(true)
     }
 
-    fn desired_run(&self) -> bool {
-        self.alloc().desired_status == DesiredStatus::Run
-    }
-
-    fn client_is(&self, status: ClientStatus) -> bool {
-        self.alloc().client_status == status
-    }
-
     /// Every task ran to a successful end.
     fn ran_successfully(&self) -> bool {
         let states = &self.alloc().details().task_states;
@@ -162,7 +154,7 @@ pub(crate) trait AllocExt {
 
     /// An `unknown` allocation whose `disconnect.lost_after` window has passed.
     fn expired(&self, now: i64) -> bool {
-        if !self.client_is(ClientStatus::Unknown) || self.own_group().is_none() {
+        if self.alloc().client_status != ClientStatus::Unknown || self.own_group().is_none() {
             return false;
         }
         self.last_unknown()

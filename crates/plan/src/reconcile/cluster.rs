@@ -6,7 +6,7 @@ use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use drover_model::allocation::ClientStatus;
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::{
     Allocation, Deployment, DeploymentState, EvalStatus, Evaluation, Job, SmolStr, TaskGroup,
@@ -260,7 +260,7 @@ impl<'a> Reconciler<'a, '_> {
         }
         // Server-terminal allocations need no stop unless their client status is unknown.
         let unknown = c.ignore.values().chain(c.expiring.values());
-        let unknown = unknown.filter(|a| a.client_is(ClientStatus::Unknown));
+        let unknown = unknown.filter(|a| a.client_status == ClientStatus::Unknown);
         out.stop
             .extend(unknown.map(|a| stop(a, ClientStatus::Unset, not_needed)));
         out.desired.stop += allocs.len() as u64;
@@ -665,7 +665,7 @@ impl<'a> Reconciler<'a, '_> {
             let failed = reschedule_now.iter().filter(|(slot, a)| {
                 !out.disconnect_updates.contains_key(a.id.as_str())
                     && !migrate.contains_key(*slot)
-                    && !a.client_is(ClientStatus::Unknown)
+                    && a.client_status != ClientStatus::Unknown
             });
             for (_, alloc) in failed {
                 out.stop.push(stop(
@@ -951,12 +951,12 @@ impl<'a> Reconciler<'a, '_> {
                 }
             };
         for (&slot, alloc) in reconnecting {
-            if !alloc.server_terminal() && alloc.client_is(ClientStatus::Failed) {
+            if !alloc.server_terminal() && alloc.client_status == ClientStatus::Failed {
                 let rescheduled = status_description::RESCHEDULED;
                 stop_one(slot, alloc, ClientStatus::Failed, rescheduled);
                 continue;
             }
-            if !alloc.desired_run() || outdated(alloc) {
+            if alloc.desired_status != DesiredStatus::Run || outdated(alloc) {
                 stop_one(
                     slot,
                     alloc,
@@ -1001,8 +1001,9 @@ impl<'a> Reconciler<'a, '_> {
 
         let now = self.input.now;
         for alloc in reconnected.values() {
-            let resumes =
-                !outdated(alloc) && alloc.desired_run() && alloc.client_is(ClientStatus::Running);
+            let resumes = !outdated(alloc)
+                && alloc.desired_status == DesiredStatus::Run
+                && alloc.client_status == ClientStatus::Running;
             if resumes {
                 let updated = alloc.with_client_state(alloc.client_status, now);
                 out.reconnect_updates
@@ -1061,7 +1062,7 @@ impl Stops<'_> {
             let untainted = self.untainted.iter();
             untainted.filter(|(slot, _)| !(canarying && canaries.contains_key(*slot)))
         };
-        let known = candidates().filter(|(_, a)| !a.client_is(ClientStatus::Unknown));
+        let known = candidates().filter(|(_, a)| a.client_status != ClientStatus::Unknown);
         let count = self.group.count as usize;
         let Some(mut remove) = (known.count() + self.migrate.len()).checked_sub(count) else {
             return;

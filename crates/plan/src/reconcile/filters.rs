@@ -122,9 +122,9 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
         alloc.client_status,
         ClientStatus::Unknown | ClientStatus::Running | ClientStatus::Failed
     ) && alloc.needs_to_reconnect();
-    let failed = alloc.client_is(ClientStatus::Failed);
+    let failed = alloc.client_status == ClientStatus::Failed;
 
-    if reconnect && alloc.desired_run() && failed {
+    if reconnect && alloc.desired_status == DesiredStatus::Run && failed {
         return Category::Reconnecting;
     }
     if !reconnect && alloc.terminal() {
@@ -151,9 +151,9 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
     let node = taint.and_then(Option::as_ref);
     let node_is = |status: &str| node.is_some_and(|n| n.is(status));
     if node_is(node_status::DISCONNECTED) {
-        return if alloc.client_is(ClientStatus::Unknown) {
+        return if alloc.client_status == ClientStatus::Unknown {
             Category::Untainted
-        } else if alloc.client_is(ClientStatus::Pending) || alloc.lost_after() == 0 {
+        } else if alloc.client_status == ClientStatus::Pending || alloc.lost_after() == 0 {
             Category::Lost
         } else {
             Category::Disconnecting
@@ -179,10 +179,10 @@ fn category(alloc: &Allocation, tainted: &TaintedNodes, now: i64) -> Category {
         };
     }
     if !alloc.replace_on_disconnect() {
-        if alloc.client_is(ClientStatus::Unknown) {
+        if alloc.client_status == ClientStatus::Unknown {
             return Category::Untainted;
         }
-        if alloc.client_is(ClientStatus::Running) {
+        if alloc.client_status == ClientStatus::Running {
             return Category::Disconnecting;
         }
     }
@@ -234,7 +234,7 @@ pub(crate) fn filter_by_rescheduleable(
     let mut later = Vec::new();
     for (&slot, alloc) in set {
         // Already unknown: a canary interrupted by a disconnect, nothing to do.
-        if disconnecting && alloc.client_is(ClientStatus::Unknown) {
+        if disconnecting && alloc.client_status == ClientStatus::Unknown {
             continue;
         }
         // Already replaced.
@@ -283,13 +283,16 @@ fn should_filter(alloc: &Allocation, batch: bool) -> (bool, bool) {
             DesiredStatus::Stop if alloc.ran_successfully() => (true, false),
             DesiredStatus::Stop if alloc.last_reschedule_failed() => (false, false),
             DesiredStatus::Stop | DesiredStatus::Evict => (false, true),
-            _ => (!alloc.client_is(ClientStatus::Failed), false),
+            _ => (alloc.client_status != ClientStatus::Failed, false),
         };
     }
     if alloc.server_terminal() {
         return (false, !alloc.last_reschedule_failed());
     }
-    let done = alloc.client_is(ClientStatus::Complete) || alloc.client_is(ClientStatus::Lost);
+    let done = matches!(
+        alloc.client_status,
+        ClientStatus::Complete | ClientStatus::Lost
+    );
     (false, done)
 }
 
@@ -324,7 +327,7 @@ fn reschedule_decision(
     let is_followup = alloc.details().followup_eval_id == ctx.eval_id;
     let at = if disconnecting {
         next_reschedule_time_after(alloc, ctx.now)
-    } else if alloc.client_is(ClientStatus::Unknown) && is_followup {
+    } else if alloc.client_status == ClientStatus::Unknown && is_followup {
         next_reschedule_time_after(alloc, alloc.last_unknown().unwrap_or(0))
     } else {
         next_reschedule_time(alloc)

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use drover_model::allocation::ClientStatus;
+use drover_model::allocation::{ClientStatus, DesiredStatus};
 use drover_model::deployment::{deployment_description, deployment_status};
 use drover_model::job::job_type;
 use drover_model::node::node_status;
@@ -213,9 +213,10 @@ impl<'a> NodeReconciler<'a, '_> {
                 continue;
             };
             let slot = tuple(name, &tg.name, node, Some(Arc::clone(alloc)));
-            let reconnect = (alloc.client_is(ClientStatus::Unknown)
-                || alloc.client_is(ClientStatus::Running))
-                && alloc.needs_to_reconnect();
+            let reconnect = matches!(
+                alloc.client_status,
+                ClientStatus::Unknown | ClientStatus::Running
+            ) && alloc.needs_to_reconnect();
             let taint = input.tainted_nodes.get(alloc.node_id.as_str());
 
             if alloc.should_migrate() {
@@ -226,7 +227,9 @@ impl<'a> NodeReconciler<'a, '_> {
                 self.results.lost.push(slot);
                 continue;
             }
-            if alloc.client_is(ClientStatus::Unknown) && alloc.desired_run() {
+            if alloc.client_status == ClientStatus::Unknown
+                && alloc.desired_status == DesiredStatus::Run
+            {
                 self.results.ignore.push(slot);
                 continue;
             }
@@ -242,7 +245,7 @@ impl<'a> NodeReconciler<'a, '_> {
                 let node_is = |status| taint.as_ref().is_some_and(|n| n.is(status));
                 if !finished
                     && node_is(node_status::DISCONNECTED)
-                    && alloc.client_is(ClientStatus::Running)
+                    && alloc.client_status == ClientStatus::Running
                 {
                     let mut updated = alloc.with_client_state(ClientStatus::Unknown, input.now);
                     updated.client_status = ClientStatus::Unknown;

@@ -51,8 +51,8 @@ fn better_score(original: &Allocation, replacement: &Allocation) -> bool {
         _ => false,
     };
     better
-        && (replacement.client_is(ClientStatus::Running)
-            || !original.client_is(ClientStatus::Running))
+        && (replacement.client_status == ClientStatus::Running
+            || original.client_status != ClientStatus::Running)
 }
 
 /// When the group's leader task last started, else its earliest-started task; `None` when

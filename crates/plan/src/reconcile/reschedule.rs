@@ -110,8 +110,10 @@ pub fn next_reschedule_time(alloc: &Allocation) -> Option<i64> {
     }
     let rescheduled_batch = alloc.job_type_is(job_type::BATCH) && alloc.should_reschedule();
     let stopped = alloc.desired_status == DesiredStatus::Stop;
-    let failed_or_lost =
-        alloc.client_is(ClientStatus::Failed) || alloc.client_is(ClientStatus::Lost);
+    let failed_or_lost = matches!(
+        alloc.client_status,
+        ClientStatus::Failed | ClientStatus::Lost
+    );
     if (stopped && !alloc.last_reschedule_failed()) || (!rescheduled_batch && !failed_or_lost) {
         return None;
     }
